@@ -1,0 +1,73 @@
+# racelab — build every scenario program in two flavours:
+#   build/plain/<scenario>   gcc -O2
+#   build/tsan/<scenario>    clang -fsanitize=thread -O1 -g
+# A scenario is one file, scenarios/<name>.c, found by wildcard.
+
+SCENARIOS := $(patsubst scenarios/%.c,%,$(wildcard scenarios/*.c))
+RUNTIME_SRC := $(wildcard harness/*.c) $(wildcard injectors/*.c)
+HEADERS := $(wildcard harness/*.h) $(wildcard injectors/*.h)
+
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
+WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
+COMMON := $(WARN) -D_GNU_SOURCE -DFIU_ENABLE -DRL_VERSION='"$(VERSION)"' -Iharness
+LIBS := -lfiu -lpthread -lm
+
+PLAIN_CC := gcc
+PLAIN_CFLAGS := $(COMMON) -O2 -g
+TSAN_CC := clang
+TSAN_CFLAGS := $(COMMON) -fsanitize=thread -O1 -g -fno-omit-frame-pointer
+
+PYTEST := /usr/bin/python3 -m pytest
+
+PLAIN_OBJ := $(patsubst %.c,build/plain/obj/%.o,$(RUNTIME_SRC))
+TSAN_OBJ := $(patsubst %.c,build/tsan/obj/%.o,$(RUNTIME_SRC))
+
+.PHONY: all plain tsan setup test run bench lint format clean
+all: plain tsan
+plain: $(addprefix build/plain/,$(SCENARIOS))
+tsan: $(addprefix build/tsan/,$(SCENARIOS))
+
+build/plain/obj/%.o: %.c $(HEADERS) | build/plain/obj/harness build/plain/obj/injectors
+	$(PLAIN_CC) $(PLAIN_CFLAGS) -c $< -o $@
+build/tsan/obj/%.o: %.c $(HEADERS) | build/tsan/obj/harness build/tsan/obj/injectors
+	$(TSAN_CC) $(TSAN_CFLAGS) -c $< -o $@
+
+build/plain/libracelab.a: $(PLAIN_OBJ)
+	ar rcs $@ $^
+build/tsan/libracelab.a: $(TSAN_OBJ)
+	ar rcs $@ $^
+
+build/plain/%: scenarios/%.c build/plain/libracelab.a $(HEADERS)
+	$(PLAIN_CC) $(PLAIN_CFLAGS) $< build/plain/libracelab.a $(LIBS) -o $@
+build/tsan/%: scenarios/%.c build/tsan/libracelab.a $(HEADERS)
+	$(TSAN_CC) $(TSAN_CFLAGS) $< build/tsan/libracelab.a $(LIBS) -o $@
+
+build/plain/obj/harness build/plain/obj/injectors build/tsan/obj/harness build/tsan/obj/injectors:
+	mkdir -p $@
+
+# Installs what is missing (apt-get); returns at once when all is there.
+setup:
+	@scripts/setup
+
+test: setup
+	@$(MAKE) --no-print-directory all
+	$(PYTEST) -q tests
+
+run: setup
+	@$(MAKE) --no-print-directory all
+	scripts/run-default
+
+bench: setup
+	@$(MAKE) --no-print-directory all
+	scripts/bench
+
+lint:
+	clang-tidy --quiet $(RUNTIME_SRC) $(wildcard scenarios/*.c) -- $(COMMON)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --inline-suppr --std=c11 -D_GNU_SOURCE -DFIU_ENABLE -Iharness harness injectors scenarios
+
+format:
+	clang-format -i $(RUNTIME_SRC) $(HEADERS) $(wildcard scenarios/*.c)
+
+clean:
+	rm -rf build

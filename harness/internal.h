@@ -1,0 +1,132 @@
+/* internal.h — types shared by the runtime's modules (not for scenarios). */
+#ifndef RACELAB_INTERNAL_H
+#define RACELAB_INTERNAL_H
+
+#include "racelab.h"
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define RL_MAX_SPECS 32
+#define RL_MAX_TSAN_KINDS 8
+
+typedef enum { RL_MODE_STRESS, RL_MODE_FUZZ } rl_mode;
+typedef enum { RL_ENGINE_BATCHED, RL_ENGINE_NAIVE } rl_engine_kind;
+typedef enum { RL_ACT_YIELD, RL_ACT_SPIN, RL_ACT_DELAY, RL_ACT_FAIL } rl_action;
+
+/* One parsed --inject spec: PATTERN:ACTION[=ARG][,p=P]. */
+typedef struct {
+    char text[256];    /* as the user wrote it, for the record */
+    char pattern[128]; /* glob over the scenario's point names */
+    rl_action action;
+    uint64_t amount; /* spin iterations, or delay upper bound in ns */
+    double probability;
+} rl_inject_spec;
+
+typedef struct {
+    int variant;
+    rl_mode mode;
+    rl_engine_kind engine;
+    double seconds;              /* time budget (used when trials == 0) */
+    unsigned long long trials;   /* trial budget, 0 = use seconds */
+    uint64_t seed;
+    double timeout;              /* seconds without progress = hang */
+    int batch;                   /* fixed batch size, 0 = adaptive */
+    int json;
+    rl_inject_spec specs[RL_MAX_SPECS];
+    int n_specs;
+    int default_profile; /* specs came from the default fuzz profile */
+} rl_config;
+
+typedef struct {
+    const char *kind; /* TSan's own name: "data-race", "lock-order-inversion"… */
+    unsigned long long count;
+} rl_tsan_kind;
+
+/* What a run measured; the verdict is derived from it. */
+typedef struct {
+    unsigned long long trials;
+    double seconds;
+    unsigned long long outcome_counts[RL_MAX_OUTCOMES];
+    unsigned long long hangs;
+    long long first_failure_trial; /* -1 when none */
+    double first_failure_seconds;
+    const char *first_failure_cause; /* outcome name, "deadlock" or a TSan kind */
+    long long hang_positions[RL_MAX_ACTORS]; /* trial each actor was in, -1 done */
+    int interrupted;
+    int batch_max; /* the largest batch the engine used */
+    rl_tsan_kind tsan[RL_MAX_TSAN_KINDS];
+    int n_tsan_kinds;
+    unsigned long long tsan_reports;
+} rl_result;
+
+typedef enum {
+    RL_VERDICT_REPRODUCED,
+    RL_VERDICT_NOT_REPRODUCED,
+    RL_VERDICT_HOLDS,
+    RL_VERDICT_FAILS,
+    RL_VERDICT_BENIGN
+} rl_verdict_kind;
+
+typedef struct {
+    rl_verdict_kind verdict;
+    int judged;  /* 0 for a TSan-only variant in the plain flavour */
+    int met;
+    unsigned long long forbidden;   /* forbidden outcomes seen (hangs included) */
+    unsigned long long interesting;
+    unsigned long long failures;    /* what counts against this variant */
+    double rate;
+    double wilson_low, wilson_high; /* 95% two-sided interval of the rate */
+    double upper95;                 /* one-sided 95% upper bound of the rate */
+} rl_verdict;
+
+/* The runtime's outcome for a hang; every scenario gets it after its own. */
+#define RL_DEADLOCK_OUTCOME "deadlock"
+
+/* engine.c / engine_naive.c */
+int rl_run_batched(const rl_scenario *sc, const rl_config *cfg, rl_result *out);
+int rl_run_naive(const rl_scenario *sc, const rl_config *cfg, rl_result *out);
+
+/* verdict.c */
+void rl_judge(const rl_scenario *sc, const rl_config *cfg, const rl_result *res,
+              rl_verdict *v);
+const char *rl_verdict_name(rl_verdict_kind k);
+const char *rl_expectation_name(rl_expectation e);
+const char *rl_grade_name(rl_grade g);
+const char *rl_detector_name(rl_detector d);
+int rl_exit_status(const rl_verdict *v);
+
+/* record.c */
+void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg,
+                     const rl_result *res, const rl_verdict *v);
+void rl_print_summary(FILE *f, const rl_scenario *sc, const rl_config *cfg,
+                      const rl_result *res, const rl_verdict *v);
+void rl_print_describe(FILE *f, const rl_scenario *sc);
+
+/* tsan_hooks.c: reports seen by this process so far (0 in the plain flavour) */
+void rl_tsan_snapshot(rl_result *res, double run_start);
+int rl_flavour_is_tsan(void);
+const char *rl_flavour_name(void);
+
+/* thread context (context.c) */
+void rl_context_enter(int actor, uint64_t seed);
+void rl_context_set_trial(long long trial);
+long long rl_context_trial(void);
+uint64_t rl_context_random(void);
+
+/* injectors: inject.c and points.c */
+int rl_parse_inject(const char *text, rl_inject_spec *spec, char *err, size_t errlen);
+int rl_points_setup(const rl_scenario *sc, rl_config *cfg, char *err, size_t errlen);
+void rl_print_point_counts(FILE *f, const rl_scenario *sc);
+
+/* parse.c: numbers and durations from the command line and specs */
+int rl_parse_u64(const char *s, unsigned long long *out);
+int rl_parse_double(const char *s, double *out);
+int rl_parse_duration_ns(const char *s, uint64_t *out);
+
+/* clock.c */
+double rl_now(void);
+void rl_pause_ns(uint64_t ns);
+
+#endif

@@ -1,0 +1,146 @@
+/* racelab.h — the API a scenario program is written against.
+ *
+ * A scenario file defines its shared state, the code of each variant, one
+ * function per actor, an arbiter that grades one finished trial, and one
+ * descriptor; RL_SCENARIO(descriptor) then gives it a complete command line.
+ * See README.md ("Writing a scenario") for a walk-through.
+ */
+#ifndef RACELAB_H
+#define RACELAB_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+#define RL_MAX_ACTORS 8
+#define RL_MAX_OUTCOMES 16
+#define RL_MAX_VARIANTS 12
+#define RL_MAX_POINTS 16
+
+typedef enum { RL_ACCEPTABLE, RL_INTERESTING, RL_FORBIDDEN } rl_grade;
+
+/* What a variant must show within its budget. */
+typedef enum {
+    RL_REPRODUCES, /* a forbidden outcome, a hang or a TSan report must appear */
+    RL_HOLDS,      /* none of those may ever appear */
+    RL_BENIGN      /* interesting outcomes allowed, forbidden ones never */
+} rl_expectation;
+
+/* Which detector is expected to catch a `reproduces` variant. */
+typedef enum {
+    RL_CAUGHT_BY_ANY,    /* the oracle (forbidden outcome or hang) or TSan */
+    RL_CAUGHT_BY_ORACLE, /* the oracle; TSan reports are recorded, not required */
+    RL_CAUGHT_BY_TSAN    /* TSan only: not judged in the plain flavour */
+} rl_detector;
+
+typedef enum {
+    RL_DELAY_POINT, /* a slow step or a switch that matters: delays, yields */
+    RL_FAULT_POINT  /* a place where real code can fail: RL_FAULT() */
+} rl_point_kind;
+
+typedef struct {
+    const char *name;
+    rl_grade grade;
+    const char *meaning;
+} rl_outcome;
+
+typedef struct {
+    const char *name;
+    rl_expectation expect;
+    rl_detector caught_by;
+    const char *summary;
+} rl_variant;
+
+typedef struct {
+    const char *name; /* "<scenario>/<step>" */
+    rl_point_kind kind;
+    const char *meaning;
+} rl_point;
+
+typedef void (*rl_state_fn)(void *state, int variant);
+typedef int (*rl_arbiter_fn)(void *state, int variant);
+
+typedef struct {
+    const char *name;
+    const char *reference; /* document and ticket */
+    const char *summary;
+    int actors;
+    size_t state_size;
+    rl_state_fn init; /* may be NULL: the state starts zeroed */
+    rl_state_fn fini; /* may be NULL */
+    rl_state_fn actor[RL_MAX_ACTORS];
+    rl_arbiter_fn arbiter; /* returns an index into outcomes */
+    const rl_outcome *outcomes;
+    int n_outcomes;
+    const rl_variant *variants;
+    int n_variants;
+    const rl_point *points;
+    int n_points;
+    int max_batch; /* 0: the runtime decides; 1 for trials that fork or do I/O */
+} rl_scenario;
+
+#define RL_COUNT(array) ((int)(sizeof(array) / sizeof((array)[0])))
+
+int rl_main(const rl_scenario *scenario, int argc, char **argv);
+
+#define RL_SCENARIO(descriptor)                                                \
+    int main(int argc, char **argv) { return rl_main(&(descriptor), argc, argv); }
+
+/* The index of the calling actor (0..actors-1); threads spawned with
+ * rl_spawn inherit their parent's. */
+int rl_self(void);
+
+/* ---- points ------------------------------------------------------------ */
+
+/* Nonzero only in modes where points act (fuzz); read-only while actors run. */
+extern int rl_points_live;
+void rl_point_hit(const char *name);
+int rl_fault_hit(const char *name);
+
+/* A slow step or a switch that matters. In stress mode: one load and a
+ * not-taken branch. */
+#define RL_POINT(name)                                                         \
+    do {                                                                       \
+        if (__builtin_expect(rl_points_live, 0))                               \
+            rl_point_hit(name);                                                \
+    } while (0)
+
+/* True when a fault is injected here: the caller takes its real error path. */
+#define RL_FAULT(name) (__builtin_expect(rl_points_live, 0) && rl_fault_hit(name))
+
+/* ---- synchronisation wrappers ------------------------------------------
+ * Scenario code never calls pthreads directly: in stress and fuzz modes
+ * these are the pthread calls (TSan sees real mutexes); the controlled
+ * scheduler takes them over in sched mode. */
+
+typedef struct {
+    pthread_mutex_t mutex;
+} rl_mutex;
+
+typedef struct {
+    pthread_cond_t cond;
+} rl_cond;
+
+typedef struct {
+    pthread_t thread;
+} rl_thread;
+
+void rl_mutex_init(rl_mutex *m);
+void rl_mutex_init_recursive(rl_mutex *m); /* Python's RLock */
+void rl_mutex_destroy(rl_mutex *m);
+void rl_mutex_lock(rl_mutex *m);
+int rl_mutex_trylock(rl_mutex *m); /* 1 when acquired */
+void rl_mutex_unlock(rl_mutex *m);
+
+void rl_cond_init(rl_cond *c);
+void rl_cond_destroy(rl_cond *c);
+void rl_cond_wait(rl_cond *c, rl_mutex *m);
+void rl_cond_signal(rl_cond *c);
+void rl_cond_broadcast(rl_cond *c);
+
+/* Start a thread; it inherits the caller's actor index and a generator
+ * derived from the caller's. Returns 0 or an errno value. */
+int rl_spawn(rl_thread *t, void *(*fn)(void *), void *arg);
+int rl_spawn_detached(void *(*fn)(void *), void *arg);
+void *rl_join(rl_thread *t);
+
+#endif

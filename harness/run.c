@@ -1,0 +1,140 @@
+/* run.c — bookkeeping common to both engines, and the watchdog: the main
+ * thread sleeps on the progress counter and calls a run hung when no batch
+ * finishes for --timeout seconds. Hung actors cannot be recovered, so the
+ * record is written from what was graded and the process ends. */
+#include "engine.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static rl_run *active_run;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (active_run != NULL)
+        atomic_store(&active_run->interrupted, 1);
+}
+
+void rl_run_begin(rl_run *run, const rl_scenario *sc, const rl_config *cfg)
+{
+    memset(run, 0, sizeof *run);
+    run->sc = sc;
+    run->cfg = cfg;
+    for (int a = 0; a < RL_MAX_ACTORS; a++) {
+        run->tally[a].first_failure_trial = -1;
+        atomic_init(&run->position[a].trial, -1);
+    }
+    active_run = run;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    run->start = rl_now();
+}
+
+void rl_grade_trial(const rl_run *run, rl_tally *t, void *state, long long trial,
+                    double seconds)
+{
+    const rl_scenario *sc = run->sc;
+    int o = sc->arbiter(state, run->cfg->variant);
+    if (o < 0 || o >= sc->n_outcomes) {
+        fprintf(stderr, "racelab: %s arbiter returned outcome %d of %d\n", sc->name, o,
+                sc->n_outcomes);
+        abort();
+    }
+    t->counts[o]++;
+    if (sc->outcomes[o].grade == RL_FORBIDDEN &&
+        (t->first_failure_trial < 0 || trial < t->first_failure_trial)) {
+        t->first_failure_trial = trial;
+        t->first_failure_outcome = o;
+        t->first_failure_seconds = seconds;
+    }
+}
+
+int rl_budget_spent(rl_run *run, unsigned long long done)
+{
+    if (atomic_load_explicit(&run->interrupted, memory_order_relaxed))
+        return 1;
+    if (run->cfg->trials > 0)
+        return done >= run->cfg->trials;
+    return rl_now() - run->start >= run->cfg->seconds;
+}
+
+void rl_run_collect(rl_run *run, rl_result *out, int hung)
+{
+    const rl_scenario *sc = run->sc;
+    memset(out, 0, sizeof *out);
+    out->first_failure_trial = -1;
+    for (int a = 0; a < RL_MAX_ACTORS; a++) {
+        const rl_tally *t = &run->tally[a];
+        for (int o = 0; o < sc->n_outcomes; o++)
+            out->outcome_counts[o] += t->counts[o];
+        if (t->first_failure_trial >= 0 &&
+            (out->first_failure_trial < 0 || t->first_failure_trial < out->first_failure_trial)) {
+            out->first_failure_trial = t->first_failure_trial;
+            out->first_failure_seconds = t->first_failure_seconds;
+            out->first_failure_cause = sc->outcomes[t->first_failure_outcome].name;
+        }
+        out->hang_positions[a] = -1;
+    }
+    out->trials = hung ? run->graded : run->trials_graded;
+    out->seconds = rl_now() - run->start;
+    out->batch_max = run->batch_max;
+    out->interrupted = atomic_load(&run->interrupted);
+    if (hung) {
+        long long stuck = -1;
+        for (int a = 0; a < sc->actors; a++) {
+            out->hang_positions[a] = atomic_load(&run->position[a].trial);
+            if (out->hang_positions[a] >= 0 && (stuck < 0 || out->hang_positions[a] < stuck))
+                stuck = out->hang_positions[a];
+        }
+        out->hangs = 1;
+        out->trials += 1;
+        if (out->first_failure_trial < 0 || stuck < out->first_failure_trial) {
+            out->first_failure_trial = stuck;
+            out->first_failure_seconds = out->seconds - run->cfg->timeout;
+            out->first_failure_cause = RL_DEADLOCK_OUTCOME;
+        }
+    }
+    rl_tsan_snapshot(out, run->start);
+}
+
+void rl_watch(rl_run *run, rl_result *out)
+{
+    uint32_t seen = atomic_load_explicit(&run->progress, memory_order_acquire);
+    double last_progress = rl_now();
+    while (!atomic_load(&run->finished)) {
+        rl_futex_wait(&run->finished, 0, 0.05);
+        uint32_t now_progress = atomic_load_explicit(&run->progress, memory_order_acquire);
+        double now = rl_now();
+        if (now_progress != seen) {
+            seen = now_progress;
+            last_progress = now;
+        } else if (!atomic_load(&run->finished) && now - last_progress >= run->cfg->timeout) {
+            /* The progress counter was read with acquire: every batch before
+             * it is graded and visible here; the stuck batch is not. */
+            rl_run_collect(run, out, 1);
+            rl_verdict v;
+            rl_judge(run->sc, run->cfg, out, &v);
+            if (run->cfg->json)
+                rl_print_record(stdout, run->sc, run->cfg, out, &v);
+            else
+                rl_print_summary(stdout, run->sc, run->cfg, out, &v);
+            fflush(stdout);
+            fflush(stderr);
+            _exit(rl_exit_status(&v));
+        }
+    }
+    active_run = NULL;
+}
+
+void rl_run_finish(rl_run *run)
+{
+    atomic_store(&run->finished, 1);
+    rl_futex_wake_all(&run->finished);
+}
