@@ -29,6 +29,7 @@ int rl_self(void) { return tls_actor; }
 
 void rl_context_set_trial(long long trial) { tls_trial = trial; }
 
-long long rl_context_trial(void) { return tls_trial; }
+/* Also called from inside TSan's report hook: must not be instrumented. */
+__attribute__((no_sanitize("thread"))) long long rl_context_trial(void) { return tls_trial; }
 
 uint64_t rl_context_random(void) { return splitmix64(&tls_rng); }

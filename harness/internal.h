@@ -125,6 +125,9 @@ int rl_parse_u64(const char *s, unsigned long long *out);
 int rl_parse_double(const char *s, double *out);
 int rl_parse_duration_ns(const char *s, uint64_t *out);
 
+/* scratch.c */
+void rl_scratch_cleanup(void);
+
 /* clock.c */
 double rl_now(void);
 void rl_pause_ns(uint64_t ns);

@@ -143,4 +143,10 @@ int rl_spawn(rl_thread *t, void *(*fn)(void *), void *arg);
 int rl_spawn_detached(void *(*fn)(void *), void *arg);
 void *rl_join(rl_thread *t);
 
+/* ---- files -------------------------------------------------------------
+ * A directory private to this run, made on first use and removed with its
+ * contents when the program ends (budget spent, Ctrl-C or hang). Call it
+ * from init or an actor; it is the same path for the whole run. */
+const char *rl_scratch_dir(void);
+
 #endif

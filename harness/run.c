@@ -127,6 +127,7 @@ void rl_watch(rl_run *run, rl_result *out)
                 rl_print_summary(stdout, run->sc, run->cfg, out, &v);
             fflush(stdout);
             fflush(stderr);
+            rl_scratch_cleanup();
             _exit(rl_exit_status(&v));
         }
     }

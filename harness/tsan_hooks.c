@@ -21,11 +21,12 @@
 
 /* exitcode=0: the program's own exit status carries the verdict (TSan
  * reports are part of it); a TSan report must not turn a met expectation
- * into 66. */
+ * into 66. die_after_fork=0: scenarios that fork per trial start threads in
+ * the child (DESIGN.md). */
 const char *__tsan_default_options(void);
 const char *__tsan_default_options(void)
 {
-    return "atexit_sleep_ms=0:second_deadlock_stack=1:exitcode=0:history_size=4";
+    return "atexit_sleep_ms=0:second_deadlock_stack=1:exitcode=0:history_size=4:die_after_fork=0";
 }
 
 /* fiu_fail() takes an rwlock: seen by TSan it would add happens-before edges
@@ -46,60 +47,63 @@ int __tsan_get_report_data(void *report, const char **description, int *count,
                            void **sleep_trace, unsigned long trace_size);
 void __tsan_on_report(void *report);
 
-/* Written only under TSan's report mutex (reports are serialised); read by
- * the main thread at the end through the atomics. */
-static const char *kind_names[RL_MAX_TSAN_KINDS];
-static _Atomic unsigned long long kind_counts[RL_MAX_TSAN_KINDS];
-static _Atomic int n_kinds;
-static _Atomic long long first_trial = -1;
-static const char *_Atomic first_kind;
-static _Atomic double first_time;
+/* The hook runs inside TSan's report machinery: an instrumented access or
+ * atomic here would re-enter TSan and deadlock it. So the hook and the
+ * reader are not instrumented, use plain variables (TSan serialises its
+ * reports; the reader runs after the actors have stopped) and compare the
+ * kind by pointer (TSan's kind names are its own static strings). */
+#define RL_NO_TSAN __attribute__((no_sanitize("thread")))
 
-void __tsan_on_report(void *report)
+static const char *kind_names[RL_MAX_TSAN_KINDS];
+static unsigned long long kind_counts[RL_MAX_TSAN_KINDS];
+static int n_kinds;
+static long long first_trial = -1;
+static const char *first_kind;
+static double first_time;
+
+RL_NO_TSAN void __tsan_on_report(void *report)
 {
     const char *description = "unknown";
     int count = 0, stacks = 0, mops = 0, locs = 0, mutexes = 0, threads = 0, tids = 0;
     void *sleep_trace[1];
     __tsan_get_report_data(report, &description, &count, &stacks, &mops, &locs, &mutexes,
                            &threads, &tids, sleep_trace, 1);
-    int n = atomic_load(&n_kinds);
     int slot = -1;
-    for (int i = 0; i < n; i++)
-        if (strcmp(kind_names[i], description) == 0)
+    for (int i = 0; i < n_kinds; i++)
+        if (kind_names[i] == description)
             slot = i;
-    if (slot < 0 && n < RL_MAX_TSAN_KINDS) {
-        slot = n;
+    if (slot < 0 && n_kinds < RL_MAX_TSAN_KINDS) {
+        slot = n_kinds++;
         kind_names[slot] = description;
-        atomic_store(&n_kinds, n + 1);
     }
     if (slot >= 0)
-        atomic_fetch_add(&kind_counts[slot], 1);
-    if (atomic_load(&first_kind) == NULL) {
-        atomic_store(&first_time, rl_now());
-        atomic_store(&first_trial, rl_context_trial());
-        atomic_store(&first_kind, description);
+        kind_counts[slot]++;
+    if (first_kind == NULL) {
+        first_kind = description;
+        first_trial = rl_context_trial();
+        first_time = rl_now();
     }
 }
 
 int rl_flavour_is_tsan(void) { return 1; }
 
-void rl_tsan_snapshot(rl_result *res, double run_start)
+RL_NO_TSAN void rl_tsan_snapshot(rl_result *res, double run_start)
 {
-    int n = atomic_load(&n_kinds);
+    int n = n_kinds;
     res->n_tsan_kinds = n;
     res->tsan_reports = 0;
     for (int i = 0; i < n; i++) {
         res->tsan[i].kind = kind_names[i];
-        res->tsan[i].count = atomic_load(&kind_counts[i]);
+        res->tsan[i].count = kind_counts[i];
         res->tsan_reports += res->tsan[i].count;
     }
-    const char *kind = atomic_load(&first_kind);
-    long long trial = atomic_load(&first_trial);
+    const char *kind = first_kind;
+    long long trial = first_trial;
     if (kind != NULL && trial >= 0 &&
         (res->first_failure_trial < 0 || trial < res->first_failure_trial)) {
         res->first_failure_trial = trial;
         res->first_failure_cause = kind;
-        res->first_failure_seconds = atomic_load(&first_time) - run_start;
+        res->first_failure_seconds = first_time - run_start;
     }
 }
 
