@@ -22,8 +22,8 @@ PYTEST := /usr/bin/python3 -m pytest
 PLAIN_OBJ := $(patsubst %.c,build/plain/obj/%.o,$(RUNTIME_SRC))
 TSAN_OBJ := $(patsubst %.c,build/tsan/obj/%.o,$(RUNTIME_SRC))
 
-.PHONY: all plain tsan setup test run bench lint format clean
-all: plain tsan
+.PHONY: all plain tsan driver setup test run bench lint format clean
+all: plain tsan driver
 plain: $(addprefix build/plain/,$(SCENARIOS))
 tsan: $(addprefix build/tsan/,$(SCENARIOS))
 
@@ -41,6 +41,16 @@ build/plain/%: scenarios/%.c build/plain/libracelab.a $(HEADERS)
 	$(PLAIN_CC) $(PLAIN_CFLAGS) $< build/plain/libracelab.a $(LIBS) -o $@
 build/tsan/%: scenarios/%.c build/tsan/libracelab.a $(HEADERS)
 	$(TSAN_CC) $(TSAN_CFLAGS) $< build/tsan/libracelab.a $(LIBS) -o $@
+
+# The driver (`racelab`) and the misbehaving fixture programs its tests use.
+DRIVER_SRC := $(wildcard harness/driver/*.c)
+FIXTURES := $(patsubst tests/fixtures/%.c,build/fixtures/%,$(wildcard tests/fixtures/*.c))
+driver: $(if $(DRIVER_SRC),build/racelab) $(FIXTURES)
+build/racelab: $(DRIVER_SRC) $(wildcard harness/driver/*.h)
+	$(PLAIN_CC) $(PLAIN_CFLAGS) -Iharness/driver $(DRIVER_SRC) $(LIBS) -o $@
+build/fixtures/%: tests/fixtures/%.c
+	@mkdir -p build/fixtures
+	$(PLAIN_CC) $(PLAIN_CFLAGS) $< -lpthread -o $@
 
 build/plain/obj/harness build/plain/obj/injectors build/tsan/obj/harness build/tsan/obj/injectors:
 	mkdir -p $@

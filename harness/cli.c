@@ -42,6 +42,7 @@ static void usage(FILE *f, const rl_scenario *sc)
                "  --timeout S        seconds without progress before a trial counts as hung\n"
                "                     (the deadlock outcome; default 3)\n"
                "  --batch N          fixed trials per synchronisation (default adaptive)\n"
+               "  --param KEY=N      a scenario's own knob (see its source), repeatable\n"
                "  --engine E         batched (default) or naive (threads created per trial:\n"
                "                     the hand-written baseline)\n"
                "  --json             print the run record as one JSON object\n"
@@ -193,6 +194,12 @@ static int parse_args(const rl_scenario *sc, int argc, char **argv, rl_config *c
             if (rl_parse_u64(value, &n) != 0 || n == 0 || n > 4096)
                 return bad_input("--batch wants a number from 1 to 4096, not '%s'", value);
             cfg->batch = (int)n;
+        } else if (strcmp(opt, "--param") == 0) {
+            int rc = rl_parse_param(cfg, value);
+            if (rc == -2)
+                return bad_input("too many --param (at most %d)", RL_MAX_PARAMS);
+            if (rc != 0)
+                return bad_input("--param wants KEY=WHOLE_NUMBER, not '%s'", value);
         } else if (strcmp(opt, "--inject") == 0) {
             if (cfg->n_specs >= RL_MAX_SPECS)
                 return bad_input("too many --inject specs (at most %d)", RL_MAX_SPECS);
@@ -228,6 +235,7 @@ int rl_main(const rl_scenario *sc, int argc, char **argv)
     rc = parse_args(sc, argc, argv, &cfg, &describe);
     if (rc != 0)
         return rc;
+    rl_params_use(&cfg);
     if (describe) {
         rl_print_describe(stdout, sc);
         return 0;

@@ -10,6 +10,7 @@
 
 #define RL_MAX_SPECS 32
 #define RL_MAX_TSAN_KINDS 8
+#define RL_MAX_PARAMS 8
 
 typedef enum { RL_MODE_STRESS, RL_MODE_FUZZ } rl_mode;
 typedef enum { RL_ENGINE_BATCHED, RL_ENGINE_NAIVE } rl_engine_kind;
@@ -37,6 +38,9 @@ typedef struct {
     rl_inject_spec specs[RL_MAX_SPECS];
     int n_specs;
     int default_profile; /* specs came from the default fuzz profile */
+    char param_keys[RL_MAX_PARAMS][32];
+    long param_values[RL_MAX_PARAMS];
+    int n_params;
 } rl_config;
 
 typedef struct {
@@ -124,6 +128,10 @@ void rl_print_point_counts(FILE *f, const rl_scenario *sc);
 int rl_parse_u64(const char *s, unsigned long long *out);
 int rl_parse_double(const char *s, double *out);
 int rl_parse_duration_ns(const char *s, uint64_t *out);
+
+/* params.c */
+void rl_params_use(const rl_config *cfg);
+int rl_parse_param(rl_config *cfg, const char *text);
 
 /* scratch.c */
 void rl_scratch_cleanup(void);

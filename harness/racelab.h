@@ -143,6 +143,12 @@ int rl_spawn(rl_thread *t, void *(*fn)(void *), void *arg);
 int rl_spawn_detached(void *(*fn)(void *), void *arg);
 void *rl_join(rl_thread *t);
 
+/* ---- parameters --------------------------------------------------------
+ * A scenario's own knobs, set with --param KEY=VALUE (whole numbers) and
+ * listed in the record. Read them in init or an actor; the value is fixed
+ * for the whole run. */
+long rl_param(const char *key, long default_value);
+
 /* ---- files -------------------------------------------------------------
  * A directory private to this run, made on first use and removed with its
  * contents when the program ends (budget spent, Ctrl-C or hang). Call it

@@ -133,6 +133,14 @@ void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg,
     fputs(cfg->default_profile ? "true" : "false", f);
     rl_json_key(f, &first, "points");
     rl_print_point_counts(f, sc);
+    rl_json_key(f, &first, "params");
+    fputc('{', f);
+    for (int i = 0; i < cfg->n_params; i++) {
+        fputs(i ? ", " : "", f);
+        rl_json_string(f, cfg->param_keys[i]);
+        fprintf(f, ": %ld", cfg->param_values[i]);
+    }
+    fputc('}', f);
     rl_json_key(f, &first, "timeout");
     rl_json_number(f, cfg->timeout);
     rl_json_key(f, &first, "batch_max");
