@@ -1,0 +1,89 @@
+"""The command line of a scenario program: bad input is one line on stderr
+and exit status 2, nothing runs; --describe, --help and --version work."""
+import json
+
+import pytest
+
+from conftest import FLAVOURS, describe, run
+
+BAD = [
+    (["--variant", "nosuch"], "unknown variant 'nosuch' (known: racy, locked, atomic)"),
+    (["--mode", "chaos"], "unknown mode"),
+    (["--seconds", "abc"], "--seconds"),
+    (["--seconds", "-1"], "--seconds"),
+    (["--seconds", "1e999"], "--seconds"),
+    (["--trials", "0"], "--trials"),
+    (["--trials", "12x"], "--trials"),
+    (["--seed", "-3"], "--seed"),
+    (["--timeout", "0"], "--timeout"),
+    (["--batch", "5000"], "--batch"),
+    (["--engine", "turbo"], "unknown engine"),
+    (["--param", "noequals"], "--param"),
+    (["--seconds", "1", "--trials", "5"], "not both"),
+    (["--variant"], "needs a value"),
+    (["--json=yes"], "takes no value"),
+    (["stray"], "unexpected argument"),
+    (["--frobnicate", "1"], "unknown option"),
+    (["--mode", "fuzz", "--inject", "list_append/between"], "expected PATTERN:ACTION"),
+    (["--mode", "fuzz", "--inject", "list_append/between:explode"], "unknown action"),
+    (["--mode", "fuzz", "--inject", "list_append/between:delay=5parsecs"], "delay=DURATION"),
+    (["--mode", "fuzz", "--inject", "list_append/between:spin=0"], "spin=N"),
+    (["--mode", "fuzz", "--inject", "list_append/between:yield,p=1.5"], "p must be"),
+    (["--mode", "fuzz", "--inject", "list_append/between:yield,p=-0.1"], "p must be"),
+    (["--mode", "fuzz", "--inject", "list_append/between:yield,q=1"], "unknown option"),
+    (["--mode", "fuzz", "--inject", "nosuch/*:yield"], "matches no point"),
+    (["--mode", "fuzz", "--inject", "list_append/between:fail"], "matches no fault point"),
+    (["--inject", "list_append/between:yield"], "needs --mode fuzz"),
+]
+
+
+@pytest.mark.parametrize("args,message", BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_bad_input_is_one_line_and_exit_2(args, message):
+    rc, out, err = run("plain", "list_append", *args)
+    assert rc == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("list_append: error: ")
+    assert message in lines[0]
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_describe_lists_variants_outcomes_points(flavour):
+    d = describe(flavour, "template_loader")
+    assert d["name"] == "template_loader"
+    assert [v["name"] for v in d["variants"]] == ["racy", "tmp-assign", "locked", "once"]
+    expectations = {v["name"]: v["expectation"] for v in d["variants"]}
+    assert expectations == {"racy": "reproduces", "tmp-assign": "benign",
+                            "locked": "holds", "once": "holds"}
+    grades = {o["name"]: o["grade"] for o in d["outcomes"]}
+    assert grades["template-does-not-exist"] == "forbidden"
+    assert grades["deadlock"] == "forbidden"
+    kinds = {p["name"]: p["kind"] for p in d["points"]}
+    assert kinds == {"template_loader/import": "delay",
+                     "template_loader/import-error": "fault"}
+
+
+def test_help_and_version():
+    rc, out, _ = run("plain", "appcache_deadlock", "--help")
+    assert rc == 0 and "--variant" in out and "racy lock-c single-lock ordered" in out
+    rc, out, _ = run("tsan", "appcache_deadlock", "--version")
+    assert rc == 0 and out.startswith("appcache_deadlock ") and "(tsan)" in out
+
+
+def test_readable_summary_without_json():
+    rc, out, _ = run("plain", "list_append", "--variant", "locked", "--trials", 1000,
+                     "--seed", 5)
+    assert rc == 0
+    assert "list_append:locked" in out and "1000 trials" in out
+    assert "verdict: holds" in out and "95% upper bound" in out
+
+
+def test_unmet_expectation_exits_1():
+    """A fixed variant's trial budget too small to matter is still judged;
+    a racy variant that cannot show its race in 10 stress trials is not
+    reproduced: exit status 1."""
+    rc, out, _ = run("plain", "template_loader", "--variant", "racy", "--trials", 10,
+                     "--seed", 1, "--json")
+    rec = json.loads(out)
+    assert rec["verdict"] == "not-reproduced" and rec["met"] is False and rc == 1
