@@ -29,26 +29,27 @@ static void usage(FILE *f, const rl_scenario *sc)
             program, sc->name, sc->summary);
     for (int i = 0; i < sc->n_variants; i++)
         fprintf(f, " %s", sc->variants[i].name);
-    fprintf(f, " (default %s)\n"
-               "  --mode M           stress (free-running, points cost nothing) or fuzz\n"
-               "                     (points delay and fail through libfiu)\n"
-               "  --seconds S        time budget (default 1)\n"
-               "  --trials N         trial budget instead of a time budget\n"
-               "  --seed N           seed of every random decision (default: from the clock;\n"
-               "                     always printed in the record)\n"
-               "  --inject SPEC      PATTERN:ACTION[,p=P], repeatable (fuzz mode); ACTION is\n"
-               "                     yield, spin=N, delay=DURATION or fail; PATTERN is a glob\n"
-               "                     over the point names that --describe lists\n"
-               "  --timeout S        seconds without progress before a trial counts as hung\n"
-               "                     (the deadlock outcome; default 3)\n"
-               "  --batch N          fixed trials per synchronisation (default adaptive)\n"
-               "  --param KEY=N      a scenario's own knob (see its source), repeatable\n"
-               "  --engine E         batched (default) or naive (threads created per trial:\n"
-               "                     the hand-written baseline)\n"
-               "  --json             print the run record as one JSON object\n"
-               "  --describe         print the scenario's descriptor as JSON\n"
-               "  --version, --help\n"
-               "exit status: 0 expectation met, 1 not met, 2 bad input, 3 harness failure\n",
+    fprintf(f,
+            " (default %s)\n"
+            "  --mode M           stress (free-running, points cost nothing) or fuzz\n"
+            "                     (points delay and fail through libfiu)\n"
+            "  --seconds S        time budget (default 1)\n"
+            "  --trials N         trial budget instead of a time budget\n"
+            "  --seed N           seed of every random decision (default: from the clock;\n"
+            "                     always printed in the record)\n"
+            "  --inject SPEC      PATTERN:ACTION[,p=P], repeatable (fuzz mode); ACTION is\n"
+            "                     yield, spin=N, delay=DURATION or fail; PATTERN is a glob\n"
+            "                     over the point names that --describe lists\n"
+            "  --timeout S        seconds without progress before a trial counts as hung\n"
+            "                     (the deadlock outcome; default 3)\n"
+            "  --batch N          fixed trials per synchronisation (default adaptive)\n"
+            "  --param KEY=N      a scenario's own knob (see its source), repeatable\n"
+            "  --engine E         batched (default) or naive (threads created per trial:\n"
+            "                     the hand-written baseline)\n"
+            "  --json             print the run record as one JSON object\n"
+            "  --describe         print the scenario's descriptor as JSON\n"
+            "  --version, --help\n"
+            "exit status: 0 expectation met, 1 not met, 2 bad input, 3 harness failure\n",
             sc->variants[0].name);
 }
 
@@ -106,8 +107,7 @@ static int find_variant(const rl_scenario *sc, const char *name)
     return -1;
 }
 
-static int parse_args(const rl_scenario *sc, int argc, char **argv, rl_config *cfg,
-                      int *describe)
+static int parse_args(const rl_scenario *sc, int argc, char **argv, rl_config *cfg, int *describe)
 {
     int seconds_given = 0, seed_given = 0;
     char err[512];

@@ -77,8 +77,7 @@ static void grade_share(engine *e, int actor, int n)
         if (!owns(e, actor, i))
             continue;
         void *s = state_at(e, i);
-        rl_grade_trial(&e->run, t, s, (long long)(e->batch_first + (unsigned long long)i),
-                       seconds);
+        rl_grade_trial(&e->run, t, s, (long long)(e->batch_first + (unsigned long long)i), seconds);
         if (sc->fini != NULL)
             sc->fini(s, e->run.cfg->variant);
     }

@@ -29,11 +29,11 @@ typedef struct {
     int variant;
     rl_mode mode;
     rl_engine_kind engine;
-    double seconds;              /* time budget (used when trials == 0) */
-    unsigned long long trials;   /* trial budget, 0 = use seconds */
+    double seconds;            /* time budget (used when trials == 0) */
+    unsigned long long trials; /* trial budget, 0 = use seconds */
     uint64_t seed;
-    double timeout;              /* seconds without progress = hang */
-    int batch;                   /* fixed batch size, 0 = adaptive */
+    double timeout; /* seconds without progress = hang */
+    int batch;      /* fixed batch size, 0 = adaptive */
     int json;
     rl_inject_spec specs[RL_MAX_SPECS];
     int n_specs;
@@ -56,7 +56,7 @@ typedef struct {
     unsigned long long hangs;
     long long first_failure_trial; /* -1 when none */
     double first_failure_seconds;
-    const char *first_failure_cause; /* outcome name, "deadlock" or a TSan kind */
+    const char *first_failure_cause;         /* outcome name, "deadlock" or a TSan kind */
     long long hang_positions[RL_MAX_ACTORS]; /* trial each actor was in, -1 done */
     int interrupted;
     int batch_max; /* the largest batch the engine used */
@@ -75,11 +75,11 @@ typedef enum {
 
 typedef struct {
     rl_verdict_kind verdict;
-    int judged;  /* 0 for a TSan-only variant in the plain flavour */
+    int judged; /* 0 for a TSan-only variant in the plain flavour */
     int met;
-    unsigned long long forbidden;   /* forbidden outcomes seen (hangs included) */
+    unsigned long long forbidden; /* forbidden outcomes seen (hangs included) */
     unsigned long long interesting;
-    unsigned long long failures;    /* what counts against this variant */
+    unsigned long long failures; /* what counts against this variant */
     double rate;
     double wilson_low, wilson_high; /* 95% two-sided interval of the rate */
     double upper95;                 /* one-sided 95% upper bound of the rate */
@@ -93,8 +93,7 @@ int rl_run_batched(const rl_scenario *sc, const rl_config *cfg, rl_result *out);
 int rl_run_naive(const rl_scenario *sc, const rl_config *cfg, rl_result *out);
 
 /* verdict.c */
-void rl_judge(const rl_scenario *sc, const rl_config *cfg, const rl_result *res,
-              rl_verdict *v);
+void rl_judge(const rl_scenario *sc, const rl_config *cfg, const rl_result *res, rl_verdict *v);
 const char *rl_verdict_name(rl_verdict_kind k);
 const char *rl_expectation_name(rl_expectation e);
 const char *rl_grade_name(rl_grade g);
@@ -102,10 +101,10 @@ const char *rl_detector_name(rl_detector d);
 int rl_exit_status(const rl_verdict *v);
 
 /* record.c */
-void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg,
-                     const rl_result *res, const rl_verdict *v);
-void rl_print_summary(FILE *f, const rl_scenario *sc, const rl_config *cfg,
-                      const rl_result *res, const rl_verdict *v);
+void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg, const rl_result *res,
+                     const rl_verdict *v);
+void rl_print_summary(FILE *f, const rl_scenario *sc, const rl_config *cfg, const rl_result *res,
+                      const rl_verdict *v);
 void rl_print_describe(FILE *f, const rl_scenario *sc);
 
 /* tsan_hooks.c: reports seen by this process so far (0 in the plain flavour) */

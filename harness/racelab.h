@@ -82,7 +82,7 @@ typedef struct {
 
 int rl_main(const rl_scenario *scenario, int argc, char **argv);
 
-#define RL_SCENARIO(descriptor)                                                \
+#define RL_SCENARIO(descriptor)                                                                    \
     int main(int argc, char **argv) { return rl_main(&(descriptor), argc, argv); }
 
 /* The index of the calling actor (0..actors-1); threads spawned with
@@ -98,10 +98,10 @@ int rl_fault_hit(const char *name);
 
 /* A slow step or a switch that matters. In stress mode: one load and a
  * not-taken branch. */
-#define RL_POINT(name)                                                         \
-    do {                                                                       \
-        if (__builtin_expect(rl_points_live, 0))                               \
-            rl_point_hit(name);                                                \
+#define RL_POINT(name)                                                                             \
+    do {                                                                                           \
+        if (__builtin_expect(rl_points_live, 0))                                                   \
+            rl_point_hit(name);                                                                    \
     } while (0)
 
 /* True when a fault is injected here: the caller takes its real error path. */

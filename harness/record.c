@@ -63,8 +63,8 @@ static void print_hang(FILE *f, const rl_scenario *sc, const rl_result *res)
     fputs("]}", f);
 }
 
-void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg,
-                     const rl_result *res, const rl_verdict *v)
+void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg, const rl_result *res,
+                     const rl_verdict *v)
 {
     const rl_variant *var = &sc->variants[cfg->variant];
     int first = 1;
@@ -152,8 +152,8 @@ void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg,
     fputs("}\n", f);
 }
 
-void rl_print_summary(FILE *f, const rl_scenario *sc, const rl_config *cfg,
-                      const rl_result *res, const rl_verdict *v)
+void rl_print_summary(FILE *f, const rl_scenario *sc, const rl_config *cfg, const rl_result *res,
+                      const rl_verdict *v)
 {
     const rl_variant *var = &sc->variants[cfg->variant];
     fprintf(f, "%s:%s  (%s, %s, %s, seed %llu)\n", sc->name, var->name,
@@ -218,8 +218,9 @@ void rl_print_describe(FILE *f, const rl_scenario *sc)
         rl_json_string(f, sc->outcomes[o].meaning);
         fputc('}', f);
     }
-    fprintf(f, "%s{\"name\": \"%s\", \"grade\": \"forbidden\", \"meaning\": "
-               "\"a trial did not finish before the watchdog's deadline\"}]",
+    fprintf(f,
+            "%s{\"name\": \"%s\", \"grade\": \"forbidden\", \"meaning\": "
+            "\"a trial did not finish before the watchdog's deadline\"}]",
             sc->n_outcomes ? ", " : "", RL_DEADLOCK_OUTCOME);
     rl_json_key(f, &first, "points");
     fputc('[', f);

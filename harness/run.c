@@ -37,8 +37,7 @@ void rl_run_begin(rl_run *run, const rl_scenario *sc, const rl_config *cfg)
     run->start = rl_now();
 }
 
-void rl_grade_trial(const rl_run *run, rl_tally *t, void *state, long long trial,
-                    double seconds)
+void rl_grade_trial(const rl_run *run, rl_tally *t, void *state, long long trial, double seconds)
 {
     const rl_scenario *sc = run->sc;
     int o = sc->arbiter(state, run->cfg->variant);

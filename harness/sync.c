@@ -35,7 +35,10 @@ int rl_mutex_trylock(rl_mutex *m) { return pthread_mutex_trylock(&m->mutex) == 0
 
 void rl_cond_init(rl_cond *c) { check(pthread_cond_init(&c->cond, NULL), "cond init"); }
 void rl_cond_destroy(rl_cond *c) { check(pthread_cond_destroy(&c->cond), "cond destroy"); }
-void rl_cond_wait(rl_cond *c, rl_mutex *m) { check(pthread_cond_wait(&c->cond, &m->mutex), "cond wait"); }
+void rl_cond_wait(rl_cond *c, rl_mutex *m)
+{
+    check(pthread_cond_wait(&c->cond, &m->mutex), "cond wait");
+}
 void rl_cond_signal(rl_cond *c) { check(pthread_cond_signal(&c->cond), "cond signal"); }
 void rl_cond_broadcast(rl_cond *c) { check(pthread_cond_broadcast(&c->cond), "cond broadcast"); }
 

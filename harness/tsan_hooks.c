@@ -41,10 +41,9 @@ const char *__tsan_default_suppressions(void)
            "called_from_lib:fiu_run_preload.so\n";
 }
 
-int __tsan_get_report_data(void *report, const char **description, int *count,
-                           int *stack_count, int *mop_count, int *loc_count,
-                           int *mutex_count, int *thread_count, int *unique_tid_count,
-                           void **sleep_trace, unsigned long trace_size);
+int __tsan_get_report_data(void *report, const char **description, int *count, int *stack_count,
+                           int *mop_count, int *loc_count, int *mutex_count, int *thread_count,
+                           int *unique_tid_count, void **sleep_trace, unsigned long trace_size);
 void __tsan_on_report(void *report);
 
 /* The hook runs inside TSan's report machinery: an instrumented access or
@@ -66,8 +65,8 @@ RL_NO_TSAN void __tsan_on_report(void *report)
     const char *description = "unknown";
     int count = 0, stacks = 0, mops = 0, locs = 0, mutexes = 0, threads = 0, tids = 0;
     void *sleep_trace[1];
-    __tsan_get_report_data(report, &description, &count, &stacks, &mops, &locs, &mutexes,
-                           &threads, &tids, sleep_trace, 1);
+    __tsan_get_report_data(report, &description, &count, &stacks, &mops, &locs, &mutexes, &threads,
+                           &tids, sleep_trace, 1);
     int slot = -1;
     for (int i = 0; i < n_kinds; i++)
         if (kind_names[i] == description)

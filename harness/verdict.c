@@ -23,8 +23,7 @@ static void wilson(unsigned long long f, unsigned long long n, double z, double 
     *hi = fmin(1, centre + half);
 }
 
-void rl_judge(const rl_scenario *sc, const rl_config *cfg, const rl_result *res,
-              rl_verdict *v)
+void rl_judge(const rl_scenario *sc, const rl_config *cfg, const rl_result *res, rl_verdict *v)
 {
     const rl_variant *var = &sc->variants[cfg->variant];
     int tsan = rl_flavour_is_tsan();
@@ -77,8 +76,7 @@ int rl_exit_status(const rl_verdict *v) { return !v->judged || v->met ? 0 : 1; }
 
 const char *rl_verdict_name(rl_verdict_kind k)
 {
-    static const char *const names[] = {"reproduced", "not-reproduced", "holds", "fails",
-                                        "benign"};
+    static const char *const names[] = {"reproduced", "not-reproduced", "holds", "fails", "benign"};
     return names[k];
 }
 

@@ -62,9 +62,7 @@ static const rl_inject_spec *reach(const char *name)
 static void act(const rl_inject_spec *spec)
 {
     switch (spec->action) {
-    case RL_ACT_YIELD:
-        sched_yield();
-        break;
+    case RL_ACT_YIELD: sched_yield(); break;
     case RL_ACT_SPIN:
         for (uint64_t i = 0; i < spec->amount; i++) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -72,11 +70,8 @@ static void act(const rl_inject_spec *spec)
 #endif
         }
         break;
-    case RL_ACT_DELAY:
-        rl_pause_ns(rl_context_random() % (spec->amount + 1));
-        break;
-    case RL_ACT_FAIL:
-        break;
+    case RL_ACT_DELAY: rl_pause_ns(rl_context_random() % (spec->amount + 1)); break;
+    case RL_ACT_FAIL: break;
     }
 }
 

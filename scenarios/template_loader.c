@@ -33,19 +33,19 @@ enum { NOT_STARTED, RUNNING, DONE };         /* the `once` variant's state */
 #define LAST_LOADER (LOADERS - 1)
 
 typedef struct {
-    int count;                        /* Python's len(): only grows */
-    int loader[LOADERS * ACTORS];     /* room for every request filling it */
+    int count;                    /* Python's len(): only grows */
+    int loader[LOADERS * ACTORS]; /* room for every request filling it */
 } loader_list;
 
 typedef struct {
     /* The module global: NULL is None. */
-    loader_list *bound;               /* racy, locked */
-    loader_list *_Atomic published;   /* tmp-assign, once: release/acquire */
-    loader_list list;                 /* the list object racy/locked fill */
-    loader_list local[ACTORS];        /* tmp-assign/once: a request's own list */
-    rl_mutex lock;                    /* locked, once */
-    rl_cond done;                     /* once */
-    int once_state;                   /* once, under `lock` */
+    loader_list *bound;             /* racy, locked */
+    loader_list *_Atomic published; /* tmp-assign, once: release/acquire */
+    loader_list list;               /* the list object racy/locked fill */
+    loader_list local[ACTORS];      /* tmp-assign/once: a request's own list */
+    rl_mutex lock;                  /* locked, once */
+    rl_cond done;                   /* once */
+    int once_state;                 /* once, under `lock` */
     /* Per actor, so that counting adds no sharing of its own. */
     int first_attempt_done[ACTORS];
     int inits_completed[ACTORS];

@@ -1,0 +1,196 @@
+/* discover.c — the scenario programs of a build folder: every executable in
+ * BUILD/plain (but libracelab.a and obj/) that answers --describe with a
+ * scenario descriptor; BUILD/tsan/<name> is its ThreadSanitizer twin. */
+#include "driver.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define DESCRIBE_LIMIT_S 10.0
+#define DESCRIBE_MAX_BYTES (1u << 20)
+
+/* Runs `path --describe`, returns its stdout when it exits 0, else NULL. */
+static char *describe_output(const char *path)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return NULL;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return NULL;
+    }
+    if (pid == 0) {
+        setpgid(0, 0);
+        interrupt_restore_in_child();
+        int devnull = open("/dev/null", O_RDWR);
+        if (devnull >= 0) {
+            dup2(devnull, 0);
+            dup2(devnull, 2);
+        }
+        dup2(fds[1], 1);
+        execl(path, path, "--describe", (char *)NULL);
+        _exit(127);
+    }
+    setpgid(pid, pid);
+    close(fds[1]);
+    set_cloexec_nonblock(fds[0]);
+    buffer out = {0};
+    double deadline = now_seconds() + DESCRIBE_LIMIT_S;
+    int open_fd = 1;
+    while (open_fd) {
+        double left = deadline - now_seconds();
+        if (left <= 0)
+            break;
+        struct pollfd p = {fds[0], POLLIN, 0};
+        int r = poll(&p, 1, (int)(left * 1000) + 1);
+        if (r < 0 && errno != EINTR)
+            break;
+        if (r <= 0)
+            continue;
+        char chunk[4096];
+        ssize_t n = read(fds[0], chunk, sizeof chunk);
+        if (n > 0)
+            buf_append(&out, chunk, (size_t)n, DESCRIBE_MAX_BYTES);
+        else if (n == 0 || errno != EAGAIN)
+            open_fd = 0;
+    }
+    close(fds[0]);
+    kill(-pid, SIGKILL); /* whatever is left of it */
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (open_fd || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || out.data == NULL) {
+        buf_free(&out);
+        return NULL;
+    }
+    return out.data;
+}
+
+static char *get_text(const jv *obj, const char *key, const char *fallback)
+{
+    const char *s = jv_string(jv_get(obj, key));
+    return xstrdup(s != NULL ? s : fallback);
+}
+
+/* Fills sc from its descriptor; 0 when it is one. */
+static int read_descriptor(scenario_info *sc, const char *text)
+{
+    jv *d = jv_parse(text, strlen(text), NULL);
+    jv *variants = jv_get(d, "variants");
+    if (d == NULL || d->type != JV_OBJECT || jv_string(jv_get(d, "name")) == NULL ||
+        variants == NULL || variants->type != JV_ARRAY || variants->n == 0) {
+        jv_free(d);
+        return -1;
+    }
+    sc->descriptor = d;
+    sc->n_variants = (int)variants->n;
+    sc->variants = xcalloc(variants->n, sizeof *sc->variants);
+    for (size_t i = 0; i < variants->n; i++) {
+        const jv *v = variants->items[i];
+        variant_info *vi = &sc->variants[i];
+        vi->name = get_text(v, "name", "?");
+        vi->expectation = get_text(v, "expectation", "?");
+        vi->caught_by = get_text(v, "caught_by", "any");
+        vi->summary = get_text(v, "summary", "");
+    }
+    return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const scenario_info *)a)->name, ((const scenario_info *)b)->name);
+}
+
+static int is_executable_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+int catalog_load(catalog *cat, const char *build_dir)
+{
+    memset(cat, 0, sizeof *cat);
+    cat->build_dir = xstrdup(build_dir);
+    char *plain = xasprintf("%s/plain", build_dir);
+    DIR *dir = opendir(plain);
+    if (dir == NULL) {
+        error_msg("no scenario programs: cannot read %s (%s; run 'make')", plain,
+                  strerror(errno));
+        free(plain);
+        return EXIT_HARNESS;
+    }
+    int cap = 0;
+    const struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        const char *name = e->d_name;
+        if (name[0] == '.' || strcmp(name, "libracelab.a") == 0 || strcmp(name, "obj") == 0)
+            continue;
+        char *path = xasprintf("%s/%s", plain, name);
+        if (!is_executable_file(path)) {
+            free(path);
+            continue;
+        }
+        char *text = describe_output(path);
+        scenario_info sc;
+        memset(&sc, 0, sizeof sc);
+        if (text == NULL || read_descriptor(&sc, text) != 0) {
+            warn_msg("%s: not a scenario program (--describe failed); skipped", path);
+            free(text);
+            free(path);
+            continue;
+        }
+        free(text);
+        const char *declared = jv_string(jv_get(sc.descriptor, "name"));
+        if (strcmp(declared, name) != 0)
+            warn_msg("%s: describes itself as '%s'", path, declared);
+        sc.name = xstrdup(name);
+        sc.plain_path = path;
+        sc.tsan_path = xasprintf("%s/tsan/%s", build_dir, name);
+        sc.tsan_built = is_executable_file(sc.tsan_path);
+        if (cat->n == cap) {
+            cap = cap ? cap * 2 : 32;
+            cat->items = xrealloc(cat->items, (size_t)cap * sizeof *cat->items);
+        }
+        cat->items[cat->n++] = sc;
+    }
+    closedir(dir);
+    if (cat->n == 0) {
+        error_msg("no scenario programs in %s (run 'make')", plain);
+        free(plain);
+        return EXIT_HARNESS;
+    }
+    free(plain);
+    qsort(cat->items, (size_t)cat->n, sizeof *cat->items, by_name);
+    return 0;
+}
+
+const scenario_info *catalog_find(const catalog *cat, const char *name)
+{
+    for (int i = 0; i < cat->n; i++)
+        if (strcmp(cat->items[i].name, name) == 0)
+            return &cat->items[i];
+    return NULL;
+}
+
+char *catalog_names(const catalog *cat)
+{
+    buffer b = {0};
+    for (int i = 0; i < cat->n; i++) {
+        if (i)
+            buf_append(&b, ", ", 2, SIZE_MAX);
+        buf_append(&b, cat->items[i].name, strlen(cat->items[i].name), SIZE_MAX);
+    }
+    buf_append(&b, "", 1, SIZE_MAX);
+    return b.data;
+}

@@ -1,0 +1,242 @@
+/* driver.h — the racelab driver: types and functions shared by its files.
+ *
+ *   util.c       memory, strings, clocks, messages
+ *   jsonr.c      a small JSON reader and writer (jsonr.h)
+ *   options.c    the command line of `racelab run`
+ *   discover.c   finding scenario programs and asking them --describe
+ *   plan.c       PATTERN[:VARIANT] selection into an ordered list of runs
+ *   interrupt.c  SIGINT/SIGTERM through a self-pipe
+ *   runner.c     child processes, their process groups and the watchdog
+ *   stacks.c     gdb thread stacks of a hung child
+ *   tsanlog.c    ThreadSanitizer log files: reports, kinds, sites
+ *   results.c    the results folder, run records, runs.jsonl
+ *   summary.c    the table on the terminal and in summary.txt
+ *   main.c       subcommands list, describe, run, parse-tsan
+ */
+#ifndef RL_DRIVER_H
+#define RL_DRIVER_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "jsonr.h"
+
+/* Exit statuses (DESIGN.md). */
+enum { EXIT_MET = 0, EXIT_NOT_MET = 1, EXIT_USAGE = 2, EXIT_HARNESS = 3, EXIT_INTERRUPTED = 130 };
+
+/* ---- util.c ------------------------------------------------------------ */
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+double now_seconds(void); /* monotonic */
+int write_all(int fd, const char *buf, size_t len);
+int set_cloexec_nonblock(int fd);
+const char *signal_name(int sig);
+/* "racelab: error: ..." on stderr, one line. */
+void error_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A whole number or a decimal within [lo, hi]; 0 on success. */
+int parse_seconds(const char *text, double lo, double hi, double *out);
+int parse_whole(const char *text, unsigned long long lo, unsigned long long hi,
+                unsigned long long *out);
+/* Where the driver executable lives (for build/plain next to it). */
+char *self_dir(void);
+
+/* ---- discover.c -------------------------------------------------------- */
+
+typedef struct {
+    char *name;
+    char *expectation; /* reproduces, holds, benign */
+    char *caught_by;   /* any, oracle, tsan */
+    char *summary;
+} variant_info;
+
+typedef struct {
+    char *name;       /* the program's file name (its descriptor agrees) */
+    char *plain_path; /* build/plain/<name> */
+    char *tsan_path;  /* build/tsan/<name> */
+    int tsan_built;   /* that file is there */
+    jv *descriptor;   /* what --describe printed */
+    variant_info *variants;
+    int n_variants;
+} scenario_info;
+
+typedef struct {
+    char *build_dir;
+    scenario_info *items; /* sorted by name */
+    int n;
+} catalog;
+
+/* Returns 0, or an exit status after printing a one-line error. */
+int catalog_load(catalog *cat, const char *build_dir);
+const scenario_info *catalog_find(const catalog *cat, const char *name);
+/* "a, b, c" — for error messages. */
+char *catalog_names(const catalog *cat);
+
+/* ---- plan.c ------------------------------------------------------------ */
+
+enum { FLAVOUR_PLAIN = 1, FLAVOUR_TSAN = 2 };
+
+typedef struct {
+    const scenario_info *sc;
+    const variant_info *var;
+    int tsan; /* flavour */
+} plan_item;
+
+/* Patterns are PATTERN[:VARIANT] globs; none means everything. Returns 0 or
+ * EXIT_USAGE after printing a one-line error. */
+int plan_select(const catalog *cat, char **patterns, int n_patterns, int flavours,
+                plan_item **out, int *n_out);
+
+/* ---- options.c --------------------------------------------------------- */
+
+typedef struct {
+    const char *mode;         /* NULL: the program's default */
+    int flavours;             /* FLAVOUR_PLAIN | FLAVOUR_TSAN */
+    const char *seconds_text; /* passed through as given */
+    double seconds;
+    const char *trials_text;
+    const char *seed_text;
+    const char *timeout_text;
+    double timeout;  /* the program's watchdog, 3 unless given */
+    double deadline; /* the driver's watchdog per run; 0: computed */
+    const char **injects;
+    int n_injects;
+    const char **params;
+    int n_params;
+    const char *out_dir;
+    const char *build_dir;
+    int jobs;
+    char **patterns;
+    int n_patterns;
+} run_options;
+
+/* Returns 0 or EXIT_USAGE (message printed). */
+int parse_run_options(int argc, char **argv, run_options *o);
+double run_deadline(const run_options *o);
+
+/* ---- interrupt.c ------------------------------------------------------- */
+
+void interrupt_install(void);
+int interrupt_fd(void);    /* readable after SIGINT/SIGTERM */
+int interrupt_count(void); /* signals seen so far */
+void interrupt_drain(void);
+void interrupt_restore_in_child(void);
+
+/* ---- tsanlog.c --------------------------------------------------------- */
+
+typedef struct {
+    char *kind;
+    char *frames; /* first non-interceptor frame of each stack, " | " joined */
+    unsigned long count;
+} tsan_site;
+
+typedef struct {
+    unsigned long reports;
+    unsigned long incomplete; /* a header without its SUMMARY line */
+    char **kinds;
+    unsigned long *kind_counts;
+    int n_kinds;
+    tsan_site *sites;
+    int n_sites;
+    char **files;
+    int n_files;
+} tsan_summary;
+
+void tsan_parse_file(tsan_summary *t, const char *path);
+/* Every file DIR/BASE.* (TSan appends .<pid>), in name order. */
+void tsan_parse_prefix(tsan_summary *t, const char *dir, const char *base);
+jv *tsan_to_json(const tsan_summary *t);
+void tsan_free(tsan_summary *t);
+
+/* ---- stacks.c ---------------------------------------------------------- */
+
+/* Thread stacks of PID into PATH with gdb. Returns 0 when written; else
+ * *why says what happened (gdb missing, attach failed...). */
+int take_stacks(pid_t pid, const char *path, char **why);
+/* Runs argv with stdout+stderr to out_path, in its own process group, for at
+ * most `limit` seconds. Returns the wait status, or -1. */
+int run_captured(char *const argv[], const char *out_path, double limit);
+
+/* ---- runner.c ---------------------------------------------------------- */
+
+typedef struct {
+    char *data;
+    size_t len, cap;
+    size_t dropped; /* bytes beyond the cap, not kept */
+} buffer;
+
+void buf_append(buffer *b, const char *data, size_t n, size_t cap);
+void buf_free(buffer *b);
+
+typedef struct child_run {
+    int index; /* position in the plan */
+    plan_item item;
+    char *run_id;
+    char **argv;
+    int argc;
+    char *tsan_base; /* log_path given to TSan, or NULL */
+    pid_t pid;
+    int fd_out, fd_err;
+    buffer out, err;
+    double start, end, deadline, kill_at;
+    int status;       /* wait status */
+    int reaped;       /* status valid */
+    int spawn_errno;  /* the program could not be started */
+    int timed_out;    /* the driver's watchdog fired */
+    int interrupted;  /* stopped by the driver's SIGINT/SIGTERM */
+    char *stacks_file;
+    char *stacks_note;
+} child_run;
+
+struct session;
+/* Runs every planned item, at most `jobs` at once, handing each finished
+ * run to results_finish. Returns nonzero when interrupted. */
+int run_all(struct session *s, const run_options *o, const plan_item *plan, int n);
+
+/* ---- results.c --------------------------------------------------------- */
+
+typedef struct {
+    char *scenario, *variant, *expectation, *mode, *flavour, *verdict, *note;
+    char *trials, *rate, *forbidden, *tsan;
+    int met;     /* 1 met, 0 not met, -1 not judged */
+    int index;   /* plan order */
+    int severity; /* exit status this run asks for */
+} summary_row;
+
+typedef struct session {
+    char *dir;
+    int jsonl_fd;
+    int tty, colour;
+    int n_planned;
+    summary_row *rows;
+    int n_rows;
+    int width_scenario, width_variant;
+    int progress_shown;
+    const run_options *opts;
+} session;
+
+/* Makes the results folder (DIR or results/<stamp>-<host>); returns 0 or
+ * EXIT_HARNESS/EXIT_USAGE after a one-line error, with nothing left. */
+int results_open(session *s, const run_options *o, const char *default_root);
+/* The record of one finished run: written to runs.jsonl and the table. */
+void results_finish(session *s, child_run *c, const run_options *o);
+int results_close(session *s, int interrupted);
+char *results_path(const session *s, const char *sub, const char *name);
+
+/* ---- summary.c --------------------------------------------------------- */
+
+void summary_header(session *s, const plan_item *plan, int n);
+void summary_row_print(session *s, const summary_row *r);
+void summary_progress(session *s, int done, const child_run *const *running, int n_running);
+void summary_progress_clear(session *s);
+void summary_write_file(const session *s, FILE *f, int interrupted, int status);
+void summary_totals(session *s, int interrupted, int status);
+void summary_list(const catalog *cat, FILE *f);
+void summary_describe(const scenario_info *sc, FILE *f);
+
+#endif

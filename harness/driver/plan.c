@@ -1,0 +1,116 @@
+/* plan.c — which runs: PATTERN[:VARIANT] globs (fnmatch) over scenario and
+ * variant names, in the order the patterns are given, each run once; every
+ * selected variant in each selected flavour (plain first). */
+#include "driver.h"
+
+#include <fnmatch.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const scenario_info *sc;
+    const variant_info *var;
+} pick;
+
+static int already(const pick *picks, int n, const scenario_info *sc, const variant_info *var)
+{
+    for (int i = 0; i < n; i++)
+        if (picks[i].sc == sc && picks[i].var == var)
+            return 1;
+    return 0;
+}
+
+static char *variant_names(const scenario_info *sc)
+{
+    buffer b = {0};
+    for (int v = 0; v < sc->n_variants; v++) {
+        if (v)
+            buf_append(&b, ", ", 2, SIZE_MAX);
+        buf_append(&b, sc->variants[v].name, strlen(sc->variants[v].name), SIZE_MAX);
+    }
+    buf_append(&b, "", 1, SIZE_MAX);
+    return b.data;
+}
+
+int plan_select(const catalog *cat, char **patterns, int n_patterns, int flavours,
+                plan_item **out, int *n_out)
+{
+    int total_variants = 0;
+    for (int i = 0; i < cat->n; i++)
+        total_variants += cat->items[i].n_variants;
+    pick *picks = xcalloc((size_t)total_variants, sizeof *picks);
+    int n = 0;
+    static char *everything[] = {"*"};
+    if (n_patterns == 0) {
+        patterns = everything;
+        n_patterns = 1;
+    }
+    for (int p = 0; p < n_patterns; p++) {
+        char *pattern = xstrdup(patterns[p]);
+        char *colon = strchr(pattern, ':');
+        const char *vpattern = "*";
+        if (colon != NULL) {
+            *colon = '\0';
+            vpattern = colon + 1;
+        }
+        if (*pattern == '\0' || *vpattern == '\0') {
+            error_msg("bad pattern '%s' (want SCENARIO[:VARIANT], globs allowed)", patterns[p]);
+            free(pattern);
+            free(picks);
+            return EXIT_USAGE;
+        }
+        int scenarios = 0, variants = 0;
+        const scenario_info *last = NULL;
+        for (int i = 0; i < cat->n; i++) {
+            const scenario_info *sc = &cat->items[i];
+            if (fnmatch(pattern, sc->name, 0) != 0)
+                continue;
+            scenarios++;
+            last = sc;
+            for (int v = 0; v < sc->n_variants; v++) {
+                const variant_info *var = &sc->variants[v];
+                if (fnmatch(vpattern, var->name, 0) != 0)
+                    continue;
+                variants++;
+                if (!already(picks, n, sc, var))
+                    picks[n++] = (pick){sc, var};
+            }
+        }
+        if (scenarios == 0) {
+            char *known = catalog_names(cat);
+            error_msg("no scenario matches '%s' (known: %s)", pattern, known);
+            free(known);
+            free(pattern);
+            free(picks);
+            return EXIT_USAGE;
+        }
+        if (variants == 0) {
+            char *known = variant_names(last);
+            if (scenarios == 1)
+                error_msg("no variant of %s matches '%s' (variants: %s)", last->name, vpattern,
+                          known);
+            else
+                error_msg("no variant of the %d scenarios matching '%s' matches '%s'", scenarios,
+                          pattern, vpattern);
+            free(known);
+            free(pattern);
+            free(picks);
+            return EXIT_USAGE;
+        }
+        free(pattern);
+    }
+    int per = ((flavours & FLAVOUR_PLAIN) != 0) + ((flavours & FLAVOUR_TSAN) != 0);
+    plan_item *items = xcalloc((size_t)n * (size_t)per, sizeof *items);
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (flavours & FLAVOUR_PLAIN)
+            items[k++] = (plan_item){picks[i].sc, picks[i].var, 0};
+        if (flavours & FLAVOUR_TSAN)
+            items[k++] = (plan_item){picks[i].sc, picks[i].var, 1};
+    }
+    free(picks);
+    *out = items;
+    *n_out = k;
+    return 0;
+}

@@ -1,0 +1,374 @@
+/* runner.c — every run is a child process in its own process group, its
+ * stdout (the record) and stderr read through pipes, under the driver's own
+ * watchdog: past the deadline the child's threads are dumped with gdb and
+ * its group is killed. SIGINT/SIGTERM to the driver: SIGTERM to each running
+ * group (a scenario program then prints what it has), SIGKILL after a grace
+ * period or a second signal; no new run starts. */
+#include "driver.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define OUT_CAP (4u << 20) /* a record is a few kB; keep at most this much */
+#define ERR_CAP (1u << 20)
+#define TERM_GRACE_S 2.0  /* after SIGTERM, before SIGKILL */
+#define DRAIN_GRACE_S 1.0 /* pipes still open after the child ended */
+#define TICK_MS 200
+
+static void add_arg(child_run *c, const char *a)
+{
+    c->argv = xrealloc(c->argv, (size_t)(c->argc + 2) * sizeof *c->argv);
+    c->argv[c->argc++] = xstrdup(a);
+    c->argv[c->argc] = NULL;
+}
+
+static void build_command(child_run *c, const run_options *o)
+{
+    const plan_item *it = &c->item;
+    add_arg(c, it->tsan ? it->sc->tsan_path : it->sc->plain_path);
+    add_arg(c, "--variant");
+    add_arg(c, it->var->name);
+    if (o->mode != NULL) {
+        add_arg(c, "--mode");
+        add_arg(c, o->mode);
+    }
+    if (o->seconds_text != NULL) {
+        add_arg(c, "--seconds");
+        add_arg(c, o->seconds_text);
+    }
+    if (o->trials_text != NULL) {
+        add_arg(c, "--trials");
+        add_arg(c, o->trials_text);
+    }
+    if (o->seed_text != NULL) {
+        add_arg(c, "--seed");
+        add_arg(c, o->seed_text);
+    }
+    if (o->timeout_text != NULL) {
+        add_arg(c, "--timeout");
+        add_arg(c, o->timeout_text);
+    }
+    for (int i = 0; i < o->n_injects; i++) {
+        add_arg(c, "--inject");
+        add_arg(c, o->injects[i]);
+    }
+    for (int i = 0; i < o->n_params; i++) {
+        add_arg(c, "--param");
+        add_arg(c, o->params[i]);
+    }
+    add_arg(c, "--json");
+}
+
+static void child_exec(child_run *c, int out_w, int err_w, int status_w, const char *tsan_env,
+                       pid_t parent)
+{
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* the driver killed outright: so is the run */
+    if (getppid() != parent)
+        _exit(127);
+    interrupt_restore_in_child();
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0)
+        dup2(devnull, 0);
+    dup2(out_w, 1);
+    dup2(err_w, 2);
+    if (tsan_env != NULL)
+        setenv("TSAN_OPTIONS", tsan_env, 1);
+    execv(c->argv[0], c->argv);
+    int e = errno;
+    (void)!write(status_w, &e, sizeof e);
+    _exit(127);
+}
+
+/* 0 when started; else c->spawn_errno says why. */
+static int spawn(child_run *c, const run_options *o, const session *s)
+{
+    build_command(c, o);
+    c->fd_out = c->fd_err = -1;
+    c->start = now_seconds();
+    c->deadline = c->start + run_deadline(o);
+    if (c->argv[0] == NULL || access(c->argv[0], X_OK) != 0) {
+        c->spawn_errno = ENOENT;
+        return -1;
+    }
+    char *tsan_env = NULL;
+    if (c->item.tsan) {
+        c->tsan_base = results_path(s, "tsan", c->run_id);
+        const char *user = getenv("TSAN_OPTIONS");
+        tsan_env = xasprintf("%s%slog_path=%s:atexit_sleep_ms=0:second_deadlock_stack=1",
+                             user ? user : "", user && *user ? ":" : "", c->tsan_base);
+    }
+    int out[2], err[2], st[2];
+    if (pipe(out) != 0) {
+        c->spawn_errno = errno;
+        free(tsan_env);
+        return -1;
+    }
+    if (pipe(err) != 0) {
+        c->spawn_errno = errno;
+        close(out[0]);
+        close(out[1]);
+        free(tsan_env);
+        return -1;
+    }
+    if (pipe2(st, O_CLOEXEC) != 0) {
+        c->spawn_errno = errno;
+        close(out[0]);
+        close(out[1]);
+        close(err[0]);
+        close(err[1]);
+        free(tsan_env);
+        return -1;
+    }
+    set_cloexec_nonblock(out[0]);
+    set_cloexec_nonblock(err[0]);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(st[0]);
+        child_exec(c, out[1], err[1], st[1], tsan_env, parent);
+    }
+    int fork_errno = errno;
+    free(tsan_env);
+    close(out[1]);
+    close(err[1]);
+    close(st[1]);
+    if (pid < 0) {
+        close(out[0]);
+        close(err[0]);
+        close(st[0]);
+        c->spawn_errno = fork_errno;
+        return -1;
+    }
+    setpgid(pid, pid);
+    c->pid = pid;
+    int exec_errno = 0;
+    ssize_t n;
+    while ((n = read(st[0], &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR)
+        ;
+    close(st[0]);
+    c->fd_out = out[0];
+    c->fd_err = err[0];
+    if (n == (ssize_t)sizeof exec_errno) {
+        c->spawn_errno = exec_errno;
+        while (waitpid(pid, &c->status, 0) < 0 && errno == EINTR)
+            ;
+        close(c->fd_out);
+        close(c->fd_err);
+        c->fd_out = c->fd_err = -1;
+        c->pid = 0;
+        return -1;
+    }
+    c->start = now_seconds();
+    c->deadline = c->start + run_deadline(o);
+    return 0;
+}
+
+static void drain(int *fd, buffer *b, size_t cap)
+{
+    char chunk[16384];
+    for (;;) {
+        ssize_t n = read(*fd, chunk, sizeof chunk);
+        if (n > 0) {
+            buf_append(b, chunk, (size_t)n, cap);
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0 || errno != EAGAIN) {
+            close(*fd);
+            *fd = -1;
+        }
+        return;
+    }
+}
+
+/* Reaps the child if it has ended, killing whatever else is in its group
+ * first (the group id stays ours while the leader is a zombie). */
+static void try_reap(child_run *c)
+{
+    if (c->reaped || c->pid <= 0)
+        return;
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    if (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid != c->pid)
+        return;
+    kill(-c->pid, SIGKILL);
+    while (waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR)
+        ;
+    c->reaped = 1;
+    c->end = now_seconds();
+}
+
+static void watchdog_fire(child_run *c, const session *s)
+{
+    c->timed_out = 1;
+    char *name = xasprintf("%s.txt", c->run_id);
+    char *path = results_path(s, "stacks", name);
+    free(name);
+    char *why = NULL;
+    int rc = take_stacks(c->pid, path, &why);
+    if (rc >= 0)
+        c->stacks_file = path;
+    else
+        free(path);
+    c->stacks_note = why;
+    kill(-c->pid, SIGKILL);
+}
+
+static void child_free(child_run *c)
+{
+    for (int i = 0; i < c->argc; i++)
+        free(c->argv[i]);
+    free(c->argv);
+    free(c->run_id);
+    free(c->tsan_base);
+    free(c->stacks_file);
+    free(c->stacks_note);
+    buf_free(&c->out);
+    buf_free(&c->err);
+    if (c->fd_out >= 0)
+        close(c->fd_out);
+    if (c->fd_err >= 0)
+        close(c->fd_err);
+    memset(c, 0, sizeof *c);
+}
+
+static char *make_run_id(int index, const plan_item *it)
+{
+    return xasprintf("%03d-%s-%s-%s", index + 1, it->sc->name, it->var->name,
+                     it->tsan ? "tsan" : "plain");
+}
+
+int run_all(session *s, const run_options *o, const plan_item *plan, int n)
+{
+    int jobs = o->jobs < 1 ? 1 : o->jobs;
+    child_run *slots = xcalloc((size_t)jobs, sizeof *slots);
+    int *busy = xcalloc((size_t)jobs, sizeof *busy);
+    const child_run **running = xcalloc((size_t)jobs, sizeof *running);
+    struct pollfd *fds = xcalloc((size_t)jobs * 2 + 1, sizeof *fds);
+    int next = 0, active = 0, done = 0, signals = 0;
+    double last_progress = 0;
+
+    while ((next < n && signals == 0) || active > 0) {
+        /* Start what fits. */
+        for (int j = 0; j < jobs && next < n && signals == 0; j++) {
+            if (busy[j])
+                continue;
+            child_run *c = &slots[j];
+            memset(c, 0, sizeof *c);
+            c->index = next;
+            c->item = plan[next];
+            c->run_id = make_run_id(next, &plan[next]);
+            next++;
+            if (spawn(c, o, s) != 0) {
+                c->end = now_seconds();
+                results_finish(s, c, o);
+                child_free(c);
+                done++;
+                continue;
+            }
+            busy[j] = 1;
+            active++;
+        }
+        if (active == 0)
+            continue;
+
+        /* Wait for output, an exit, a signal or a deadline. */
+        int nf = 0;
+        fds[nf++] = (struct pollfd){interrupt_fd(), POLLIN, 0};
+        double now = now_seconds();
+        double wake = now + TICK_MS / 1000.0;
+        for (int j = 0; j < jobs; j++) {
+            if (!busy[j])
+                continue;
+            const child_run *c = &slots[j];
+            if (c->fd_out >= 0)
+                fds[nf++] = (struct pollfd){c->fd_out, POLLIN, 0};
+            if (c->fd_err >= 0)
+                fds[nf++] = (struct pollfd){c->fd_err, POLLIN, 0};
+            if (!c->reaped && !c->timed_out && c->deadline < wake)
+                wake = c->deadline;
+            if (c->kill_at > 0 && c->kill_at < wake)
+                wake = c->kill_at;
+        }
+        int ms = wake > now ? (int)((wake - now) * 1000) + 1 : 0;
+        /* An exit shows as EOF on the pipes, but a grandchild may hold them:
+         * poll in short steps so reaping never waits long. */
+        if (ms > 50)
+            ms = 50;
+        if (poll(fds, (nfds_t)nf, ms) < 0 && errno != EINTR)
+            break;
+
+        if (interrupt_count() != signals) {
+            interrupt_drain();
+            int first = signals == 0;
+            signals = interrupt_count();
+            for (int j = 0; j < jobs; j++) {
+                child_run *c = &slots[j];
+                if (!busy[j] || c->reaped)
+                    continue;
+                c->interrupted = 1;
+                if (first) {
+                    kill(-c->pid, SIGTERM);
+                    c->kill_at = now_seconds() + TERM_GRACE_S;
+                } else {
+                    kill(-c->pid, SIGKILL);
+                }
+            }
+        }
+
+        now = now_seconds();
+        for (int j = 0; j < jobs; j++) {
+            if (!busy[j])
+                continue;
+            child_run *c = &slots[j];
+            if (c->fd_out >= 0)
+                drain(&c->fd_out, &c->out, OUT_CAP);
+            if (c->fd_err >= 0)
+                drain(&c->fd_err, &c->err, ERR_CAP);
+            try_reap(c);
+            if (!c->reaped && !c->timed_out && !c->interrupted && now >= c->deadline) {
+                summary_progress_clear(s);
+                watchdog_fire(c, s);
+            }
+            if (!c->reaped && c->kill_at > 0 && now >= c->kill_at) {
+                kill(-c->pid, SIGKILL);
+                c->kill_at = 0;
+            }
+            int pipes_open = c->fd_out >= 0 || c->fd_err >= 0;
+            if (c->reaped && (!pipes_open || now - c->end > DRAIN_GRACE_S)) {
+                results_finish(s, c, o);
+                child_free(c);
+                busy[j] = 0;
+                active--;
+                done++;
+            }
+        }
+
+        if (s->tty && now - last_progress > 0.25) {
+            int k = 0;
+            for (int j = 0; j < jobs; j++)
+                if (busy[j])
+                    running[k++] = &slots[j];
+            summary_progress(s, done, running, k);
+            last_progress = now;
+        }
+    }
+    summary_progress_clear(s);
+    free(slots);
+    free(busy);
+    free(running);
+    free(fds);
+    return signals != 0;
+}

@@ -1,0 +1,210 @@
+/* summary.c — what a person reads: one table row per run as it ends (a
+ * progress line and colours only when stdout is a terminal), the totals,
+ * summary.txt, and the listings of `racelab list` and `racelab describe`. */
+#include "driver.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define GREEN "\033[32m"
+#define RED "\033[1;31m"
+#define YELLOW "\033[33m"
+#define DIM "\033[2m"
+#define RESET "\033[0m"
+
+static int max_int(int a, int b) { return a > b ? a : b; }
+
+void summary_header(session *s, const plan_item *plan, int n)
+{
+    s->width_scenario = (int)strlen("scenario");
+    s->width_variant = (int)strlen("variant");
+    for (int i = 0; i < n; i++) {
+        s->width_scenario = max_int(s->width_scenario, (int)strlen(plan[i].sc->name));
+        s->width_variant = max_int(s->width_variant, (int)strlen(plan[i].var->name));
+    }
+    s->n_planned = n;
+    printf("%s%-*s  %-*s  %-10s  %-6s  %-7s  %10s  %8s  %9s  %5s  %-14s  %-4s  %s%s\n",
+           s->colour ? DIM : "", s->width_scenario, "scenario", s->width_variant, "variant",
+           "expect", "mode", "flavour", "trials", "trials/s", "forbidden", "tsan", "verdict",
+           "met", "note", s->colour ? RESET : "");
+    fflush(stdout);
+}
+
+static const char *met_text(int met) { return met == 1 ? "yes" : met == 0 ? "NO" : "n/a"; }
+
+static void row_print(const session *s, FILE *f, const summary_row *r, int colour)
+{
+    const char *c_on = "", *c_off = "";
+    if (colour) {
+        c_on = r->met == 1 ? GREEN : r->met == 0 ? RED : YELLOW;
+        c_off = RESET;
+    }
+    fprintf(f, "%-*s  %-*s  %-10s  %-6s  %-7s  %10s  %8s  %9s  %5s  %s%-14s  %-4s%s  %s\n",
+            s->width_scenario, r->scenario, s->width_variant, r->variant, r->expectation,
+            r->mode, r->flavour, r->trials, r->rate, r->forbidden, r->tsan, c_on, r->verdict,
+            met_text(r->met), c_off, r->note ? r->note : "");
+}
+
+void summary_progress_clear(session *s)
+{
+    if (s->tty && s->progress_shown) {
+        fputs("\r\033[K", stdout);
+        fflush(stdout);
+        s->progress_shown = 0;
+    }
+}
+
+void summary_row_print(session *s, const summary_row *r)
+{
+    summary_progress_clear(s);
+    row_print(s, stdout, r, s->colour);
+    fflush(stdout);
+}
+
+void summary_progress(session *s, int done, const child_run *const *running, int n_running)
+{
+    if (!s->tty)
+        return;
+    double now = now_seconds();
+    printf("\r\033[K%s[%d/%d]", s->colour ? DIM : "", done, s->n_planned);
+    for (int i = 0; i < n_running && i < 3; i++) {
+        const child_run *c = running[i];
+        printf(" %s:%s %s %.1fs", c->item.sc->name, c->item.var->name,
+               c->item.tsan ? "tsan" : "plain", now - c->start);
+    }
+    if (n_running > 3)
+        printf(" +%d", n_running - 3);
+    fputs(s->colour ? RESET : "", stdout);
+    fflush(stdout);
+    s->progress_shown = 1;
+}
+
+typedef struct {
+    int met, not_met, not_judged, crashes, deadlocks, errors, interrupted;
+} totals;
+
+static totals count(const session *s)
+{
+    totals t = {0};
+    for (int i = 0; i < s->n_rows; i++) {
+        const summary_row *r = &s->rows[i];
+        if (strstr(r->note, "no record") != NULL && strcmp(r->verdict, "-") == 0) {
+            t.interrupted++;
+            continue;
+        }
+        t.met += r->met == 1;
+        t.not_met += r->met == 0;
+        t.not_judged += r->met == -1;
+        t.crashes += strstr(r->note, "crash") != NULL;
+        t.deadlocks += strstr(r->note, "deadlock") != NULL;
+        t.errors += strcmp(r->verdict, "error") == 0;
+    }
+    return t;
+}
+
+static const char *status_meaning(int status)
+{
+    switch (status) {
+    case EXIT_MET: return "every expectation met";
+    case EXIT_NOT_MET: return "an expectation was NOT met";
+    case EXIT_USAGE: return "bad input to a program";
+    case EXIT_HARNESS: return "the harness or its environment failed";
+    case EXIT_INTERRUPTED: return "interrupted";
+    default: return "?";
+    }
+}
+
+static void totals_line(const session *s, FILE *f, int interrupted, int status, int colour)
+{
+    totals t = count(s);
+    int finished = s->n_rows - t.interrupted;
+    fprintf(f, "%s%d of %d runs finished: %d met, %d NOT met, %d not judged", 
+            colour ? (status == 0 ? GREEN : RED) : "", finished, s->n_planned, t.met, t.not_met,
+            t.not_judged);
+    if (t.crashes)
+        fprintf(f, ", %d crash%s", t.crashes, t.crashes == 1 ? "" : "es");
+    if (t.deadlocks)
+        fprintf(f, ", %d deadlock%s (driver watchdog)", t.deadlocks, t.deadlocks == 1 ? "" : "s");
+    if (t.errors)
+        fprintf(f, ", %d error%s", t.errors, t.errors == 1 ? "" : "s");
+    if (interrupted)
+        fputs("; interrupted", f);
+    fprintf(f, "%s\nexit status %d: %s\nresults: %s\n", colour ? RESET : "", status,
+            status_meaning(status), s->dir);
+}
+
+void summary_write_file(const session *s, FILE *f, int interrupted, int status)
+{
+    fprintf(f, "%-*s  %-*s  %-10s  %-6s  %-7s  %10s  %8s  %9s  %5s  %-14s  %-4s  %s\n",
+            s->width_scenario, "scenario", s->width_variant, "variant", "expect", "mode",
+            "flavour", "trials", "trials/s", "forbidden", "tsan", "verdict", "met", "note");
+    for (int i = 0; i < s->n_rows; i++)
+        row_print(s, f, &s->rows[i], 0);
+    fputc('\n', f);
+    totals_line(s, f, interrupted, status, 0);
+}
+
+void summary_totals(session *s, int interrupted, int status)
+{
+    summary_progress_clear(s);
+    putchar('\n');
+    totals_line(s, stdout, interrupted, status, s->colour);
+    fflush(stdout);
+}
+
+void summary_list(const catalog *cat, FILE *f)
+{
+    int ws = (int)strlen("scenario"), wv = (int)strlen("variant");
+    for (int i = 0; i < cat->n; i++) {
+        ws = max_int(ws, (int)strlen(cat->items[i].name));
+        for (int v = 0; v < cat->items[i].n_variants; v++)
+            wv = max_int(wv, (int)strlen(cat->items[i].variants[v].name));
+    }
+    fprintf(f, "%-*s  %-*s  %-10s  %-9s  %s\n", ws, "scenario", wv, "variant", "expect",
+            "caught_by", "summary");
+    for (int i = 0; i < cat->n; i++) {
+        const scenario_info *sc = &cat->items[i];
+        for (int v = 0; v < sc->n_variants; v++) {
+            const variant_info *var = &sc->variants[v];
+            fprintf(f, "%-*s  %-*s  %-10s  %-9s  %s%s\n", ws, v == 0 ? sc->name : "", wv,
+                    var->name, var->expectation, var->caught_by, var->summary,
+                    v == 0 && !sc->tsan_built ? "  [no tsan build]" : "");
+        }
+    }
+}
+
+static const char *text_of(const jv *obj, const char *key)
+{
+    const char *s = jv_string(jv_get(obj, key));
+    return s ? s : "";
+}
+
+void summary_describe(const scenario_info *sc, FILE *f)
+{
+    const jv *d = sc->descriptor;
+    fprintf(f, "%s — %s\n", sc->name, text_of(d, "summary"));
+    fprintf(f, "reference: %s\n", text_of(d, "reference"));
+    const jv *actors = jv_get(d, "actors");
+    fprintf(f, "actors: %s\n", actors && actors->type == JV_NUMBER ? actors->text : "?");
+    fprintf(f, "programs: %s%s, %s%s\n", sc->plain_path, "", sc->tsan_path,
+            sc->tsan_built ? "" : " (not built)");
+    fputs("variants:\n", f);
+    for (int v = 0; v < sc->n_variants; v++)
+        fprintf(f, "  %-14s %-10s (caught by %s)  %s\n", sc->variants[v].name,
+                sc->variants[v].expectation, sc->variants[v].caught_by,
+                sc->variants[v].summary);
+    const jv *outcomes = jv_get(d, "outcomes");
+    if (outcomes != NULL && outcomes->type == JV_ARRAY) {
+        fputs("outcomes:\n", f);
+        for (size_t i = 0; i < outcomes->n; i++)
+            fprintf(f, "  %-20s %-11s %s\n", text_of(outcomes->items[i], "name"),
+                    text_of(outcomes->items[i], "grade"), text_of(outcomes->items[i], "meaning"));
+    }
+    const jv *points = jv_get(d, "points");
+    if (points != NULL && points->type == JV_ARRAY && points->n > 0) {
+        fputs("points:\n", f);
+        for (size_t i = 0; i < points->n; i++)
+            fprintf(f, "  %-28s %-5s %s\n", text_of(points->items[i], "name"),
+                    text_of(points->items[i], "kind"), text_of(points->items[i], "meaning"));
+    }
+}

@@ -1,0 +1,326 @@
+/* tsanlog.c — reading ThreadSanitizer log files (TSAN_OPTIONS log_path=P
+ * writes P.<pid>). A report sits between two lines of 18 '=', headed
+ * `WARNING: ThreadSanitizer: <kind> (pid=N)` and closed by a `SUMMARY:` line.
+ * Reports are counted by kind and deduplicated into sites: the kind plus the
+ * first non-interceptor frame of each of the report's stacks (the access,
+ * mutex and leak stacks; thread-creation and heap-block stacks only when a
+ * report has no other). The exit code 66 alone is never taken as evidence. */
+#include "driver.h"
+
+#include <dirent.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SEPARATOR "=================="
+
+typedef struct {
+    char **items;
+    int n, cap;
+} strlist;
+
+static void list_add(strlist *l, char *s)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 8;
+        l->items = xrealloc(l->items, (size_t)l->cap * sizeof *l->items);
+    }
+    l->items[l->n++] = s;
+}
+
+static void list_free(strlist *l)
+{
+    for (int i = 0; i < l->n; i++)
+        free(l->items[i]);
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+/* One report being read. */
+typedef struct {
+    int open;
+    int complete;
+    char *kind;
+    strlist primary, secondary; /* chosen frame of each stack */
+    /* the stack being read */
+    int in_stack;
+    int stack_secondary;
+    char *best, *ok, *any;
+    char *header; /* last line that was not a frame */
+} report;
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        s[--n] = '\0';
+    return s;
+}
+
+static int starts(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* "#3 func file.c:12:5 (prog+0x1234) (BuildId: ab12)" -> "func file.c:12:5" */
+static char *frame_text(const char *line)
+{
+    const char *p = line + 1;
+    while (*p >= '0' && *p <= '9')
+        p++;
+    while (*p == ' ')
+        p++;
+    char *s = xstrdup(p);
+    for (;;) {
+        size_t n = strlen(s);
+        if (n == 0 || s[n - 1] != ')')
+            break;
+        char *open = strrchr(s, '(');
+        if (open == NULL || open == s || open[-1] != ' ')
+            break;
+        if (!starts(open, "(BuildId:") && strstr(open, "+0x") == NULL)
+            break;
+        open[-1] = '\0';
+    }
+    return s;
+}
+
+static int interceptor_name(const char *frame)
+{
+    static const char *const prefixes[] = {"__interceptor_", "___interceptor_", "__tsan",
+                                           "__sanitizer", "__asan",          "__ubsan",
+                                           "__lsan",      "__msan",          "__interception"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+        if (starts(frame, prefixes[i]))
+            return 1;
+    return strstr(frame, "/sanitizer_common/") != NULL || strstr(frame, "/tsan/rtl/") != NULL ||
+           strstr(frame, "compiler-rt/") != NULL || strstr(frame, "tsan_interceptors") != NULL;
+}
+
+/* A frame with a source location: "func file:line"; runtime code linked
+ * into the program (interceptors such as pthread_mutex_lock) shows <null>. */
+static int has_source(const char *frame)
+{
+    const char *space = strchr(frame, ' ');
+    return space != NULL && strstr(space, "<null>") == NULL && strchr(space, ':') != NULL;
+}
+
+static void end_stack(report *r)
+{
+    if (!r->in_stack)
+        return;
+    char *chosen = r->best ? r->best : r->ok ? r->ok : r->any;
+    if (chosen != NULL)
+        list_add(r->stack_secondary ? &r->secondary : &r->primary, xstrdup(chosen));
+    free(r->best);
+    free(r->ok);
+    free(r->any);
+    r->best = r->ok = r->any = NULL;
+    r->in_stack = 0;
+}
+
+static void frame_line(report *r, const char *line)
+{
+    if (!r->in_stack) {
+        const char *h = r->header ? r->header : "";
+        r->in_stack = 1;
+        r->stack_secondary =
+            starts(h, "Thread T") || starts(h, "Location is") || strstr(h, "created by") != NULL;
+    }
+    char *f = frame_text(line);
+    if (r->any == NULL)
+        r->any = xstrdup(f);
+    if (!interceptor_name(f)) {
+        if (r->ok == NULL)
+            r->ok = xstrdup(f);
+        if (r->best == NULL && has_source(f))
+            r->best = xstrdup(f);
+    }
+    free(f);
+}
+
+static int by_string(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void add_kind(tsan_summary *t, const char *kind)
+{
+    for (int i = 0; i < t->n_kinds; i++)
+        if (strcmp(t->kinds[i], kind) == 0) {
+            t->kind_counts[i]++;
+            return;
+        }
+    t->kinds = xrealloc(t->kinds, (size_t)(t->n_kinds + 1) * sizeof *t->kinds);
+    t->kind_counts = xrealloc(t->kind_counts, (size_t)(t->n_kinds + 1) * sizeof *t->kind_counts);
+    t->kinds[t->n_kinds] = xstrdup(kind);
+    t->kind_counts[t->n_kinds++] = 1;
+}
+
+static void add_site(tsan_summary *t, const char *kind, const char *frames)
+{
+    for (int i = 0; i < t->n_sites; i++)
+        if (strcmp(t->sites[i].kind, kind) == 0 && strcmp(t->sites[i].frames, frames) == 0) {
+            t->sites[i].count++;
+            return;
+        }
+    t->sites = xrealloc(t->sites, (size_t)(t->n_sites + 1) * sizeof *t->sites);
+    t->sites[t->n_sites].kind = xstrdup(kind);
+    t->sites[t->n_sites].frames = xstrdup(frames);
+    t->sites[t->n_sites++].count = 1;
+}
+
+static void end_report(tsan_summary *t, report *r)
+{
+    if (!r->open)
+        return;
+    end_stack(r);
+    strlist *l = r->primary.n > 0 ? &r->primary : &r->secondary;
+    qsort(l->items, (size_t)l->n, sizeof *l->items, by_string);
+    buffer key = {0};
+    buf_append(&key, "", 0, SIZE_MAX);
+    for (int i = 0; i < l->n; i++) {
+        if (i > 0 && strcmp(l->items[i], l->items[i - 1]) == 0)
+            continue;
+        if (key.len)
+            buf_append(&key, " | ", 3, SIZE_MAX);
+        buf_append(&key, l->items[i], strlen(l->items[i]), SIZE_MAX);
+    }
+    t->reports++;
+    if (!r->complete)
+        t->incomplete++;
+    add_kind(t, r->kind);
+    add_site(t, r->kind, key.data ? key.data : "");
+    buf_free(&key);
+    list_free(&r->primary);
+    list_free(&r->secondary);
+    free(r->kind);
+    free(r->header);
+    memset(r, 0, sizeof *r);
+}
+
+/* "WARNING: ThreadSanitizer: data race (pid=12)" -> "data race" */
+static char *kind_of(const char *header)
+{
+    const char *p = strstr(header, "ThreadSanitizer: ");
+    char *k = xstrdup(p ? p + strlen("ThreadSanitizer: ") : header);
+    char *pid = strstr(k, " (pid=");
+    if (pid != NULL)
+        *pid = '\0';
+    return k;
+}
+
+void tsan_parse_file(tsan_summary *t, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return;
+    t->files = xrealloc(t->files, (size_t)(t->n_files + 1) * sizeof *t->files);
+    t->files[t->n_files++] = xstrdup(path);
+    report r;
+    memset(&r, 0, sizeof r);
+    char *raw = NULL;
+    size_t cap = 0;
+    while (getline(&raw, &cap, f) >= 0) {
+        char *line = trim(raw);
+        if (strcmp(line, SEPARATOR) == 0) {
+            end_report(t, &r); /* a report ends at its closing separator */
+        } else if (starts(line, "WARNING: ThreadSanitizer: ")) {
+            end_report(t, &r);
+            r.open = 1;
+            r.kind = kind_of(line);
+        } else if (!r.open) {
+            continue;
+        } else if (starts(line, "SUMMARY: ThreadSanitizer")) {
+            r.complete = 1;
+            end_report(t, &r);
+        } else if (line[0] == '#' && line[1] >= '0' && line[1] <= '9') {
+            frame_line(&r, line);
+        } else {
+            end_stack(&r);
+            if (*line != '\0') {
+                free(r.header);
+                r.header = xstrdup(line);
+            }
+        }
+    }
+    end_report(t, &r);
+    free(raw);
+    fclose(f);
+}
+
+void tsan_parse_prefix(tsan_summary *t, const char *dir, const char *base)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    strlist names = {0};
+    size_t n = strlen(base);
+    const struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strncmp(e->d_name, base, n) == 0 && e->d_name[n] == '.')
+            list_add(&names, xasprintf("%s/%s", dir, e->d_name));
+    closedir(d);
+    qsort(names.items, (size_t)names.n, sizeof *names.items, by_string);
+    for (int i = 0; i < names.n; i++)
+        tsan_parse_file(t, names.items[i]);
+    list_free(&names);
+}
+
+jv *tsan_to_json(const tsan_summary *t)
+{
+    jv *o = jv_object();
+    jv_set(o, "reports", jv_int((long long)t->reports));
+    jv *kinds = jv_object();
+    for (int i = 0; i < t->n_kinds; i++)
+        jv_set(kinds, t->kinds[i], jv_int((long long)t->kind_counts[i]));
+    jv_set(o, "kinds", kinds);
+    jv *sites = jv_array();
+    for (int i = 0; i < t->n_sites; i++) {
+        jv *s = jv_object();
+        jv_set(s, "kind", jv_str(t->sites[i].kind));
+        jv *frames = jv_array();
+        char *copy = xstrdup(t->sites[i].frames);
+        char *p = copy;
+        while (*p) {
+            char *sep = strstr(p, " | ");
+            if (sep != NULL)
+                *sep = '\0';
+            jv_push(frames, jv_str(p));
+            if (sep == NULL)
+                break;
+            p = sep + 3;
+        }
+        free(copy);
+        jv_set(s, "frames", frames);
+        jv_set(s, "count", jv_int((long long)t->sites[i].count));
+        jv_push(sites, s);
+    }
+    jv_set(o, "sites", sites);
+    jv_set(o, "unique_sites", jv_int(t->n_sites));
+    jv_set(o, "incomplete", jv_int((long long)t->incomplete));
+    jv *files = jv_array();
+    for (int i = 0; i < t->n_files; i++)
+        jv_push(files, jv_str(t->files[i]));
+    jv_set(o, "files", files);
+    return o;
+}
+
+void tsan_free(tsan_summary *t)
+{
+    for (int i = 0; i < t->n_kinds; i++)
+        free(t->kinds[i]);
+    for (int i = 0; i < t->n_sites; i++) {
+        free(t->sites[i].kind);
+        free(t->sites[i].frames);
+    }
+    for (int i = 0; i < t->n_files; i++)
+        free(t->files[i]);
+    free(t->kinds);
+    free(t->kind_counts);
+    free(t->sites);
+    free(t->files);
+    memset(t, 0, sizeof *t);
+}
