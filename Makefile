@@ -9,7 +9,7 @@ HEADERS := $(wildcard harness/*.h) $(wildcard injectors/*.h)
 
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
 WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
-COMMON := $(WARN) -D_GNU_SOURCE -DFIU_ENABLE -DRL_VERSION='"$(VERSION)"' -Iharness
+COMMON := $(WARN) -D_GNU_SOURCE -DFIU_ENABLE -Iharness
 LIBS := -lfiu -lpthread -lm
 
 PLAIN_CC := gcc
@@ -31,6 +31,16 @@ build/plain/obj/%.o: %.c $(HEADERS) | build/plain/obj/harness build/plain/obj/in
 	$(PLAIN_CC) $(PLAIN_CFLAGS) -c $< -o $@
 build/tsan/obj/%.o: %.c $(HEADERS) | build/tsan/obj/harness build/tsan/obj/injectors
 	$(TSAN_CC) $(TSAN_CFLAGS) -c $< -o $@
+
+# The version (git describe) lives in one generated header, rewritten only
+# when it changes, so a new commit rebuilds version.o alone.
+build/version.h: FORCE
+	@mkdir -p build
+	@echo '#define RL_VERSION "$(VERSION)"' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+build/plain/obj/harness/version.o build/tsan/obj/harness/version.o: build/version.h
+.PHONY: FORCE
+FORCE:
 
 build/plain/libracelab.a: $(PLAIN_OBJ)
 	ar rcs $@ $^
@@ -71,7 +81,7 @@ bench: setup
 	@$(MAKE) --no-print-directory all
 	scripts/bench
 
-lint:
+lint: build/version.h
 	clang-tidy --quiet $(RUNTIME_SRC) $(wildcard scenarios/*.c) -- $(COMMON)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --inline-suppr --std=c11 -D_GNU_SOURCE -DFIU_ENABLE -Iharness harness injectors scenarios

@@ -14,10 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef RL_VERSION
-#define RL_VERSION "0.1.0"
-#endif
-
 static const char *program = "racelab";
 
 static void usage(FILE *f, const rl_scenario *sc)
@@ -130,7 +126,7 @@ static int parse_args(const rl_scenario *sc, int argc, char **argv, rl_config *c
             else if (strcmp(opt, "--describe") == 0)
                 *describe = 1;
             else if (strcmp(opt, "--version") == 0) {
-                printf("%s %s (%s)\n", sc->name, RL_VERSION, rl_flavour_name());
+                printf("%s %s (%s)\n", sc->name, rl_version(), rl_flavour_name());
                 exit(0);
             } else {
                 usage(stdout, sc);

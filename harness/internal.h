@@ -135,6 +135,9 @@ int rl_parse_param(rl_config *cfg, const char *text);
 /* scratch.c */
 void rl_scratch_cleanup(void);
 
+/* version.c: git describe of the build */
+const char *rl_version(void);
+
 /* clock.c */
 double rl_now(void);
 void rl_pause_ns(uint64_t ns);

@@ -3,10 +3,6 @@
 #include "internal.h"
 #include "json.h"
 
-#ifndef RL_VERSION
-#define RL_VERSION "0.1.0"
-#endif
-
 static const char *mode_name(rl_mode m) { return m == RL_MODE_FUZZ ? "fuzz" : "stress"; }
 
 static double per_second(const rl_result *res)
@@ -148,7 +144,7 @@ void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg, const
     rl_json_key(f, &first, "interrupted");
     fputs(res->interrupted ? "true" : "false", f);
     rl_json_key(f, &first, "version");
-    rl_json_string(f, RL_VERSION);
+    rl_json_string(f, rl_version());
     fputs("}\n", f);
 }
 
