@@ -13,8 +13,10 @@
  *
  * Two requests on one row both read 5 and both write 6: a lost update. The
  * wiki wraps every alters_data method in a class-level lock (one lock for
- * all instances of the model); an instance-level lock (one per row) is the
- * finer alternative; the database-side update
+ * all instances of the model); an instance-level lock is the finer
+ * alternative -- one lock per row, keyed by primary key: every request
+ * loads its own Python object, so a lock stored on the object itself would
+ * serialise nothing; the database-side update
  * `Counter.objects.filter(pk=pk).update(counter=F('counter') + 1)` needs
  * no lock at all. All three hold; this scenario is the showcase for
  * comparing what they cost as the number of instances grows
@@ -45,7 +47,7 @@ typedef struct {
         int value;          /* racy and locked variants: plain SELECT/UPDATE */
         _Atomic int atomic; /* atomic-update: the database applies F() + 1 */
     } counter;
-    rl_mutex lock; /* instance-lock: obj._lock */
+    rl_mutex lock; /* instance-lock: this instance's lock, keyed by pk */
 } row;
 
 typedef struct {
