@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -121,6 +122,9 @@ static int is_executable_file(const char *path)
 int catalog_load(catalog *cat, const char *build_dir)
 {
     memset(cat, 0, sizeof *cat);
+    char real[PATH_MAX];
+    if (realpath(build_dir, real) != NULL)
+        build_dir = real; /* commands in the records work from anywhere */
     cat->build_dir = xstrdup(build_dir);
     char *plain = xasprintf("%s/plain", build_dir);
     DIR *dir = opendir(plain);

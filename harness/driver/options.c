@@ -65,7 +65,6 @@ int parse_run_options(int argc, char **argv, run_options *o)
             value = eq + 1;
         else if (i + 1 < argc)
             value = argv[i + 1];
-        int takes_value = 1;
         double x;
         unsigned long long n;
         if (strcmp(opt, "--mode") == 0) {
@@ -151,7 +150,7 @@ int parse_run_options(int argc, char **argv, run_options *o)
             error_msg("unknown option '%s' (see 'racelab help')", arg);
             return EXIT_USAGE;
         }
-        if (takes_value && eq == NULL)
+        if (eq == NULL)
             i++;
     }
     if (o->seconds_text != NULL && o->trials_text != NULL) {

@@ -399,6 +399,7 @@ void results_finish(session *s, child_run *c, const run_options *o)
     int ours = c->interrupted && (sig == SIGTERM || sig == SIGKILL);
     const char *why = NULL;
     jv *rec = c->spawn_errno ? NULL : find_record(&c->out, &why);
+    int synthesized = rec == NULL;
     buffer note = {0};
     int severity = 0;
 
@@ -499,6 +500,15 @@ void results_finish(session *s, child_run *c, const run_options *o)
         note_add(&note, "interrupted");
     if (met_value < 0)
         note_add(&note, "not judged in this flavour");
+    double own = 0;
+    if (parsed && error == NULL && !synthesized &&
+        jv_number(jv_get(jv_get(rec, "tsan"), "reports"), &own) == 0 &&
+        (unsigned long)own != ts.reports) {
+        char *text = xasprintf("TSan logs hold %lu report%s, the record %.0f", ts.reports,
+                               ts.reports == 1 ? "" : "s", own);
+        note_add(&note, text);
+        free(text);
+    }
     if (parsed && ts.n_sites > 0) {
         char *text = xasprintf("%d TSan site%s", ts.n_sites, ts.n_sites == 1 ? "" : "s");
         note_add(&note, text);

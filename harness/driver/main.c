@@ -1,0 +1,241 @@
+/* main.c — racelab, the driver: runs scenario programs as child processes
+ * and keeps the results.
+ *
+ *   racelab list [--json]
+ *   racelab describe NAME [--json]
+ *   racelab run [PATTERN[:VARIANT]]... [options]
+ *   racelab parse-tsan FILE...
+ *
+ * Exit status: 0 every expectation met, 1 an expectation not met, 2 usage or
+ * input error, 3 harness or environment failure, 130 interrupted. */
+#include "driver.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef RL_VERSION
+#define RL_VERSION "0.1.0"
+#endif
+
+static void usage(FILE *f)
+{
+    fputs("usage: racelab COMMAND [options]\n"
+          "  list [--json]                 scenarios, their variants and expectations\n"
+          "  describe NAME [--json]        one scenario: variants, outcomes, points\n"
+          "  run [PATTERN[:VARIANT]]...    run scenarios (default: all of them); patterns are\n"
+          "                                globs over scenario (and variant) names\n"
+          "      --mode stress|fuzz        how interleavings are pushed (default: the\n"
+          "                                program's own, stress)\n"
+          "      --flavour plain|tsan|both builds to run (default both)\n"
+          "      --seconds S | --trials N  budget of each run (default: 1 s)\n"
+          "      --seed N                  seed of every run (default: from the clock,\n"
+          "                                recorded)\n"
+          "      --inject SPEC             PATTERN:ACTION[,p=P], repeatable (fuzz mode)\n"
+          "      --param KEY=N             a scenario knob, repeatable\n"
+          "      --timeout S               a trial with no progress for S s is a hang\n"
+          "                                (the program's watchdog; default 3)\n"
+          "      --deadline S              the driver's watchdog per run (default 1.5 x\n"
+          "                                budget + 2 x timeout + 10 s): stacks, then kill\n"
+          "      --out DIR                 results folder (default results/<UTC>-<host>)\n"
+          "      --jobs N                  runs at once (default 1: races need the cores)\n"
+          "  parse-tsan FILE...            counts, kinds and sites of ThreadSanitizer logs\n"
+          "  help, --help, --version\n"
+          "  --build DIR                   where plain/ and tsan/ are (default: next to\n"
+          "                                this program)\n"
+          "exit status: 0 every expectation met, 1 one was not, 2 usage or input error,\n"
+          "3 harness or environment failure, 130 interrupted\n",
+          f);
+}
+
+/* Takes --build DIR and --json out of argv; returns the rest's count. */
+static int common_options(int argc, char **argv, const char **build, int *json, int *bad)
+{
+    int k = 0;
+    *bad = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--build") == 0 && i + 1 < argc) {
+            *build = argv[++i];
+        } else if (strncmp(argv[i], "--build=", 8) == 0) {
+            *build = argv[i] + 8;
+        } else if (strcmp(argv[i], "--json") == 0 && json != NULL) {
+            *json = 1;
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            error_msg("unknown option '%s' (see 'racelab help')", argv[i]);
+            *bad = 1;
+            return 0;
+        } else {
+            argv[k++] = argv[i];
+        }
+    }
+    return k;
+}
+
+static char *default_build(void) { return self_dir(); }
+
+static int cmd_list(int argc, char **argv)
+{
+    const char *build = NULL;
+    int json = 0, bad;
+    int n = common_options(argc, argv, &build, &json, &bad);
+    if (bad)
+        return EXIT_USAGE;
+    if (n > 0) {
+        error_msg("list takes no arguments, not '%s'", argv[0]);
+        return EXIT_USAGE;
+    }
+    char *dir = build ? xstrdup(build) : default_build();
+    catalog cat;
+    int rc = catalog_load(&cat, dir);
+    free(dir);
+    if (rc != 0)
+        return rc;
+    if (json) {
+        jv *all = jv_array();
+        for (int i = 0; i < cat.n; i++) {
+            jv *d = jv_copy(cat.items[i].descriptor);
+            jv *programs = jv_object();
+            jv_set(programs, "plain", jv_str(cat.items[i].plain_path));
+            jv_set(programs, "tsan", cat.items[i].tsan_built ? jv_str(cat.items[i].tsan_path)
+                                                             : jv_null());
+            jv_set(d, "programs", programs);
+            jv_push(all, d);
+        }
+        char *text = jv_dump(all);
+        puts(text);
+        free(text);
+        jv_free(all);
+    } else {
+        summary_list(&cat, stdout);
+    }
+    return fflush(stdout) == 0 ? 0 : EXIT_HARNESS;
+}
+
+static int cmd_describe(int argc, char **argv)
+{
+    const char *build = NULL;
+    int json = 0, bad;
+    int n = common_options(argc, argv, &build, &json, &bad);
+    if (bad)
+        return EXIT_USAGE;
+    if (n != 1) {
+        error_msg("describe wants one scenario name");
+        return EXIT_USAGE;
+    }
+    char *dir = build ? xstrdup(build) : default_build();
+    catalog cat;
+    int rc = catalog_load(&cat, dir);
+    free(dir);
+    if (rc != 0)
+        return rc;
+    const scenario_info *sc = catalog_find(&cat, argv[0]);
+    if (sc == NULL) {
+        char *known = catalog_names(&cat);
+        error_msg("unknown scenario '%s' (known: %s)", argv[0], known);
+        free(known);
+        return EXIT_USAGE;
+    }
+    if (json) {
+        char *text = jv_dump(sc->descriptor);
+        puts(text);
+        free(text);
+    } else {
+        summary_describe(sc, stdout);
+    }
+    return fflush(stdout) == 0 ? 0 : EXIT_HARNESS;
+}
+
+static int cmd_parse_tsan(int argc, char **argv)
+{
+    if (argc == 0) {
+        error_msg("parse-tsan wants log files");
+        return EXIT_USAGE;
+    }
+    tsan_summary t;
+    memset(&t, 0, sizeof t);
+    for (int i = 0; i < argc; i++) {
+        if (access(argv[i], R_OK) != 0) {
+            error_msg("cannot read %s", argv[i]);
+            tsan_free(&t);
+            return EXIT_USAGE;
+        }
+        tsan_parse_file(&t, argv[i]);
+    }
+    jv *j = tsan_to_json(&t);
+    char *text = jv_dump(j);
+    puts(text);
+    free(text);
+    jv_free(j);
+    tsan_free(&t);
+    return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    run_options o;
+    int rc = parse_run_options(argc, argv, &o);
+    if (rc != 0)
+        return rc;
+    char *here = self_dir();
+    char *dir = o.build_dir ? xstrdup(o.build_dir) : xstrdup(here);
+    catalog cat;
+    rc = catalog_load(&cat, dir);
+    free(dir);
+    if (rc != 0) {
+        free(here);
+        return rc;
+    }
+    plan_item *plan = NULL;
+    int n = 0;
+    rc = plan_select(&cat, o.patterns, o.n_patterns, o.flavours, &plan, &n);
+    if (rc != 0) {
+        free(here);
+        return rc;
+    }
+    session s;
+    memset(&s, 0, sizeof s);
+    char *root = xasprintf("%s/../results", here);
+    free(here);
+    rc = results_open(&s, &o, root);
+    free(root);
+    if (rc != 0)
+        return rc;
+    s.tty = isatty(1);
+    const char *term = getenv("TERM");
+    s.colour = s.tty && getenv("NO_COLOR") == NULL && !(term && strcmp(term, "dumb") == 0);
+    signal(SIGPIPE, SIG_IGN);
+    interrupt_install();
+    summary_header(&s, plan, n);
+    int interrupted = run_all(&s, &o, plan, n);
+    return results_close(&s, interrupted);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    int rest = argc - 2;
+    char **args = argv + 2;
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("racelab %s\n", RL_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "list") == 0)
+        return cmd_list(rest, args);
+    if (strcmp(cmd, "describe") == 0)
+        return cmd_describe(rest, args);
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(rest, args);
+    if (strcmp(cmd, "parse-tsan") == 0)
+        return cmd_parse_tsan(rest, args);
+    error_msg("unknown command '%s' (list, describe, run, parse-tsan, help)", cmd);
+    return EXIT_USAGE;
+}
