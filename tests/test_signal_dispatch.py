@@ -3,9 +3,9 @@
 Margins: in fuzz mode (default profile) 3000 racy trials gave 197-235
 `lost-receiver`, 193-228 `duplicate-receiver` and 76-107 `wrong-removed`
 over seeds 1-5, so each forbidden outcome on its own is >= 70x the
-threshold of 1 (tsan: 20000 trials gave 1613/1496/730). In stress mode the
-plain racy variant fails in ~0.1% of trials (300,000 trials: 291 failures,
-63/73/155), so 300,000 stress trials are a >= 60x margin for the run.
+threshold of 1 (tsan: 20000 trials gave 1613/1496/730). Stress mode
+reproduces too, but its rate swings with the machine's load (300,000 plain
+trials: 3 to 307 failures), so it is not tested here.
 
 The locked variant runs 500,000 (plain) / 40,000 (tsan) stress trials and
 3000 fuzz trials.
@@ -40,12 +40,6 @@ def test_racy_reproduces_every_race_in_fuzz_mode(flavour):
         assert rec["outcomes"][name] > 0, (name, rec["outcomes"])
     if flavour == "tsan":
         assert rec["tsan"]["kinds"].get("data-race", 0) > 0
-
-
-def test_racy_reproduces_in_stress_mode_plain():
-    rec = record("plain", NAME, "--variant", "racy", "--trials", 300_000, "--seed", 7)
-    assert_reproduces(rec)
-    assert rec["forbidden"] > 0
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
