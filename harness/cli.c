@@ -8,6 +8,8 @@
  * stderr), 3 the harness or its environment failed. */
 #include "internal.h"
 
+#include "../injectors/sched.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +108,7 @@ static int find_variant(const rl_scenario *sc, const char *name)
 static int parse_args(const rl_scenario *sc, int argc, char **argv, rl_config *cfg, int *describe)
 {
     int seconds_given = 0, seed_given = 0;
+    const char *sched_option = NULL;
     char err[512];
     for (int i = 1; i < argc; i++) {
         char *opt = argv[i];
@@ -116,6 +119,7 @@ static int parse_args(const rl_scenario *sc, int argc, char **argv, rl_config *c
             value = eq + 1;
         }
         int flag = strcmp(opt, "--json") == 0 || strcmp(opt, "--describe") == 0 ||
+                   strcmp(opt, "--shrink") == 0 ||
                    strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0 ||
                    strcmp(opt, "--version") == 0;
         if (flag) {
@@ -123,6 +127,10 @@ static int parse_args(const rl_scenario *sc, int argc, char **argv, rl_config *c
                 return bad_input("%s takes no value", opt);
             if (strcmp(opt, "--json") == 0)
                 cfg->json = 1;
+            else if (strcmp(opt, "--shrink") == 0) {
+                cfg->shrink = 1;
+                sched_option = "--shrink";
+            }
             else if (strcmp(opt, "--describe") == 0)
                 *describe = 1;
             else if (strcmp(opt, "--version") == 0) {
@@ -158,8 +166,22 @@ static int parse_args(const rl_scenario *sc, int argc, char **argv, rl_config *c
                 cfg->mode = RL_MODE_STRESS;
             else if (strcmp(value, "fuzz") == 0)
                 cfg->mode = RL_MODE_FUZZ;
+            else if (strcmp(value, "sched") == 0)
+                cfg->mode = RL_MODE_SCHED;
             else
-                return bad_input("unknown mode '%s' (stress, fuzz)", value);
+                return bad_input("unknown mode '%s' (stress, fuzz, sched)", value);
+        } else if (strcmp(opt, "--strategy") == 0) {
+            rl_strategy strategy;
+            if (rl_parse_strategy(value, &strategy) != 0)
+                return bad_input("unknown strategy '%s' (random, pct:D with D 1..16, dfs:B)", value);
+            snprintf(cfg->strategy, sizeof cfg->strategy, "%s", value);
+            sched_option = "--strategy";
+        } else if (strcmp(opt, "--replay") == 0) {
+            static int scratch[RL_SCHED_MAX_STEPS];
+            if (rl_schedule_parse(value, scratch, RL_SCHED_MAX_STEPS) <= 0)
+                return bad_input("--replay wants a schedule such as 0*3.1.0*2, not '%s'", value);
+            cfg->replay = value;
+            sched_option = "--replay";
         } else if (strcmp(opt, "--engine") == 0) {
             if (strcmp(value, "batched") == 0)
                 cfg->engine = RL_ENGINE_BATCHED;
@@ -208,6 +230,12 @@ static int parse_args(const rl_scenario *sc, int argc, char **argv, rl_config *c
     }
     if (seconds_given && cfg->trials > 0)
         return bad_input("give --seconds or --trials, not both");
+    if (sched_option != NULL && cfg->mode != RL_MODE_SCHED)
+        return bad_input("%s needs --mode sched", sched_option);
+    if (cfg->mode == RL_MODE_SCHED && cfg->batch > 0)
+        return bad_input("--batch does not apply in sched mode (one trial at a time)");
+    if (cfg->engine == RL_ENGINE_NAIVE && cfg->mode == RL_MODE_SCHED)
+        return bad_input("--engine naive does not apply in sched mode");
     if (!seed_given) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -227,6 +255,7 @@ int rl_main(const rl_scenario *sc, int argc, char **argv)
     static rl_config cfg;
     cfg.seconds = 1.0;
     cfg.timeout = 3.0;
+    snprintf(cfg.strategy, sizeof cfg.strategy, "pct:3");
     int describe = 0;
     rc = parse_args(sc, argc, argv, &cfg, &describe);
     if (rc != 0)
@@ -243,8 +272,9 @@ int rl_main(const rl_scenario *sc, int argc, char **argv)
         return rc == -1 ? 2 : 3;
     }
     rl_result res;
-    rc = cfg.engine == RL_ENGINE_NAIVE ? rl_run_naive(sc, &cfg, &res)
-                                       : rl_run_batched(sc, &cfg, &res);
+    rc = cfg.mode == RL_MODE_SCHED       ? rl_run_sched(sc, &cfg, &res)
+         : cfg.engine == RL_ENGINE_NAIVE ? rl_run_naive(sc, &cfg, &res)
+                                         : rl_run_batched(sc, &cfg, &res);
     if (rc != 0) {
         fprintf(stderr, "%s: error: cannot run (out of memory or threads)\n", program);
         return 3;

@@ -189,7 +189,8 @@ int rl_run_batched(const rl_scenario *sc, const rl_config *cfg, rl_result *out)
         e->capacity = (int)(STATE_BYTES_CAP / e->stride);
     if (e->capacity < 1)
         e->capacity = 1;
-    e->states = aligned_alloc(64, (size_t)e->capacity * e->stride);
+    /* aligned_alloc wants a size that is a multiple of the alignment */
+    e->states = aligned_alloc(64, ((size_t)e->capacity * e->stride + 63) & ~(size_t)63);
     if (e->states == NULL) {
         free(e);
         return -1;

@@ -12,7 +12,7 @@
 #define RL_MAX_TSAN_KINDS 8
 #define RL_MAX_PARAMS 8
 
-typedef enum { RL_MODE_STRESS, RL_MODE_FUZZ } rl_mode;
+typedef enum { RL_MODE_STRESS, RL_MODE_FUZZ, RL_MODE_SCHED } rl_mode;
 typedef enum { RL_ENGINE_BATCHED, RL_ENGINE_NAIVE } rl_engine_kind;
 typedef enum { RL_ACT_YIELD, RL_ACT_SPIN, RL_ACT_DELAY, RL_ACT_FAIL } rl_action;
 
@@ -38,10 +38,35 @@ typedef struct {
     rl_inject_spec specs[RL_MAX_SPECS];
     int n_specs;
     int default_profile; /* specs came from the default fuzz profile */
+    /* sched mode */
+    char strategy[32];   /* random, pct:D, dfs:B */
+    const char *replay;  /* a schedule to force on every trial */
+    int shrink;
     char param_keys[RL_MAX_PARAMS][32];
     long param_values[RL_MAX_PARAMS];
     int n_params;
 } rl_config;
+
+/* What a run under the controlled scheduler adds to its result. */
+typedef struct {
+    unsigned long long deadlocks; /* trials that deadlocked (the run goes on) */
+    unsigned long long diverged;  /* replayed schedules that could not be followed */
+    int exhausted;                /* dfs: every schedule within the bound was run */
+    int max_steps;
+    long long failure_trial; /* -1 when none */
+    double failure_seconds;
+    const char *failure_cause;
+    char failure_schedule[4096];
+    int failure_preemptions;
+    char failure_waits[512];
+    int shrunk; /* --shrink found the schedule below */
+    char shrunk_schedule[4096];
+    int shrunk_preemptions;
+    int shrunk_minimal; /* every schedule with fewer preemptions was tried */
+    const char *shrunk_cause;
+    char shrunk_waits[512];
+    const char *shrunk_trace;
+} rl_sched_result;
 
 typedef struct {
     const char *kind; /* TSan's own name: "data-race", "lock-order-inversion"… */
@@ -63,6 +88,8 @@ typedef struct {
     rl_tsan_kind tsan[RL_MAX_TSAN_KINDS];
     int n_tsan_kinds;
     unsigned long long tsan_reports;
+    int sched_mode; /* the fields below are filled */
+    rl_sched_result sched;
 } rl_result;
 
 typedef enum {
@@ -91,6 +118,7 @@ typedef struct {
 /* engine.c / engine_naive.c */
 int rl_run_batched(const rl_scenario *sc, const rl_config *cfg, rl_result *out);
 int rl_run_naive(const rl_scenario *sc, const rl_config *cfg, rl_result *out);
+int rl_run_sched(const rl_scenario *sc, const rl_config *cfg, rl_result *out);
 
 /* verdict.c */
 void rl_judge(const rl_scenario *sc, const rl_config *cfg, const rl_result *res, rl_verdict *v);

@@ -91,7 +91,8 @@ int rl_self(void);
 
 /* ---- points ------------------------------------------------------------ */
 
-/* Nonzero only in modes where points act (fuzz); read-only while actors run. */
+/* Nonzero only in modes where points act (fuzz, sched); read-only while
+ * actors run. */
 extern int rl_points_live;
 void rl_point_hit(const char *name);
 int rl_fault_hit(const char *name);
@@ -109,11 +110,18 @@ int rl_fault_hit(const char *name);
 
 /* ---- synchronisation wrappers ------------------------------------------
  * Scenario code never calls pthreads directly: in stress and fuzz modes
- * these are the pthread calls (TSan sees real mutexes); the controlled
- * scheduler takes them over in sched mode. */
+ * these are the pthread calls (TSan sees real mutexes); in sched mode each
+ * is a scheduling point and the scheduler models the lock, so blocking is
+ * known and a deadlock is found at once. Waiting for another thread must go
+ * through these (a spin on an atomic never lets the other thread run in
+ * sched mode). */
 
 typedef struct {
     pthread_mutex_t mutex;
+    const char *name;  /* for deadlock reports and traces (rl_mutex_name) */
+    int recursive;
+    int sched_owner;   /* sched mode: owning thread + 1, 0 when free */
+    int sched_depth;
 } rl_mutex;
 
 typedef struct {
@@ -126,6 +134,8 @@ typedef struct {
 
 void rl_mutex_init(rl_mutex *m);
 void rl_mutex_init_recursive(rl_mutex *m); /* Python's RLock */
+/* Name a mutex for deadlock reports and schedule traces (a string literal). */
+void rl_mutex_name(rl_mutex *m, const char *name);
 void rl_mutex_destroy(rl_mutex *m);
 void rl_mutex_lock(rl_mutex *m);
 int rl_mutex_trylock(rl_mutex *m); /* 1 when acquired */

@@ -3,7 +3,10 @@
 #include "internal.h"
 #include "json.h"
 
-static const char *mode_name(rl_mode m) { return m == RL_MODE_FUZZ ? "fuzz" : "stress"; }
+static const char *mode_name(rl_mode m)
+{
+    return m == RL_MODE_FUZZ ? "fuzz" : m == RL_MODE_SCHED ? "sched" : "stress";
+}
 
 static double per_second(const rl_result *res)
 {
@@ -32,7 +35,44 @@ static void print_first_failure(FILE *f, const rl_result *res)
     rl_json_number(f, res->first_failure_seconds);
     fputs(", \"cause\": ", f);
     rl_json_string(f, res->first_failure_cause);
+    if (res->sched_mode && res->sched.failure_trial >= 0) {
+        fputs(", \"schedule\": ", f);
+        rl_json_string(f, res->sched.failure_schedule);
+        fprintf(f, ", \"preemptions\": %d, \"waits\": ", res->sched.failure_preemptions);
+        rl_json_string(f, res->sched.failure_waits[0] ? res->sched.failure_waits : NULL);
+    }
     fputc('}', f);
+}
+
+static void print_sched(FILE *f, const rl_config *cfg, const rl_result *res)
+{
+    if (!res->sched_mode) {
+        fputs("null", f);
+        return;
+    }
+    const rl_sched_result *s = &res->sched;
+    fputs("{\"strategy\": ", f);
+    rl_json_string(f, cfg->strategy);
+    fprintf(f, ", \"schedules\": %llu, \"deadlocks\": %llu, \"diverged\": %llu, ", res->trials,
+            s->deadlocks, s->diverged);
+    fprintf(f, "\"exhausted\": %s, \"max_steps\": %d, \"replay\": ",
+            s->exhausted ? "true" : "false", s->max_steps);
+    rl_json_string(f, cfg->replay);
+    fputs(", \"shrunk\": ", f);
+    if (!s->shrunk) {
+        fputs("null}", f);
+        return;
+    }
+    fputs("{\"schedule\": ", f);
+    rl_json_string(f, s->shrunk_schedule);
+    fprintf(f, ", \"preemptions\": %d, \"minimal\": %s, \"cause\": ", s->shrunk_preemptions,
+            s->shrunk_minimal ? "true" : "false");
+    rl_json_string(f, s->shrunk_cause);
+    fputs(", \"waits\": ", f);
+    rl_json_string(f, s->shrunk_waits[0] ? s->shrunk_waits : NULL);
+    fputs(", \"trace\": ", f);
+    rl_json_string(f, s->shrunk_trace);
+    fputs("}}", f);
 }
 
 static void print_tsan(FILE *f, const rl_result *res)
@@ -95,6 +135,8 @@ void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg, const
     fprintf(f, "%llu", v->interesting);
     rl_json_key(f, &first, "first_failure");
     print_first_failure(f, res);
+    rl_json_key(f, &first, "sched");
+    print_sched(f, cfg, res);
     rl_json_key(f, &first, "hangs");
     fprintf(f, "%llu", res->hangs);
     rl_json_key(f, &first, "hang");
@@ -166,6 +208,19 @@ void rl_print_summary(FILE *f, const rl_scenario *sc, const rl_config *cfg, cons
     if (res->first_failure_trial >= 0)
         fprintf(f, "  first failure: trial %lld after %.3f s (%s)\n", res->first_failure_trial,
                 res->first_failure_seconds, res->first_failure_cause);
+    if (res->sched_mode) {
+        const rl_sched_result *s = &res->sched;
+        fprintf(f, "  scheduler %s: %llu schedules, %llu deadlocked%s\n", cfg->strategy,
+                res->trials, s->deadlocks, s->exhausted ? ", space exhausted" : "");
+        if (s->failure_trial >= 0)
+            fprintf(f, "  failing schedule (%d preemptions): %s\n%s%s%s", s->failure_preemptions,
+                    s->failure_schedule, s->failure_waits[0] ? "  " : "", s->failure_waits,
+                    s->failure_waits[0] ? "\n" : "");
+        if (s->shrunk)
+            fprintf(f, "  shrunk to %d preemptions%s (%s): %s\n%s", s->shrunk_preemptions,
+                    s->shrunk_minimal ? ", the fewest possible" : "", s->shrunk_cause,
+                    s->shrunk_schedule, s->shrunk_trace);
+    }
     if (var->expect == RL_HOLDS)
         fprintf(f, "  per-trial failure probability < %.3g (95%% upper bound)\n", v->upper95);
     else

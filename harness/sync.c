@@ -3,6 +3,8 @@
  * controlled scheduler will route them through itself in sched mode. */
 #include "internal.h"
 
+#include "../injectors/sched.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +18,16 @@ static void check(int rc, const char *what)
     }
 }
 
-void rl_mutex_init(rl_mutex *m) { check(pthread_mutex_init(&m->mutex, NULL), "mutex init"); }
+void rl_mutex_init(rl_mutex *m)
+{
+    check(pthread_mutex_init(&m->mutex, NULL), "mutex init");
+    m->name = NULL;
+    m->recursive = 0;
+    m->sched_owner = 0;
+    m->sched_depth = 0;
+}
+
+void rl_mutex_name(rl_mutex *m, const char *name) { m->name = name; }
 
 void rl_mutex_init_recursive(rl_mutex *m)
 {
@@ -25,22 +36,68 @@ void rl_mutex_init_recursive(rl_mutex *m)
     pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
     check(pthread_mutex_init(&m->mutex, &attr), "recursive mutex init");
     pthread_mutexattr_destroy(&attr);
+    m->name = NULL;
+    m->recursive = 1;
+    m->sched_owner = 0;
+    m->sched_depth = 0;
 }
 
 void rl_mutex_destroy(rl_mutex *m) { check(pthread_mutex_destroy(&m->mutex), "mutex destroy"); }
-void rl_mutex_lock(rl_mutex *m) { check(pthread_mutex_lock(&m->mutex), "mutex lock"); }
-void rl_mutex_unlock(rl_mutex *m) { check(pthread_mutex_unlock(&m->mutex), "mutex unlock"); }
+void rl_mutex_lock(rl_mutex *m)
+{
+    if (rl_sched_here())
+        rl_sched_lock(m);
+    else
+        check(pthread_mutex_lock(&m->mutex), "mutex lock");
+}
 
-int rl_mutex_trylock(rl_mutex *m) { return pthread_mutex_trylock(&m->mutex) == 0; }
+void rl_mutex_unlock(rl_mutex *m)
+{
+    if (rl_sched_here())
+        rl_sched_unlock(m);
+    else
+        check(pthread_mutex_unlock(&m->mutex), "mutex unlock");
+}
+
+int rl_mutex_trylock(rl_mutex *m)
+{
+    if (rl_sched_here()) {
+        rl_sched_point("trylock");
+        if (m->sched_owner != 0 && !(m->sched_owner == rl_sched_self() + 1 && m->recursive))
+            return 0;
+        m->sched_owner = rl_sched_self() + 1;
+        m->sched_depth++;
+        return 1;
+    }
+    return pthread_mutex_trylock(&m->mutex) == 0;
+}
 
 void rl_cond_init(rl_cond *c) { check(pthread_cond_init(&c->cond, NULL), "cond init"); }
 void rl_cond_destroy(rl_cond *c) { check(pthread_cond_destroy(&c->cond), "cond destroy"); }
+
 void rl_cond_wait(rl_cond *c, rl_mutex *m)
 {
-    check(pthread_cond_wait(&c->cond, &m->mutex), "cond wait");
+    if (rl_sched_here())
+        rl_sched_cond_wait(c, m);
+    else
+        check(pthread_cond_wait(&c->cond, &m->mutex), "cond wait");
 }
-void rl_cond_signal(rl_cond *c) { check(pthread_cond_signal(&c->cond), "cond signal"); }
-void rl_cond_broadcast(rl_cond *c) { check(pthread_cond_broadcast(&c->cond), "cond broadcast"); }
+
+void rl_cond_signal(rl_cond *c)
+{
+    if (rl_sched_here())
+        rl_sched_cond_wake(c, 0);
+    else
+        check(pthread_cond_signal(&c->cond), "cond signal");
+}
+
+void rl_cond_broadcast(rl_cond *c)
+{
+    if (rl_sched_here())
+        rl_sched_cond_wake(c, 1);
+    else
+        check(pthread_cond_broadcast(&c->cond), "cond broadcast");
+}
 
 typedef struct {
     void *(*fn)(void *);
@@ -59,6 +116,8 @@ static void *spawned_main(void *p)
 
 static int spawn(pthread_t *t, int detached, void *(*fn)(void *), void *arg)
 {
+    if (rl_sched_here())
+        return rl_sched_spawn(t, detached, fn, arg);
     spawn_start *start = malloc(sizeof *start);
     if (start == NULL)
         return 12; /* ENOMEM */
@@ -87,6 +146,8 @@ int rl_spawn_detached(void *(*fn)(void *), void *arg)
 
 void *rl_join(rl_thread *t)
 {
+    if (rl_sched_here())
+        return rl_sched_join(t->thread);
     void *ret = NULL;
     check(pthread_join(t->thread, &ret), "join");
     return ret;

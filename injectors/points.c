@@ -8,6 +8,7 @@
  * outside libfiu's lock. */
 #include "../harness/internal.h"
 #include "../harness/json.h"
+#include "sched.h"
 
 #include <fiu-control.h>
 #include <fiu.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 
 int rl_points_live;
+static int fiu_ready; /* libfiu initialised and some point enabled */
 
 static const rl_scenario *scenario;
 static const rl_inject_spec *point_spec[RL_MAX_POINTS];
@@ -53,7 +55,7 @@ static const rl_inject_spec *reach(const char *name)
 {
     int idx = point_index(name);
     count(hits, idx);
-    if (!fiu_fail(name))
+    if (!fiu_ready || !fiu_fail(name))
         return NULL;
     count(fired, idx);
     return fiu_failinfo();
@@ -77,6 +79,12 @@ static void act(const rl_inject_spec *spec)
 
 void rl_point_hit(const char *name)
 {
+    if (rl_sched_here()) {
+        count(hits, point_index(name));
+        rl_sched_point(name); /* in sched mode a point is a scheduling decision */
+        return;
+    }
+
     const rl_inject_spec *spec = reach(name);
     if (spec != NULL)
         act(spec);
@@ -84,6 +92,8 @@ void rl_point_hit(const char *name)
 
 int rl_fault_hit(const char *name)
 {
+    if (rl_sched_here())
+        rl_sched_point(name);
     const rl_inject_spec *spec = reach(name);
     if (spec == NULL)
         return 0;
@@ -123,13 +133,24 @@ int rl_points_setup(const rl_scenario *sc, rl_config *cfg, char *err, size_t err
             return -1;
         }
     }
-    if (cfg->mode != RL_MODE_FUZZ) {
+    if (cfg->mode == RL_MODE_STRESS) {
         if (cfg->n_specs > 0) {
-            snprintf(err, errlen, "--inject needs --mode fuzz (points do nothing in stress mode)");
+            snprintf(err, errlen, "--inject needs --mode fuzz or sched (points do nothing in stress mode)");
             return -1;
         }
         return 0;
     }
+    for (int s = 0; cfg->mode == RL_MODE_SCHED && s < cfg->n_specs; s++) {
+        if (cfg->specs[s].action != RL_ACT_FAIL) {
+            snprintf(err, errlen,
+                     "bad --inject '%s': in sched mode only fail applies (the scheduler decides timing)",
+                     cfg->specs[s].text);
+            return -1;
+        }
+    }
+    rl_points_live = 1;
+    if (cfg->n_specs == 0)
+        return 0; /* sched mode without faults: libfiu is not needed */
     if (fiu_init(0) != 0) {
         snprintf(err, errlen, "libfiu: fiu_init failed");
         return -3;
@@ -144,6 +165,7 @@ int rl_points_setup(const rl_scenario *sc, rl_config *cfg, char *err, size_t err
             return -3;
         }
     }
+    fiu_ready = 1;
     rl_points_live = 1;
     return 0;
 }

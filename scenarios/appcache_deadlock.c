@@ -146,6 +146,9 @@ static void init(void *state, int variant)
     rl_mutex_init_recursive(&d->write_lock);
     rl_mutex_init_recursive(&d->import_lock);
     rl_mutex_init(&d->lock_c);
+    rl_mutex_name(&d->write_lock, "AppCache.write_lock");
+    rl_mutex_name(&d->import_lock, "import lock");
+    rl_mutex_name(&d->lock_c, "lock C");
 }
 
 static void fini(void *state, int variant)
