@@ -70,9 +70,10 @@ struct worker_app {
     rl_thread mailer;
 };
 
-/* _Alignas(64): the engine allocates batches with aligned_alloc(64, n *
- * stride) and TSan's aligned_alloc rejects a size that is not a multiple of
- * 64, so keep the state size one. */
+/* _Alignas(64): each state a whole number of cache lines. (It also keeps
+ * the engine's aligned_alloc(64, n * stride) valid under TSan, which
+ * rejects a size that is not a multiple of 64, in runtimes that do not
+ * round the size up.) */
 typedef struct {
     _Alignas(64) int requests; /* mails queued: one per request */
     /* Seen by the SMTP server and the log, outside the worker. */

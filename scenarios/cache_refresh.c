@@ -47,9 +47,10 @@ typedef struct {
     long field[FIELDS];
 } record;
 
-/* _Alignas(64): the engine allocates batches with aligned_alloc(64, n *
- * stride) and TSan's aligned_alloc rejects a size that is not a multiple of
- * 64, so keep the state size one. */
+/* _Alignas(64): each state a whole number of cache lines. (It also keeps
+ * the engine's aligned_alloc(64, n * stride) valid under TSan, which
+ * rejects a size that is not a multiple of 64, in runtimes that do not
+ * round the size up.) */
 typedef struct {
     _Alignas(64) record entry; /* racy, locked: the shared entry, updated in place */
     rl_mutex lock;             /* locked */

@@ -46,9 +46,10 @@ enum { OK, WRITE_ERROR_REPORTED, TORN_LINE, LOST_LINE };
 #define LINE_LEN 36
 #define MAX_FILE (WRITERS * MAX_RECORDS * LINE_LEN)
 
-/* _Alignas(64): the engine allocates batches with aligned_alloc(64, n *
- * stride) and TSan's aligned_alloc rejects a size that is not a multiple of
- * 64, so keep the state size one. */
+/* _Alignas(64): each state a whole number of cache lines. (It also keeps
+ * the engine's aligned_alloc(64, n * stride) valid under TSan, which
+ * rejects a size that is not a multiple of 64, in runtimes that do not
+ * round the size up.) */
 typedef struct {
     _Alignas(64) int fd[WRITERS];                 /* each writer's own open file of the log */
     int records;                                  /* records per writer (--param records=N) */
