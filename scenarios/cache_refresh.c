@@ -20,8 +20,11 @@
  * entry meanwhile shows some new fields and some old ones (`torn-record`).
  *
  * The model: READERS requests each call get() `gets` times (--param
- * gets=N, default 2) and render every field of what they got. The trial's
- * clock is logical: the entry starts stale (stamp 0 < NOW) and the remote
+ * gets=N, default 2) and render a page from what they got, a few lines of
+ * markup per field (--param markup=N, default 8: real formatting work, so
+ * the fields are read some way apart, as a template reads them; with 0 the
+ * window is a few nanoseconds wide and only fuzz mode or TSan finds it).
+ * The trial's clock is logical: the entry starts stale (stamp 0 < NOW) and the remote
  * system holds version 1 of the row; field i of version v is v * 1000 + i,
  * so a record is whole when all its fields name one version. A refresh
  * thread is joined by the request that started it before that request ends
@@ -31,6 +34,7 @@
 #include "racelab.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 
 enum { RACY, SINGLE_FLIGHT, LOCKED };
 enum { OK, REFRESH_FAILED, HERD, TORN_RECORD, SECOND_FLIGHT, LOST_REFRESH };
@@ -63,6 +67,8 @@ typedef struct {
     int gets;                             /* get() calls per request */
     rl_thread started[READERS][MAX_GETS]; /* refresh threads, per request */
     int n_started[READERS];
+    int markup;                  /* lines of markup rendered per field */
+    int page_size[READERS];      /* bytes each request rendered */
     unsigned char torn[READERS]; /* a request rendered a half-updated record */
     /* measurement only (relaxed) */
     _Atomic int in_flight;
@@ -79,16 +85,26 @@ static void fill(record *r, long version)
     }
 }
 
-/* The request renders the page from the record: 1 when it was torn. */
-static int render(const record *r)
+/* The request renders the page from the record: a few lines of markup
+ * around each field (--param markup=N lines, default 8), so the fields are
+ * read some way apart, as a template reads them. Returns the page size;
+ * *torn is set when the fields shown came from two versions. */
+static int render(const record *r, int markup, int *torn)
 {
-    long version = r->field[0] / 1000;
-    int torn = 0;
-    for (int i = 1; i < FIELDS; i++) {
-        RL_POINT("cache_refresh/render");
-        torn |= r->field[i] != version * 1000 + i;
+    char line[64];
+    int size = 0;
+    long version = 0;
+    for (int i = 0; i < FIELDS; i++) {
+        if (i > 0)
+            RL_POINT("cache_refresh/render");
+        long value = r->field[i];
+        if (i == 0)
+            version = value / 1000;
+        *torn |= value != version * 1000 + i;
+        for (int k = 0; k < markup; k++)
+            size += snprintf(line, sizeof line, "<tr><td>%d.%d</td><td>%ld</td></tr>", i, k, value);
     }
-    return torn;
+    return size;
 }
 
 /* The slow call to the other system; 0 when it is unreachable (update()
@@ -219,7 +235,9 @@ static void request(void *state, int variant)
     int self = rl_self();
     for (int g = 0; g < c->gets; g++) {
         record copy;
-        c->torn[self] |= render(get(c, variant, &copy));
+        int torn = 0;
+        c->page_size[self] += render(get(c, variant, &copy), c->markup, &torn);
+        c->torn[self] |= (unsigned char)torn;
     }
     for (int i = 0; i < c->n_started[self]; i++)
         rl_join(&c->started[self][i]);
@@ -230,6 +248,8 @@ static void init(void *state, int variant)
     cache *c = state;
     long n = rl_param("gets", 2);
     c->gets = n < 1 ? 1 : n > MAX_GETS ? MAX_GETS : (int)n;
+    n = rl_param("markup", 8);
+    c->markup = n < 0 ? 0 : n > 1000 ? 1000 : (int)n;
     for (int i = 0; i < FIELDS; i++)
         c->entry.field[i] = i; /* version 0, stamp 0: stale */
     c->versions[0] = c->entry;
