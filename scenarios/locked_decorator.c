@@ -56,6 +56,7 @@ static rl_mutex *new_rlock(wrapped_func *f)
 {
     int me = rl_self();
     rl_mutex_init_recursive(&f->made[me]);
+    rl_mutex_name(&f->made[me], me == 0 ? "func.__lock (T0's)" : "func.__lock (T1's)");
     f->created[me] = 1;
     return &f->made[me];
 }
@@ -123,8 +124,11 @@ static void caller(void *state, int variant)
  * (i.e. at import time, while one thread runs). */
 static void init(void *state, int variant)
 {
-    if (variant == EAGER)
-        rl_mutex_init_recursive(&((wrapped_func *)state)->eager_lock);
+    wrapped_func *f = state;
+    if (variant == EAGER) {
+        rl_mutex_init_recursive(&f->eager_lock);
+        rl_mutex_name(&f->eager_lock, "func.__lock");
+    }
 }
 
 static void fini(void *state, int variant)

@@ -122,9 +122,13 @@ static void caller(void *state, int variant)
 
 static void init(void *state, int variant)
 {
-    if (variant == PER_KEY_ONCE)
-        for (int k = 0; k < KEYS; k++)
-            rl_mutex_init(&((memo_state *)state)->key_lock[k]);
+    memo_state *m = state;
+    if (variant != PER_KEY_ONCE)
+        return;
+    for (int k = 0; k < KEYS; k++) {
+        rl_mutex_init(&m->key_lock[k]);
+        rl_mutex_name(&m->key_lock[k], k == 0 ? "key lock (callable)" : "key lock (resolver)");
+    }
 }
 
 static void fini(void *state, int variant)

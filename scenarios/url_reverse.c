@@ -130,8 +130,11 @@ static void request_actor(void *state, int variant)
 
 static void init(void *state, int variant)
 {
-    if (variant == LOCKED)
-        rl_mutex_init(&((resolver *)state)->lock);
+    resolver *r = state;
+    if (variant == LOCKED) {
+        rl_mutex_init(&r->lock);
+        rl_mutex_name(&r->lock, "resolver lock");
+    }
 }
 
 static void fini(void *state, int variant)

@@ -270,7 +270,9 @@ static void request_actor(void *state, int variant)
 static void init(void *state, int variant)
 {
     (void)variant;
-    rl_mutex_init(&((handler *)state)->init_lock);
+    handler *h = state;
+    rl_mutex_init(&h->init_lock);
+    rl_mutex_name(&h->init_lock, "WSGIHandler.initLock");
 }
 
 static void fini(void *state, int variant)

@@ -12,7 +12,7 @@ Margins (fuzz mode, default profile, seed 7):
   (p=1) the first trial hangs for certain: the load that raised keeps
   initLock, and every request of the trial needs it. The watchdog (--timeout
   1) ends the run with hangs=1.
-The holds variants run 500,000 (plain) and 50,000 (tsan) trials in stress
+The holds variants run 500,000 (plain) and 30,000 (tsan) trials in stress
 mode and 3000 (plain) and 1000 (tsan) in fuzz mode.
 """
 import pytest
@@ -21,7 +21,7 @@ from conftest import FLAVOURS, assert_holds, assert_reproduces, record
 
 NAME = "wsgi_middleware"
 FAULT = "wsgi_middleware/import-error:fail,p=1"
-STRESS_TRIALS = {"plain": 500_000, "tsan": 50_000}
+STRESS_TRIALS = {"plain": 500_000, "tsan": 30_000}
 FUZZ_TRIALS = {"plain": 3000, "tsan": 1000}
 RACY_TRIALS = {"plain": 2000, "tsan": 1000}
 
