@@ -119,7 +119,7 @@ static int parse_args(const rl_scenario *sc, int argc, char **argv, rl_config *c
             value = eq + 1;
         }
         int flag = strcmp(opt, "--json") == 0 || strcmp(opt, "--describe") == 0 ||
-                   strcmp(opt, "--shrink") == 0 ||
+                   strcmp(opt, "--shrink") == 0 || strcmp(opt, "--until-fail") == 0 ||
                    strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0 ||
                    strcmp(opt, "--version") == 0;
         if (flag) {
@@ -127,6 +127,8 @@ static int parse_args(const rl_scenario *sc, int argc, char **argv, rl_config *c
                 return bad_input("%s takes no value", opt);
             if (strcmp(opt, "--json") == 0)
                 cfg->json = 1;
+            else if (strcmp(opt, "--until-fail") == 0)
+                cfg->until_fail = 1;
             else if (strcmp(opt, "--shrink") == 0) {
                 cfg->shrink = 1;
                 sched_option = "--shrink";

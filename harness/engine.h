@@ -27,6 +27,7 @@ typedef struct {
     _Atomic uint32_t progress; /* bumped after every batch (futex word) */
     _Atomic uint32_t finished;
     _Atomic int interrupted;
+    _Atomic int failed; /* a forbidden outcome was graded (--until-fail) */
     rl_tally tally[RL_MAX_ACTORS];
     rl_position position[RL_MAX_ACTORS];
     unsigned long long trials_graded; /* written by the leader only */
@@ -36,7 +37,7 @@ typedef struct {
 
 void rl_run_begin(rl_run *run, const rl_scenario *sc, const rl_config *cfg);
 /* Grade one finished trial into a tally. */
-void rl_grade_trial(const rl_run *run, rl_tally *t, void *state, long long trial, double seconds);
+void rl_grade_trial(rl_run *run, rl_tally *t, void *state, long long trial, double seconds);
 /* Whether the budget is spent after `done` trials. */
 int rl_budget_spent(rl_run *run, unsigned long long done);
 /* Runs on the main thread until `finished` is set. On a hang it fills

@@ -191,6 +191,8 @@ static void *controller(void *p)
         } else {
             t->counts[outcome]++;
         }
+        if (is_failure(sc, outcome))
+            atomic_store_explicit(&e->run.failed, 1, memory_order_relaxed);
         if (is_failure(sc, outcome) && out->failure_trial < 0) {
             out->failure_trial = e->trial;
             out->failure_seconds = seconds;

@@ -35,6 +35,7 @@ typedef struct {
     double timeout; /* seconds without progress = hang */
     int batch;      /* fixed batch size, 0 = adaptive */
     int json;
+    int until_fail; /* stop after the first forbidden outcome or hang */
     rl_inject_spec specs[RL_MAX_SPECS];
     int n_specs;
     int default_profile; /* specs came from the default fuzz profile */

@@ -183,6 +183,8 @@ void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg, const
     rl_json_number(f, cfg->timeout);
     rl_json_key(f, &first, "batch_max");
     fprintf(f, "%d", res->batch_max);
+    rl_json_key(f, &first, "until_fail");
+    fputs(cfg->until_fail ? "true" : "false", f);
     rl_json_key(f, &first, "interrupted");
     fputs(res->interrupted ? "true" : "false", f);
     rl_json_key(f, &first, "version");

@@ -37,7 +37,7 @@ void rl_run_begin(rl_run *run, const rl_scenario *sc, const rl_config *cfg)
     run->start = rl_now();
 }
 
-void rl_grade_trial(const rl_run *run, rl_tally *t, void *state, long long trial, double seconds)
+void rl_grade_trial(rl_run *run, rl_tally *t, void *state, long long trial, double seconds)
 {
     const rl_scenario *sc = run->sc;
     int o = sc->arbiter(state, run->cfg->variant);
@@ -47,6 +47,8 @@ void rl_grade_trial(const rl_run *run, rl_tally *t, void *state, long long trial
         abort();
     }
     t->counts[o]++;
+    if (sc->outcomes[o].grade == RL_FORBIDDEN)
+        atomic_store_explicit(&run->failed, 1, memory_order_relaxed);
     if (sc->outcomes[o].grade == RL_FORBIDDEN &&
         (t->first_failure_trial < 0 || trial < t->first_failure_trial)) {
         t->first_failure_trial = trial;
@@ -58,6 +60,9 @@ void rl_grade_trial(const rl_run *run, rl_tally *t, void *state, long long trial
 int rl_budget_spent(rl_run *run, unsigned long long done)
 {
     if (atomic_load_explicit(&run->interrupted, memory_order_relaxed))
+        return 1;
+    /* batched: seen at the batch after the failing one's grading */
+    if (run->cfg->until_fail && atomic_load_explicit(&run->failed, memory_order_relaxed))
         return 1;
     if (run->cfg->trials > 0)
         return done >= run->cfg->trials;

@@ -103,6 +103,7 @@ typedef struct {
     void *(*fn)(void *);
     void *arg;
     int actor;
+    long long trial; /* TSan reports from the child name the parent's trial */
     uint64_t seed;
 } spawn_start;
 
@@ -111,6 +112,7 @@ static void *spawned_main(void *p)
     spawn_start start = *(spawn_start *)p;
     free(p);
     rl_context_enter(start.actor, start.seed);
+    rl_context_set_trial(start.trial);
     return start.fn(start.arg);
 }
 
@@ -124,6 +126,7 @@ static int spawn(pthread_t *t, int detached, void *(*fn)(void *), void *arg)
     start->fn = fn;
     start->arg = arg;
     start->actor = rl_self();
+    start->trial = rl_context_trial();
     start->seed = rl_context_random();
     pthread_attr_t attr;
     pthread_attr_init(&attr);
