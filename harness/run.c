@@ -108,13 +108,25 @@ void rl_run_collect(rl_run *run, rl_result *out, int hung)
     rl_tsan_snapshot(out, run->start);
 }
 
+/* Progress is any finished batch or any actor moving to another trial: a
+ * batch can take long (a TSan report costs milliseconds per racy access)
+ * while its actors still advance; a deadlock freezes them all. */
+static uint64_t progress_signature(rl_run *run)
+{
+    uint64_t sig = atomic_load_explicit(&run->progress, memory_order_acquire);
+    for (int a = 0; a < run->sc->actors; a++)
+        sig = sig * 1000003u +
+              (uint64_t)atomic_load_explicit(&run->position[a].trial, memory_order_relaxed);
+    return sig;
+}
+
 void rl_watch(rl_run *run, rl_result *out)
 {
-    uint32_t seen = atomic_load_explicit(&run->progress, memory_order_acquire);
+    uint64_t seen = progress_signature(run);
     double last_progress = rl_now();
     while (!atomic_load(&run->finished)) {
         rl_futex_wait(&run->finished, 0, 0.05);
-        uint32_t now_progress = atomic_load_explicit(&run->progress, memory_order_acquire);
+        uint64_t now_progress = progress_signature(run);
         double now = rl_now();
         if (now_progress != seen) {
             seen = now_progress;
