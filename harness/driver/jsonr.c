@@ -27,9 +27,9 @@ static void grow(jv *v)
     if (v->n < v->cap)
         return;
     v->cap = v->cap ? v->cap * 2 : 8;
-    v->items = xrealloc(v->items, v->cap * sizeof *v->items);
+    v->items = xrealloc(v->items, v->cap * sizeof(jv *));
     if (v->type == JV_OBJECT)
-        v->keys = xrealloc(v->keys, v->cap * sizeof *v->keys);
+        v->keys = xrealloc(v->keys, v->cap * sizeof(char *));
 }
 
 static void skip_ws(reader *r)

@@ -255,7 +255,7 @@ int run_all(session *s, const run_options *o, const plan_item *plan, int n)
     int jobs = o->jobs < 1 ? 1 : o->jobs;
     child_run *slots = xcalloc((size_t)jobs, sizeof *slots);
     int *busy = xcalloc((size_t)jobs, sizeof *busy);
-    const child_run **running = xcalloc((size_t)jobs, sizeof *running);
+    const child_run **running = xcalloc((size_t)jobs, sizeof(const child_run *));
     struct pollfd *fds = xcalloc((size_t)jobs * 2 + 1, sizeof *fds);
     int next = 0, active = 0, done = 0, signals = 0;
     double last_progress = 0;

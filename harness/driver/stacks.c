@@ -72,7 +72,7 @@ int run_captured(char *const argv[], const char *out_path, double limit)
                 ;
             break;
         }
-        struct timespec ts = {0, 20 * 1000 * 1000};
+        struct timespec ts = {0, 20000000L};
         nanosleep(&ts, NULL);
     }
     kill(-pid, SIGKILL); /* anything it left behind */

@@ -3,8 +3,12 @@
  * `WARNING: ThreadSanitizer: <kind> (pid=N)` and closed by a `SUMMARY:` line.
  * Reports are counted by kind and deduplicated into sites: the kind plus the
  * first non-interceptor frame of each of the report's stacks (the access,
- * mutex and leak stacks; thread-creation and heap-block stacks only when a
- * report has no other). The exit code 66 alone is never taken as evidence. */
+ * mutex and leak stacks; thread-creation, heap-block and "as if synchronized
+ * via sleep" stacks only when a report has no other). Interceptors are the
+ * sanitizer's own frames (__interceptor_*, __tsan_*, compiler-rt sources) and
+ * frames without a source line (pthread_mutex_lock <null>: the runtime linked
+ * into the program), and the racelab runtime's rl_* wrappers. The exit code
+ * 66 alone is never taken as evidence. */
 #include "driver.h"
 
 #include <dirent.h>
@@ -23,7 +27,7 @@ static void list_add(strlist *l, char *s)
 {
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 8;
-        l->items = xrealloc(l->items, (size_t)l->cap * sizeof *l->items);
+        l->items = xrealloc(l->items, (size_t)l->cap * sizeof(char *));
     }
     l->items[l->n++] = s;
 }
@@ -87,8 +91,20 @@ static char *frame_text(const char *line)
     return s;
 }
 
+/* The runtime's thin wrappers (rl_mutex_lock around pthread_mutex_lock,
+ * rl_point_hit...) stand where an interceptor stands: every report would
+ * share them. */
+static int runtime_wrapper(const char *frame)
+{
+    return starts(frame, "rl_") &&
+           (strstr(frame, "/harness/") != NULL || strstr(frame, "/injectors/") != NULL ||
+            starts(strchr(frame, ' ') ? strchr(frame, ' ') + 1 : "", "harness/"));
+}
+
 static int interceptor_name(const char *frame)
 {
+    if (runtime_wrapper(frame))
+        return 1;
     static const char *const prefixes[] = {"__interceptor_", "___interceptor_", "__tsan",
                                            "__sanitizer", "__asan",          "__ubsan",
                                            "__lsan",      "__msan",          "__interception"};
@@ -126,8 +142,8 @@ static void frame_line(report *r, const char *line)
     if (!r->in_stack) {
         const char *h = r->header ? r->header : "";
         r->in_stack = 1;
-        r->stack_secondary =
-            starts(h, "Thread T") || starts(h, "Location is") || strstr(h, "created by") != NULL;
+        r->stack_secondary = starts(h, "Thread T") || starts(h, "Location is") ||
+                             strstr(h, "created by") != NULL || starts(h, "As if synchronized");
     }
     char *f = frame_text(line);
     if (r->any == NULL)
@@ -178,7 +194,8 @@ static void end_report(tsan_summary *t, report *r)
         return;
     end_stack(r);
     strlist *l = r->primary.n > 0 ? &r->primary : &r->secondary;
-    qsort(l->items, (size_t)l->n, sizeof *l->items, by_string);
+    if (l->n > 1)
+        qsort(l->items, (size_t)l->n, sizeof(char *), by_string);
     buffer key = {0};
     buf_append(&key, "", 0, SIZE_MAX);
     for (int i = 0; i < l->n; i++) {
@@ -263,7 +280,8 @@ void tsan_parse_prefix(tsan_summary *t, const char *dir, const char *base)
         if (strncmp(e->d_name, base, n) == 0 && e->d_name[n] == '.')
             list_add(&names, xasprintf("%s/%s", dir, e->d_name));
     closedir(d);
-    qsort(names.items, (size_t)names.n, sizeof *names.items, by_string);
+    if (names.n > 1)
+        qsort(names.items, (size_t)names.n, sizeof(char *), by_string);
     for (int i = 0; i < names.n; i++)
         tsan_parse_file(t, names.items[i]);
     list_free(&names);

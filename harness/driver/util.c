@@ -53,16 +53,13 @@ char *xstrdup(const char *s)
 
 char *xasprintf(const char *fmt, ...)
 {
+    char *s = NULL;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vasprintf(&s, fmt, ap);
     va_end(ap);
     if (n < 0)
         out_of_memory();
-    char *s = xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
     return s;
 }
 
@@ -146,35 +143,39 @@ const char *signal_name(int sig)
     return other;
 }
 
-static void message(const char *level, const char *fmt, va_list ap)
+static void message(const char *level, char *text)
 {
-    char line[2048];
-    int n = snprintf(line, sizeof line, "racelab: %s: ", level);
-    if (n < 0)
-        return;
-    vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    if (text == NULL)
+        out_of_memory();
     /* One line, always. */
-    for (char *p = line; *p; p++)
+    for (char *p = text; *p; p++)
         if (*p == '\n')
             *p = ' ';
     fflush(stdout);
-    fprintf(stderr, "%s\n", line);
+    fprintf(stderr, "racelab: %s: %s\n", level, text);
+    free(text);
 }
 
 void error_msg(const char *fmt, ...)
 {
+    char *text = NULL;
     va_list ap;
     va_start(ap, fmt);
-    message("error", fmt, ap);
+    if (vasprintf(&text, fmt, ap) < 0)
+        text = NULL;
     va_end(ap);
+    message("error", text);
 }
 
 void warn_msg(const char *fmt, ...)
 {
+    char *text = NULL;
     va_list ap;
     va_start(ap, fmt);
-    message("warning", fmt, ap);
+    if (vasprintf(&text, fmt, ap) < 0)
+        text = NULL;
     va_end(ap);
+    message("warning", text);
 }
 
 int parse_seconds(const char *text, double lo, double hi, double *out)
