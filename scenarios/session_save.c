@@ -166,13 +166,20 @@ static void session_path(const session_state *s, char *buf, size_t len)
     snprintf(buf, len, "%s/session-%p", s->dir, (const void *)s);
 }
 
+/* Copy text without its terminating NUL. */
+static void put(char *dst, const char *text)
+{
+    while (*text != '\0')
+        *dst++ = *text++;
+}
+
 static void encode(char version, char *buf)
 {
     memset(buf, version, FILE_SIZE);
-    memcpy(buf, "session:", 8);
+    put(buf, "session:");
     buf[8] = version;
     buf[9] = '\n';
-    memcpy(buf + FILE_SIZE - TAIL_LEN, "\nend:", 5);
+    put(buf + FILE_SIZE - TAIL_LEN, "\nend:");
     buf[FILE_SIZE - 2] = version;
     buf[FILE_SIZE - 1] = '\n';
 }
@@ -185,7 +192,9 @@ static char decode(const char *buf, ssize_t n)
     char version = buf[8];
     char whole[FILE_SIZE];
     encode(version, whole);
-    return memcmp(buf, whole, FILE_SIZE) == 0 ? version : 0;
+    if (memcmp(buf, whole, FILE_SIZE) != 0)
+        return 0;
+    return version;
 }
 
 static int write_all(int fd, const char *p, size_t n)
@@ -206,7 +215,7 @@ static int write_chunks(int fd, const char *data)
     for (int c = 0; c < CHUNKS; c++) {
         if (RL_FAULT("session_save/write"))
             return -1; /* EIO or ENOSPC: this chunk and the rest never land */
-        if (write_all(fd, data + c * CHUNK, CHUNK) != 0)
+        if (write_all(fd, data + (size_t)c * CHUNK, CHUNK) != 0)
             return -1;
     }
     return 0;
