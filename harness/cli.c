@@ -27,28 +27,42 @@ static void usage(FILE *f, const rl_scenario *sc)
             program, sc->name, sc->summary);
     for (int i = 0; i < sc->n_variants; i++)
         fprintf(f, " %s", sc->variants[i].name);
-    fprintf(f,
-            " (default %s)\n"
-            "  --mode M           stress (free-running, points cost nothing) or fuzz\n"
-            "                     (points delay and fail through libfiu)\n"
-            "  --seconds S        time budget (default 1)\n"
-            "  --trials N         trial budget instead of a time budget\n"
-            "  --seed N           seed of every random decision (default: from the clock;\n"
-            "                     always printed in the record)\n"
-            "  --inject SPEC      PATTERN:ACTION[,p=P], repeatable (fuzz mode); ACTION is\n"
-            "                     yield, spin=N, delay=DURATION or fail; PATTERN is a glob\n"
-            "                     over the point names that --describe lists\n"
-            "  --timeout S        seconds without progress before a trial counts as hung\n"
-            "                     (the deadlock outcome; default 3)\n"
-            "  --batch N          fixed trials per synchronisation (default adaptive)\n"
-            "  --param KEY=N      a scenario's own knob (see its source), repeatable\n"
-            "  --engine E         batched (default) or naive (threads created per trial:\n"
-            "                     the hand-written baseline)\n"
-            "  --json             print the run record as one JSON object\n"
-            "  --describe         print the scenario's descriptor as JSON\n"
-            "  --version, --help\n"
-            "exit status: 0 expectation met, 1 not met, 2 bad input, 3 harness failure\n",
-            sc->variants[0].name);
+    fprintf(f, " (default %s)\n", sc->variants[0].name);
+    fputs("  --mode M           stress (free-running, points cost nothing), fuzz (points\n"
+          "                     delay and fail through libfiu) or sched (one thread at a\n"
+          "                     time, the scheduler picks at every point)\n"
+          "  --seconds S        time budget (default 1)\n"
+          "  --trials N         trial budget instead of a time budget\n"
+          "  --until-fail       stop at the first forbidden outcome or hang\n"
+          "  --seed N           seed of every random decision (default: from the clock;\n"
+          "                     always printed in the record)\n"
+          "  --profile P        fuzz mode: specs for every point, before --inject's\n"
+          "                     (default: default, unless --inject is given):\n",
+          f);
+    rl_print_profiles(f);
+    fputs("  --inject SPEC      PATTERN:ACTION[,p=P], repeatable (fuzz mode); ACTION is\n"
+          "                     yield, spin=N, delay=DURATION or fail; PATTERN is a glob\n"
+          "                     over the point names that --describe lists\n"
+          "  --posix-faults F   NAME[:p=P][,errno=E], a libfiu POSIX fault such as\n"
+          "                     posix/io/rw/write:p=0.01,errno=ENOSPC (runs the program\n"
+          "                     under fiu-run -x), repeatable\n"
+          "  --strategy S       sched mode: random, pct:D (PCT with bug depth D; default\n"
+          "                     pct:3) or dfs:B (every schedule with <= B preemptions)\n"
+          "  --replay SCHEDULE  sched mode: force this schedule (from a record) on every\n"
+          "                     trial\n"
+          "  --shrink           sched mode: reduce the first failing schedule to the\n"
+          "                     fewest preemptions and print its trace\n"
+          "  --timeout S        seconds without progress before a trial counts as hung\n"
+          "                     (the deadlock outcome; default 3)\n"
+          "  --batch N          fixed trials per synchronisation (default adaptive)\n"
+          "  --param KEY=N      a scenario's own knob (see its source), repeatable\n"
+          "  --engine E         batched (default) or naive (threads created per trial:\n"
+          "                     the hand-written baseline)\n"
+          "  --json             print the run record as one JSON object\n"
+          "  --describe         print the scenario's descriptor as JSON\n"
+          "  --version, --help\n"
+          "exit status: 0 expectation met, 1 not met, 2 bad input, 3 harness failure\n",
+          f);
 }
 
 static int bad_input(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -220,6 +234,13 @@ static int parse_args(const rl_scenario *sc, int argc, char **argv, rl_config *c
                 return bad_input("too many --param (at most %d)", RL_MAX_PARAMS);
             if (rc != 0)
                 return bad_input("--param wants KEY=WHOLE_NUMBER, not '%s'", value);
+        } else if (strcmp(opt, "--profile") == 0) {
+            if (!rl_profile_known(value))
+                return bad_input("unknown profile '%s' (none, gentle, default, heavy)", value);
+            cfg->profile = value;
+        } else if (strcmp(opt, "--posix-faults") == 0) {
+            if (rl_parse_posix_fault(value, cfg, err, sizeof err) != 0)
+                return bad_input("%s", err);
         } else if (strcmp(opt, "--inject") == 0) {
             if (cfg->n_specs >= RL_MAX_SPECS)
                 return bad_input("too many --inject specs (at most %d)", RL_MAX_SPECS);
@@ -263,6 +284,11 @@ int rl_main(const rl_scenario *sc, int argc, char **argv)
     if (rc != 0)
         return rc;
     rl_params_use(&cfg);
+    if (cfg.n_posix > 0 && !describe && rl_posix_reexec(&cfg, argv) != 0) {
+        fprintf(stderr, "%s: error: cannot run under fiu-run -x for --posix-faults "
+                        "(apt-get install fiu-utils)\n", program);
+        return 3;
+    }
     if (describe) {
         rl_print_describe(stdout, sc);
         return 0;

@@ -11,6 +11,7 @@
 #define RL_MAX_SPECS 32
 #define RL_MAX_TSAN_KINDS 8
 #define RL_MAX_PARAMS 8
+#define RL_MAX_POSIX_FAULTS 8
 
 typedef enum { RL_MODE_STRESS, RL_MODE_FUZZ, RL_MODE_SCHED } rl_mode;
 typedef enum { RL_ENGINE_BATCHED, RL_ENGINE_NAIVE } rl_engine_kind;
@@ -39,6 +40,10 @@ typedef struct {
     rl_inject_spec specs[RL_MAX_SPECS];
     int n_specs;
     int default_profile; /* specs came from the default fuzz profile */
+    const char *profile; /* --profile NAME, or NULL */
+    char posix_faults[RL_MAX_POSIX_FAULTS][256]; /* libfiu remote-control commands */
+    const char *posix_specs[RL_MAX_POSIX_FAULTS];   /* as the user wrote them */
+    int n_posix;
     /* sched mode */
     char strategy[32];   /* random, pct:D, dfs:B */
     const char *replay;  /* a schedule to force on every trial */
@@ -150,6 +155,12 @@ uint64_t rl_context_random(void);
 /* injectors: inject.c and points.c */
 int rl_parse_inject(const char *text, rl_inject_spec *spec, char *err, size_t errlen);
 int rl_points_setup(const rl_scenario *sc, rl_config *cfg, char *err, size_t errlen);
+int rl_profile_known(const char *name);
+void rl_print_profiles(FILE *f);
+
+/* posix.c: --posix-faults through libfiu's POSIX preload (fiu-run -x) */
+int rl_parse_posix_fault(const char *text, rl_config *cfg, char *err, size_t errlen);
+int rl_posix_reexec(const rl_config *cfg, char **argv); /* returns only on failure */
 void rl_print_point_counts(FILE *f, const rl_scenario *sc);
 
 /* parse.c: numbers and durations from the command line and specs */

@@ -169,6 +169,15 @@ void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg, const
     fputc(']', f);
     rl_json_key(f, &first, "default_profile");
     fputs(cfg->default_profile ? "true" : "false", f);
+    rl_json_key(f, &first, "profile");
+    rl_json_string(f, cfg->profile);
+    rl_json_key(f, &first, "posix_faults");
+    fputc('[', f);
+    for (int i = 0; i < cfg->n_posix; i++) {
+        fputs(i ? ", " : "", f);
+        rl_json_string(f, cfg->posix_specs[i]);
+    }
+    fputc(']', f);
     rl_json_key(f, &first, "points");
     rl_print_point_counts(f, sc);
     rl_json_key(f, &first, "params");

@@ -23,6 +23,9 @@ static const rl_scenario *scenario;
 static const rl_inject_spec *point_spec[RL_MAX_POINTS];
 static _Atomic unsigned long long hits[RL_MAX_POINTS][RL_MAX_ACTORS];
 static _Atomic unsigned long long fired[RL_MAX_POINTS][RL_MAX_ACTORS];
+/* fired because fiu-ctrl (or fiu-run -c) enabled the point from outside */
+static _Atomic unsigned long long external[RL_MAX_POINTS][RL_MAX_ACTORS];
+static const rl_inject_spec *own_specs_begin, *own_specs_end;
 
 static int decide(const char *name, int *failnum, void **failinfo, unsigned int *flags)
 {
@@ -50,15 +53,27 @@ static void count(_Atomic unsigned long long table[][RL_MAX_ACTORS], int point)
         atomic_fetch_add_explicit(&table[point][actor], 1, memory_order_relaxed);
 }
 
-/* Returns the spec that fired here, or NULL. */
-static const rl_inject_spec *reach(const char *name)
+/* Returns the spec that fired here, or NULL. A point enabled from outside
+ * (fiu-ctrl) has no spec of ours: a fault point fails, a delay point pauses
+ * for failinfo microseconds when given, else 1 ms; `local` holds that. */
+static const rl_inject_spec *reach(const char *name, rl_inject_spec *local)
 {
     int idx = point_index(name);
     count(hits, idx);
     if (!fiu_ready || !fiu_fail(name))
         return NULL;
-    count(fired, idx);
-    return fiu_failinfo();
+    const rl_inject_spec *info = fiu_failinfo();
+    if (info >= own_specs_begin && info < own_specs_end) {
+        count(fired, idx);
+        return info;
+    }
+    count(external, idx);
+    memset(local, 0, sizeof *local);
+    local->probability = 1;
+    int fault = idx >= 0 && scenario->points[idx].kind == RL_FAULT_POINT;
+    local->action = fault ? RL_ACT_FAIL : RL_ACT_DELAY;
+    local->amount = info != NULL ? (uint64_t)(uintptr_t)info * 1000u : 1000000u;
+    return local;
 }
 
 static void act(const rl_inject_spec *spec)
@@ -85,7 +100,8 @@ void rl_point_hit(const char *name)
         return;
     }
 
-    const rl_inject_spec *spec = reach(name);
+    rl_inject_spec local;
+    const rl_inject_spec *spec = reach(name, &local);
     if (spec != NULL)
         act(spec);
 }
@@ -94,7 +110,8 @@ int rl_fault_hit(const char *name)
 {
     if (rl_sched_here())
         rl_sched_point(name);
-    const rl_inject_spec *spec = reach(name);
+    rl_inject_spec local;
+    const rl_inject_spec *spec = reach(name, &local);
     if (spec == NULL)
         return 0;
     if (spec->action == RL_ACT_FAIL)
@@ -103,19 +120,74 @@ int rl_fault_hit(const char *name)
     return 0;
 }
 
-/* The default fuzz profile: a random delay at every point, sometimes. Fault
- * points are never failed unless asked. */
-static const char default_profile[] = "*:delay=100us,p=0.2";
+/* Fuzz profiles: specs for every point, applied before --inject's (a later
+ * spec for a point wins). Fault points are never failed by a profile. */
+typedef struct {
+    const char *name;
+    const char *spec; /* NULL: nothing injected */
+    const char *meaning;
+} rl_profile;
+
+static const rl_profile profiles[] = {
+    {"none", NULL, "points live but nothing injected: for fiu-ctrl from outside"},
+    {"gentle", "*:yield,p=0.1", "a yield at one point hit in ten"},
+    {"default", "*:delay=100us,p=0.2", "a pause of up to 100 us at one point hit in five"},
+    {"heavy", "*:delay=1ms,p=0.5", "a pause of up to 1 ms at every other point hit"},
+};
+
+int rl_profile_known(const char *name)
+{
+    for (int i = 0; i < RL_COUNT(profiles); i++)
+        if (strcmp(profiles[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
+void rl_print_profiles(FILE *f)
+{
+    for (int i = 0; i < RL_COUNT(profiles); i++)
+        fprintf(f, "                     %-8s %s%s%s\n", profiles[i].name, profiles[i].meaning,
+                profiles[i].spec ? ": " : "", profiles[i].spec ? profiles[i].spec : "");
+}
+
+/* Puts the profile's spec in front of the user's. Without --profile, fuzz
+ * mode uses `default` unless --inject says otherwise. */
+static int apply_profile(const rl_scenario *sc, rl_config *cfg, char *err, size_t errlen)
+{
+    const char *name = cfg->profile;
+    if (name == NULL) {
+        if (cfg->mode != RL_MODE_FUZZ || cfg->n_specs > 0)
+            return 0;
+        name = "default";
+    }
+    if (cfg->mode != RL_MODE_FUZZ) {
+        snprintf(err, errlen, "--profile needs --mode fuzz");
+        return -1;
+    }
+    const rl_profile *p = NULL;
+    for (int i = 0; i < RL_COUNT(profiles); i++)
+        if (strcmp(profiles[i].name, name) == 0)
+            p = &profiles[i];
+    cfg->profile = p->name;
+    cfg->default_profile = strcmp(p->name, "default") == 0;
+    if (p->spec == NULL || sc->n_points == 0)
+        return 0;
+    if (cfg->n_specs >= RL_MAX_SPECS) {
+        snprintf(err, errlen, "too many --inject specs with the profile");
+        return -1;
+    }
+    memmove(&cfg->specs[1], &cfg->specs[0], (size_t)cfg->n_specs * sizeof cfg->specs[0]);
+    cfg->n_specs++;
+    return rl_parse_inject(p->spec, &cfg->specs[0], err, errlen);
+}
 
 int rl_points_setup(const rl_scenario *sc, rl_config *cfg, char *err, size_t errlen)
 {
     scenario = sc;
-    if (cfg->mode == RL_MODE_FUZZ && cfg->n_specs == 0 && sc->n_points > 0) {
-        if (rl_parse_inject(default_profile, &cfg->specs[0], err, errlen) != 0)
-            return -1;
-        cfg->n_specs = 1;
-        cfg->default_profile = 1;
-    }
+    if (apply_profile(sc, cfg, err, errlen) != 0)
+        return -1;
+    own_specs_begin = &cfg->specs[0];
+    own_specs_end = &cfg->specs[cfg->n_specs];
     for (int s = 0; s < cfg->n_specs; s++) {
         const rl_inject_spec *spec = &cfg->specs[s];
         int matched = 0;
@@ -149,7 +221,7 @@ int rl_points_setup(const rl_scenario *sc, rl_config *cfg, char *err, size_t err
         }
     }
     rl_points_live = 1;
-    if (cfg->n_specs == 0)
+    if (cfg->mode == RL_MODE_SCHED && cfg->n_specs == 0)
         return 0; /* sched mode without faults: libfiu is not needed */
     if (fiu_init(0) != 0) {
         snprintf(err, errlen, "libfiu: fiu_init failed");
@@ -178,11 +250,13 @@ void rl_print_point_counts(FILE *f, const rl_scenario *sc)
         rl_json_string(f, sc->points[i].name);
         fputs(": {\"spec\": ", f);
         rl_json_string(f, point_spec[i] != NULL ? point_spec[i]->text : NULL);
-        const char *label[2] = {"hits", "fired"};
-        for (int t = 0; t < 2; t++) {
+        const char *label[3] = {"hits", "fired", "external"};
+        for (int t = 0; t < 3; t++) {
             fprintf(f, ", \"%s\": [", label[t]);
             for (int a = 0; a < sc->actors && a < RL_MAX_ACTORS; a++) {
-                _Atomic unsigned long long *row = t == 0 ? hits[i] : fired[i];
+                _Atomic unsigned long long *row = t == 0   ? hits[i]
+                                                  : t == 1 ? fired[i]
+                                                           : external[i];
                 fprintf(f, "%s%llu", a ? ", " : "", atomic_load(&row[a]));
             }
             fputc(']', f);

@@ -1,0 +1,136 @@
+/* posix.c — POSIX faults through libfiu's preload: the program runs itself
+ * again under `fiu-run -x`, with one remote-control command per fault, so
+ * that write(), fsync(), open()… called by the scenario fail for real with
+ * the errno asked for.
+ *
+ *   --posix-faults 'posix/io/rw/write:p=0.01,errno=ENOSPC'
+ *
+ * The harness's own output goes through stdio inside libc, which the
+ * preload does not intercept, so the record is never the victim. */
+#include "../harness/internal.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define UNDER_FIU_RUN "RACELAB_UNDER_FIU_RUN"
+
+typedef struct {
+    const char *name;
+    int value;
+} errno_name;
+
+static const errno_name errnos[] = {
+    {"EIO", EIO},       {"ENOSPC", ENOSPC}, {"EINTR", EINTR},   {"EAGAIN", EAGAIN},
+    {"ENOMEM", ENOMEM}, {"EBADF", EBADF},   {"EFBIG", EFBIG},   {"EDQUOT", EDQUOT},
+    {"EACCES", EACCES}, {"ENOENT", ENOENT}, {"EROFS", EROFS},   {"EPIPE", EPIPE},
+};
+
+static int parse_errno(const char *text, int *out)
+{
+    for (int i = 0; i < RL_COUNT(errnos); i++)
+        if (strcmp(errnos[i].name, text) == 0) {
+            *out = errnos[i].value;
+            return 0;
+        }
+    unsigned long long n = 0;
+    if (rl_parse_u64(text, &n) != 0 || n == 0 || n > 4095)
+        return -1;
+    *out = (int)n;
+    return 0;
+}
+
+int rl_parse_posix_fault(const char *text, rl_config *cfg, char *err, size_t errlen)
+{
+    if (cfg->n_posix >= RL_MAX_POSIX_FAULTS) {
+        snprintf(err, errlen, "too many --posix-faults (at most %d)", RL_MAX_POSIX_FAULTS);
+        return -1;
+    }
+    char buf[160];
+    if (strlen(text) >= sizeof buf) {
+        snprintf(err, errlen, "bad --posix-faults: longer than 159 characters");
+        return -1;
+    }
+    snprintf(buf, sizeof buf, "%s", text);
+    char *opts = strchr(buf, ':');
+    if (opts != NULL)
+        *opts++ = '\0';
+    if (strncmp(buf, "posix/", 6) != 0 && strncmp(buf, "libc/", 5) != 0) {
+        snprintf(err, errlen, "bad --posix-faults '%s': the point must be one of libfiu's "
+                 "posix/... or libc/... points, e.g. posix/io/rw/write", text);
+        return -1;
+    }
+    if (strchr(buf, ',') != NULL || strchr(buf, ' ') != NULL) {
+        snprintf(err, errlen, "bad --posix-faults '%s': expected NAME[:p=P][,errno=E]", text);
+        return -1;
+    }
+    /* DESIGN.md: TSan has its own allocator, so libc/mm faults do nothing. */
+    if (rl_flavour_is_tsan() && fnmatch(buf, "libc/mm/malloc", 0) == 0) {
+        snprintf(err, errlen, "bad --posix-faults '%s': malloc faults do nothing under TSan "
+                 "(its own allocator); use the plain build", text);
+        return -1;
+    }
+    double p = 1;
+    int errno_value = 0;
+    char *save = NULL;
+    for (char *w = opts ? strtok_r(opts, ",", &save) : NULL; w; w = strtok_r(NULL, ",", &save)) {
+        if (strncmp(w, "p=", 2) == 0) {
+            if (rl_parse_double(w + 2, &p) != 0 || p < 0 || p > 1) {
+                snprintf(err, errlen, "bad --posix-faults '%s': p must be a number from 0 to 1",
+                         text);
+                return -1;
+            }
+        } else if (strncmp(w, "errno=", 6) == 0) {
+            if (parse_errno(w + 6, &errno_value) != 0) {
+                snprintf(err, errlen, "bad --posix-faults '%s': unknown errno '%s'", text, w + 6);
+                return -1;
+            }
+        } else {
+            snprintf(err, errlen, "bad --posix-faults '%s': unknown option '%s' (p=, errno=)",
+                     text, w);
+            return -1;
+        }
+    }
+    char *cmd = cfg->posix_faults[cfg->n_posix];
+    size_t len = sizeof cfg->posix_faults[0];
+    int w = snprintf(cmd, len, "enable_random name=%s,probability=%g", buf, p);
+    if (errno_value != 0)
+        snprintf(cmd + w, len - (size_t)w, ",failinfo=%d", errno_value);
+    cfg->posix_specs[cfg->n_posix++] = text;
+    return 0;
+}
+
+int rl_posix_reexec(const rl_config *cfg, char **argv)
+{
+    if (cfg->n_posix == 0 || getenv(UNDER_FIU_RUN) != NULL)
+        return 0;
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return -1;
+    self[n] = '\0';
+    int argc = 0;
+    while (argv[argc] != NULL)
+        argc++;
+    char **args = calloc((size_t)(argc + 2 * cfg->n_posix + 8), sizeof *args);
+    if (args == NULL)
+        return -1;
+    int k = 0;
+    args[k++] = "fiu-run";
+    args[k++] = "-x";
+    args[k++] = "-f"; /* no control FIFO: nothing left behind in /tmp */
+    args[k++] = "";
+    for (int i = 0; i < cfg->n_posix; i++) {
+        args[k++] = "-c";
+        args[k++] = (char *)cfg->posix_faults[i];
+    }
+    args[k++] = self;
+    for (int i = 1; i < argc; i++)
+        args[k++] = argv[i];
+    setenv(UNDER_FIU_RUN, "1", 1);
+    execvp("fiu-run", args);
+    free(args);
+    return -1; /* fiu-run is missing */
+}
