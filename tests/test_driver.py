@@ -388,3 +388,38 @@ def test_parser_skips_the_runtime_wrappers(tmp_path):
         "\nSUMMARY: ThreadSanitizer: lock-order-inversion (potential deadlock) in x\n" + "=" * 18)
     (site,) = tsan_parse(log)["sites"]
     assert site["frames"] == ["a /w/scenarios/s.c:10:5", "b /w/scenarios/s.c:20:5"]
+
+
+# ---- options passed to the programs --------------------------------------------
+
+
+def test_inject_specs_go_to_the_scenarios_they_match(tmp_path):
+    profile, fault = "*:delay=50us,p=0.2", "wsgi_middleware/import-error:fail,p=0.05"
+    rc, _, err = racelab("run", "list_append:racy", "wsgi_middleware:fixed", "--flavour", "plain",
+                         "--mode", "fuzz", "--trials", 500, "--seed", 3, "--inject", profile,
+                         "--inject", fault, "--out", tmp_path)
+    la, wsgi = runs(tmp_path)
+    assert la["inject"] == [profile] and la["command"].count("--inject") == 1
+    assert wsgi["inject"] == [profile, fault]
+    assert wsgi["outcomes"]["recovered"] > 0  # the fault fired; the fix recovered
+    assert rc == 0, err
+    # a spec for a scenario left out of the run is not an error; a typo is
+    rc, _, err = racelab("run", "list_append:racy", "--flavour", "plain", "--mode", "fuzz",
+                         "--trials", 100, "--inject", fault, "--out", tmp_path / "b")
+    assert rc == 0, err
+    rc, _, err = racelab("run", "--mode", "fuzz", "--inject", "no_such/*:yield",
+                         "--out", tmp_path / "c")
+    assert rc == 2 and "no_such" in one_line(err)
+    rc, _, err = racelab("run", "--inject", profile, "--out", tmp_path / "d")
+    assert rc == 2 and "fuzz" in one_line(err)
+
+
+def test_run_default_script(tmp_path):
+    """The default job's settings, cut down to one run (options given later win)."""
+    proc = subprocess.run([str(ROOT / "scripts" / "run-default"), "list_append:racy",
+                           "--flavour", "plain", "--seconds", "0.2", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    (rec,) = runs(tmp_path)
+    assert rec["mode"] == "fuzz" and rec["timeout"] == 1 and rec["verdict"] == "reproduced"
+    assert proc.returncode == 0, proc.stderr
+    assert "every expectation met" in proc.stdout

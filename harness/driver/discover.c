@@ -129,8 +129,7 @@ int catalog_load(catalog *cat, const char *build_dir)
     char *plain = xasprintf("%s/plain", build_dir);
     DIR *dir = opendir(plain);
     if (dir == NULL) {
-        error_msg("no scenario programs: cannot read %s (%s; run 'make')", plain,
-                  strerror(errno));
+        error_msg("no scenario programs: cannot read %s (%s; run 'make')", plain, strerror(errno));
         free(plain);
         return EXIT_HARNESS;
     }

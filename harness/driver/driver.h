@@ -89,8 +89,17 @@ typedef struct {
 
 /* Patterns are PATTERN[:VARIANT] globs; none means everything. Returns 0 or
  * EXIT_USAGE after printing a one-line error. */
-int plan_select(const catalog *cat, char **patterns, int n_patterns, int flavours,
-                plan_item **out, int *n_out);
+int plan_select(const catalog *cat, char **patterns, int n_patterns, int flavours, plan_item **out,
+                int *n_out);
+
+/* An --inject spec goes to the scenarios with a point it matches (a fail
+ * spec: a fault point), the way the program itself matches it; the others
+ * keep their own profile. */
+int spec_applies(const scenario_info *sc, const char *spec);
+/* Every spec must match a point of some known scenario (a typo is an
+ * error; a spec for scenarios left out of this run is not). Returns 0 or
+ * EXIT_USAGE. */
+int plan_check_injects(const catalog *cat, const char *const *specs, int n_specs);
 
 /* ---- options.c --------------------------------------------------------- */
 
@@ -102,6 +111,8 @@ typedef struct {
     const char *trials_text;
     const char *seed_text;
     const char *timeout_text;
+    const char *strategy; /* sched mode: random, pct:D, dfs:B */
+    int until_fail;
     double timeout;  /* the program's watchdog, 3 unless given */
     double deadline; /* the driver's watchdog per run; 0: computed */
     const char **injects;
@@ -184,11 +195,11 @@ typedef struct child_run {
     int fd_out, fd_err;
     buffer out, err;
     double start, end, deadline, kill_at;
-    int status;       /* wait status */
-    int reaped;       /* status valid */
-    int spawn_errno;  /* the program could not be started */
-    int timed_out;    /* the driver's watchdog fired */
-    int interrupted;  /* stopped by the driver's SIGINT/SIGTERM */
+    int status;      /* wait status */
+    int reaped;      /* status valid */
+    int spawn_errno; /* the program could not be started */
+    int timed_out;   /* the driver's watchdog fired */
+    int interrupted; /* stopped by the driver's SIGINT/SIGTERM */
     char *stacks_file;
     char *stacks_note;
 } child_run;
@@ -203,8 +214,8 @@ int run_all(struct session *s, const run_options *o, const plan_item *plan, int 
 typedef struct {
     char *scenario, *variant, *expectation, *mode, *flavour, *verdict, *note;
     char *trials, *rate, *forbidden, *tsan;
-    int met;     /* 1 met, 0 not met, -1 not judged */
-    int index;   /* plan order */
+    int met;      /* 1 met, 0 not met, -1 not judged */
+    int index;    /* plan order */
     int severity; /* exit status this run asks for */
 } summary_row;
 

@@ -99,8 +99,7 @@ static char *parse_string(reader *r)
         }
         if (c != '\\') {
             const char *start = r->p;
-            while (r->p < r->end && *r->p != '"' && *r->p != '\\' &&
-                   (unsigned char)*r->p >= 0x20)
+            while (r->p < r->end && *r->p != '"' && *r->p != '\\' && (unsigned char)*r->p >= 0x20)
                 r->p++;
             buf_append(&b, start, (size_t)(r->p - start), SIZE_MAX);
             continue;

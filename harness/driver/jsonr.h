@@ -23,8 +23,8 @@ jv *jv_parse(const char *text, size_t len, const char **err);
 void jv_free(jv *v);
 
 jv *jv_get(const jv *obj, const char *key); /* NULL when absent or not an object */
-const char *jv_string(const jv *v);          /* NULL unless a string */
-int jv_number(const jv *v, double *out);     /* 0 when a number */
+const char *jv_string(const jv *v);         /* NULL unless a string */
+int jv_number(const jv *v, double *out);    /* 0 when a number */
 
 jv *jv_null(void);
 jv *jv_bool(int b);

@@ -15,6 +15,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#if defined(__has_include)
+#if __has_include("../../build/version.h")
+#include "../../build/version.h" /* git describe, made by the Makefile */
+#endif
+#endif
 #ifndef RL_VERSION
 #define RL_VERSION "0.1.0"
 #endif
@@ -26,13 +31,16 @@ static void usage(FILE *f)
           "  describe NAME [--json]        one scenario: variants, outcomes, points\n"
           "  run [PATTERN[:VARIANT]]...    run scenarios (default: all of them); patterns are\n"
           "                                globs over scenario (and variant) names\n"
-          "      --mode stress|fuzz        how interleavings are pushed (default: the\n"
+          "      --mode stress|fuzz|sched  how interleavings are pushed (default: the\n"
           "                                program's own, stress)\n"
+          "      --strategy S              sched mode: random, pct:D or dfs:B\n"
+          "      --until-fail              each run stops at its first failure\n"
           "      --flavour plain|tsan|both builds to run (default both)\n"
           "      --seconds S | --trials N  budget of each run (default: 1 s)\n"
           "      --seed N                  seed of every run (default: from the clock,\n"
           "                                recorded)\n"
-          "      --inject SPEC             PATTERN:ACTION[,p=P], repeatable (fuzz mode)\n"
+          "      --inject SPEC             PATTERN:ACTION[,p=P], repeatable (fuzz, sched):\n"
+          "                                given to each scenario with a point it matches\n"
           "      --param KEY=N             a scenario knob, repeatable\n"
           "      --timeout S               a trial with no progress for S s is a hang\n"
           "                                (the program's watchdog; default 3)\n"
@@ -97,8 +105,8 @@ static int cmd_list(int argc, char **argv)
             jv *d = jv_copy(cat.items[i].descriptor);
             jv *programs = jv_object();
             jv_set(programs, "plain", jv_str(cat.items[i].plain_path));
-            jv_set(programs, "tsan", cat.items[i].tsan_built ? jv_str(cat.items[i].tsan_path)
-                                                             : jv_null());
+            jv_set(programs, "tsan",
+                   cat.items[i].tsan_built ? jv_str(cat.items[i].tsan_path) : jv_null());
             jv_set(d, "programs", programs);
             jv_push(all, d);
         }
@@ -189,6 +197,16 @@ static int cmd_run(int argc, char **argv)
     plan_item *plan = NULL;
     int n = 0;
     rc = plan_select(&cat, o.patterns, o.n_patterns, o.flavours, &plan, &n);
+    if (rc != 0) {
+        free(here);
+        return rc;
+    }
+    if (o.n_injects > 0 && (o.mode == NULL || strcmp(o.mode, "stress") == 0)) {
+        error_msg("--inject needs --mode fuzz or sched (points do nothing in stress mode)");
+        free(here);
+        return EXIT_USAGE;
+    }
+    rc = plan_check_injects(&cat, o.injects, o.n_injects);
     if (rc != 0) {
         free(here);
         return rc;

@@ -1,7 +1,8 @@
 /* options.c — the command line of `racelab run`:
  *
- *   run [PATTERN[:VARIANT]]... [--mode stress|fuzz] [--flavour plain|tsan|both]
- *       [--seconds S | --trials N] [--seed N] [--inject SPEC]... [--param K=N]...
+ *   run [PATTERN[:VARIANT]]... [--mode stress|fuzz|sched] [--flavour plain|tsan|both]
+ *       [--seconds S | --trials N] [--seed N] [--until-fail] [--strategy S]
+ *       [--inject SPEC]... [--param K=N]...
  *       [--timeout S] [--deadline S] [--out DIR] [--build DIR] [--jobs N]
  *
  * Options and patterns may be mixed; --opt=value and --opt value both work;
@@ -67,12 +68,20 @@ int parse_run_options(int argc, char **argv, run_options *o)
             value = argv[i + 1];
         double x;
         unsigned long long n;
+        if (strcmp(opt, "--until-fail") == 0) {
+            if (eq != NULL) {
+                error_msg("--until-fail takes no value");
+                return EXIT_USAGE;
+            }
+            o->until_fail = 1;
+            continue;
+        }
         if (strcmp(opt, "--mode") == 0) {
             if (need_value(opt, value))
                 return EXIT_USAGE;
             if (strcmp(value, "stress") != 0 && strcmp(value, "fuzz") != 0 &&
                 strcmp(value, "sched") != 0)
-                return bad("--mode wants stress or fuzz", value);
+                return bad("--mode wants stress, fuzz or sched", value);
             o->mode = value;
         } else if (strcmp(opt, "--flavour") == 0 || strcmp(opt, "--flavor") == 0) {
             if (need_value(opt, value))
@@ -117,6 +126,12 @@ int parse_run_options(int argc, char **argv, run_options *o)
             if (parse_seconds(value, 0.1, 864000, &x) != 0)
                 return bad("--deadline wants seconds in [0.1, 864000]", value);
             o->deadline = x;
+        } else if (strcmp(opt, "--strategy") == 0) {
+            if (need_value(opt, value))
+                return EXIT_USAGE;
+            if (*value == '\0')
+                return bad("--strategy wants random, pct:D or dfs:B", value);
+            o->strategy = value;
         } else if (strcmp(opt, "--inject") == 0) {
             if (need_value(opt, value))
                 return EXIT_USAGE;
@@ -166,7 +181,7 @@ double run_deadline(const run_options *o)
 {
     if (o->deadline > 0)
         return o->deadline;
-    double budget = o->trials_text != NULL ? BUDGET_UNKNOWN_S
+    double budget = o->trials_text != NULL    ? BUDGET_UNKNOWN_S
                     : o->seconds_text != NULL ? o->seconds
                                               : 1.0;
     return budget * 1.5 + 2 * o->timeout + 10;

@@ -33,8 +33,54 @@ static char *variant_names(const scenario_info *sc)
     return b.data;
 }
 
-int plan_select(const catalog *cat, char **patterns, int n_patterns, int flavours,
-                plan_item **out, int *n_out)
+int spec_applies(const scenario_info *sc, const char *spec)
+{
+    char *pattern = xstrdup(spec);
+    char *colon = strrchr(pattern, ':');
+    if (colon == NULL) {
+        free(pattern);
+        return 1; /* malformed: the program says why */
+    }
+    *colon = '\0';
+    int fail = strncmp(colon + 1, "fail", 4) == 0 && (colon[5] == '\0' || colon[5] == ',');
+    const jv *points = jv_get(sc->descriptor, "points");
+    int applies = 0;
+    for (size_t i = 0; points != NULL && points->type == JV_ARRAY && i < points->n; i++) {
+        const char *name = jv_string(jv_get(points->items[i], "name"));
+        const char *kind = jv_string(jv_get(points->items[i], "kind"));
+        if (name == NULL || fnmatch(pattern, name, 0) != 0)
+            continue;
+        if (fail && (kind == NULL || strcmp(kind, "fault") != 0))
+            continue;
+        applies = 1;
+    }
+    free(pattern);
+    return applies;
+}
+
+int plan_check_injects(const catalog *cat, const char *const *specs, int n_specs)
+{
+    for (int s = 0; s < n_specs; s++) {
+        const char *colon = strrchr(specs[s], ':');
+        if (colon == NULL || colon == specs[s] || colon[1] == '\0') {
+            error_msg("--inject wants PATTERN:ACTION[,p=P], not '%s'", specs[s]);
+            return EXIT_USAGE;
+        }
+        int used = 0;
+        for (int i = 0; i < cat->n && !used; i++)
+            used = spec_applies(&cat->items[i], specs[s]);
+        if (!used) {
+            error_msg("--inject '%s' matches no %spoint of any scenario (see "
+                      "'racelab describe NAME')",
+                      specs[s], strstr(colon, ":fail") == colon ? "fault " : "");
+            return EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
+int plan_select(const catalog *cat, char **patterns, int n_patterns, int flavours, plan_item **out,
+                int *n_out)
 {
     int total_variants = 0;
     for (int i = 0; i < cat->n; i++)

@@ -246,7 +246,8 @@ static jv *synthesize(const child_run *c, const run_options *o, const tsan_summa
     jv_set(r, "stats", jv_null());
     jv *inject = jv_array();
     for (int i = 0; i < o->n_injects; i++)
-        jv_push(inject, jv_str(o->injects[i]));
+        if (spec_applies(it->sc, o->injects[i]))
+            jv_push(inject, jv_str(o->injects[i]));
     jv_set(r, "inject", inject);
     jv_set(r, "default_profile", jv_null());
     jv_set(r, "points", jv_object());

@@ -56,7 +56,15 @@ static void build_command(child_run *c, const run_options *o)
         add_arg(c, "--timeout");
         add_arg(c, o->timeout_text);
     }
+    if (o->strategy != NULL) {
+        add_arg(c, "--strategy");
+        add_arg(c, o->strategy);
+    }
+    if (o->until_fail)
+        add_arg(c, "--until-fail");
     for (int i = 0; i < o->n_injects; i++) {
+        if (!spec_applies(it->sc, o->injects[i]))
+            continue;
         add_arg(c, "--inject");
         add_arg(c, o->injects[i]);
     }

@@ -104,8 +104,15 @@ int take_stacks(pid_t pid, const char *path, char **why)
     }
     char pidtext[32];
     snprintf(pidtext, sizeof pidtext, "%d", (int)pid);
-    char *argv[] = {gdb,  "-batch", "-nx", "-iex", "set debuginfod enabled off",
-                    "-p", pidtext,  "-ex", "thread apply all bt",
+    char *argv[] = {gdb,
+                    "-batch",
+                    "-nx",
+                    "-iex",
+                    "set debuginfod enabled off",
+                    "-p",
+                    pidtext,
+                    "-ex",
+                    "thread apply all bt",
                     NULL};
     int status = run_captured(argv, path, GDB_LIMIT_S);
     free(gdb);

@@ -25,8 +25,8 @@ void summary_header(session *s, const plan_item *plan, int n)
     s->n_planned = n;
     printf("%s%-*s  %-*s  %-10s  %-6s  %-7s  %10s  %8s  %9s  %5s  %-14s  %-4s  %s%s\n",
            s->colour ? DIM : "", s->width_scenario, "scenario", s->width_variant, "variant",
-           "expect", "mode", "flavour", "trials", "trials/s", "forbidden", "tsan", "verdict",
-           "met", "note", s->colour ? RESET : "");
+           "expect", "mode", "flavour", "trials", "trials/s", "forbidden", "tsan", "verdict", "met",
+           "note", s->colour ? RESET : "");
     fflush(stdout);
 }
 
@@ -40,8 +40,8 @@ static void row_print(const session *s, FILE *f, const summary_row *r, int colou
         c_off = RESET;
     }
     fprintf(f, "%-*s  %-*s  %-10s  %-6s  %-7s  %10s  %8s  %9s  %5s  %s%-14s  %-4s%s  %s\n",
-            s->width_scenario, r->scenario, s->width_variant, r->variant, r->expectation,
-            r->mode, r->flavour, r->trials, r->rate, r->forbidden, r->tsan, c_on, r->verdict,
+            s->width_scenario, r->scenario, s->width_variant, r->variant, r->expectation, r->mode,
+            r->flavour, r->trials, r->rate, r->forbidden, r->tsan, c_on, r->verdict,
             met_text(r->met), c_off, r->note ? r->note : "");
 }
 
@@ -118,7 +118,7 @@ static void totals_line(const session *s, FILE *f, int interrupted, int status, 
 {
     totals t = count(s);
     int finished = s->n_rows - t.interrupted;
-    fprintf(f, "%s%d of %d runs finished: %d met, %d NOT met, %d not judged", 
+    fprintf(f, "%s%d of %d runs finished: %d met, %d NOT met, %d not judged",
             colour ? (status == 0 ? GREEN : RED) : "", finished, s->n_planned, t.met, t.not_met,
             t.not_judged);
     if (t.crashes)
@@ -136,8 +136,8 @@ static void totals_line(const session *s, FILE *f, int interrupted, int status, 
 void summary_write_file(const session *s, FILE *f, int interrupted, int status)
 {
     fprintf(f, "%-*s  %-*s  %-10s  %-6s  %-7s  %10s  %8s  %9s  %5s  %-14s  %-4s  %s\n",
-            s->width_scenario, "scenario", s->width_variant, "variant", "expect", "mode",
-            "flavour", "trials", "trials/s", "forbidden", "tsan", "verdict", "met", "note");
+            s->width_scenario, "scenario", s->width_variant, "variant", "expect", "mode", "flavour",
+            "trials", "trials/s", "forbidden", "tsan", "verdict", "met", "note");
     for (int i = 0; i < s->n_rows; i++)
         row_print(s, f, &s->rows[i], 0);
     fputc('\n', f);
@@ -166,8 +166,8 @@ void summary_list(const catalog *cat, FILE *f)
         const scenario_info *sc = &cat->items[i];
         for (int v = 0; v < sc->n_variants; v++) {
             const variant_info *var = &sc->variants[v];
-            fprintf(f, "%-*s  %-*s  %-10s  %-9s  %s%s\n", ws, v == 0 ? sc->name : "", wv,
-                    var->name, var->expectation, var->caught_by, var->summary,
+            fprintf(f, "%-*s  %-*s  %-10s  %-9s  %s%s\n", ws, v == 0 ? sc->name : "", wv, var->name,
+                    var->expectation, var->caught_by, var->summary,
                     v == 0 && !sc->tsan_built ? "  [no tsan build]" : "");
         }
     }
@@ -191,8 +191,7 @@ void summary_describe(const scenario_info *sc, FILE *f)
     fputs("variants:\n", f);
     for (int v = 0; v < sc->n_variants; v++)
         fprintf(f, "  %-14s %-10s (caught by %s)  %s\n", sc->variants[v].name,
-                sc->variants[v].expectation, sc->variants[v].caught_by,
-                sc->variants[v].summary);
+                sc->variants[v].expectation, sc->variants[v].caught_by, sc->variants[v].summary);
     const jv *outcomes = jv_get(d, "outcomes");
     if (outcomes != NULL && outcomes->type == JV_ARRAY) {
         fputs("outcomes:\n", f);

@@ -106,8 +106,8 @@ static int interceptor_name(const char *frame)
     if (runtime_wrapper(frame))
         return 1;
     static const char *const prefixes[] = {"__interceptor_", "___interceptor_", "__tsan",
-                                           "__sanitizer", "__asan",          "__ubsan",
-                                           "__lsan",      "__msan",          "__interception"};
+                                           "__sanitizer",    "__asan",          "__ubsan",
+                                           "__lsan",         "__msan",          "__interception"};
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
         if (starts(frame, prefixes[i]))
             return 1;
