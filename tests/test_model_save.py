@@ -57,7 +57,7 @@ def test_fix_holds_when_saves_fail(flavour, variant):
     try/finally of `locked()`) and leave the counter equal to the commits."""
     rec = record(flavour, "model_save", "--variant", variant, "--mode", "fuzz",
                  "--inject", "*:delay=100us,p=0.2", "--inject", "model_save/save:fail,p=0.1",
-                 "--trials", 500, "--seed", 2, "--timeout", 2)
+                 "--trials", 500, "--seed", 2)
     assert_holds(rec, 500)
     assert rec["outcomes"]["ok-with-errors"] > 250, rec["outcomes"]
 
