@@ -142,11 +142,15 @@ static void init(void *state, int variant)
     table *t = state;
     t->instances = (int)checked_param("instances", 1, MAX_INSTANCES);
     t->updates = (int)checked_param("updates", 8, MAX_UPDATES);
-    if (variant == CLASS_LOCK)
+    if (variant == CLASS_LOCK) {
         rl_mutex_init(&t->class_lock);
-    else if (variant == INSTANCE_LOCK)
-        for (int i = 0; i < t->instances; i++)
+        rl_mutex_name(&t->class_lock, "Counter class lock");
+    } else if (variant == INSTANCE_LOCK) {
+        for (int i = 0; i < t->instances; i++) {
             rl_mutex_init(&t->rows[i].lock);
+            rl_mutex_name(&t->rows[i].lock, "Counter instance lock");
+        }
+    }
 }
 
 static void fini(void *state, int variant)

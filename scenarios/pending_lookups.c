@@ -156,8 +156,11 @@ static void init(void *state, int variant)
 {
     app_cache *c = state;
     rl_mutex_init(&c->gil);
-    if (variant == LOCKED)
+    rl_mutex_name(&c->gil, "GIL (one container operation)");
+    if (variant == LOCKED) {
         rl_mutex_init(&c->import_lock);
+        rl_mutex_name(&c->import_lock, "import lock");
+    }
 }
 
 static void fini(void *state, int variant)

@@ -311,8 +311,10 @@ static void server_thread(void *state, int variant)
 static void init(void *state, int variant)
 {
     session_state *s = state;
-    if (variant == MODULE_LOCK)
+    if (variant == MODULE_LOCK) {
         rl_mutex_init(&s->module_lock);
+        rl_mutex_name(&s->module_lock, "sessions module lock");
+    }
     if (variant < IN_PLACE)
         return;
     /* the user's session as an earlier request saved it */
