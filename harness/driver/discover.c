@@ -197,3 +197,47 @@ char *catalog_names(const catalog *cat)
     buf_append(&b, "", 1, SIZE_MAX);
     return b.data;
 }
+
+#define CHECK_LIMIT_S 10.0
+
+int program_check_args(const char *path, const char *const *args, int n, char **why)
+{
+    *why = NULL;
+    const char *tmp = getenv("TMPDIR");
+    char *out = xasprintf("%s/racelab-check-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    int fd = mkstemp(out);
+    if (fd < 0) {
+        free(out);
+        return 0; /* cannot ask: the runs will say */
+    }
+    close(fd);
+    char **argv = xcalloc((size_t)n + 3, sizeof *argv);
+    argv[0] = xstrdup(path);
+    for (int i = 0; i < n; i++)
+        argv[i + 1] = xstrdup(args[i]);
+    argv[n + 1] = xstrdup("--describe");
+    int status = run_captured(argv, out, CHECK_LIMIT_S);
+    free_argv(argv);
+    int rc = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_HARNESS;
+    if (rc != 0) {
+        FILE *f = fopen(out, "r");
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t len;
+        while (f != NULL && (len = getline(&line, &cap, f)) >= 0) {
+            while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+                line[--len] = '\0';
+            if (len == 0)
+                continue;
+            const char *text = strstr(line, ": error: ");
+            free(*why);
+            *why = xstrdup(text != NULL ? text + 9 : line);
+        }
+        free(line);
+        if (f != NULL)
+            fclose(f);
+    }
+    unlink(out);
+    free(out);
+    return rc;
+}

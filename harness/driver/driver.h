@@ -11,7 +11,11 @@
  *   tsanlog.c    ThreadSanitizer log files: reports, kinds, sites
  *   results.c    the results folder, run records, runs.jsonl
  *   summary.c    the table on the terminal and in summary.txt
- *   main.c       subcommands list, describe, run, parse-tsan
+ *   drive.c      one session of runs: folder, table, runs, totals
+ *   fifos.c      libfiu control FIFOs left in /tmp by crashed runs
+ *   rerun.c      `racelab rerun`: one record run again
+ *   repro.c      `racelab repro`: a variant's minimal failing interleaving
+ *   main.c       subcommands list, describe, points, run, parse-tsan
  */
 #ifndef RL_DRIVER_H
 #define RL_DRIVER_H
@@ -45,6 +49,10 @@ int parse_whole(const char *text, unsigned long long lo, unsigned long long hi,
                 unsigned long long *out);
 /* Where the driver executable lives (for build/plain next to it). */
 char *self_dir(void);
+/* argv as one line a shell takes back (words quoted where needed). */
+char *shell_join(char *const *argv, int argc);
+/* PATH relative to the working directory when it lies beneath it. */
+const char *relative_path(const char *path);
 
 /* ---- discover.c -------------------------------------------------------- */
 
@@ -76,6 +84,11 @@ int catalog_load(catalog *cat, const char *build_dir);
 const scenario_info *catalog_find(const catalog *cat, const char *name);
 /* "a, b, c" — for error messages. */
 char *catalog_names(const catalog *cat);
+/* Runs `PATH ARGS... --describe`: the program checks ARGS as it would for a
+ * run. Returns 0 when it accepts them, else its exit status (EXIT_HARNESS
+ * when it did not exit), *why then its last line on stderr without the
+ * "NAME: error: " prefix (or NULL). */
+int program_check_args(const char *path, const char *const *args, int n, char **why);
 
 /* ---- plan.c ------------------------------------------------------------ */
 
@@ -119,6 +132,13 @@ typedef struct {
     int n_injects;
     const char **params;
     int n_params;
+    const char *profile;       /* fuzz mode: passed through */
+    const char **posix_faults; /* passed through to every run */
+    int n_posix_faults;
+    const char *flavour_text; /* --flavour as given, or NULL */
+    const char *replay;       /* sched mode: force this schedule (rerun) */
+    int shrink;               /* sched mode: --shrink (repro) */
+    const char *engine;       /* a program's --engine (rerun of a naive run) */
     const char *out_dir;
     const char *build_dir;
     int jobs;
@@ -128,6 +148,7 @@ typedef struct {
 
 /* Returns 0 or EXIT_USAGE (message printed). */
 int parse_run_options(int argc, char **argv, run_options *o);
+void free_run_options(run_options *o);
 double run_deadline(const run_options *o);
 
 /* ---- interrupt.c ------------------------------------------------------- */
@@ -204,6 +225,10 @@ typedef struct child_run {
     char *stacks_note;
 } child_run;
 
+/* The command line of one run (argv[argc] is NULL). */
+char **run_argv(const plan_item *it, const run_options *o, int *argc);
+void free_argv(char **argv);
+
 struct session;
 /* Runs every planned item, at most `jobs` at once, handing each finished
  * run to results_finish. Returns nonzero when interrupted. */
@@ -228,6 +253,7 @@ typedef struct session {
     int n_rows;
     int width_scenario, width_variant;
     int progress_shown;
+    int quiet; /* no table, progress or totals on stdout */
     const run_options *opts;
 } session;
 
@@ -249,5 +275,35 @@ void summary_write_file(const session *s, FILE *f, int interrupted, int status);
 void summary_totals(session *s, int interrupted, int status);
 void summary_list(const catalog *cat, FILE *f);
 void summary_describe(const scenario_info *sc, FILE *f);
+/* One line per point: scenario, point, kind, meaning (every scenario, or
+ * `only`). */
+void summary_points(const catalog *cat, const scenario_info *only, FILE *f);
+
+/* ---- drive.c ----------------------------------------------------------- */
+
+/* --profile and --posix-faults are the programs' to check: the first planned
+ * program of each flavour is asked (program_check_args). Returns 0 or
+ * EXIT_USAGE after a one-line error. */
+int check_passthrough(const plan_item *plan, int n, const run_options *o);
+/* One session of runs: stale FIFOs removed, the results folder (o->out_dir
+ * or results/<UTC>-<host> beside the build), the table (none when quiet),
+ * the runs, summary.txt. Returns the exit status; *dir_out gets the folder
+ * when it was made. */
+int drive(const run_options *o, const plan_item *plan, int n, int quiet, char **dir_out);
+/* The last record of DIR/runs.jsonl, or NULL. */
+jv *last_record(const char *dir);
+
+/* ---- fifos.c ----------------------------------------------------------- */
+
+/* fiu-run's control FIFOs (/tmp/fiu-ctrl-PID.in and .out; $TMPDIR too)
+ * outlive a program that dies. Removes those of PID. */
+void fifo_cleanup_pid(pid_t pid);
+/* Removes those of every PID that no longer exists. */
+void fifo_cleanup_stale(void);
+
+/* ---- rerun.c, repro.c -------------------------------------------------- */
+
+int cmd_rerun(int argc, char **argv);
+int cmd_repro(int argc, char **argv);
 
 #endif

@@ -3,14 +3,16 @@
  *
  *   racelab list [--json]
  *   racelab describe NAME [--json]
+ *   racelab points [NAME] [--json]
  *   racelab run [PATTERN[:VARIANT]]... [options]
+ *   racelab rerun RECORD [--line N] [--out DIR]        (rerun.c)
+ *   racelab repro NAME:VARIANT [options]                (repro.c)
  *   racelab parse-tsan FILE...
  *
  * Exit status: 0 every expectation met, 1 an expectation not met, 2 usage or
  * input error, 3 harness or environment failure, 130 interrupted. */
 #include "driver.h"
 
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,6 +31,8 @@ static void usage(FILE *f)
     fputs("usage: racelab COMMAND [options]\n"
           "  list [--json]                 scenarios, their variants and expectations\n"
           "  describe NAME [--json]        one scenario: variants, outcomes, points\n"
+          "  points [NAME] [--json]        every scenario's points: name, kind (delay or\n"
+          "                                fault), meaning\n"
           "  run [PATTERN[:VARIANT]]...    run scenarios (default: all of them); patterns are\n"
           "                                globs over scenario (and variant) names\n"
           "      --mode stress|fuzz|sched  how interleavings are pushed (default: the\n"
@@ -42,12 +46,24 @@ static void usage(FILE *f)
           "      --inject SPEC             PATTERN:ACTION[,p=P], repeatable (fuzz, sched):\n"
           "                                given to each scenario with a point it matches\n"
           "      --param KEY=N             a scenario knob, repeatable\n"
+          "      --profile NAME            fuzz mode: none, gentle, default or heavy\n"
+          "      --posix-faults SPEC       NAME[:p=P][,errno=E], a libfiu POSIX fault\n"
+          "                                (posix/io/rw/write...), repeatable; given to\n"
+          "                                every run (it acts on scenarios doing real I/O)\n"
           "      --timeout S               a trial with no progress for S s is a hang\n"
           "                                (the program's watchdog; default 3)\n"
           "      --deadline S              the driver's watchdog per run (default 1.5 x\n"
           "                                budget + 2 x timeout + 10 s): stacks, then kill\n"
           "      --out DIR                 results folder (default results/<UTC>-<host>)\n"
           "      --jobs N                  runs at once (default 1: races need the cores)\n"
+          "  rerun RECORD [--line N]       run one record of runs.jsonl again, the same way\n"
+          "                                (RECORD: a file, or - for stdin; --line N picks\n"
+          "                                the Nth line); --out DIR, --deadline S\n"
+          "  repro NAME:VARIANT            the minimal failing interleaving, by the\n"
+          "                                controlled scheduler (pct:3, --until-fail,\n"
+          "                                --shrink); --seed N, --trials N (default 5000),\n"
+          "                                --flavour plain|tsan, --strategy S, --inject,\n"
+          "                                --param, --timeout, --out DIR\n"
           "  parse-tsan FILE...            counts, kinds and sites of ThreadSanitizer logs\n"
           "  help, --help, --version\n"
           "  --build DIR                   where plain/ and tsan/ are (default: next to\n"
@@ -154,6 +170,59 @@ static int cmd_describe(int argc, char **argv)
     return fflush(stdout) == 0 ? 0 : EXIT_HARNESS;
 }
 
+static int cmd_points(int argc, char **argv)
+{
+    const char *build = NULL;
+    int json = 0, bad;
+    int n = common_options(argc, argv, &build, &json, &bad);
+    if (bad)
+        return EXIT_USAGE;
+    if (n > 1) {
+        error_msg("points wants at most one scenario name");
+        return EXIT_USAGE;
+    }
+    char *dir = build ? xstrdup(build) : default_build();
+    catalog cat;
+    int rc = catalog_load(&cat, dir);
+    free(dir);
+    if (rc != 0)
+        return rc;
+    const scenario_info *only = NULL;
+    if (n == 1) {
+        only = catalog_find(&cat, argv[0]);
+        if (only == NULL) {
+            char *known = catalog_names(&cat);
+            error_msg("unknown scenario '%s' (known: %s)", argv[0], known);
+            free(known);
+            return EXIT_USAGE;
+        }
+    }
+    if (!json) {
+        summary_points(&cat, only, stdout);
+        return fflush(stdout) == 0 ? 0 : EXIT_HARNESS;
+    }
+    jv *all = jv_array();
+    for (int i = 0; i < cat.n; i++) {
+        const scenario_info *sc = &cat.items[i];
+        const jv *points = jv_get(sc->descriptor, "points");
+        if ((only != NULL && sc != only) || points == NULL || points->type != JV_ARRAY)
+            continue;
+        for (size_t k = 0; k < points->n; k++) {
+            jv *p = jv_object();
+            jv_set(p, "scenario", jv_str(sc->name));
+            jv_set(p, "name", jv_str(jv_string(jv_get(points->items[k], "name"))));
+            jv_set(p, "kind", jv_str(jv_string(jv_get(points->items[k], "kind"))));
+            jv_set(p, "meaning", jv_str(jv_string(jv_get(points->items[k], "meaning"))));
+            jv_push(all, p);
+        }
+    }
+    char *text = jv_dump(all);
+    puts(text);
+    free(text);
+    jv_free(all);
+    return fflush(stdout) == 0 ? 0 : EXIT_HARNESS;
+}
+
 static int cmd_parse_tsan(int argc, char **argv)
 {
     if (argc == 0) {
@@ -185,48 +254,29 @@ static int cmd_run(int argc, char **argv)
     int rc = parse_run_options(argc, argv, &o);
     if (rc != 0)
         return rc;
-    char *here = self_dir();
-    char *dir = o.build_dir ? xstrdup(o.build_dir) : xstrdup(here);
+    char *dir = o.build_dir ? xstrdup(o.build_dir) : self_dir();
     catalog cat;
     rc = catalog_load(&cat, dir);
     free(dir);
-    if (rc != 0) {
-        free(here);
+    if (rc != 0)
         return rc;
-    }
     plan_item *plan = NULL;
     int n = 0;
     rc = plan_select(&cat, o.patterns, o.n_patterns, o.flavours, &plan, &n);
-    if (rc != 0) {
-        free(here);
+    if (rc != 0)
         return rc;
-    }
     if (o.n_injects > 0 && (o.mode == NULL || strcmp(o.mode, "stress") == 0)) {
         error_msg("--inject needs --mode fuzz or sched (points do nothing in stress mode)");
-        free(here);
         return EXIT_USAGE;
     }
     rc = plan_check_injects(&cat, o.injects, o.n_injects);
-    if (rc != 0) {
-        free(here);
-        return rc;
-    }
-    session s;
-    memset(&s, 0, sizeof s);
-    char *root = xasprintf("%s/../results", here);
-    free(here);
-    rc = results_open(&s, &o, root);
-    free(root);
-    if (rc != 0)
-        return rc;
-    s.tty = isatty(1);
-    const char *term = getenv("TERM");
-    s.colour = s.tty && getenv("NO_COLOR") == NULL && !(term && strcmp(term, "dumb") == 0);
-    signal(SIGPIPE, SIG_IGN);
-    interrupt_install();
-    summary_header(&s, plan, n);
-    int interrupted = run_all(&s, &o, plan, n);
-    return results_close(&s, interrupted);
+    if (rc == 0)
+        rc = check_passthrough(plan, n, &o);
+    if (rc == 0)
+        rc = drive(&o, plan, n, 0, NULL);
+    free(plan);
+    free_run_options(&o);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -250,10 +300,17 @@ int main(int argc, char **argv)
         return cmd_list(rest, args);
     if (strcmp(cmd, "describe") == 0)
         return cmd_describe(rest, args);
+    if (strcmp(cmd, "points") == 0)
+        return cmd_points(rest, args);
     if (strcmp(cmd, "run") == 0)
         return cmd_run(rest, args);
+    if (strcmp(cmd, "rerun") == 0)
+        return cmd_rerun(rest, args);
+    if (strcmp(cmd, "repro") == 0)
+        return cmd_repro(rest, args);
     if (strcmp(cmd, "parse-tsan") == 0)
         return cmd_parse_tsan(rest, args);
-    error_msg("unknown command '%s' (list, describe, run, parse-tsan, help)", cmd);
+    error_msg("unknown command '%s' (list, describe, points, run, rerun, repro, parse-tsan, help)",
+              cmd);
     return EXIT_USAGE;
 }

@@ -2,12 +2,14 @@
  *
  *   run [PATTERN[:VARIANT]]... [--mode stress|fuzz|sched] [--flavour plain|tsan|both]
  *       [--seconds S | --trials N] [--seed N] [--until-fail] [--strategy S]
- *       [--inject SPEC]... [--param K=N]...
+ *       [--inject SPEC]... [--param K=N]... [--profile NAME] [--posix-faults SPEC]...
  *       [--timeout S] [--deadline S] [--out DIR] [--build DIR] [--jobs N]
  *
  * Options and patterns may be mixed; --opt=value and --opt value both work;
  * `--` ends the options. Values are checked here so that a bad number is one
- * clear line, not a hundred failed runs. */
+ * clear line, not a hundred failed runs. --profile and --posix-faults are
+ * the programs' own: they are checked by asking one (check_passthrough).
+ * `racelab repro` takes the same options. */
 #include "driver.h"
 
 #include <stdlib.h>
@@ -40,6 +42,7 @@ int parse_run_options(int argc, char **argv, run_options *o)
     o->injects = xcalloc((size_t)argc + 1, sizeof *o->injects);
     o->params = xcalloc((size_t)argc + 1, sizeof *o->params);
     o->patterns = xcalloc((size_t)argc + 1, sizeof *o->patterns);
+    o->posix_faults = xcalloc((size_t)argc + 1, sizeof *o->posix_faults);
     int options_done = 0;
     for (int i = 0; i < argc; i++) {
         char *arg = argv[i];
@@ -94,6 +97,7 @@ int parse_run_options(int argc, char **argv, run_options *o)
                 o->flavours = FLAVOUR_PLAIN | FLAVOUR_TSAN;
             else
                 return bad("--flavour wants plain, tsan or both", value);
+            o->flavour_text = value;
         } else if (strcmp(opt, "--seconds") == 0) {
             if (need_value(opt, value))
                 return EXIT_USAGE;
@@ -145,6 +149,18 @@ int parse_run_options(int argc, char **argv, run_options *o)
             if (peq == NULL || peq == value)
                 return bad("--param wants KEY=WHOLE_NUMBER", value);
             o->params[o->n_params++] = value;
+        } else if (strcmp(opt, "--profile") == 0) {
+            if (need_value(opt, value))
+                return EXIT_USAGE;
+            if (*value == '\0')
+                return bad("--profile wants none, gentle, default or heavy", value);
+            o->profile = value;
+        } else if (strcmp(opt, "--posix-faults") == 0) {
+            if (need_value(opt, value))
+                return EXIT_USAGE;
+            if (*value == '\0')
+                return bad("--posix-faults wants NAME[:p=P][,errno=E]", value);
+            o->posix_faults[o->n_posix_faults++] = value;
         } else if (strcmp(opt, "--out") == 0) {
             if (need_value(opt, value))
                 return EXIT_USAGE;
@@ -173,6 +189,17 @@ int parse_run_options(int argc, char **argv, run_options *o)
         return EXIT_USAGE;
     }
     return 0;
+}
+
+void free_run_options(run_options *o)
+{
+    free(o->injects);
+    free(o->params);
+    free(o->patterns);
+    free(o->posix_faults);
+    o->injects = o->params = o->posix_faults = NULL;
+    o->patterns = NULL;
+    o->n_injects = o->n_params = o->n_posix_faults = o->n_patterns = 0;
 }
 
 /* The driver's watchdog: well beyond what the program itself may take (its

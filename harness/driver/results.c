@@ -7,7 +7,7 @@
  *   DIR/summary.txt         the table
  *
  * A record is the program's own record plus the driver's fields (run_id,
- * command, exit_status, signal, tsan_log, tsan_parsed, stacks_file,
+ * command, pid, exit_status, signal, tsan_log, tsan_parsed, stacks_file,
  * duration...). A run that printed no valid record gets one that says so
  * (verdict "error"); a signal is a crash outcome, the driver's watchdog a
  * deadlock outcome, both forbidden, and the verdict is judged again the way
@@ -250,10 +250,16 @@ static jv *synthesize(const child_run *c, const run_options *o, const tsan_summa
             jv_push(inject, jv_str(o->injects[i]));
     jv_set(r, "inject", inject);
     jv_set(r, "default_profile", jv_null());
+    jv_set(r, "profile", jv_str(o->profile));
+    jv *posix = jv_array();
+    for (int i = 0; i < o->n_posix_faults; i++)
+        jv_push(posix, jv_str(o->posix_faults[i]));
+    jv_set(r, "posix_faults", posix);
     jv_set(r, "points", jv_object());
     jv_set(r, "params", jv_object());
     jv_set(r, "timeout", jv_num(o->timeout));
     jv_set(r, "batch_max", jv_null());
+    jv_set(r, "until_fail", jv_bool(o->until_fail));
     jv_set(r, "interrupted", jv_bool(c->interrupted));
     jv_set(r, "version", jv_null());
     return r;
@@ -522,6 +528,7 @@ void results_finish(session *s, child_run *c, const run_options *o)
     for (int i = 0; i < c->argc; i++)
         jv_push(cmd, jv_str(c->argv[i]));
     jv_set(rec, "command", cmd);
+    jv_set(rec, "pid", c->pid > 0 ? jv_int(c->pid) : jv_null());
     jv_set(rec, "exit_status", exit_status >= 0 ? jv_int(exit_status) : jv_null());
     jv_set(rec, "signal", sig ? jv_str(signal_name(sig)) : jv_null());
     char *log = parsed ? primary_log(&ts, c->pid) : NULL;

@@ -3,7 +3,9 @@
  * watchdog: past the deadline the child's threads are dumped with gdb and
  * its group is killed. SIGINT/SIGTERM to the driver: SIGTERM to each running
  * group (a scenario program then prints what it has), SIGKILL after a grace
- * period or a second signal; no new run starts. */
+ * period or a second signal; no new run starts. A run that died by a signal
+ * (or by the watchdog) leaves no fiu-run FIFOs behind: the driver removes
+ * them. */
 #include "driver.h"
 
 #include <errno.h>
@@ -23,56 +25,67 @@
 #define DRAIN_GRACE_S 1.0 /* pipes still open after the child ended */
 #define TICK_MS 200
 
-static void add_arg(child_run *c, const char *a)
+typedef struct {
+    char **argv;
+    int argc;
+} arglist;
+
+static void add_arg(arglist *l, const char *a)
 {
-    c->argv = xrealloc(c->argv, (size_t)(c->argc + 2) * sizeof *c->argv);
-    c->argv[c->argc++] = xstrdup(a);
-    c->argv[c->argc] = NULL;
+    l->argv = xrealloc(l->argv, (size_t)(l->argc + 2) * sizeof *l->argv);
+    l->argv[l->argc++] = xstrdup(a);
+    l->argv[l->argc] = NULL;
+}
+
+static void add_opt(arglist *l, const char *opt, const char *value)
+{
+    if (value == NULL)
+        return;
+    add_arg(l, opt);
+    add_arg(l, value);
+}
+
+char **run_argv(const plan_item *it, const run_options *o, int *argc)
+{
+    arglist l = {NULL, 0};
+    add_arg(&l, it->tsan ? it->sc->tsan_path : it->sc->plain_path);
+    add_opt(&l, "--variant", it->var->name);
+    add_opt(&l, "--mode", o->mode);
+    add_opt(&l, "--seconds", o->seconds_text);
+    add_opt(&l, "--trials", o->trials_text);
+    add_opt(&l, "--seed", o->seed_text);
+    add_opt(&l, "--timeout", o->timeout_text);
+    add_opt(&l, "--engine", o->engine);
+    add_opt(&l, "--strategy", o->strategy);
+    add_opt(&l, "--replay", o->replay);
+    if (o->until_fail)
+        add_arg(&l, "--until-fail");
+    if (o->shrink)
+        add_arg(&l, "--shrink");
+    add_opt(&l, "--profile", o->profile);
+    for (int i = 0; i < o->n_injects; i++)
+        if (spec_applies(it->sc, o->injects[i]))
+            add_opt(&l, "--inject", o->injects[i]);
+    for (int i = 0; i < o->n_params; i++)
+        add_opt(&l, "--param", o->params[i]);
+    /* To every scenario: the driver cannot know which do real I/O. */
+    for (int i = 0; i < o->n_posix_faults; i++)
+        add_opt(&l, "--posix-faults", o->posix_faults[i]);
+    add_arg(&l, "--json");
+    *argc = l.argc;
+    return l.argv;
+}
+
+void free_argv(char **argv)
+{
+    for (int i = 0; argv != NULL && argv[i] != NULL; i++)
+        free(argv[i]);
+    free(argv);
 }
 
 static void build_command(child_run *c, const run_options *o)
 {
-    const plan_item *it = &c->item;
-    add_arg(c, it->tsan ? it->sc->tsan_path : it->sc->plain_path);
-    add_arg(c, "--variant");
-    add_arg(c, it->var->name);
-    if (o->mode != NULL) {
-        add_arg(c, "--mode");
-        add_arg(c, o->mode);
-    }
-    if (o->seconds_text != NULL) {
-        add_arg(c, "--seconds");
-        add_arg(c, o->seconds_text);
-    }
-    if (o->trials_text != NULL) {
-        add_arg(c, "--trials");
-        add_arg(c, o->trials_text);
-    }
-    if (o->seed_text != NULL) {
-        add_arg(c, "--seed");
-        add_arg(c, o->seed_text);
-    }
-    if (o->timeout_text != NULL) {
-        add_arg(c, "--timeout");
-        add_arg(c, o->timeout_text);
-    }
-    if (o->strategy != NULL) {
-        add_arg(c, "--strategy");
-        add_arg(c, o->strategy);
-    }
-    if (o->until_fail)
-        add_arg(c, "--until-fail");
-    for (int i = 0; i < o->n_injects; i++) {
-        if (!spec_applies(it->sc, o->injects[i]))
-            continue;
-        add_arg(c, "--inject");
-        add_arg(c, o->injects[i]);
-    }
-    for (int i = 0; i < o->n_params; i++) {
-        add_arg(c, "--param");
-        add_arg(c, o->params[i]);
-    }
-    add_arg(c, "--json");
+    c->argv = run_argv(&c->item, o, &c->argc);
 }
 
 static void child_exec(child_run *c, int out_w, int err_w, int status_w, const char *tsan_env,
@@ -236,9 +249,7 @@ static void watchdog_fire(child_run *c, const session *s)
 
 static void child_free(child_run *c)
 {
-    for (int i = 0; i < c->argc; i++)
-        free(c->argv[i]);
-    free(c->argv);
+    free_argv(c->argv);
     free(c->run_id);
     free(c->tsan_base);
     free(c->stacks_file);
@@ -356,6 +367,9 @@ int run_all(session *s, const run_options *o, const plan_item *plan, int n)
             }
             int pipes_open = c->fd_out >= 0 || c->fd_err >= 0;
             if (c->reaped && (!pipes_open || now - c->end > DRAIN_GRACE_S)) {
+                /* A program that died leaves fiu-run's FIFOs behind. */
+                if (c->timed_out || WIFSIGNALED(c->status))
+                    fifo_cleanup_pid(c->pid);
                 results_finish(s, c, o);
                 child_free(c);
                 busy[j] = 0;

@@ -1,6 +1,7 @@
 /* summary.c — what a person reads: one table row per run as it ends (a
  * progress line and colours only when stdout is a terminal), the totals,
- * summary.txt, and the listings of `racelab list` and `racelab describe`. */
+ * summary.txt, and the listings of `racelab list`, `racelab describe` and
+ * `racelab points`. */
 #include "driver.h"
 
 #include <stdlib.h>
@@ -23,6 +24,8 @@ void summary_header(session *s, const plan_item *plan, int n)
         s->width_variant = max_int(s->width_variant, (int)strlen(plan[i].var->name));
     }
     s->n_planned = n;
+    if (s->quiet)
+        return;
     printf("%s%-*s  %-*s  %-10s  %-6s  %-7s  %10s  %8s  %9s  %5s  %-14s  %-4s  %s%s\n",
            s->colour ? DIM : "", s->width_scenario, "scenario", s->width_variant, "variant",
            "expect", "mode", "flavour", "trials", "trials/s", "forbidden", "tsan", "verdict", "met",
@@ -56,6 +59,8 @@ void summary_progress_clear(session *s)
 
 void summary_row_print(session *s, const summary_row *r)
 {
+    if (s->quiet)
+        return;
     summary_progress_clear(s);
     row_print(s, stdout, r, s->colour);
     fflush(stdout);
@@ -63,7 +68,7 @@ void summary_row_print(session *s, const summary_row *r)
 
 void summary_progress(session *s, int done, const child_run *const *running, int n_running)
 {
-    if (!s->tty)
+    if (!s->tty || s->quiet)
         return;
     double now = now_seconds();
     printf("\r\033[K%s[%d/%d]", s->colour ? DIM : "", done, s->n_planned);
@@ -147,6 +152,8 @@ void summary_write_file(const session *s, FILE *f, int interrupted, int status)
 void summary_totals(session *s, int interrupted, int status)
 {
     summary_progress_clear(s);
+    if (s->quiet)
+        return;
     putchar('\n');
     totals_line(s, stdout, interrupted, status, s->colour);
     fflush(stdout);
@@ -205,5 +212,31 @@ void summary_describe(const scenario_info *sc, FILE *f)
         for (size_t i = 0; i < points->n; i++)
             fprintf(f, "  %-28s %-5s %s\n", text_of(points->items[i], "name"),
                     text_of(points->items[i], "kind"), text_of(points->items[i], "meaning"));
+    }
+}
+
+void summary_points(const catalog *cat, const scenario_info *only, FILE *f)
+{
+    int ws = (int)strlen("scenario"), wp = (int)strlen("point");
+    for (int i = 0; i < cat->n; i++) {
+        const scenario_info *sc = &cat->items[i];
+        const jv *points = jv_get(sc->descriptor, "points");
+        if ((only != NULL && sc != only) || points == NULL || points->type != JV_ARRAY)
+            continue;
+        for (size_t k = 0; k < points->n; k++) {
+            ws = max_int(ws, (int)strlen(sc->name));
+            wp = max_int(wp, (int)strlen(text_of(points->items[k], "name")));
+        }
+    }
+    fprintf(f, "%-*s  %-*s  %-5s  %s\n", ws, "scenario", wp, "point", "kind", "meaning");
+    for (int i = 0; i < cat->n; i++) {
+        const scenario_info *sc = &cat->items[i];
+        const jv *points = jv_get(sc->descriptor, "points");
+        if ((only != NULL && sc != only) || points == NULL || points->type != JV_ARRAY)
+            continue;
+        for (size_t k = 0; k < points->n; k++)
+            fprintf(f, "%-*s  %-*s  %-5s  %s\n", ws, sc->name, wp,
+                    text_of(points->items[k], "name"), text_of(points->items[k], "kind"),
+                    text_of(points->items[k], "meaning"));
     }
 }

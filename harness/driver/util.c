@@ -235,3 +235,48 @@ char *self_dir(void)
     *slash = '\0';
     return xstrdup(path);
 }
+
+static int shell_safe(const char *s)
+{
+    if (*s == '\0')
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              strchr("_./:=,+-@%", *p) != NULL))
+            return 0;
+    return 1;
+}
+
+char *shell_join(char *const *argv, int argc)
+{
+    buffer b = {0};
+    for (int i = 0; i < argc; i++) {
+        if (i)
+            buf_append(&b, " ", 1, SIZE_MAX);
+        if (shell_safe(argv[i])) {
+            buf_append(&b, argv[i], strlen(argv[i]), SIZE_MAX);
+            continue;
+        }
+        buf_append(&b, "'", 1, SIZE_MAX);
+        for (const char *p = argv[i]; *p; p++) {
+            if (*p == '\'')
+                buf_append(&b, "'\\''", 4, SIZE_MAX);
+            else
+                buf_append(&b, p, 1, SIZE_MAX);
+        }
+        buf_append(&b, "'", 1, SIZE_MAX);
+    }
+    buf_append(&b, "", 1, SIZE_MAX);
+    return b.data;
+}
+
+const char *relative_path(const char *path)
+{
+    char cwd[PATH_MAX];
+    if (getcwd(cwd, sizeof cwd) == NULL)
+        return path;
+    size_t n = strlen(cwd);
+    if (n > 1 && strncmp(path, cwd, n) == 0 && path[n] == '/' && path[n + 1] != '\0')
+        return path + n + 1;
+    return path;
+}
