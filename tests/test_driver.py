@@ -396,7 +396,7 @@ def test_parser_skips_the_runtime_wrappers(tmp_path):
 def test_inject_specs_go_to_the_scenarios_they_match(tmp_path):
     profile, fault = "*:delay=50us,p=0.2", "wsgi_middleware/import-error:fail,p=0.05"
     rc, _, err = racelab("run", "list_append:racy", "wsgi_middleware:fixed", "--flavour", "plain",
-                         "--mode", "fuzz", "--trials", 500, "--seed", 3, "--inject", profile,
+                         "--mode", "fuzz", "--trials", 3000, "--seed", 3, "--inject", profile,
                          "--inject", fault, "--out", tmp_path)
     la, wsgi = runs(tmp_path)
     assert la["inject"] == [profile] and la["command"].count("--inject") == 1
