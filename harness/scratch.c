@@ -1,6 +1,7 @@
 /* scratch.c — a per-run temporary directory for scenarios that use real
  * files. Made on first use, removed with everything in it when the program
- * ends (normal exit, budget spent, Ctrl-C, or the watchdog's hang exit). */
+ * ends (normal exit, budget spent, Ctrl-C, the watchdog's hang exit, or a
+ * scenario's own exit() on an environment error). */
 #define _XOPEN_SOURCE 700
 #include "internal.h"
 
@@ -42,6 +43,8 @@ const char *rl_scratch_dir(void)
             fprintf(stderr, "racelab: cannot make a scratch directory under %s\n", tmp);
             exit(3);
         }
+        /* a scenario that exits on an environment error leaves nothing */
+        atexit(rl_scratch_cleanup);
     }
     pthread_mutex_unlock(&scratch_lock);
     return scratch;

@@ -114,7 +114,7 @@ int rl_posix_reexec(const rl_config *cfg, char **argv)
     int argc = 0;
     while (argv[argc] != NULL)
         argc++;
-    char **args = calloc((size_t)(argc + 2 * cfg->n_posix + 8), sizeof *args);
+    char **args = calloc((size_t)argc + 2 * (size_t)cfg->n_posix + 8, sizeof *args);
     if (args == NULL)
         return -1;
     int k = 0;

@@ -44,7 +44,7 @@ enum { OK, WRITE_ERROR_REPORTED, TORN_LINE, LOST_LINE };
 /* "[w0] " then "record 03 of writer 0 aaaaaaaa\n": one line, two pieces */
 #define PREFIX_LEN 5
 #define LINE_LEN 36
-#define MAX_FILE (WRITERS * MAX_RECORDS * LINE_LEN)
+#define MAX_FILE ((long)WRITERS * MAX_RECORDS * LINE_LEN)
 
 /* _Alignas(64): each state a whole number of cache lines. (It also keeps
  * the engine's aligned_alloc(64, n * stride) valid under TSan, which

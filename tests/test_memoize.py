@@ -15,20 +15,12 @@ Margins (fuzz mode, default profile, seed 7):
 """
 import pytest
 
-from conftest import FLAVOURS, assert_holds, assert_reproduces, record
+from conftest import assert_benign, FLAVOURS, assert_holds, assert_reproduces, record
 
 NAME = "memoize"
 STRESS_TRIALS = {"plain": 500_000, "tsan": 20_000}
 FUZZ_TRIALS = {"plain": 3000, "tsan": 1000}
 
-
-def assert_benign(rec, trials):
-    """Interesting outcomes allowed; no forbidden one, no hang, no TSan report."""
-    assert rec["expectation"] == "benign"
-    assert rec["trials"] == trials, rec
-    assert rec["forbidden"] == 0 and rec["hangs"] == 0, rec
-    assert rec["tsan"]["reports"] == 0, rec["stderr"][-3000:]
-    assert rec["verdict"] == "benign" and rec["met"] is True and rec["rc"] == 0
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)

@@ -15,7 +15,7 @@ error path is really taken.
 """
 import pytest
 
-from conftest import FLAVOURS, assert_holds, assert_reproduces, describe, record
+from conftest import FLAVOURS, assert_benign, assert_holds, assert_reproduces, describe, record, assert_holds_or_benign
 
 NAME = "site_cache"
 STRESS_TRIALS = {"plain": 1_000_000, "tsan": 150_000}
@@ -53,7 +53,7 @@ def test_racy_reproduces_in_fuzz_mode(flavour):
 def test_fixed_variant_holds_in_stress_mode(flavour, variant):
     trials = STRESS_TRIALS[flavour]
     rec = record(flavour, NAME, "--variant", variant, "--trials", trials, "--seed", 1)
-    assert_holds(rec, trials)
+    assert_holds_or_benign(rec, trials)
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
@@ -61,7 +61,6 @@ def test_locked_holds_in_fuzz_mode_with_one_query_per_fill(flavour):
     rec = record(flavour, NAME, "--variant", "locked", "--mode", "fuzz",
                  "--trials", FUZZ_TRIALS, "--seed", 1)
     assert_holds(rec, FUZZ_TRIALS)
-    assert rec["verdict"] == "holds"
     assert rec["outcomes"]["several-db-hits"] == 0
     fired = rec["points"]["site_cache/query"]["fired"]
     assert sum(fired) > 500
@@ -71,8 +70,7 @@ def test_locked_holds_in_fuzz_mode_with_one_query_per_fill(flavour):
 def test_generation_is_benign_in_fuzz_mode(flavour):
     rec = record(flavour, NAME, "--variant", "generation", "--mode", "fuzz",
                  "--trials", FUZZ_TRIALS, "--seed", 1)
-    assert_holds(rec, FUZZ_TRIALS)
-    assert rec["verdict"] == "benign"
+    assert_benign(rec, FUZZ_TRIALS)
     assert rec["interesting"] > 0 and rec["outcomes"]["several-db-hits"] > 0
 
 
@@ -83,5 +81,5 @@ def test_fixed_variant_holds_with_database_errors(flavour, variant):
                  "--inject", "*:delay=100us,p=0.2",
                  "--inject", "site_cache/db-error:fail,p=0.1",
                  "--trials", FUZZ_TRIALS, "--seed", 3)
-    assert_holds(rec, FUZZ_TRIALS)
+    assert_holds_or_benign(rec, FUZZ_TRIALS)
     assert rec["outcomes"]["db-error"] > 0

@@ -9,7 +9,7 @@ stress trials and 20,000 fuzz trials.
 """
 import pytest
 
-from conftest import FLAVOURS, assert_holds, assert_reproduces, record
+from conftest import FLAVOURS, assert_holds, assert_holds_or_benign, assert_reproduces, record
 
 NAME = "template_loader"
 STRESS_TRIALS = {"plain": 400_000, "tsan": 40_000}
@@ -42,7 +42,7 @@ def test_failed_import_leaves_the_partial_list_bound_for_good(flavour):
 def test_fixed_variants_recover_after_a_failed_import(flavour, variant):
     rec = record(flavour, NAME, "--variant", variant, "--mode", "fuzz", "--seed", 7,
                  "--trials", 2000, *FAULT)
-    assert_holds(rec, 2000)
+    assert_holds_or_benign(rec, 2000)
     recovered = rec["outcomes"]["import-error-recovered"] + rec["outcomes"]["double-init"]
     assert recovered == 2000 and rec["outcomes"]["ok"] == 0
 
@@ -52,7 +52,7 @@ def test_fixed_variants_recover_after_a_failed_import(flavour, variant):
 def test_fixed_variants_hold_in_stress_mode(flavour, variant):
     trials = STRESS_TRIALS[flavour]
     rec = record(flavour, NAME, "--variant", variant, "--seed", 1, "--trials", trials)
-    assert_holds(rec, trials)
+    assert_holds_or_benign(rec, trials)
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
