@@ -40,7 +40,8 @@ typedef struct {
     rl_inject_spec specs[RL_MAX_SPECS];
     int n_specs;
     int default_profile; /* specs came from the default fuzz profile */
-    const char *profile; /* --profile NAME, or NULL */
+    const char *profile;      /* --profile NAME, or NULL */
+    const char *profile_spec; /* the spec the profile put first in specs[], or NULL */
     char posix_faults[RL_MAX_POSIX_FAULTS][256]; /* libfiu remote-control commands */
     const char *posix_specs[RL_MAX_POSIX_FAULTS];   /* as the user wrote them */
     int n_posix;

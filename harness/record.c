@@ -171,6 +171,8 @@ void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg, const
     fputs(cfg->default_profile ? "true" : "false", f);
     rl_json_key(f, &first, "profile");
     rl_json_string(f, cfg->profile);
+    rl_json_key(f, &first, "profile_spec");
+    rl_json_string(f, cfg->profile_spec);
     rl_json_key(f, &first, "posix_faults");
     fputc('[', f);
     for (int i = 0; i < cfg->n_posix; i++) {

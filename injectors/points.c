@@ -172,6 +172,7 @@ static int apply_profile(const rl_scenario *sc, rl_config *cfg, char *err, size_
     cfg->default_profile = strcmp(p->name, "default") == 0;
     if (p->spec == NULL || sc->n_points == 0)
         return 0;
+    cfg->profile_spec = p->spec;
     if (cfg->n_specs >= RL_MAX_SPECS) {
         snprintf(err, errlen, "too many --inject specs with the profile");
         return -1;

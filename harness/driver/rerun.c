@@ -218,22 +218,6 @@ static const char *command_value(const jv *rec, const char *opt)
     return NULL;
 }
 
-/* The specs of the fuzz profiles (injectors/points.c): a record lists its
- * profile's spec first among its inject specs. */
-static const char *profile_spec(const char *name)
-{
-    static const char *const profiles[][2] = {
-        {"none", NULL},
-        {"gentle", "*:yield,p=0.1"},
-        {"default", "*:delay=100us,p=0.2"},
-        {"heavy", "*:delay=1ms,p=0.5"},
-    };
-    for (size_t i = 0; i < sizeof profiles / sizeof profiles[0]; i++)
-        if (strcmp(profiles[i][0], name) == 0)
-            return profiles[i][1];
-    return NULL;
-}
-
 static const char *own(rerun_plan *p, char *s)
 {
     p->owned = xrealloc(p->owned, (size_t)(p->n_owned + 1) * sizeof *p->owned);
@@ -353,7 +337,8 @@ static int record_options(const jv *rec, const char *where, rerun_plan *p)
         profile = "default";
     if (profile != NULL && strcmp(o->mode, "fuzz") == 0)
         o->profile = profile;
-    const char *skip = o->profile != NULL ? profile_spec(o->profile) : NULL;
+    /* the record names the spec its profile contributed: given by name */
+    const char *skip = o->profile != NULL ? jv_string(jv_get(rec, "profile_spec")) : NULL;
     const jv *inject = jv_get(rec, "inject");
     const jv *params = jv_get(rec, "params");
     const jv *posix = jv_get(rec, "posix_faults");
