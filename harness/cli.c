@@ -95,6 +95,10 @@ static int check_descriptor(const rl_scenario *sc)
         why = "a scenario needs a racy variant and at least one fix";
     else if (sc->n_points > RL_MAX_POINTS)
         why = "too many points";
+    for (int i = 0; why == NULL && i < sc->n_params; i++)
+        if (sc->params[i].default_value < sc->params[i].min ||
+            sc->params[i].default_value > sc->params[i].max)
+            why = "a parameter's default is outside its range";
     else if (!forbidden)
         why = "no forbidden outcome: the oracle could never fail";
     else if (!reproduces)
@@ -283,7 +287,10 @@ int rl_main(const rl_scenario *sc, int argc, char **argv)
     rc = parse_args(sc, argc, argv, &cfg, &describe);
     if (rc != 0)
         return rc;
-    rl_params_use(&cfg);
+    rl_params_use(sc, &cfg);
+    char perr[512];
+    if (rl_check_params(sc, &cfg, perr, sizeof perr) != 0)
+        return bad_input("%s", perr);
     if (cfg.n_posix > 0 && !describe && rl_posix_reexec(&cfg, argv) != 0) {
         fprintf(stderr, "%s: error: cannot run under fiu-run -x for --posix-faults "
                         "(apt-get install fiu-utils)\n", program);

@@ -170,7 +170,8 @@ int rl_parse_double(const char *s, double *out);
 int rl_parse_duration_ns(const char *s, uint64_t *out);
 
 /* params.c */
-void rl_params_use(const rl_config *cfg);
+void rl_params_use(const rl_scenario *sc, const rl_config *cfg);
+int rl_check_params(const rl_scenario *sc, const rl_config *cfg, char *err, size_t errlen);
 int rl_parse_param(rl_config *cfg, const char *text);
 
 /* scratch.c */

@@ -1,11 +1,48 @@
-/* params.c — --param KEY=VALUE: a scenario's own whole-number knobs. */
+/* params.c — --param NAME=N: a scenario's own whole-number knobs, declared
+ * with a default and a range in its descriptor. */
 #include "internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+static const rl_scenario *params_scenario;
 static const rl_config *params_config;
 
-void rl_params_use(const rl_config *cfg) { params_config = cfg; }
+void rl_params_use(const rl_scenario *sc, const rl_config *cfg)
+{
+    params_scenario = sc;
+    params_config = cfg;
+}
+
+static const rl_param_spec *declared(const rl_scenario *sc, const char *name)
+{
+    for (int i = 0; i < sc->n_params; i++)
+        if (strcmp(sc->params[i].name, name) == 0)
+            return &sc->params[i];
+    return NULL;
+}
+
+int rl_check_params(const rl_scenario *sc, const rl_config *cfg, char *err, size_t errlen)
+{
+    for (int i = 0; i < cfg->n_params; i++) {
+        const rl_param_spec *p = declared(sc, cfg->param_keys[i]);
+        if (p == NULL) {
+            size_t used = (size_t)snprintf(err, errlen, "unknown --param '%s' (known:",
+                                           cfg->param_keys[i]);
+            for (int k = 0; k < sc->n_params && used < errlen; k++)
+                used += (size_t)snprintf(err + used, errlen - used, " %s", sc->params[k].name);
+            if (used < errlen)
+                snprintf(err + used, errlen - used, "%s)", sc->n_params ? "" : " none");
+            return -1;
+        }
+        if (cfg->param_values[i] < p->min || cfg->param_values[i] > p->max) {
+            snprintf(err, errlen, "--param %s=%ld: must be from %ld to %ld", p->name,
+                     cfg->param_values[i], p->min, p->max);
+            return -1;
+        }
+    }
+    return 0;
+}
 
 /* 0 when accepted; -1 for a malformed spec, -2 when there are too many. */
 int rl_parse_param(rl_config *cfg, const char *text)
@@ -25,13 +62,17 @@ int rl_parse_param(rl_config *cfg, const char *text)
     return 0;
 }
 
-long rl_param(const char *key, long default_value)
+long rl_param(const char *name)
 {
-    if (params_config == NULL)
-        return default_value;
-    long value = default_value;
+    const rl_param_spec *p = declared(params_scenario, name);
+    if (p == NULL) {
+        fprintf(stderr, "racelab: %s reads --param %s, which it does not declare\n",
+                params_scenario->name, name);
+        abort();
+    }
+    long value = p->default_value;
     for (int i = 0; i < params_config->n_params; i++)
-        if (strcmp(params_config->param_keys[i], key) == 0)
+        if (strcmp(params_config->param_keys[i], name) == 0)
             value = params_config->param_values[i]; /* the last one given wins */
     return value;
 }

@@ -56,6 +56,14 @@ typedef struct {
     const char *meaning;
 } rl_point;
 
+/* A scenario's own knob, set with --param NAME=N and checked against its
+ * range before the run starts. */
+typedef struct {
+    const char *name;
+    long default_value, min, max;
+    const char *meaning;
+} rl_param_spec;
+
 typedef void (*rl_state_fn)(void *state, int variant);
 typedef int (*rl_arbiter_fn)(void *state, int variant);
 
@@ -75,6 +83,8 @@ typedef struct {
     int n_variants;
     const rl_point *points;
     int n_points;
+    const rl_param_spec *params; /* may be NULL */
+    int n_params;
     int max_batch; /* 0: the runtime decides; 1 for trials that fork or do I/O */
 } rl_scenario;
 
@@ -154,10 +164,10 @@ int rl_spawn_detached(void *(*fn)(void *), void *arg);
 void *rl_join(rl_thread *t);
 
 /* ---- parameters --------------------------------------------------------
- * A scenario's own knobs, set with --param KEY=VALUE (whole numbers) and
- * listed in the record. Read them in init or an actor; the value is fixed
- * for the whole run. */
-long rl_param(const char *key, long default_value);
+ * A scenario's own knobs, declared in its descriptor (name, default, range),
+ * set with --param NAME=N and listed in the record. The value is fixed for
+ * the whole run and always within the declared range. */
+long rl_param(const char *name);
 
 /* ---- files -------------------------------------------------------------
  * A directory private to this run, made on first use and removed with its

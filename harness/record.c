@@ -184,10 +184,10 @@ void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg, const
     rl_print_point_counts(f, sc);
     rl_json_key(f, &first, "params");
     fputc('{', f);
-    for (int i = 0; i < cfg->n_params; i++) {
+    for (int i = 0; i < sc->n_params; i++) { /* every knob, as the run used it */
         fputs(i ? ", " : "", f);
-        rl_json_string(f, cfg->param_keys[i]);
-        fprintf(f, ": %ld", cfg->param_values[i]);
+        rl_json_string(f, sc->params[i].name);
+        fprintf(f, ": %ld", rl_param(sc->params[i].name));
     }
     fputc('}', f);
     rl_json_key(f, &first, "timeout");
@@ -286,6 +286,18 @@ void rl_print_describe(FILE *f, const rl_scenario *sc)
             "%s{\"name\": \"%s\", \"grade\": \"forbidden\", \"meaning\": "
             "\"a trial did not finish before the watchdog's deadline\"}]",
             sc->n_outcomes ? ", " : "", RL_DEADLOCK_OUTCOME);
+    rl_json_key(f, &first, "params");
+    fputc('[', f);
+    for (int i = 0; i < sc->n_params; i++) {
+        const rl_param_spec *p = &sc->params[i];
+        fputs(i ? ", {\"name\": " : "{\"name\": ", f);
+        rl_json_string(f, p->name);
+        fprintf(f, ", \"default\": %ld, \"min\": %ld, \"max\": %ld, \"meaning\": ",
+                p->default_value, p->min, p->max);
+        rl_json_string(f, p->meaning);
+        fputc('}', f);
+    }
+    fputc(']', f);
     rl_json_key(f, &first, "points");
     fputc('[', f);
     for (int i = 0; i < sc->n_points; i++) {

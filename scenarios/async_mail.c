@@ -308,8 +308,7 @@ static void init(void *state, int variant)
 {
     (void)variant;
     trial *t = state;
-    long n = rl_param("requests", 2);
-    t->requests = n < 1 ? 1 : n > MAX_REQUESTS ? MAX_REQUESTS : (int)n;
+    t->requests = (int)rl_param("requests");
 }
 
 /* Every queued mail either reached the server or was logged as failed. */
@@ -358,6 +357,10 @@ static const rl_variant variants[] = {
                "one mail thread fed by a queue, flushed at exit; retries, then logs"},
 };
 
+static const rl_param_spec params[] = {
+    {"requests", 2, 1, MAX_REQUESTS, "requests the worker serves, one mail queued by each"},
+};
+
 static const rl_point points[] = {
     {"async_mail/connect", RL_DELAY_POINT, "the SMTP round trip before the server has the mail"},
     {"async_mail/smtp", RL_FAULT_POINT, "the SMTP server refuses the mail (SMTPException)"},
@@ -379,6 +382,8 @@ static const rl_scenario async_mail = {
     .n_variants = RL_COUNT(variants),
     .points = points,
     .n_points = RL_COUNT(points),
+    .params = params,
+    .n_params = RL_COUNT(params),
     .max_batch = 1, /* one fork per trial */
 };
 

@@ -246,10 +246,8 @@ static void request(void *state, int variant)
 static void init(void *state, int variant)
 {
     cache *c = state;
-    long n = rl_param("gets", 2);
-    c->gets = n < 1 ? 1 : n > MAX_GETS ? MAX_GETS : (int)n;
-    n = rl_param("markup", 8);
-    c->markup = n < 0 ? 0 : n > 1000 ? 1000 : (int)n;
+    c->gets = (int)rl_param("gets");
+    c->markup = (int)rl_param("markup");
     for (int i = 0; i < FIELDS; i++)
         c->entry.field[i] = i; /* version 0, stamp 0: stale */
     c->versions[0] = c->entry;
@@ -314,6 +312,11 @@ static const rl_variant variants[] = {
                 "entry read and filled under one lock; the herd remains"},
 };
 
+static const rl_param_spec params[] = {
+    {"gets", 2, 1, MAX_GETS, "get() calls per request thread"},
+    {"markup", 8, 0, 1000, "lines of markup rendered per field (work between the reads)"},
+};
+
 static const rl_point points[] = {
     {"cache_refresh/fetch", RL_DELAY_POINT, "the refresh's call to the remote system"},
     {"cache_refresh/remote", RL_FAULT_POINT, "the remote system is unreachable"},
@@ -337,6 +340,8 @@ static const rl_scenario cache_refresh = {
     .n_variants = RL_COUNT(variants),
     .points = points,
     .n_points = RL_COUNT(points),
+    .params = params,
+    .n_params = RL_COUNT(params),
 };
 
 RL_SCENARIO(cache_refresh)

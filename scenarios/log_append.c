@@ -168,8 +168,7 @@ static void writer(void *state, int variant)
 static void init(void *state, int variant)
 {
     log_file *lf = state;
-    long n = rl_param("records", 4);
-    lf->records = n < 1 ? 1 : n > MAX_RECORDS ? MAX_RECORDS : (int)n;
+    lf->records = (int)rl_param("records");
     char path[4352];
     snprintf(path, sizeof path, "%s/log-%p", rl_scratch_dir(), state);
     int flags = O_RDWR | O_CLOEXEC | (variant == O_APPEND_ONE_WRITE ? O_APPEND : 0);
@@ -262,6 +261,10 @@ static const rl_variant variants[] = {
                 "seek and writes under one lock; errors reported, partial record removed"},
 };
 
+static const rl_param_spec params[] = {
+    {"records", 4, 1, MAX_RECORDS, "records each writer appends"},
+};
+
 static const rl_point points[] = {
     {"log_append/format", RL_DELAY_POINT, "formatting a record before writing it"},
     {"log_append/seek", RL_DELAY_POINT, "between finding the end of file and writing there"},
@@ -285,6 +288,8 @@ static const rl_scenario log_append = {
     .n_variants = RL_COUNT(variants),
     .points = points,
     .n_points = RL_COUNT(points),
+    .params = params,
+    .n_params = RL_COUNT(params),
     .max_batch = 64, /* two descriptors per state */
 };
 

@@ -126,22 +126,11 @@ static void request(void *state, int variant)
     t->saved[self] = saved;
 }
 
-static long checked_param(const char *key, long fallback, long max)
-{
-    long value = rl_param(key, fallback);
-    if (value < 1 || value > max) {
-        fprintf(stderr, "model_save: error: --param %s=%ld: must be 1..%ld\n", key, value, max);
-        fflush(stderr);
-        exit(2);
-    }
-    return value;
-}
-
 static void init(void *state, int variant)
 {
     table *t = state;
-    t->instances = (int)checked_param("instances", 1, MAX_INSTANCES);
-    t->updates = (int)checked_param("updates", 8, MAX_UPDATES);
+    t->instances = (int)rl_param("instances");
+    t->updates = (int)rl_param("updates");
     if (variant == CLASS_LOCK) {
         rl_mutex_init(&t->class_lock);
         rl_mutex_name(&t->class_lock, "Counter class lock");
@@ -200,6 +189,11 @@ static const rl_variant variants[] = {
                        "update(counter=F('counter') + 1): the database adds, no lock"},
 };
 
+static const rl_param_spec params[] = {
+    {"instances", 1, 1, MAX_INSTANCES, "model instances (rows) the requests update"},
+    {"updates", 8, 1, MAX_UPDATES, "obj.counter += 1; obj.save() per request"},
+};
+
 static const rl_point points[] = {
     {"model_save/select", RL_DELAY_POINT,
      "the SELECT's round trip, between reading the counter and saving it"},
@@ -225,6 +219,8 @@ static const rl_scenario model_save = {
     .n_variants = RL_COUNT(variants),
     .points = points,
     .n_points = RL_COUNT(points),
+    .params = params,
+    .n_params = RL_COUNT(params),
 };
 
 RL_SCENARIO(model_save)

@@ -319,7 +319,7 @@ static void init(void *state, int variant)
         return;
     /* the user's session as an earlier request saved it */
     s->dir = rl_scratch_dir();
-    s->fsync = rl_param("fsync", 0) != 0;
+    s->fsync = (int)rl_param("fsync");
     char path[PATH_MAX], data[FILE_SIZE];
     session_path(s, path, sizeof path);
     encode('0', data);
@@ -419,6 +419,10 @@ static const rl_variant variants[] = {
                     "file store: write a temporary file, rename it over the old one"},
 };
 
+static const rl_param_spec params[] = {
+    {"fsync", 0, 0, 1, "tmp-rename fsyncs the temp file before the rename"},
+};
+
 static const rl_point points[] = {
     {"session_save/exists", RL_DELAY_POINT,
      "the exists() query's round trip, between the check and the save of a new key"},
@@ -447,6 +451,8 @@ static const rl_scenario session_save = {
     .n_variants = RL_COUNT(variants),
     .points = points,
     .n_points = RL_COUNT(points),
+    .params = params,
+    .n_params = RL_COUNT(params),
 };
 
 RL_SCENARIO(session_save)

@@ -296,7 +296,7 @@ static void worker(void *state, int variant)
 {
     keyed_state *s = state;
     int self = rl_self();
-    int raises = rl_param("view_raises", 1) != 0;
+    int raises = (int)rl_param("view_raises");
     request_arg first = {s, variant, raises, self == 0 ? LANG_DE : LANG_FR, &s->failed[self]};
     run_thread(&first);
     request_arg next = {s, variant, 0, LANG_EN, &s->next[self]};
@@ -352,6 +352,10 @@ static const rl_variant variants[] = {
                       "state in thread-local storage that dies with its thread"},
 };
 
+static const rl_param_spec params[] = {
+    {"view_raises", 1, 0, 1, "the first request's view raises, leaving its state unbalanced"},
+};
+
 static const rl_point points[] = {
     {"thread_keyed_state/request", RL_DELAY_POINT,
      "the view runs with a language active and a transaction dirty"},
@@ -376,6 +380,8 @@ static const rl_scenario thread_keyed_state = {
     .n_variants = RL_COUNT(variants),
     .points = points,
     .n_points = RL_COUNT(points),
+    .params = params,
+    .n_params = RL_COUNT(params),
     .max_batch = 256, /* a trial starts four threads: keep a batch (and a stall) short */
 };
 

@@ -19,6 +19,7 @@ BAD = [
     (["--batch", "5000"], "--batch"),
     (["--engine", "turbo"], "unknown engine"),
     (["--param", "noequals"], "--param"),
+    (["--param", "n=4"], "unknown --param 'n' (known: none)"),
     (["--seconds", "1", "--trials", "5"], "not both"),
     (["--variant"], "needs a value"),
     (["--json=yes"], "takes no value"),
