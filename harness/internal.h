@@ -42,6 +42,7 @@ typedef struct {
     int default_profile; /* specs came from the default fuzz profile */
     const char *profile;      /* --profile NAME, or NULL */
     const char *profile_spec; /* the spec the profile put first in specs[], or NULL */
+    const char *variant_spec; /* the variant's own spec (rl_variant.inject), or NULL */
     char posix_faults[RL_MAX_POSIX_FAULTS][256]; /* libfiu remote-control commands */
     const char *posix_specs[RL_MAX_POSIX_FAULTS];   /* as the user wrote them */
     int n_posix;

@@ -85,6 +85,11 @@ typedef struct {
     int n_points;
     const rl_param_spec *params; /* may be NULL */
     int n_params;
+    /* Per variant, an inject spec it needs to show its failure (a fault it
+     * only shows after), applied in fuzz and sched modes after the profile
+     * and before --inject's (so the user can override it); in stress mode
+     * such a variant is not judged. NULL for most variants. */
+    const char *variant_inject[RL_MAX_VARIANTS];
     int max_batch; /* 0: the runtime decides; 1 for trials that fork or do I/O */
 } rl_scenario;
 

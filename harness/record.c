@@ -173,6 +173,8 @@ void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg, const
     rl_json_string(f, cfg->profile);
     rl_json_key(f, &first, "profile_spec");
     rl_json_string(f, cfg->profile_spec);
+    rl_json_key(f, &first, "variant_spec");
+    rl_json_string(f, cfg->variant_spec);
     rl_json_key(f, &first, "posix_faults");
     fputc('[', f);
     for (int i = 0; i < cfg->n_posix; i++) {
@@ -240,7 +242,7 @@ void rl_print_summary(FILE *f, const rl_scenario *sc, const rl_config *cfg, cons
         fprintf(f, "  failure rate %.3g (95%% interval %.3g..%.3g)\n", v->rate, v->wilson_low,
                 v->wilson_high);
     fprintf(f, "  verdict: %s — expectation %s\n", rl_verdict_name(v->verdict),
-            !v->judged ? "not judged in this flavour (caught by tsan only)"
+            !v->judged ? "not judged here (caught by tsan only, or needs a fault)"
             : v->met   ? "met"
                        : "NOT MET");
 }
@@ -270,6 +272,8 @@ void rl_print_describe(FILE *f, const rl_scenario *sc)
         fprintf(f, ", \"expectation\": \"%s\", \"caught_by\": \"%s\", \"summary\": ",
                 rl_expectation_name(var->expect), rl_detector_name(var->caught_by));
         rl_json_string(f, var->summary);
+        fputs(", \"inject\": ", f);
+        rl_json_string(f, sc->variant_inject[i]);
         fputc('}', f);
     }
     fputs("]", f);

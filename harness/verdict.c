@@ -57,6 +57,8 @@ void rl_judge(const rl_scenario *sc, const rl_config *cfg, const rl_result *res,
             v->judged = 0; /* nothing in this flavour can catch it */
             caught = oracle_caught;
         }
+        if (sc->variant_inject[cfg->variant] != NULL && cfg->mode == RL_MODE_STRESS)
+            v->judged = 0; /* its failure needs a fault, and points do not act */
         v->verdict = caught ? RL_VERDICT_REPRODUCED : RL_VERDICT_NOT_REPRODUCED;
         v->met = caught;
         break;

@@ -187,6 +187,20 @@ int rl_points_setup(const rl_scenario *sc, rl_config *cfg, char *err, size_t err
     scenario = sc;
     if (apply_profile(sc, cfg, err, errlen) != 0)
         return -1;
+    const char *needs = sc->variant_inject[cfg->variant];
+    if (needs != NULL && cfg->mode != RL_MODE_STRESS) {
+        int at = cfg->profile_spec != NULL; /* after the profile, before the user's */
+        if (cfg->n_specs >= RL_MAX_SPECS) {
+            snprintf(err, errlen, "too many --inject specs");
+            return -1;
+        }
+        memmove(&cfg->specs[at + 1], &cfg->specs[at],
+                (size_t)(cfg->n_specs - at) * sizeof cfg->specs[0]);
+        cfg->n_specs++;
+        if (rl_parse_inject(needs, &cfg->specs[at], err, errlen) != 0)
+            return -3; /* a broken descriptor */
+        cfg->variant_spec = cfg->specs[at].text;
+    }
     own_specs_begin = &cfg->specs[0];
     own_specs_end = &cfg->specs[cfg->n_specs];
     for (int s = 0; s < cfg->n_specs; s++) {

@@ -329,8 +329,8 @@ static const rl_variant variants[] = {
     [ALWAYS_LOCK] = {"always-lock", RL_HOLDS, RL_CAUGHT_BY_ANY,
                      "every request takes initLock: correct, slower"},
     [NO_FINALLY] = {"no-finally", RL_REPRODUCES, RL_CAUGHT_BY_ORACLE,
-                    "#11193: no try/finally; needs --inject 'wsgi_middleware/import-error:fail' "
-                    "and then every later request hangs"},
+                    "#11193: no try/finally; after a failed middleware import every later "
+                    "request hangs"},
 };
 
 static const rl_point points[] = {
@@ -358,6 +358,8 @@ static const rl_scenario wsgi_middleware = {
     .n_variants = RL_COUNT(variants),
     .points = points,
     .n_points = RL_COUNT(points),
+    /* #11193 shows only after a failed middleware import */
+    .variant_inject = {[NO_FINALLY] = "wsgi_middleware/import-error:fail"},
 };
 
 RL_SCENARIO(wsgi_middleware)

@@ -15,7 +15,7 @@ RECORD_FIELDS = {
     "trials", "seconds", "trials_per_s", "outcomes", "forbidden", "interesting",
     "first_failure", "hangs", "hang", "crashes", "tsan", "verdict", "met", "stats",
     "inject", "default_profile", "points", "params", "timeout", "batch_max",
-    "interrupted", "version", "sched", "until_fail", "profile", "posix_faults", "profile_spec",
+    "interrupted", "version", "sched", "until_fail", "profile", "posix_faults", "profile_spec", "variant_spec",
 }
 
 

@@ -35,8 +35,6 @@ def describe_all():
 # Variants caught by TSan only (caught_by "tsan": a data race without a
 # logical failure, such as wsgi_middleware dcl-plain) are not for the
 # scheduler: in sched mode every step happens-before the next.
-# Variants whose failure needs a fault injected (#11193: a failed import).
-FAULTS = {("wsgi_middleware", "no-finally"): ["--inject", "wsgi_middleware/import-error:fail"]}
 
 
 def racy_variants():
@@ -63,8 +61,7 @@ def test_pct3_reproduces_for_ten_seeds_out_of_ten(scenario, variant):
     for seed in SEEDS:
         rec = record("plain", scenario, "--mode", "sched", "--strategy", "pct:3",
                      "--variant", variant, "--seed", seed, "--trials", SCHEDULES,
-                     "--until-fail", "--timeout", 10,
-                     *FAULTS.get((scenario, variant), []))
+                     "--until-fail", "--timeout", 10)
         assert rec["first_failure"] is not None, f"seed {seed}: no failure in {SCHEDULES}"
         assert rec["first_failure"]["schedule"], rec["first_failure"]
         firsts.append(rec["first_failure"]["trial"])
@@ -80,12 +77,11 @@ REPLAYABLE = [c for c in RACY if c[0] != "async_mail"]
 @pytest.mark.parametrize("scenario,variant", REPLAYABLE,
                          ids=[f"{s}:{v}" for s, v in REPLAYABLE])
 def test_replay_of_a_failing_schedule_is_exact(scenario, variant):
-    extra = FAULTS.get((scenario, variant), [])
     found = record("plain", scenario, "--mode", "sched", "--variant", variant, "--seed", 1,
-                   "--trials", SCHEDULES, "--until-fail", "--timeout", 10, *extra)
+                   "--trials", SCHEDULES, "--until-fail", "--timeout", 10)
     failure = found["first_failure"]
     rec = record("plain", scenario, "--mode", "sched", "--variant", variant, "--seed", 1,
-                 "--replay", failure["schedule"], "--trials", 100, "--timeout", 10, *extra)
+                 "--replay", failure["schedule"], "--trials", 100, "--timeout", 10)
     assert rec["sched"]["diverged"] == 0
     assert rec["trials"] == 100
     assert rec["outcomes"][failure["cause"]] == 100, rec["outcomes"]
@@ -145,7 +141,7 @@ def test_shrink_reduces_a_many_preemption_schedule():
 
 def test_hang_from_a_failed_middleware_import_is_found_without_a_timeout():
     rec = record("plain", "wsgi_middleware", "--mode", "sched", "--variant", "no-finally",
-                 "--inject", "wsgi_middleware/import-error:fail", "--trials", 50,
+                 "--trials", 50,
                  "--timeout", 30)
     assert rec["hangs"] == 50 and rec["seconds"] < 30
     assert "WSGIHandler.initLock" in rec["first_failure"]["waits"]

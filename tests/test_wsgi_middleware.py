@@ -17,7 +17,7 @@ mode and 3000 (plain) and 1000 (tsan) in fuzz mode.
 """
 import pytest
 
-from conftest import FLAVOURS, assert_holds, assert_reproduces, record
+from conftest import describe, FLAVOURS, assert_holds, assert_reproduces, record
 
 NAME = "wsgi_middleware"
 FAULT = "wsgi_middleware/import-error:fail,p=1"
@@ -77,10 +77,12 @@ def test_no_finally_hangs_after_a_failed_import(flavour):
 
 
 def test_no_finally_serves_every_request_when_imports_succeed():
-    """The bug needs a failing import: without one the variant does not fail
-    (and so does not meet its expectation: exit status 1)."""
+    """The bug needs a failing import: the variant declares the fault it
+    needs; with that fault turned off (p=0) it does not fail (and so does
+    not meet its expectation: exit status 1), and in stress mode, where
+    points do not act, it is not judged."""
     rec = record("plain", NAME, "--variant", "no-finally", "--mode", "fuzz", "--seed", 3,
-                 "--trials", 2000)
+                 "--trials", 2000, "--inject", "wsgi_middleware/import-error:fail,p=0")
     assert rec["forbidden"] == 0 and rec["hangs"] == 0
     assert rec["verdict"] == "not-reproduced" and rec["rc"] == 1
 
@@ -118,3 +120,17 @@ def test_fixed_variant_holds_in_fuzz_mode(flavour, variant):
     assert rec["outcomes"]["ok"] == trials
     # the default profile delayed the imports: the window was really open
     assert sum(rec["points"]["wsgi_middleware/import"]["fired"]) > trials // 4
+
+
+def test_no_finally_declares_the_fault_it_needs():
+    desc = describe("plain", NAME)
+    needs = {v["name"]: v["inject"] for v in desc["variants"]}
+    assert needs["no-finally"] == "wsgi_middleware/import-error:fail"
+    assert needs["fixed"] is None
+    rec = record("plain", NAME, "--variant", "no-finally", "--mode", "fuzz", "--seed", 3,
+                 "--trials", 1000, "--timeout", 1, timeout=30)
+    assert rec["variant_spec"] == "wsgi_middleware/import-error:fail"
+    assert_reproduces(rec)
+    assert rec["hangs"] == 1
+    stress = record("plain", NAME, "--variant", "no-finally", "--trials", 1000)
+    assert stress["met"] is None and stress["rc"] == 0
