@@ -168,3 +168,22 @@ def test_descriptor():
     summaries = {v["name"]: v["summary"] for v in d["variants"]}
     assert "SECURITY" in summaries["racy"] and "security" in summaries["must-create"]
     assert {p["name"]: p["kind"] for p in d["points"]}["session_save/write"] == "fault"
+
+
+@pytest.mark.parametrize("fault,extra", [
+    ("posix/io/rw/write:p=0.05,errno=EIO", []),
+    ("posix/io/sync/fsync:p=0.2,errno=EIO", ["--param", "fsync=1"]),
+])
+def test_posix_faults_tear_in_place_but_not_tmp_rename(fault, extra):
+    """libfiu's real write/fsync faults (fiu-run -x): measured with seed 1 over
+    300 trials, tmp-rename reports 107-119 failed saves and stays whole;
+    in-place leaves ~100 torn files under write faults."""
+    rec = record("plain", NAME, "--variant", "tmp-rename", "--trials", 300, "--seed", 1,
+                 "--posix-faults", fault, *extra)
+    assert rec["posix_faults"] == [fault]
+    assert rec["outcomes"]["save-failed"] > 10 and rec["forbidden"] == 0
+    assert rec["verdict"] == "holds"
+    if "write" in fault:
+        torn = record("plain", NAME, "--variant", "in-place", "--trials", 300, "--seed", 1,
+                      "--posix-faults", fault)
+        assert torn["outcomes"]["torn-file"] > 10 and torn["verdict"] == "reproduced"
