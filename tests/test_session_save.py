@@ -178,12 +178,12 @@ def test_posix_faults_tear_in_place_but_not_tmp_rename(fault, extra):
     """libfiu's real write/fsync faults (fiu-run -x): measured with seed 1 over
     300 trials, tmp-rename reports 107-119 failed saves and stays whole;
     in-place leaves ~100 torn files under write faults."""
-    rec = record("plain", NAME, "--variant", "tmp-rename", "--trials", 300, "--seed", 1,
+    rec = record("plain", "session_save", "--variant", "tmp-rename", "--trials", 300, "--seed", 1,
                  "--posix-faults", fault, *extra)
     assert rec["posix_faults"] == [fault]
     assert rec["outcomes"]["save-failed"] > 10 and rec["forbidden"] == 0
     assert rec["verdict"] == "holds"
     if "write" in fault:
-        torn = record("plain", NAME, "--variant", "in-place", "--trials", 300, "--seed", 1,
+        torn = record("plain", "session_save", "--variant", "in-place", "--trials", 300, "--seed", 1,
                       "--posix-faults", fault)
         assert torn["outcomes"]["torn-file"] > 10 and torn["verdict"] == "reproduced"
