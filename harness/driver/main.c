@@ -98,21 +98,46 @@ static int common_options(int argc, char **argv, const char **build, int *json, 
 
 static char *default_build(void) { return self_dir(); }
 
-static int cmd_list(int argc, char **argv)
+/* The common start of list, describe and points: options, at most
+ * `max_names` scenario names, the catalog, and the named scenario if one was
+ * given. Returns 0, or the exit status to return. */
+static int open_catalog(int argc, char **argv, int max_names, const char *command, catalog *cat,
+                        int *json, const scenario_info **named)
 {
     const char *build = NULL;
-    int json = 0, bad;
-    int n = common_options(argc, argv, &build, &json, &bad);
+    int bad;
+    int n = common_options(argc, argv, &build, json, &bad);
     if (bad)
         return EXIT_USAGE;
-    if (n > 0) {
-        error_msg("list takes no arguments, not '%s'", argv[0]);
+    if (n > max_names) {
+        error_msg("%s takes at most %d scenario name%s, not '%s'", command, max_names,
+                  max_names == 1 ? "" : "s", argv[max_names]);
         return EXIT_USAGE;
     }
     char *dir = build ? xstrdup(build) : default_build();
-    catalog cat;
-    int rc = catalog_load(&cat, dir);
+    int rc = catalog_load(cat, dir);
     free(dir);
+    if (rc != 0)
+        return rc;
+    *named = NULL;
+    if (n == 1) {
+        *named = catalog_find(cat, argv[0]);
+        if (*named == NULL) {
+            char *known = catalog_names(cat);
+            error_msg("unknown scenario '%s' (known: %s)", argv[0], known);
+            free(known);
+            return EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+    catalog cat;
+    int json = 0;
+    const scenario_info *named;
+    int rc = open_catalog(argc, argv, 0, "list", &cat, &json, &named);
     if (rc != 0)
         return rc;
     if (json) {
@@ -138,26 +163,14 @@ static int cmd_list(int argc, char **argv)
 
 static int cmd_describe(int argc, char **argv)
 {
-    const char *build = NULL;
-    int json = 0, bad;
-    int n = common_options(argc, argv, &build, &json, &bad);
-    if (bad)
-        return EXIT_USAGE;
-    if (n != 1) {
-        error_msg("describe wants one scenario name");
-        return EXIT_USAGE;
-    }
-    char *dir = build ? xstrdup(build) : default_build();
     catalog cat;
-    int rc = catalog_load(&cat, dir);
-    free(dir);
+    int json = 0;
+    const scenario_info *sc;
+    int rc = open_catalog(argc, argv, 1, "describe", &cat, &json, &sc);
     if (rc != 0)
         return rc;
-    const scenario_info *sc = catalog_find(&cat, argv[0]);
     if (sc == NULL) {
-        char *known = catalog_names(&cat);
-        error_msg("unknown scenario '%s' (known: %s)", argv[0], known);
-        free(known);
+        error_msg("describe wants one scenario name");
         return EXIT_USAGE;
     }
     if (json) {
@@ -172,31 +185,12 @@ static int cmd_describe(int argc, char **argv)
 
 static int cmd_points(int argc, char **argv)
 {
-    const char *build = NULL;
-    int json = 0, bad;
-    int n = common_options(argc, argv, &build, &json, &bad);
-    if (bad)
-        return EXIT_USAGE;
-    if (n > 1) {
-        error_msg("points wants at most one scenario name");
-        return EXIT_USAGE;
-    }
-    char *dir = build ? xstrdup(build) : default_build();
     catalog cat;
-    int rc = catalog_load(&cat, dir);
-    free(dir);
+    int json = 0;
+    const scenario_info *only;
+    int rc = open_catalog(argc, argv, 1, "points", &cat, &json, &only);
     if (rc != 0)
         return rc;
-    const scenario_info *only = NULL;
-    if (n == 1) {
-        only = catalog_find(&cat, argv[0]);
-        if (only == NULL) {
-            char *known = catalog_names(&cat);
-            error_msg("unknown scenario '%s' (known: %s)", argv[0], known);
-            free(known);
-            return EXIT_USAGE;
-        }
-    }
     if (!json) {
         summary_points(&cat, only, stdout);
         return fflush(stdout) == 0 ? 0 : EXIT_HARNESS;
