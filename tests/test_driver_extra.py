@@ -86,9 +86,11 @@ def test_bad_profile_or_posix_fault_is_one_line_and_exit_2(tmp_path, args, words
 
 
 def test_rerun_replays_a_failing_schedule(tmp_path):
-    rc, _, err = racelab("run", "list_append:racy", "--mode", "sched", "--trials", 500,
-                         "--until-fail", "--flavour", "plain", "--out", tmp_path / "a")
+    rc, out, err = racelab("run", "list_append:racy", "--mode", "sched", "--trials", 500,
+                           "--until-fail", "--flavour", "plain", "--out", tmp_path / "a")
     assert rc == 0, err
+    # --until-fail says how to run the kept failure again
+    assert f"racelab rerun {tmp_path / 'a'}/runs.jsonl --line 1" in out
     (old,) = runs(tmp_path / "a")
     schedule = old["first_failure"]["schedule"]
     assert old["verdict"] == "reproduced" and schedule

@@ -588,6 +588,10 @@ void results_finish(session *s, child_run *c, const run_options *o)
     s->rows = xrealloc(s->rows, (size_t)(s->n_rows + 1) * sizeof *s->rows);
     s->rows[s->n_rows++] = row;
     summary_row_print(s, &row);
+    /* --until-fail: the failure is kept; say how to run it again */
+    const jv *failure = jv_get(rec, "first_failure");
+    if (o->until_fail && failure != NULL && failure->type == JV_OBJECT)
+        printf("  first failure kept: racelab rerun %s/runs.jsonl --line %d\n", s->dir, s->n_rows);
 
     free(error);
     jv_free(rec);
