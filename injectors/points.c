@@ -168,6 +168,10 @@ static int apply_profile(const rl_scenario *sc, rl_config *cfg, char *err, size_
     for (int i = 0; i < RL_COUNT(profiles); i++)
         if (strcmp(profiles[i].name, name) == 0)
             p = &profiles[i];
+    if (p == NULL) {
+        snprintf(err, errlen, "unknown profile '%s'", name);
+        return -1;
+    }
     cfg->profile = p->name;
     cfg->default_profile = strcmp(p->name, "default") == 0;
     if (p->spec == NULL || sc->n_points == 0)

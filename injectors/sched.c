@@ -363,8 +363,10 @@ static void block_and_switch(void)
 {
     int me = my_id;
     int next = choose(me);
-    if (next < 0)
-        abort_trial(); /* does not return */
+    if (next < 0) {
+        abort_trial(); /* longjmps: a scheduled thread never comes back here */
+        return;
+    }
     pass_to(next);
     wait_turn(me);
 }
