@@ -99,12 +99,12 @@ static int check_descriptor(const rl_scenario *sc)
         if (sc->params[i].default_value < sc->params[i].min ||
             sc->params[i].default_value > sc->params[i].max)
             why = "a parameter's default is outside its range";
-    else if (!forbidden)
-        why = "no forbidden outcome: the oracle could never fail";
-    else if (!reproduces)
-        why = "no variant is expected to reproduce the race";
-    else if (sc->arbiter == NULL || sc->state_size == 0)
-        why = "arbiter and state size are required";
+        else if (!forbidden)
+            why = "no forbidden outcome: the oracle could never fail";
+        else if (!reproduces)
+            why = "no variant is expected to reproduce the race";
+        else if (sc->arbiter == NULL || sc->state_size == 0)
+            why = "arbiter and state size are required";
     for (int a = 0; why == NULL && a < sc->actors; a++)
         if (sc->actor[a] == NULL)
             why = "an actor function is missing";
@@ -150,8 +150,7 @@ static int parse_args(const rl_scenario *sc, int argc, char **argv, rl_config *c
             else if (strcmp(opt, "--shrink") == 0) {
                 cfg->shrink = 1;
                 sched_option = "--shrink";
-            }
-            else if (strcmp(opt, "--describe") == 0)
+            } else if (strcmp(opt, "--describe") == 0)
                 *describe = 1;
             else if (strcmp(opt, "--version") == 0) {
                 printf("%s %s (%s)\n", sc->name, rl_version(), rl_flavour_name());
@@ -193,7 +192,8 @@ static int parse_args(const rl_scenario *sc, int argc, char **argv, rl_config *c
         } else if (strcmp(opt, "--strategy") == 0) {
             rl_strategy strategy;
             if (rl_parse_strategy(value, &strategy) != 0)
-                return bad_input("unknown strategy '%s' (random, pct:D with D 1..16, dfs:B)", value);
+                return bad_input("unknown strategy '%s' (random, pct:D with D 1..16, dfs:B)",
+                                 value);
             snprintf(cfg->strategy, sizeof cfg->strategy, "%s", value);
             sched_option = "--strategy";
         } else if (strcmp(opt, "--replay") == 0) {
@@ -292,8 +292,10 @@ int rl_main(const rl_scenario *sc, int argc, char **argv)
     if (rl_check_params(sc, &cfg, perr, sizeof perr) != 0)
         return bad_input("%s", perr);
     if (cfg.n_posix > 0 && !describe && rl_posix_reexec(&cfg, argv) != 0) {
-        fprintf(stderr, "%s: error: cannot run under fiu-run -x for --posix-faults "
-                        "(apt-get install fiu-utils)\n", program);
+        fprintf(stderr,
+                "%s: error: cannot run under fiu-run -x for --posix-faults "
+                "(apt-get install fiu-utils)\n",
+                program);
         return 3;
     }
     if (describe) {

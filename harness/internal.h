@@ -39,16 +39,16 @@ typedef struct {
     int until_fail; /* stop after the first forbidden outcome or hang */
     rl_inject_spec specs[RL_MAX_SPECS];
     int n_specs;
-    int default_profile; /* specs came from the default fuzz profile */
+    int default_profile;      /* specs came from the default fuzz profile */
     const char *profile;      /* --profile NAME, or NULL */
     const char *profile_spec; /* the spec the profile put first in specs[], or NULL */
     const char *variant_spec; /* the variant's own spec (rl_variant.inject), or NULL */
-    char posix_faults[RL_MAX_POSIX_FAULTS][256]; /* libfiu remote-control commands */
-    const char *posix_specs[RL_MAX_POSIX_FAULTS];   /* as the user wrote them */
+    char posix_faults[RL_MAX_POSIX_FAULTS][256];  /* libfiu remote-control commands */
+    const char *posix_specs[RL_MAX_POSIX_FAULTS]; /* as the user wrote them */
     int n_posix;
     /* sched mode */
-    char strategy[32];   /* random, pct:D, dfs:B */
-    const char *replay;  /* a schedule to force on every trial */
+    char strategy[32];  /* random, pct:D, dfs:B */
+    const char *replay; /* a schedule to force on every trial */
     int shrink;
     char param_keys[RL_MAX_PARAMS][32];
     long param_values[RL_MAX_PARAMS];

@@ -27,8 +27,8 @@ int rl_check_params(const rl_scenario *sc, const rl_config *cfg, char *err, size
     for (int i = 0; i < cfg->n_params; i++) {
         const rl_param_spec *p = declared(sc, cfg->param_keys[i]);
         if (p == NULL) {
-            size_t used = (size_t)snprintf(err, errlen, "unknown --param '%s' (known:",
-                                           cfg->param_keys[i]);
+            size_t used =
+                (size_t)snprintf(err, errlen, "unknown --param '%s' (known:", cfg->param_keys[i]);
             for (int k = 0; k < sc->n_params && used < errlen; k++)
                 used += (size_t)snprintf(err + used, errlen - used, " %s", sc->params[k].name);
             if (used < errlen)

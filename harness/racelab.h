@@ -133,9 +133,9 @@ int rl_fault_hit(const char *name);
 
 typedef struct {
     pthread_mutex_t mutex;
-    const char *name;  /* for deadlock reports and traces (rl_mutex_name) */
+    const char *name; /* for deadlock reports and traces (rl_mutex_name) */
     int recursive;
-    int sched_owner;   /* sched mode: owning thread + 1, 0 when free */
+    int sched_owner; /* sched mode: owning thread + 1, 0 when free */
     int sched_depth;
 } rl_mutex;
 

@@ -55,8 +55,9 @@ static void print_sched(FILE *f, const rl_config *cfg, const rl_result *res)
     rl_json_string(f, cfg->strategy);
     fprintf(f, ", \"schedules\": %llu, \"deadlocks\": %llu, \"diverged\": %llu, ", res->trials,
             s->deadlocks, s->diverged);
-    fprintf(f, "\"exhausted\": %s, \"max_steps\": %d, \"replay\": ",
-            s->exhausted ? "true" : "false", s->max_steps);
+    fprintf(f,
+            "\"exhausted\": %s, \"max_steps\": %d, \"replay\": ", s->exhausted ? "true" : "false",
+            s->max_steps);
     rl_json_string(f, cfg->replay);
     fputs(", \"shrunk\": ", f);
     if (!s->shrunk) {
@@ -296,8 +297,9 @@ void rl_print_describe(FILE *f, const rl_scenario *sc)
         const rl_param_spec *p = &sc->params[i];
         fputs(i ? ", {\"name\": " : "{\"name\": ", f);
         rl_json_string(f, p->name);
-        fprintf(f, ", \"default\": %ld, \"min\": %ld, \"max\": %ld, \"meaning\": ",
-                p->default_value, p->min, p->max);
+        fprintf(f,
+                ", \"default\": %ld, \"min\": %ld, \"max\": %ld, \"meaning\": ", p->default_value,
+                p->min, p->max);
         rl_json_string(f, p->meaning);
         fputc('}', f);
     }

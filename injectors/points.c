@@ -226,16 +226,18 @@ int rl_points_setup(const rl_scenario *sc, rl_config *cfg, char *err, size_t err
     }
     if (cfg->mode == RL_MODE_STRESS) {
         if (cfg->n_specs > 0) {
-            snprintf(err, errlen, "--inject needs --mode fuzz or sched (points do nothing in stress mode)");
+            snprintf(err, errlen,
+                     "--inject needs --mode fuzz or sched (points do nothing in stress mode)");
             return -1;
         }
         return 0;
     }
     for (int s = 0; cfg->mode == RL_MODE_SCHED && s < cfg->n_specs; s++) {
         if (cfg->specs[s].action != RL_ACT_FAIL) {
-            snprintf(err, errlen,
-                     "bad --inject '%s': in sched mode only fail applies (the scheduler decides timing)",
-                     cfg->specs[s].text);
+            snprintf(
+                err, errlen,
+                "bad --inject '%s': in sched mode only fail applies (the scheduler decides timing)",
+                cfg->specs[s].text);
             return -1;
         }
     }

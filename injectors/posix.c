@@ -23,9 +23,9 @@ typedef struct {
 } errno_name;
 
 static const errno_name errnos[] = {
-    {"EIO", EIO},       {"ENOSPC", ENOSPC}, {"EINTR", EINTR},   {"EAGAIN", EAGAIN},
-    {"ENOMEM", ENOMEM}, {"EBADF", EBADF},   {"EFBIG", EFBIG},   {"EDQUOT", EDQUOT},
-    {"EACCES", EACCES}, {"ENOENT", ENOENT}, {"EROFS", EROFS},   {"EPIPE", EPIPE},
+    {"EIO", EIO},       {"ENOSPC", ENOSPC}, {"EINTR", EINTR}, {"EAGAIN", EAGAIN},
+    {"ENOMEM", ENOMEM}, {"EBADF", EBADF},   {"EFBIG", EFBIG}, {"EDQUOT", EDQUOT},
+    {"EACCES", EACCES}, {"ENOENT", ENOENT}, {"EROFS", EROFS}, {"EPIPE", EPIPE},
 };
 
 static int parse_errno(const char *text, int *out)
@@ -58,8 +58,10 @@ int rl_parse_posix_fault(const char *text, rl_config *cfg, char *err, size_t err
     if (opts != NULL)
         *opts++ = '\0';
     if (strncmp(buf, "posix/", 6) != 0 && strncmp(buf, "libc/", 5) != 0) {
-        snprintf(err, errlen, "bad --posix-faults '%s': the point must be one of libfiu's "
-                 "posix/... or libc/... points, e.g. posix/io/rw/write", text);
+        snprintf(err, errlen,
+                 "bad --posix-faults '%s': the point must be one of libfiu's "
+                 "posix/... or libc/... points, e.g. posix/io/rw/write",
+                 text);
         return -1;
     }
     if (strchr(buf, ',') != NULL || strchr(buf, ' ') != NULL) {
@@ -68,8 +70,10 @@ int rl_parse_posix_fault(const char *text, rl_config *cfg, char *err, size_t err
     }
     /* DESIGN.md: TSan has its own allocator, so libc/mm faults do nothing. */
     if (rl_flavour_is_tsan() && fnmatch(buf, "libc/mm/malloc", 0) == 0) {
-        snprintf(err, errlen, "bad --posix-faults '%s': malloc faults do nothing under TSan "
-                 "(its own allocator); use the plain build", text);
+        snprintf(err, errlen,
+                 "bad --posix-faults '%s': malloc faults do nothing under TSan "
+                 "(its own allocator); use the plain build",
+                 text);
         return -1;
     }
     double p = 1;
@@ -88,8 +92,8 @@ int rl_parse_posix_fault(const char *text, rl_config *cfg, char *err, size_t err
                 return -1;
             }
         } else {
-            snprintf(err, errlen, "bad --posix-faults '%s': unknown option '%s' (p=, errno=)",
-                     text, w);
+            snprintf(err, errlen, "bad --posix-faults '%s': unknown option '%s' (p=, errno=)", text,
+                     w);
             return -1;
         }
     }

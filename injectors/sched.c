@@ -27,7 +27,7 @@ typedef struct {
     wait_kind waiting;
     const void *waits_for; /* the mutex or cond */
     int join_target;
-    _Atomic uint32_t go;   /* 1: this thread holds the baton */
+    _Atomic uint32_t go; /* 1: this thread holds the baton */
     jmp_buf *abort_to;
     pthread_t pthread;
     int spawned, detached, joined;
@@ -55,8 +55,8 @@ static struct {
     int longest; /* pct: steps of the longest trial so far (estimates k) */
     int aborting;
     rl_sched_trial result;
-    _Atomic int live;              /* threads still under the scheduler */
-    _Atomic uint32_t trial_over;   /* futex word for the controller */
+    _Atomic int live;            /* threads still under the scheduler */
+    _Atomic uint32_t trial_over; /* futex word for the controller */
     const char *state_base;
     size_t state_size;
     int tracing;
@@ -84,8 +84,7 @@ int rl_parse_strategy(const char *text, rl_strategy *out)
         out->kind = RL_STRAT_RANDOM;
         return 0;
     }
-    if (strncmp(text, "pct:", 4) == 0 && rl_parse_u64(text + 4, &n) == 0 && n >= 1 &&
-        n <= 16) {
+    if (strncmp(text, "pct:", 4) == 0 && rl_parse_u64(text + 4, &n) == 0 && n >= 1 && n <= 16) {
         out->kind = RL_STRAT_PCT;
         out->depth = (int)n;
         return 0;
@@ -230,8 +229,7 @@ static int strategy_choice(int cur, uint32_t mask)
                 best = i;
         return best;
     }
-    case RL_STRAT_DFS:
-        break;
+    case RL_STRAT_DFS: break;
     }
     return default_choice(cur, mask);
 }
@@ -325,12 +323,11 @@ static void abort_trial(void)
                 snprintf(buf, sizeof buf, "the end of T%d", t->join_target);
                 what = buf;
             }
-            int w = holder >= 0
-                        ? snprintf(S.result.waits + used, sizeof S.result.waits - used,
-                                   "%sT%d waits for %s held by T%d", used ? "; " : "", i, what,
-                                   holder)
-                        : snprintf(S.result.waits + used, sizeof S.result.waits - used,
-                                   "%sT%d waits for %s", used ? "; " : "", i, what);
+            int w = holder >= 0 ? snprintf(S.result.waits + used, sizeof S.result.waits - used,
+                                           "%sT%d waits for %s held by T%d", used ? "; " : "", i,
+                                           what, holder)
+                                : snprintf(S.result.waits + used, sizeof S.result.waits - used,
+                                           "%sT%d waits for %s", used ? "; " : "", i, what);
             used += (size_t)w;
         }
         trace("deadlock: %s", S.result.waits);

@@ -30,12 +30,12 @@ typedef struct {
 
 /* What the scheduler says about a finished trial. */
 typedef struct {
-    int deadlock;       /* nobody runnable, somebody unfinished */
-    int diverged;       /* a replayed schedule named a thread that could not run */
-    int step_limit;     /* more than RL_SCHED_MAX_STEPS points: a livelock */
+    int deadlock;   /* nobody runnable, somebody unfinished */
+    int diverged;   /* a replayed schedule named a thread that could not run */
+    int step_limit; /* more than RL_SCHED_MAX_STEPS points: a livelock */
     int steps;
     int preemptions;
-    char waits[512];    /* deadlock: who waits for what */
+    char waits[512]; /* deadlock: who waits for what */
 } rl_sched_trial;
 
 extern int rl_sched_active;
@@ -56,7 +56,7 @@ const char *rl_sched_trace(void); /* lines of the last traced trial */
 
 /* Thread side. */
 int rl_sched_here(void); /* sched mode and a scheduled thread */
-int rl_sched_self(void);  /* the scheduler's index of the calling thread */
+int rl_sched_self(void); /* the scheduler's index of the calling thread */
 void rl_sched_actor_start(int self, jmp_buf *abort_to); /* waits for the baton */
 void rl_sched_thread_done(void);
 void rl_sched_point(const char *name);
