@@ -95,6 +95,12 @@ typedef struct {
 
 #define RL_COUNT(array) ((int)(sizeof(array) / sizeof((array)[0])))
 
+/* In a descriptor: the outcome, variant and point tables with their counts. */
+#define RL_TABLES(outcome_table, variant_table, point_table)                                       \
+    .outcomes = (outcome_table), .n_outcomes = RL_COUNT(outcome_table),                            \
+    .variants = (variant_table), .n_variants = RL_COUNT(variant_table), .points = (point_table),   \
+    .n_points = RL_COUNT(point_table)
+
 int rl_main(const rl_scenario *scenario, int argc, char **argv);
 
 #define RL_SCENARIO(descriptor)                                                                    \

@@ -204,12 +204,7 @@ static const rl_scenario appcache_deadlock = {
     .fini = fini,
     .actor = {request_import_first, request_get_apps_first, request_static, request_static},
     .arbiter = arbiter,
-    .outcomes = outcomes,
-    .n_outcomes = RL_COUNT(outcomes),
-    .variants = variants,
-    .n_variants = RL_COUNT(variants),
-    .points = points,
-    .n_points = RL_COUNT(points),
+    RL_TABLES(outcomes, variants, points),
 };
 
 RL_SCENARIO(appcache_deadlock)

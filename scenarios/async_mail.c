@@ -376,12 +376,7 @@ static const rl_scenario async_mail = {
     .init = init,
     .actor = {run_worker},
     .arbiter = arbiter,
-    .outcomes = outcomes,
-    .n_outcomes = RL_COUNT(outcomes),
-    .variants = variants,
-    .n_variants = RL_COUNT(variants),
-    .points = points,
-    .n_points = RL_COUNT(points),
+    RL_TABLES(outcomes, variants, points),
     .params = params,
     .n_params = RL_COUNT(params),
     .max_batch = 1, /* one fork per trial */

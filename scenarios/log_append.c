@@ -282,12 +282,7 @@ static const rl_scenario log_append = {
     .fini = fini,
     .actor = {writer, writer},
     .arbiter = arbiter,
-    .outcomes = outcomes,
-    .n_outcomes = RL_COUNT(outcomes),
-    .variants = variants,
-    .n_variants = RL_COUNT(variants),
-    .points = points,
-    .n_points = RL_COUNT(points),
+    RL_TABLES(outcomes, variants, points),
     .params = params,
     .n_params = RL_COUNT(params),
     .max_batch = 64, /* two descriptors per state */

@@ -213,12 +213,7 @@ static const rl_scenario model_save = {
     .fini = fini,
     .actor = {request, request},
     .arbiter = arbiter,
-    .outcomes = outcomes,
-    .n_outcomes = RL_COUNT(outcomes),
-    .variants = variants,
-    .n_variants = RL_COUNT(variants),
-    .points = points,
-    .n_points = RL_COUNT(points),
+    RL_TABLES(outcomes, variants, points),
     .params = params,
     .n_params = RL_COUNT(params),
 };

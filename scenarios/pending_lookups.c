@@ -224,12 +224,7 @@ static const rl_scenario pending_lookups = {
     .fini = fini,
     .actor = {define_book, define_author},
     .arbiter = arbiter,
-    .outcomes = outcomes,
-    .n_outcomes = RL_COUNT(outcomes),
-    .variants = variants,
-    .n_variants = RL_COUNT(variants),
-    .points = points,
-    .n_points = RL_COUNT(points),
+    RL_TABLES(outcomes, variants, points),
 };
 
 RL_SCENARIO(pending_lookups)

@@ -146,12 +146,7 @@ static const rl_scenario serializers = {
     .state_size = sizeof(module_state),
     .actor = {request_actor, request_actor},
     .arbiter = arbiter,
-    .outcomes = outcomes,
-    .n_outcomes = RL_COUNT(outcomes),
-    .variants = variants,
-    .n_variants = RL_COUNT(variants),
-    .points = points,
-    .n_points = RL_COUNT(points),
+    RL_TABLES(outcomes, variants, points),
 };
 
 RL_SCENARIO(serializers)

@@ -358,12 +358,7 @@ static const rl_scenario signal_dispatch = {
     .fini = fini,
     .actor = {app_thread, app_thread},
     .arbiter = arbiter,
-    .outcomes = outcomes,
-    .n_outcomes = RL_COUNT(outcomes),
-    .variants = variants,
-    .n_variants = RL_COUNT(variants),
-    .points = points,
-    .n_points = RL_COUNT(points),
+    RL_TABLES(outcomes, variants, points),
 };
 
 RL_SCENARIO(signal_dispatch)

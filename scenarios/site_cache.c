@@ -356,12 +356,7 @@ static const rl_scenario site_cache = {
     .fini = fini,
     .actor = {reader, admin, admin},
     .arbiter = arbiter,
-    .outcomes = outcomes,
-    .n_outcomes = RL_COUNT(outcomes),
-    .variants = variants,
-    .n_variants = RL_COUNT(variants),
-    .points = points,
-    .n_points = RL_COUNT(points),
+    RL_TABLES(outcomes, variants, points),
 };
 
 RL_SCENARIO(site_cache)

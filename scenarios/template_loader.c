@@ -257,12 +257,7 @@ static const rl_scenario template_loader = {
     .fini = fini,
     .actor = {request_thread, request_thread},
     .arbiter = arbiter,
-    .outcomes = outcomes,
-    .n_outcomes = RL_COUNT(outcomes),
-    .variants = variants,
-    .n_variants = RL_COUNT(variants),
-    .points = points,
-    .n_points = RL_COUNT(points),
+    RL_TABLES(outcomes, variants, points),
 };
 
 RL_SCENARIO(template_loader)

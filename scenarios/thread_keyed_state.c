@@ -374,12 +374,7 @@ static const rl_scenario thread_keyed_state = {
     .fini = fini,
     .actor = {worker, worker},
     .arbiter = arbiter,
-    .outcomes = outcomes,
-    .n_outcomes = RL_COUNT(outcomes),
-    .variants = variants,
-    .n_variants = RL_COUNT(variants),
-    .points = points,
-    .n_points = RL_COUNT(points),
+    RL_TABLES(outcomes, variants, points),
     .params = params,
     .n_params = RL_COUNT(params),
     .max_batch = 256, /* a trial starts four threads: keep a batch (and a stall) short */

@@ -189,12 +189,7 @@ static const rl_scenario url_reverse = {
     .fini = fini,
     .actor = {request_actor, request_actor},
     .arbiter = arbiter,
-    .outcomes = outcomes,
-    .n_outcomes = RL_COUNT(outcomes),
-    .variants = variants,
-    .n_variants = RL_COUNT(variants),
-    .points = points,
-    .n_points = RL_COUNT(points),
+    RL_TABLES(outcomes, variants, points),
 };
 
 RL_SCENARIO(url_reverse)

@@ -352,12 +352,7 @@ static const rl_scenario wsgi_middleware = {
     .fini = fini,
     .actor = {request_actor, request_actor},
     .arbiter = arbiter,
-    .outcomes = outcomes,
-    .n_outcomes = RL_COUNT(outcomes),
-    .variants = variants,
-    .n_variants = RL_COUNT(variants),
-    .points = points,
-    .n_points = RL_COUNT(points),
+    RL_TABLES(outcomes, variants, points),
     /* #11193 shows only after a failed middleware import */
     .variant_inject = {[NO_FINALLY] = "wsgi_middleware/import-error:fail"},
 };

@@ -81,10 +81,11 @@ def test_readable_summary_without_json():
 
 
 def test_unmet_expectation_exits_1():
-    """A fixed variant's trial budget too small to matter is still judged;
-    a racy variant that cannot show its race in 10 stress trials is not
-    reproduced: exit status 1."""
-    rc, out, _ = run("plain", "template_loader", "--variant", "racy", "--trials", 10,
+    """A racy variant that cannot show its bug is not reproduced, exit status 1:
+    wsgi_middleware no-finally hangs only after a failed import, and here the
+    fault it declares is turned off (p=0), so no trial can fail."""
+    rc, out, _ = run("plain", "wsgi_middleware", "--variant", "no-finally", "--mode", "fuzz",
+                     "--inject", "wsgi_middleware/import-error:fail,p=0", "--trials", 200,
                      "--seed", 1, "--json")
     rec = json.loads(out)
     assert rec["verdict"] == "not-reproduced" and rec["met"] is False and rc == 1
