@@ -316,8 +316,7 @@ int rl_main(const rl_scenario *sc, int argc, char **argv)
         fprintf(stderr, "%s: error: cannot run (out of memory or threads)\n", program);
         return 3;
     }
-    rl_scratch_cleanup();
-    rl_verdict v;
+    rl_verdict v; /* the scratch directory goes at exit (atexit) */
     rl_judge(sc, &cfg, &res, &v);
     if (cfg.json)
         rl_print_record(stdout, sc, &cfg, &res, &v);

@@ -50,17 +50,21 @@ static void *state_at(engine *e, int i) { return e->states + (size_t)i * e->stri
  * state that another is still grading. */
 #define OWNER_BLOCK 64
 
-static int owns(const engine *e, int actor, int i)
+/* The next block [*lo, *hi) of the first n states that `actor` owns, after
+ * the one starting at *lo (start with *lo = -1); 0 when there is none. */
+static int next_owned_block(const engine *e, int actor, int n, int *lo, int *hi)
 {
-    return (i / OWNER_BLOCK) % e->run.sc->actors == actor;
+    *lo = *lo < 0 ? actor * OWNER_BLOCK : *lo + OWNER_BLOCK * e->run.sc->actors;
+    if (*lo >= n)
+        return 0;
+    *hi = *lo + OWNER_BLOCK < n ? *lo + OWNER_BLOCK : n;
+    return 1;
 }
 
 static void init_share(engine *e, int actor, int n)
 {
     const rl_scenario *sc = e->run.sc;
-    int step = OWNER_BLOCK * sc->actors;
-    for (int lo = actor * OWNER_BLOCK; lo < n; lo += step) {
-        int hi = lo + OWNER_BLOCK < n ? lo + OWNER_BLOCK : n;
+    for (int lo = -1, hi; next_owned_block(e, actor, n, &lo, &hi);) {
         memset(state_at(e, lo), 0, (size_t)(hi - lo) * e->stride);
         if (sc->init != NULL)
             for (int i = lo; i < hi; i++)
@@ -73,13 +77,14 @@ static void grade_share(engine *e, int actor, int n)
     const rl_scenario *sc = e->run.sc;
     rl_tally *t = &e->run.tally[actor];
     double seconds = e->batch_ended - e->run.start;
-    for (int i = 0; i < n; i++) {
-        if (!owns(e, actor, i))
-            continue;
-        void *s = state_at(e, i);
-        rl_grade_trial(&e->run, t, s, (long long)(e->batch_first + (unsigned long long)i), seconds);
-        if (sc->fini != NULL)
-            sc->fini(s, e->run.cfg->variant);
+    for (int lo = -1, hi; next_owned_block(e, actor, n, &lo, &hi);) {
+        for (int i = lo; i < hi; i++) {
+            void *s = state_at(e, i);
+            rl_grade_trial(&e->run, t, s, (long long)(e->batch_first + (unsigned long long)i),
+                           seconds);
+            if (sc->fini != NULL)
+                sc->fini(s, e->run.cfg->variant);
+        }
     }
 }
 

@@ -61,14 +61,8 @@ void rl_mutex_unlock(rl_mutex *m)
 
 int rl_mutex_trylock(rl_mutex *m)
 {
-    if (rl_sched_here()) {
-        rl_sched_point("trylock");
-        if (m->sched_owner != 0 && !(m->sched_owner == rl_sched_self() + 1 && m->recursive))
-            return 0;
-        m->sched_owner = rl_sched_self() + 1;
-        m->sched_depth++;
-        return 1;
-    }
+    if (rl_sched_here())
+        return rl_sched_trylock(m);
     return pthread_mutex_trylock(&m->mutex) == 0;
 }
 

@@ -549,10 +549,15 @@ void rl_sched_point(const char *name)
     switch_point();
 }
 
+static int can_take(const rl_mutex *m, int me)
+{
+    return m->sched_owner == 0 || (m->sched_owner == me + 1 && m->recursive);
+}
+
 static void acquire(rl_mutex *m, int me)
 {
     char buf[64];
-    while (m->sched_owner != 0 && !(m->sched_owner == me + 1 && m->recursive)) {
+    while (!can_take(m, me)) {
         trace("blocks on %s (held by T%d)", mutex_name(m, buf, sizeof buf), m->sched_owner - 1);
         S.t[me].state = T_BLOCKED;
         S.t[me].waiting = W_MUTEX;
@@ -570,6 +575,18 @@ void rl_sched_lock(rl_mutex *m)
     switch_point();
     acquire(m, my_id);
     trace("holds %s", mutex_name(m, buf, sizeof buf));
+}
+
+int rl_sched_trylock(rl_mutex *m)
+{
+    char buf[64];
+    trace("trylock %s", mutex_name(m, buf, sizeof buf));
+    switch_point();
+    if (!can_take(m, my_id))
+        return 0;
+    m->sched_owner = my_id + 1;
+    m->sched_depth++;
+    return 1;
 }
 
 void rl_sched_unlock(rl_mutex *m)
@@ -691,8 +708,6 @@ void *rl_sched_join(pthread_t t)
 }
 
 int rl_sched_here(void) { return rl_sched_active && my_id >= 0; }
-
-int rl_sched_self(void) { return my_id; }
 
 /* A child process of a forked trial runs on its own: real pthreads there. */
 static void child_after_fork(void)

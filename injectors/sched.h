@@ -55,12 +55,12 @@ int rl_sched_dfs_next(void);
 const char *rl_sched_trace(void); /* lines of the last traced trial */
 
 /* Thread side. */
-int rl_sched_here(void); /* sched mode and a scheduled thread */
-int rl_sched_self(void); /* the scheduler's index of the calling thread */
+int rl_sched_here(void);                                /* sched mode and a scheduled thread */
 void rl_sched_actor_start(int self, jmp_buf *abort_to); /* waits for the baton */
 void rl_sched_thread_done(void);
 void rl_sched_point(const char *name);
 void rl_sched_lock(rl_mutex *m);
+int rl_sched_trylock(rl_mutex *m); /* 1 when taken */
 void rl_sched_unlock(rl_mutex *m);
 void rl_sched_cond_wait(rl_cond *c, rl_mutex *m);
 void rl_sched_cond_wake(rl_cond *c, int all);

@@ -143,11 +143,12 @@ const char *signal_name(int sig)
     return other;
 }
 
-static void message(const char *level, char *text)
+/* One line on stderr, always. */
+static void vmessage(const char *level, const char *fmt, va_list ap)
 {
-    if (text == NULL)
+    char *text = NULL;
+    if (vasprintf(&text, fmt, ap) < 0 || text == NULL)
         out_of_memory();
-    /* One line, always. */
     for (char *p = text; *p; p++)
         if (*p == '\n')
             *p = ' ';
@@ -158,24 +159,18 @@ static void message(const char *level, char *text)
 
 void error_msg(const char *fmt, ...)
 {
-    char *text = NULL;
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&text, fmt, ap) < 0)
-        text = NULL;
+    vmessage("error", fmt, ap);
     va_end(ap);
-    message("error", text);
 }
 
 void warn_msg(const char *fmt, ...)
 {
-    char *text = NULL;
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&text, fmt, ap) < 0)
-        text = NULL;
+    vmessage("warning", fmt, ap);
     va_end(ap);
-    message("warning", text);
 }
 
 int parse_seconds(const char *text, double lo, double hi, double *out)
