@@ -4,12 +4,16 @@
 # A scenario is one file, scenarios/<name>.c, found by wildcard.
 
 SCENARIOS := $(patsubst scenarios/%.c,%,$(wildcard scenarios/*.c))
-RUNTIME_SRC := $(wildcard harness/*.c) $(wildcard injectors/*.c)
-HEADERS := $(wildcard harness/*.h) $(wildcard injectors/*.h)
+# Layout (README "Layout"): harness/common is shared by everything below;
+# injectors/ build on common only; harness/runtime is what every scenario
+# program links; harness/driver is the racelab program.
+COMMON_SRC := $(wildcard harness/common/*.c)
+RUNTIME_SRC := $(COMMON_SRC) $(wildcard harness/runtime/*.c) $(wildcard injectors/*/*.c)
+HEADERS := $(wildcard harness/common/*.h harness/runtime/*.h injectors/*/*.h)
 
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
 WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
-COMMON := $(WARN) -D_GNU_SOURCE -DFIU_ENABLE -Iharness
+COMMON := $(WARN) -D_GNU_SOURCE -DFIU_ENABLE -Iharness/runtime
 LIBS := -lfiu -lpthread -lm
 
 PLAIN_CC := gcc
@@ -21,15 +25,18 @@ PYTEST := /usr/bin/python3 -m pytest
 
 PLAIN_OBJ := $(patsubst %.c,build/plain/obj/%.o,$(RUNTIME_SRC))
 TSAN_OBJ := $(patsubst %.c,build/tsan/obj/%.o,$(RUNTIME_SRC))
+COMMON_OBJ := $(patsubst %.c,build/plain/obj/%.o,$(COMMON_SRC))
 
 .PHONY: all plain tsan driver setup test run bench lint format clean
 all: plain tsan driver
 plain: $(addprefix build/plain/,$(SCENARIOS))
 tsan: $(addprefix build/tsan/,$(SCENARIOS))
 
-build/plain/obj/%.o: %.c $(HEADERS) | build/plain/obj/harness build/plain/obj/injectors
+build/plain/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
 	$(PLAIN_CC) $(PLAIN_CFLAGS) -c $< -o $@
-build/tsan/obj/%.o: %.c $(HEADERS) | build/tsan/obj/harness build/tsan/obj/injectors
+build/tsan/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
 	$(TSAN_CC) $(TSAN_CFLAGS) -c $< -o $@
 
 # The version (git describe) lives in one generated header, rewritten only
@@ -38,13 +45,16 @@ build/version.h: FORCE
 	@mkdir -p build
 	@echo '#define RL_VERSION "$(VERSION)"' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
-build/plain/obj/harness/version.o build/tsan/obj/harness/version.o: build/version.h
+build/plain/obj/harness/runtime/version.o build/tsan/obj/harness/runtime/version.o: build/version.h
 .PHONY: FORCE
 FORCE:
 
 build/plain/libracelab.a: $(PLAIN_OBJ)
 	ar rcs $@ $^
 build/tsan/libracelab.a: $(TSAN_OBJ)
+	ar rcs $@ $^
+# What the driver and the test fixtures link of the shared pieces.
+build/plain/libracelab-common.a: $(COMMON_OBJ)
 	ar rcs $@ $^
 
 build/plain/%: scenarios/%.c build/plain/libracelab.a $(HEADERS)
@@ -54,16 +64,14 @@ build/tsan/%: scenarios/%.c build/tsan/libracelab.a $(HEADERS)
 
 # The driver (`racelab`) and the misbehaving fixture programs its tests use.
 DRIVER_SRC := $(wildcard harness/driver/*.c)
+DRIVER_LIBS := -ljson-c -lm
 FIXTURES := $(patsubst tests/fixtures/%.c,build/fixtures/%,$(wildcard tests/fixtures/*.c))
 driver: $(if $(DRIVER_SRC),build/racelab) $(FIXTURES)
-build/racelab: $(DRIVER_SRC) $(wildcard harness/driver/*.h) build/version.h
-	$(PLAIN_CC) $(PLAIN_CFLAGS) -include build/version.h -Iharness/driver $(DRIVER_SRC) $(LIBS) -o $@
-build/fixtures/%: tests/fixtures/%.c $(wildcard tests/fixtures/*.h)
+build/racelab: $(DRIVER_SRC) $(wildcard harness/driver/*.h) build/version.h build/plain/libracelab-common.a $(HEADERS)
+	$(PLAIN_CC) $(PLAIN_CFLAGS) -include build/version.h -Iharness/driver $(DRIVER_SRC) build/plain/libracelab-common.a $(DRIVER_LIBS) -o $@
+build/fixtures/%: tests/fixtures/%.c $(wildcard tests/fixtures/*.h) build/plain/libracelab-common.a $(HEADERS)
 	@mkdir -p build/fixtures
-	$(PLAIN_CC) $(PLAIN_CFLAGS) $< -lpthread -o $@
-
-build/plain/obj/harness build/plain/obj/injectors build/tsan/obj/harness build/tsan/obj/injectors:
-	mkdir -p $@
+	$(PLAIN_CC) $(PLAIN_CFLAGS) $< build/plain/libracelab-common.a -lpthread -lm -o $@
 
 # Installs what is missing (apt-get); returns at once when all is there.
 setup:
@@ -89,7 +97,7 @@ lint: build/version.h
 	  clang-tidy --quiet $$f -- $(COMMON) -Iharness/driver 2>/dev/null | grep . && exit 1; \
 	done; true
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	  --inline-suppr --std=c11 -D_GNU_SOURCE -DFIU_ENABLE -Iharness -Iharness/driver \
+	  --inline-suppr --std=c11 -D_GNU_SOURCE -DFIU_ENABLE -Iharness/runtime -Iharness/driver \
 	  harness injectors scenarios tests/fixtures
 	clang-format --dry-run -Werror $(LINT_SRC) $(HEADERS) $(wildcard harness/driver/*.h)
 

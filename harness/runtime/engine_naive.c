@@ -16,7 +16,7 @@ typedef struct {
 static void *naive_actor_main(void *p)
 {
     naive_actor *a = p;
-    rl_context_enter(a->actor, a->run->cfg->seed * 0x100000001b3ULL + (uint64_t)a->actor + 1);
+    rl_context_enter(a->actor, rl_thread_seed(a->run->cfg->seed, a->actor));
     rl_context_set_trial((long long)a->run->trials_graded);
     a->run->sc->actor[a->actor](a->state, a->run->cfg->variant);
     return NULL;

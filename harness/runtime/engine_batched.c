@@ -147,7 +147,7 @@ static void *actor_main(void *p)
     int variant = e->run.cfg->variant;
     _Atomic long long *position = &e->run.position[self].trial;
 
-    rl_context_enter(self, e->run.cfg->seed * 0x100000001b3ULL + (uint64_t)self + 1);
+    rl_context_enter(self, rl_thread_seed(e->run.cfg->seed, self));
     prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL); /* short sleeps stay short */
 
     init_share(e, self, e->batch);

@@ -3,7 +3,7 @@
 #ifndef RACELAB_ENGINE_H
 #define RACELAB_ENGINE_H
 
-#include "gate.h"
+#include "../common/gate.h"
 #include "internal.h"
 
 /* Per-thread tallies, padded so that graders do not share cache lines. */

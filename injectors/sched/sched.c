@@ -11,7 +11,7 @@
  * flag and longjmps back to where its trial began. */
 #include "sched.h"
 
-#include "../harness/gate.h"
+#include "../../harness/common/gate.h"
 
 #include <stdarg.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
  * schedule with the fewest preemptions: a bounded depth-first search with
  * 0, 1, 2… preemptions, up to the failing schedule's own count, whose first
  * failure is minimal once every smaller bound was exhausted. */
-#include "../injectors/sched.h"
+#include "../../injectors/sched/sched.h"
 #include "engine.h"
 
 #include <stdlib.h>
@@ -34,11 +34,6 @@ typedef struct {
 
 enum { TRIAL_HUNG = -1, TRIAL_DIVERGED = -2 };
 
-static uint64_t actor_seed(const sched_engine *e, int actor)
-{
-    return e->run.cfg->seed * 0x100000001b3ULL + (uint64_t)actor + 1;
-}
-
 /* One trial of one actor. A deadlock longjmps back here (the setjmp lives
  * in its own frame so that no caller's locals are clobbered). */
 static void play_role(sched_engine *e, int actor)
@@ -64,7 +59,7 @@ static void *actor_loop(void *p)
         if (atomic_load_explicit(&e->stop, memory_order_acquire))
             break;
         /* re-seeded per trial: a replayed trial makes the same fault decisions */
-        rl_context_enter(a->actor, actor_seed(e, a->actor));
+        rl_context_enter(a->actor, rl_thread_seed(e->run.cfg->seed, a->actor));
         play_role(e, a->actor);
     }
     return NULL;

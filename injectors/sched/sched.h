@@ -13,7 +13,7 @@
 #ifndef RACELAB_SCHED_H
 #define RACELAB_SCHED_H
 
-#include "../harness/internal.h"
+#include "../../harness/runtime/internal.h"
 
 #include <setjmp.h>
 

@@ -7,7 +7,7 @@
  *
  * The harness's own output goes through stdio inside libc, which the
  * preload does not intercept, so the record is never the victim. */
-#include "../harness/internal.h"
+#include "../../harness/runtime/internal.h"
 
 #include <errno.h>
 #include <fnmatch.h>

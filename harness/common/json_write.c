@@ -1,5 +1,5 @@
-/* json.c — quoting and numbers for the JSON records. */
-#include "json.h"
+/* json_write.c — quoting and numbers for the JSON records. */
+#include "json_write.h"
 
 #include <math.h>
 

@@ -3,6 +3,10 @@
 #define RACELAB_INTERNAL_H
 
 #include "racelab.h"
+#include "../common/grader.h"
+#include "../common/record.h"
+#include "../common/parse_number.h"
+#include "../common/splitmix.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -14,6 +18,11 @@
 #define RL_MAX_POSIX_FAULTS 8
 
 typedef enum { RL_MODE_STRESS, RL_MODE_FUZZ, RL_MODE_SCHED } rl_mode;
+static inline const char *rl_mode_name(rl_mode m)
+{
+    return m == RL_MODE_FUZZ ? "fuzz" : m == RL_MODE_SCHED ? "sched" : "stress";
+}
+
 typedef enum { RL_ENGINE_BATCHED, RL_ENGINE_NAIVE } rl_engine_kind;
 typedef enum { RL_ACT_YIELD, RL_ACT_SPIN, RL_ACT_DELAY, RL_ACT_FAIL } rl_action;
 
@@ -100,26 +109,6 @@ typedef struct {
     rl_sched_result sched;
 } rl_result;
 
-typedef enum {
-    RL_VERDICT_REPRODUCED,
-    RL_VERDICT_NOT_REPRODUCED,
-    RL_VERDICT_HOLDS,
-    RL_VERDICT_FAILS,
-    RL_VERDICT_BENIGN
-} rl_verdict_kind;
-
-typedef struct {
-    rl_verdict_kind verdict;
-    int judged; /* 0 for a TSan-only variant in the plain flavour */
-    int met;
-    unsigned long long forbidden; /* forbidden outcomes seen (hangs included) */
-    unsigned long long interesting;
-    unsigned long long failures; /* what counts against this variant */
-    double rate;
-    double wilson_low, wilson_high; /* 95% two-sided interval of the rate */
-    double upper95;                 /* one-sided 95% upper bound of the rate */
-} rl_verdict;
-
 /* The runtime's outcome for a hang; every scenario gets it after its own. */
 #define RL_DEADLOCK_OUTCOME "deadlock"
 
@@ -128,12 +117,8 @@ int rl_run_batched(const rl_scenario *sc, const rl_config *cfg, rl_result *out);
 int rl_run_naive(const rl_scenario *sc, const rl_config *cfg, rl_result *out);
 int rl_run_sched(const rl_scenario *sc, const rl_config *cfg, rl_result *out);
 
-/* verdict.c */
+/* verdict.c: the grader's input from this run */
 void rl_judge(const rl_scenario *sc, const rl_config *cfg, const rl_result *res, rl_verdict *v);
-const char *rl_verdict_name(rl_verdict_kind k);
-const char *rl_expectation_name(rl_expectation e);
-const char *rl_grade_name(rl_grade g);
-const char *rl_detector_name(rl_detector d);
 int rl_exit_status(const rl_verdict *v);
 
 /* record.c */
@@ -163,12 +148,9 @@ void rl_print_profiles(FILE *f);
 /* posix.c: --posix-faults through libfiu's POSIX preload (fiu-run -x) */
 int rl_parse_posix_fault(const char *text, rl_config *cfg, char *err, size_t errlen);
 int rl_posix_reexec(const rl_config *cfg, char **argv); /* returns only on failure */
-void rl_print_point_counts(FILE *f, const rl_scenario *sc);
+/* Every declared point's spec and per-actor counters, into out[n_points]. */
+void rl_point_counts(const rl_scenario *sc, rl_point_record *out);
 
-/* parse.c: numbers and durations from the command line and specs */
-int rl_parse_u64(const char *s, unsigned long long *out);
-int rl_parse_double(const char *s, double *out);
-int rl_parse_duration_ns(const char *s, uint64_t *out);
 
 /* params.c */
 void rl_params_use(const rl_scenario *sc, const rl_config *cfg);

@@ -8,6 +8,8 @@
 #ifndef RACELAB_H
 #define RACELAB_H
 
+#include "../common/expectation.h"
+
 #include <pthread.h>
 #include <stddef.h>
 
@@ -15,22 +17,6 @@
 #define RL_MAX_OUTCOMES 16
 #define RL_MAX_VARIANTS 12
 #define RL_MAX_POINTS 16
-
-typedef enum { RL_ACCEPTABLE, RL_INTERESTING, RL_FORBIDDEN } rl_grade;
-
-/* What a variant must show within its budget. */
-typedef enum {
-    RL_REPRODUCES, /* a forbidden outcome, a hang or a TSan report must appear */
-    RL_HOLDS,      /* none of those may ever appear */
-    RL_BENIGN      /* interesting outcomes allowed, forbidden ones never */
-} rl_expectation;
-
-/* Which detector is expected to catch a `reproduces` variant. */
-typedef enum {
-    RL_CAUGHT_BY_ANY,    /* the oracle (forbidden outcome or hang) or TSan */
-    RL_CAUGHT_BY_ORACLE, /* the oracle; TSan reports are recorded, not required */
-    RL_CAUGHT_BY_TSAN    /* TSan only: not judged in the plain flavour */
-} rl_detector;
 
 typedef enum {
     RL_DELAY_POINT, /* a slow step or a switch that matters: delays, yields */

@@ -3,7 +3,7 @@
  * controlled scheduler will route them through itself in sched mode. */
 #include "internal.h"
 
-#include "../injectors/sched.h"
+#include "../../injectors/sched/sched.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* json.h — the few JSON writing helpers the records need. */
+/* json_write.h — the few JSON writing helpers the records need. */
 #ifndef RACELAB_JSON_H
 #define RACELAB_JSON_H
 

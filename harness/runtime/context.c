@@ -3,26 +3,19 @@
  * the same injection decisions per thread, run after run). */
 #include "internal.h"
 
+#include "../common/splitmix.h"
+
 #include <stdatomic.h>
 
 static _Thread_local int tls_actor = -1;
 static _Thread_local long long tls_trial = -1;
 static _Thread_local uint64_t tls_rng;
 
-/* splitmix64: a fast, well-mixed step; good enough for timing decisions. */
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 void rl_context_enter(int actor, uint64_t seed)
 {
     tls_actor = actor;
     tls_rng = seed;
-    (void)splitmix64(&tls_rng);
+    (void)rl_splitmix64(&tls_rng);
 }
 
 int rl_self(void) { return tls_actor; }
@@ -32,4 +25,4 @@ void rl_context_set_trial(long long trial) { tls_trial = trial; }
 /* Also called from inside TSan's report hook: must not be instrumented. */
 __attribute__((no_sanitize("thread"))) long long rl_context_trial(void) { return tls_trial; }
 
-uint64_t rl_context_random(void) { return splitmix64(&tls_rng); }
+uint64_t rl_context_random(void) { return rl_splitmix64(&tls_rng); }

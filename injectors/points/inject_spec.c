@@ -6,7 +6,7 @@
  *   fail           the fault point's RL_FAULT() is true (fault points only)
  *   p=P            probability per hit, 0..1 (default 1)
  */
-#include "../harness/internal.h"
+#include "../../harness/runtime/internal.h"
 
 #include <stdio.h>
 #include <string.h>

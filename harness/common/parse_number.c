@@ -1,6 +1,6 @@
-/* parse.c — strict parsing of numbers and durations: the whole string must
+/* parse_number.c — strict parsing of numbers and durations: the whole string must
  * be a value, or it is an error (the caller prints a one-line message). */
-#include "internal.h"
+#include "parse_number.h"
 
 #include <errno.h>
 #include <math.h>

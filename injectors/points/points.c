@@ -6,9 +6,8 @@
  * (libfiu's is shared and not thread-safe), so one seed gives the same
  * decisions per thread. The action itself runs after fiu_fail() returns,
  * outside libfiu's lock. */
-#include "../harness/internal.h"
-#include "../harness/json.h"
-#include "sched.h"
+#include "../../harness/runtime/internal.h"
+#include "../sched/sched.h"
 
 #include <fiu-control.h>
 #include <fiu.h>
@@ -263,26 +262,17 @@ int rl_points_setup(const rl_scenario *sc, rl_config *cfg, char *err, size_t err
     return 0;
 }
 
-void rl_print_point_counts(FILE *f, const rl_scenario *sc)
+void rl_point_counts(const rl_scenario *sc, rl_point_record *out)
 {
-    fputc('{', f);
     for (int i = 0; i < sc->n_points; i++) {
-        fputs(i ? ", " : "", f);
-        rl_json_string(f, sc->points[i].name);
-        fputs(": {\"spec\": ", f);
-        rl_json_string(f, point_spec[i] != NULL ? point_spec[i]->text : NULL);
-        const char *label[3] = {"hits", "fired", "external"};
-        for (int t = 0; t < 3; t++) {
-            fprintf(f, ", \"%s\": [", label[t]);
-            for (int a = 0; a < sc->actors && a < RL_MAX_ACTORS; a++) {
-                _Atomic unsigned long long *row = t == 0   ? hits[i]
-                                                  : t == 1 ? fired[i]
-                                                           : external[i];
-                fprintf(f, "%s%llu", a ? ", " : "", atomic_load(&row[a]));
-            }
-            fputc(']', f);
+        rl_point_record *p = &out[i];
+        p->name = sc->points[i].name;
+        p->spec = point_spec[i] != NULL ? point_spec[i]->text : NULL;
+        p->actors = sc->actors;
+        for (int a = 0; a < sc->actors && a < RL_MAX_ACTORS; a++) {
+            p->hits[a] = atomic_load(&hits[i][a]);
+            p->fired[a] = atomic_load(&fired[i][a]);
+            p->external[a] = atomic_load(&external[i][a]);
         }
-        fputc('}', f);
     }
-    fputc('}', f);
 }

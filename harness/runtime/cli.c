@@ -8,7 +8,7 @@
  * stderr), 3 the harness or its environment failed. */
 #include "internal.h"
 
-#include "../injectors/sched.h"
+#include "../../injectors/sched/sched.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
