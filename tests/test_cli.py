@@ -80,12 +80,13 @@ def test_readable_summary_without_json():
     assert "verdict: holds" in out and "95% upper bound" in out
 
 
-def test_unmet_expectation_exits_1():
-    """A racy variant that cannot show its bug is not reproduced, exit status 1:
+def test_unmet_expectation_exits_4():
+    """A racy variant that cannot show its bug is not reproduced, exit status 4
+    (weak evidence, not a regression):
     wsgi_middleware no-finally hangs only after a failed import, and here the
     fault it declares is turned off (p=0), so no trial can fail."""
     rc, out, _ = run("plain", "wsgi_middleware", "--variant", "no-finally", "--mode", "fuzz",
                      "--inject", "wsgi_middleware/import-error:fail,p=0", "--trials", 200,
                      "--seed", 1, "--json")
     rec = json.loads(out)
-    assert rec["verdict"] == "not-reproduced" and rec["met"] is False and rc == 1
+    assert rec["verdict"] == "not-reproduced" and rec["met"] is False and rc == 4
