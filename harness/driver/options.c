@@ -14,6 +14,7 @@
 #include "driver.h"
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -412,17 +413,32 @@ static void add_long(struct option *longs, int *n, const option_def *d)
 }
 
 /* The one-line error of a getopt_long failure ('?' or ':'). */
-static int getopt_error(int r, char **argv, const char *help)
+static int getopt_error(int r, char **argv, const struct option *longs, const char *help)
 {
     const option_def *d = optopt != 0 ? option_of(optopt) : NULL;
-    if (r == ':' && d != NULL)
+    const char *word = optind > 0 ? argv[optind - 1] : "?";
+    if (r == ':' && d != NULL) {
         error_msg("--%s needs a value (see '%s')", d->name, help);
-    else if (d != NULL && optopt >= 256)
+    } else if (d != NULL) {
         error_msg("--%s takes no value (see '%s')", d->name, help);
-    else if (optopt != 0)
+    } else if (optopt != 0) {
         error_msg("unknown option '-%c' (see '%s')", optopt, help);
-    else
-        error_msg("unknown option '%s' (see '%s')", argv[optind - 1], help);
+    } else {
+        /* An unknown long option, or a prefix of several (--s). */
+        buffer names = {0};
+        size_t len = strcspn(word + 2, "=");
+        for (int i = 0; strncmp(word, "--", 2) == 0 && longs[i].name != NULL; i++)
+            if (strncmp(longs[i].name, word + 2, len) == 0 &&
+                (i == 0 || longs[i].val != longs[i - 1].val)) { /* --flavor: --flavour */
+                buf_append(&names, names.len ? ", --" : "--", names.len ? 4 : 2, SIZE_MAX);
+                buf_append(&names, longs[i].name, strlen(longs[i].name), SIZE_MAX);
+            }
+        if (names.len > 0)
+            error_msg("ambiguous option '%s': %s (see '%s')", word, names.data, help);
+        else
+            error_msg("unknown option '%s' (see '%s')", word, help);
+        buf_free(&names);
+    }
     return EXIT_USAGE;
 }
 
@@ -455,7 +471,7 @@ static int global_options(int argc, char **argv, command_line *c)
         case OPT_HELP: general_usage(stdout); return CLI_DONE;
         case OPT_VERSION: printf("racelab %s\n", RL_VERSION); return CLI_DONE;
         case '?':
-        case ':': return getopt_error(r, argv, "racelab --help");
+        case ':': return getopt_error(r, argv, longs, "racelab --help");
         default: apply(c, r, optarg); break;
         }
     }
@@ -525,7 +541,7 @@ int parse_command_line(int argc, char **argv, command_line *c)
             command_usage(stdout, cmd);
             return CLI_DONE;
         } else if (r == '?' || r == ':') {
-            return getopt_error(r, sub_argv, help);
+            return getopt_error(r, sub_argv, longs, help);
         } else if ((rc = apply(c, r, optarg)) != 0) {
             return rc;
         }
