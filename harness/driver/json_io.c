@@ -94,11 +94,13 @@ int jparse(const char *text, size_t len, json_object **out, const char **err)
     }
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
     json_object *v = json_tokener_parse_ex(tok, clean, (int)n);
-    enum json_tokener_error e = json_tokener_get_error(tok);
-    if (e == json_tokener_continue) /* a bare number or an unfinished value: end it */
-        v = json_tokener_parse_ex(tok, "", 1);
-    e = json_tokener_get_error(tok);
     size_t end = json_tokener_get_parse_end(tok);
+    enum json_tokener_error e = json_tokener_get_error(tok);
+    if (e == json_tokener_continue) { /* a bare number or an unfinished value: end it */
+        v = json_tokener_parse_ex(tok, "", 1);
+        e = json_tokener_get_error(tok);
+        end = n; /* the whole text was read */
+    }
     int rc = 0;
     if (e != json_tokener_success) {
         *err = json_tokener_error_desc(e);
