@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static const rl_point_decl *table;
 static int table_size;
@@ -23,10 +24,29 @@ static const rl_inject_spec *own_specs_begin, *own_specs_end;
 static rl_points_random_fn draw;
 static int fiu_ready; /* libfiu initialised and the bound points enabled */
 
-static _Atomic unsigned long long hits[RL_POINTS_MAX][RL_POINTS_MAX_THREADS];
-static _Atomic unsigned long long fired[RL_POINTS_MAX][RL_POINTS_MAX_THREADS];
-/* fired because fiu-ctrl (or fiu-run -c) enabled the point from outside */
-static _Atomic unsigned long long external[RL_POINTS_MAX][RL_POINTS_MAX_THREADS];
+/* Per point and thread. In memory shared with forked children, so that a
+ * point reached in a process the trial forks (async_mail's worker) counts. */
+typedef struct {
+    _Atomic unsigned long long hits[RL_POINTS_MAX][RL_POINTS_MAX_THREADS];
+    _Atomic unsigned long long fired[RL_POINTS_MAX][RL_POINTS_MAX_THREADS];
+    /* fired because fiu-ctrl (or fiu-run -c) enabled the point from outside */
+    _Atomic unsigned long long external[RL_POINTS_MAX][RL_POINTS_MAX_THREADS];
+} counters;
+
+static counters private_counters; /* when shared memory cannot be had */
+static counters *counts = &private_counters;
+
+static void share_counters(void)
+{
+    static int tried;
+    if (tried)
+        return;
+    tried = 1;
+    void *shared = mmap(NULL, sizeof(counters), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                        -1, 0); /* zero-filled */
+    if (shared != MAP_FAILED)
+        counts = shared;
+}
 
 int rl_points_bind(const char *owner, const rl_point_decl *points, int n_points,
                    const rl_inject_spec *specs, int n_specs, char *err, size_t errlen)
@@ -35,6 +55,7 @@ int rl_points_bind(const char *owner, const rl_point_decl *points, int n_points,
         snprintf(err, errlen, "%s declares %d points (at most %d)", owner, n_points, RL_POINTS_MAX);
         return -1;
     }
+    share_counters();
     table = points;
     table_size = n_points;
     own_specs_begin = specs;
@@ -99,7 +120,7 @@ static void count(_Atomic unsigned long long counter[][RL_POINTS_MAX_THREADS], i
         atomic_fetch_add_explicit(&counter[point][thread], 1, memory_order_relaxed);
 }
 
-void rl_points_count_hit(int point, int thread) { count(hits, point, thread); }
+void rl_points_count_hit(int point, int thread) { count(counts->hits, point, thread); }
 
 /* The spec that fired here, or NULL. A point enabled from outside has no
  * spec of ours: a fault point fails, a delay point pauses for failinfo
@@ -110,10 +131,10 @@ static const rl_inject_spec *fires(int point, int thread, rl_inject_spec *local)
         return NULL;
     const rl_inject_spec *info = fiu_failinfo();
     if (info >= own_specs_begin && info < own_specs_end) {
-        count(fired, point, thread);
+        count(counts->fired, point, thread);
         return info;
     }
-    count(external, point, thread);
+    count(counts->external, point, thread);
     memset(local, 0, sizeof *local);
     local->probability = 1;
     local->action = table[point].fault ? RL_ACT_FAIL : RL_ACT_DELAY;
@@ -123,7 +144,7 @@ static const rl_inject_spec *fires(int point, int thread, rl_inject_spec *local)
 
 int rl_points_reach(int point, int thread)
 {
-    count(hits, point, thread);
+    count(counts->hits, point, thread);
     rl_inject_spec local;
     const rl_inject_spec *spec = fires(point, thread, &local);
     if (spec == NULL)
@@ -151,9 +172,9 @@ void rl_points_report(rl_point_record *out, int threads)
         p->spec = point_spec[i] != NULL ? point_spec[i]->text : NULL;
         p->actors = threads;
         for (int t = 0; t < threads && t < RL_POINTS_MAX_THREADS && t < RL_RECORD_MAX_ACTORS; t++) {
-            p->hits[t] = atomic_load(&hits[i][t]);
-            p->fired[t] = atomic_load(&fired[i][t]);
-            p->external[t] = atomic_load(&external[i][t]);
+            p->hits[t] = atomic_load(&counts->hits[i][t]);
+            p->fired[t] = atomic_load(&counts->fired[i][t]);
+            p->external[t] = atomic_load(&counts->external[i][t]);
         }
     }
 }
