@@ -7,7 +7,7 @@ void rl_judge(const rl_scenario *sc, const rl_config *cfg, const rl_result *res,
     rl_grade_input in = {
         .expect = var->expect,
         .caught_by = var->caught_by,
-        .needs_fault = sc->variant_inject[cfg->variant] != NULL,
+        .needs_fault = var->inject != NULL,
         .points_act = cfg->mode != RL_MODE_STRESS,
         .tsan_flavour = rl_flavour_is_tsan(),
         .trials = res->trials,
