@@ -41,7 +41,8 @@ def test_program_dies_by_the_signal(build, flavour, variant):
 
 @pytest.mark.parametrize("flavour", ["plain", "tsan"])
 def test_driver_records_each_crash_by_name(build, flavour, tmp_path):
-    rc, out, err = racelab("run", "--build", build, "deadly_signal", "--flavour", flavour,
+    rc, out, err = racelab("run", "--build", build,
+                           *[f"deadly_signal:{variant}" for variant in SIGNALS], "--flavour", flavour,
                            "--trials", "1", "--out", tmp_path, timeout=120)
     recs = {r["variant"]: r for r in runs(tmp_path)}
     assert set(recs) == set(SIGNALS), (out, err)

@@ -13,7 +13,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-enum { SEGV, BUS, FPE, ILL, ABRT };
+enum { SEGV, BUS, FPE, ILL, ABRT, SURVIVES };
+enum { AT_NONE };
 
 typedef struct {
     int unused;
@@ -47,6 +48,7 @@ static void die(void *state, int variant)
     }
     case ILL: __builtin_trap();
     case ABRT: abort();
+    case SURVIVES: break;
     }
 }
 
@@ -59,13 +61,15 @@ static int arbiter(void *state, int variant)
 
 static const rl_outcome outcomes[] = {{"survived", RL_FORBIDDEN, "the signal did not kill"}};
 static const rl_variant variants[] = {
-    [SEGV] = {"segv", RL_HOLDS, RL_CAUGHT_BY_ANY, "store through NULL"},
-    [BUS] = {"bus", RL_HOLDS, RL_CAUGHT_BY_ANY, "read a mapped page past EOF"},
-    [FPE] = {"fpe", RL_HOLDS, RL_CAUGHT_BY_ANY, "integer division by zero"},
-    [ILL] = {"ill", RL_HOLDS, RL_CAUGHT_BY_ANY, "trap instruction"},
-    [ABRT] = {"abrt", RL_HOLDS, RL_CAUGHT_BY_ANY, "abort()"},
+    [SEGV] = {"segv", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL, "store through NULL"},
+    [BUS] = {"bus", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL, "read a mapped page past EOF"},
+    [FPE] = {"fpe", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL, "integer division by zero"},
+    [ILL] = {"ill", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL, "trap instruction"},
+    [ABRT] = {"abrt", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL, "abort()"},
+    /* the descriptor needs a variant that reproduces: every trial is forbidden */
+    [SURVIVES] = {"survives", RL_REPRODUCES, RL_CAUGHT_BY_ANY, NULL, "no signal"},
 };
-static const rl_point points[] = {{"deadly_signal/none", RL_DELAY_POINT, "unused"}};
+static const rl_point points[] = {[AT_NONE] = {"deadly_signal/none", RL_DELAY_POINT, "unused"}};
 
 static const rl_scenario deadly_signal = {
     .name = "deadly_signal",

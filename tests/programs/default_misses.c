@@ -8,6 +8,7 @@
 
 enum { REFCOUNT, CONFIG, TWO_LOCK_BROKEN, TWO_LOCK };
 enum { OK, DOUBLE_RELEASE, TORN };
+enum { AT_DECREMENT, AT_REREAD, AT_FIELD, AT_BETWEEN_LOCKS };
 
 typedef struct {
     int refs, released;
@@ -24,9 +25,9 @@ typedef struct {
 static void release(shared *s)
 {
     int refs = s->refs;
-    RL_POINT("default_misses/decrement");
+    RL_POINT(AT_DECREMENT);
     s->refs = refs - 1;
-    RL_POINT("default_misses/reread");
+    RL_POINT(AT_REREAD);
     if (s->refs == 0)
         s->released++;
 }
@@ -36,7 +37,7 @@ static void release(shared *s)
 static void overwrite_config(shared *s)
 {
     s->config.version = 2;
-    RL_POINT("default_misses/field");
+    RL_POINT(AT_FIELD);
     s->config.port = 2;
     s->config.workers = 2;
     s->config.timeout = 2;
@@ -45,7 +46,7 @@ static void overwrite_config(shared *s)
 static void read_config(shared *s)
 {
     s->seen_x = s->config.version;
-    RL_POINT("default_misses/field");
+    RL_POINT(AT_FIELD);
     s->seen_y = s->config.timeout;
 }
 
@@ -57,7 +58,7 @@ static void write_pair(shared *s, int hold_a)
     s->x = 1;
     if (!hold_a) {
         rl_mutex_unlock(&s->a); /* RACE: the window before b is taken */
-        RL_POINT("default_misses/between_locks");
+        RL_POINT(AT_BETWEEN_LOCKS);
     }
     rl_mutex_lock(&s->b);
     s->y = 1;
@@ -133,19 +134,21 @@ static const rl_outcome outcomes[] = {
 };
 
 static const rl_variant variants[] = {
-    [REFCOUNT] = {"refcount", RL_REPRODUCES, RL_CAUGHT_BY_ANY, "decrement, then re-read"},
-    [CONFIG] = {"config", RL_REPRODUCES, RL_CAUGHT_BY_ANY, "config overwritten in place"},
+    [REFCOUNT] = {"refcount", RL_REPRODUCES, RL_CAUGHT_BY_ANY, NULL, "decrement, then re-read"},
+    [CONFIG] = {"config", RL_REPRODUCES, RL_CAUGHT_BY_ANY, NULL, "config overwritten in place"},
     /* declared holds on purpose: the harness must show that it does not */
-    [TWO_LOCK_BROKEN] = {"two-lock-broken", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [TWO_LOCK_BROKEN] = {"two-lock-broken", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
                          "a fix that releases a before taking b"},
-    [TWO_LOCK] = {"two-lock", RL_HOLDS, RL_CAUGHT_BY_ANY, "a held across taking b"},
+    [TWO_LOCK] = {"two-lock", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL, "a held across taking b"},
 };
 
 static const rl_point points[] = {
-    {"default_misses/decrement", RL_DELAY_POINT, "between reading refs and storing refs-1"},
-    {"default_misses/reread", RL_DELAY_POINT, "between the store and the re-read"},
-    {"default_misses/field", RL_DELAY_POINT, "between two fields of the config"},
-    {"default_misses/between_locks", RL_DELAY_POINT, "after unlock(a), before lock(b)"},
+    [AT_DECREMENT] = {"default_misses/decrement", RL_DELAY_POINT,
+                      "between reading refs and storing refs-1"},
+    [AT_REREAD] = {"default_misses/reread", RL_DELAY_POINT, "between the store and the re-read"},
+    [AT_FIELD] = {"default_misses/field", RL_DELAY_POINT, "between two fields of the config"},
+    [AT_BETWEEN_LOCKS] = {"default_misses/between_locks", RL_DELAY_POINT,
+                          "after unlock(a), before lock(b)"},
 };
 
 static const rl_scenario default_misses = {
