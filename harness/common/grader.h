@@ -20,11 +20,11 @@ typedef enum {
 
 /* Exit classes, the worst wins (README "Exit statuses"). */
 enum {
-    RL_EXIT_MET = 0,         /* every expectation met */
-    RL_EXIT_FIX_FAILED = 1,  /* a holds or benign variant failed: a regression */
-    RL_EXIT_USAGE = 2,       /* bad input */
-    RL_EXIT_HARNESS = 3,     /* the harness or its environment failed; nothing graded */
-    RL_EXIT_WEAK = 4,        /* weak evidence: a racy variant not reproduced, a fix inconclusive */
+    RL_EXIT_MET = 0,        /* every expectation met */
+    RL_EXIT_FIX_FAILED = 1, /* a holds or benign variant failed: a regression */
+    RL_EXIT_USAGE = 2,      /* bad input */
+    RL_EXIT_HARNESS = 3,    /* the harness or its environment failed; nothing graded */
+    RL_EXIT_WEAK = 4,       /* weak evidence: a racy variant not reproduced, a fix inconclusive */
     RL_EXIT_INTERRUPTED = 130
 };
 
