@@ -411,7 +411,7 @@ def test_inject_specs_go_to_the_scenarios_they_match(tmp_path):
     rc, _, err = racelab("run", "--mode", "fuzz", "--inject", "no_such/*:yield",
                          "--out", tmp_path / "c")
     assert rc == 2 and "no_such" in one_line(err)
-    rc, _, err = racelab("run", "--inject", profile, "--out", tmp_path / "d")
+    rc, _, err = racelab("run", "--mode", "stress", "--inject", profile, "--out", tmp_path / "d")
     assert rc == 2 and "fuzz" in one_line(err)
 
 

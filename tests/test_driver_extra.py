@@ -69,7 +69,7 @@ def test_profile_and_posix_faults_reach_the_programs(tmp_path):
 
 @pytest.mark.parametrize("args, words", [
     (["--mode", "fuzz", "--profile", "bogus"], ["bogus", "gentle"]),
-    (["--profile", "gentle"], ["fuzz"]),
+    (["--mode", "stress", "--profile", "gentle"], ["fuzz"]),
     (["--mode", "fuzz", "--posix-faults", "write:p=0.1"], ["write:p=0.1", "posix/"]),
     (["--posix-faults", "posix/io/rw/write:errno=EWHAT"], ["EWHAT"]),
     (["--posix-faults", "libc/mm/malloc:p=0.1", "--flavour", "tsan"], ["TSan"]),

@@ -58,6 +58,26 @@ typedef struct {
     } shrunk;
 } rl_sched_record;
 
+/* One half of a stress+fuzz run. */
+typedef struct {
+    const char *mode;
+    unsigned long long trials, forbidden;
+    double seconds;
+    long long first_failure_trial; /* -1: null */
+} rl_phase_record;
+
+/* The positive control of a fix, as the driver judged it. */
+typedef struct {
+    int present; /* 0: null (no control: a program run alone, or not a fix) */
+    const char *variant, *verdict;
+    unsigned long long failures, trials;
+    double rate;
+    /* how many times less likely the failure is under the fix, at least, with
+     * 90% confidence: the control's one-sided 95% lower bound over the fix's
+     * one-sided 95% upper bound; 0 when the control did not fail */
+    double times_less_likely;
+} rl_control_record;
+
 typedef struct {
     const char *scenario, *variant, *expectation, *caught_by, *mode;
     const char *engine; /* NULL: null (unknown) */
@@ -78,7 +98,10 @@ typedef struct {
     unsigned long long tsan_reports;
     const rl_named_count *tsan_kinds;
     int n_tsan_kinds;
+    const rl_phase_record *phases; /* stress+fuzz mode: each half; NULL: null */
+    int n_phases;
     rl_verdict verdict; /* forbidden, interesting, verdict, met and stats */
+    rl_control_record control;
     const char *const *inject;
     int n_inject;
     int default_profile; /* -1: null */

@@ -120,6 +120,46 @@ static void stats(FILE *f, const rl_verdict *v)
     fputc('}', f);
 }
 
+static void phases(FILE *f, const rl_phase_record *p, int n)
+{
+    if (p == NULL) {
+        fputs("null", f);
+        return;
+    }
+    fputc('[', f);
+    for (int i = 0; i < n; i++) {
+        fputs(i ? ", {\"mode\": " : "{\"mode\": ", f);
+        rl_json_string(f, p[i].mode);
+        fprintf(f, ", \"trials\": %llu, \"forbidden\": %llu, \"seconds\": ", p[i].trials,
+                p[i].forbidden);
+        rl_json_number(f, p[i].seconds);
+        fputs(", \"first_failure_trial\": ", f);
+        if (p[i].first_failure_trial < 0)
+            fputs("null", f);
+        else
+            fprintf(f, "%lld", p[i].first_failure_trial);
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
+static void control(FILE *f, const rl_control_record *c)
+{
+    if (!c->present) {
+        fputs("null", f);
+        return;
+    }
+    fputs("{\"variant\": ", f);
+    rl_json_string(f, c->variant);
+    fputs(", \"verdict\": ", f);
+    rl_json_string(f, c->verdict);
+    fprintf(f, ", \"failures\": %llu, \"trials\": %llu, \"rate\": ", c->failures, c->trials);
+    rl_json_number(f, c->rate);
+    fputs(", \"times_less_likely\": ", f);
+    rl_json_number(f, c->times_less_likely);
+    fputc('}', f);
+}
+
 void rl_record_write(FILE *f, const rl_record *r)
 {
     int first = 1;
@@ -170,6 +210,8 @@ void rl_record_write(FILE *f, const rl_record *r)
             fprintf(f, "%s%lld", a ? ", " : "", r->hang_actor_trials[a]);
         fputs("]}", f);
     }
+    rl_json_key(f, &first, "phases");
+    phases(f, r->phases, r->n_phases);
     rl_json_key(f, &first, "crashes");
     fprintf(f, "%llu", r->crashes);
     rl_json_key(f, &first, "tsan");
@@ -184,6 +226,8 @@ void rl_record_write(FILE *f, const rl_record *r)
     fputs(!r->verdict.judged ? "null" : r->verdict.met ? "true" : "false", f);
     rl_json_key(f, &first, "stats");
     stats(f, &r->verdict);
+    rl_json_key(f, &first, "control");
+    control(f, &r->control);
     rl_json_key(f, &first, "inject");
     string_array(f, r->inject, r->n_inject);
     rl_json_key(f, &first, "default_profile");

@@ -13,8 +13,10 @@ int check_passthrough(const plan_item *plan, int n, const run_options *o)
 {
     if (o->profile == NULL && o->n_posix_faults == 0)
         return 0;
-    if (o->profile != NULL && (o->mode == NULL || strcmp(o->mode, "fuzz") != 0)) {
-        error_msg("--profile needs --mode fuzz (a profile is delays at every point)");
+    if (o->profile != NULL && (o->mode == NULL || (strcmp(o->mode, "fuzz") != 0 &&
+                                                   strcmp(o->mode, "stress+fuzz") != 0))) {
+        error_msg(
+            "--profile needs --mode fuzz or stress+fuzz (a profile is delays at every point)");
         return EXIT_USAGE;
     }
     int n_args = 0;

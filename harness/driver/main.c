@@ -155,7 +155,10 @@ static int cmd_parse_tsan(const command_line *c)
 
 static int cmd_run(const command_line *c)
 {
-    const run_options *o = &c->o;
+    run_options with_default = c->o;
+    if (with_default.mode == NULL) /* the default finds what stress alone misses (README) */
+        with_default.mode = "stress+fuzz";
+    const run_options *o = &with_default;
     char *dir = o->build_dir ? xstrdup(o->build_dir) : self_dir();
     catalog cat;
     int rc = catalog_load(&cat, dir);
@@ -167,7 +170,7 @@ static int cmd_run(const command_line *c)
     rc = plan_select(&cat, o->patterns, o->n_patterns, o->flavours, &plan, &n);
     if (rc != 0)
         return rc;
-    if (o->n_injects > 0 && (o->mode == NULL || strcmp(o->mode, "stress") == 0)) {
+    if (o->n_injects > 0 && strcmp(o->mode, "stress") == 0) {
         error_msg("--inject needs --mode fuzz or sched (points do nothing in stress mode)");
         free(plan);
         return EXIT_USAGE;

@@ -58,8 +58,9 @@ typedef struct {
 } option_def;
 
 static const option_def OPTIONS[] = {
-    {OPT_MODE, "mode", "stress|fuzz|sched",
-     "how interleavings are pushed (default: the program's own, stress)"},
+    {OPT_MODE, "mode", "stress|fuzz|sched|stress+fuzz",
+     "how interleavings are pushed (run's default: stress+fuzz, half the budget each, one "
+     "verdict from both)"},
     {OPT_STRATEGY, "strategy", "S", "sched mode: random, pct:D or dfs:B"},
     {OPT_UNTIL_FAIL, "until-fail", NULL, "each run stops at its first failure"},
     {OPT_FLAVOUR, "flavour", "plain|tsan|both",
@@ -314,8 +315,8 @@ static int apply(command_line *c, int id, const char *value)
     case OPT_UNTIL_FAIL: o->until_fail = 1; return 0;
     case OPT_MODE:
         if (strcmp(value, "stress") != 0 && strcmp(value, "fuzz") != 0 &&
-            strcmp(value, "sched") != 0)
-            return bad("--mode wants stress, fuzz or sched", value);
+            strcmp(value, "sched") != 0 && strcmp(value, "stress+fuzz") != 0)
+            return bad("--mode wants stress, fuzz, sched or stress+fuzz", value);
         o->mode = value;
         return 0;
     case OPT_FLAVOUR:

@@ -149,12 +149,12 @@ static const char *number_text(rerun_plan *p, json_object *v)
     return text != NULL ? own(p, xstrdup(text)) : NULL;
 }
 
-static const char *one_of(const char *value, const char *a, const char *b, const char *c)
+/* value when it is one of the NULL-terminated names, else NULL. */
+static const char *one_of(const char *value, const char *const *names)
 {
-    if (value == NULL)
-        return NULL;
-    if (strcmp(value, a) == 0 || strcmp(value, b) == 0 || (c != NULL && strcmp(value, c) == 0))
-        return value;
+    for (int i = 0; value != NULL && names[i] != NULL; i++)
+        if (strcmp(value, names[i]) == 0)
+            return value;
     return NULL;
 }
 
@@ -180,7 +180,8 @@ static int record_item(const catalog *cat, const json_object *rec, const char *w
                   variant, scenario);
         return EXIT_USAGE;
     }
-    const char *flavour = one_of(jstring(jget(rec, "flavour")), "plain", "tsan", NULL);
+    const char *flavour =
+        one_of(jstring(jget(rec, "flavour")), (const char *const[]){"plain", "tsan", NULL});
     if (flavour == NULL) {
         error_msg("%s: the record's flavour is not plain or tsan", where);
         return EXIT_USAGE;
@@ -239,7 +240,8 @@ static int record_numbers(const json_object *rec, const char *where, rerun_plan 
 static int record_options(const json_object *rec, const char *where, rerun_plan *p)
 {
     run_options *o = &p->o;
-    o->mode = one_of(jstring(jget(rec, "mode")), "stress", "fuzz", "sched");
+    o->mode = one_of(jstring(jget(rec, "mode")),
+                     (const char *const[]){"stress", "fuzz", "sched", "stress+fuzz", NULL});
     if (o->mode == NULL) {
         error_msg("%s: the record's mode is not stress, fuzz or sched", where);
         return EXIT_USAGE;
@@ -259,7 +261,7 @@ static int record_options(const json_object *rec, const char *where, rerun_plan 
     const char *profile = jstring(jget(rec, "profile"));
     if (profile == NULL && jtrue(jget(rec, "default_profile")))
         profile = "default";
-    if (profile != NULL && strcmp(o->mode, "fuzz") == 0)
+    if (profile != NULL && (strcmp(o->mode, "fuzz") == 0 || strcmp(o->mode, "stress+fuzz") == 0))
         o->profile = profile;
     /* the record names the spec its profile contributed: given by name */
     const char *skip = o->profile != NULL ? jstring(jget(rec, "profile_spec")) : NULL;

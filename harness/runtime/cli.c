@@ -115,8 +115,10 @@ static int set_mode(rl_config *cfg, const char *value)
         cfg->mode = RL_MODE_FUZZ;
     else if (strcmp(value, "sched") == 0)
         cfg->mode = RL_MODE_SCHED;
+    else if (strcmp(value, "stress+fuzz") == 0)
+        cfg->mode = RL_MODE_BOTH;
     else
-        return bad_input("unknown mode '%s' (stress, fuzz, sched)", value);
+        return bad_input("unknown mode '%s' (stress, fuzz, sched, stress+fuzz)", value);
     return 0;
 }
 
@@ -272,8 +274,8 @@ static int check_combination(rl_config *cfg, const parse_state *st)
         return bad_input("%s needs --mode sched", st->sched_option);
     if (cfg->mode == RL_MODE_SCHED && cfg->batch > 0)
         return bad_input("--batch does not apply in sched mode (one trial at a time)");
-    if (cfg->engine == RL_ENGINE_NAIVE && cfg->mode == RL_MODE_SCHED)
-        return bad_input("--engine naive does not apply in sched mode");
+    if (cfg->engine == RL_ENGINE_NAIVE && (cfg->mode == RL_MODE_SCHED || cfg->mode == RL_MODE_BOTH))
+        return bad_input("--engine naive applies in stress and fuzz modes only");
     if (!st->seed_given) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -312,6 +314,7 @@ static int run(const rl_scenario *sc, rl_config *cfg)
     }
     rl_result res;
     rc = cfg->mode == RL_MODE_SCHED       ? rl_run_sched(sc, cfg, &res)
+         : cfg->mode == RL_MODE_BOTH      ? rl_run_both(sc, cfg, &res)
          : cfg->engine == RL_ENGINE_NAIVE ? rl_run_naive(sc, cfg, &res)
                                           : rl_run_batched(sc, cfg, &res);
     if (rc != 0) {

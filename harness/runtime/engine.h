@@ -46,6 +46,11 @@ int rl_budget_spent(rl_run *run, unsigned long long done);
 void rl_watch(rl_run *run, rl_result *out);
 /* After the workers are joined: the run's result. */
 void rl_run_collect(rl_run *run, rl_result *out, int hung);
+/* stress+fuzz mode: the earlier half's result (NULL in the first half),
+ * added into every later collect (the watchdog's too, so a hang in the
+ * second half keeps the first half's counts), and the mode of the half
+ * running now (NULL: not a stress+fuzz run). */
+void rl_run_carry(const rl_result *earlier, const char *earlier_mode, const char *this_mode);
 /* Called by the worker that ends the run. */
 void rl_run_finish(rl_run *run);
 

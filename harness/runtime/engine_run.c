@@ -10,6 +10,69 @@
 #include <unistd.h>
 
 static rl_run *active_run;
+static struct {
+    const rl_result *result; /* the first half of a stress+fuzz run, or NULL */
+    const char *mode, *this_mode;
+} carried;
+
+void rl_run_carry(const rl_result *earlier, const char *earlier_mode, const char *this_mode)
+{
+    carried.result = earlier;
+    carried.mode = earlier_mode;
+    carried.this_mode = this_mode;
+}
+
+static unsigned long long forbidden_of(const rl_scenario *sc, const rl_result *r)
+{
+    unsigned long long n = r->hangs;
+    for (int o = 0; o < sc->n_outcomes; o++)
+        if (sc->outcomes[o].grade == RL_FORBIDDEN)
+            n += r->outcome_counts[o];
+    return n;
+}
+
+static rl_phase phase_of(const rl_scenario *sc, const rl_result *r, const char *mode,
+                         unsigned long long first_trial)
+{
+    return (rl_phase){.mode = mode,
+                      .trials = r->trials,
+                      .forbidden = forbidden_of(sc, r),
+                      .seconds = r->seconds,
+                      .first_failure_trial = r->first_failure_trial >= 0
+                                                 ? r->first_failure_trial + (long long)first_trial
+                                                 : -1};
+}
+
+/* out = the carried half, then out's own trials after it. TSan's counts are
+ * the process's since it began, so they are out's already. */
+static void add_carried(const rl_scenario *sc, rl_result *out)
+{
+    const rl_result *c = carried.result;
+    if (c == NULL) { /* the first half: a hang here ends the run */
+        out->phases[0] = phase_of(sc, out, carried.this_mode, 0);
+        out->n_phases = 1;
+        return;
+    }
+    out->phases[0] = phase_of(sc, c, carried.mode, 0);
+    out->phases[1] = phase_of(sc, out, carried.this_mode, c->trials);
+    out->n_phases = 2;
+    for (int o = 0; o < sc->n_outcomes; o++)
+        out->outcome_counts[o] += c->outcome_counts[o];
+    if (c->first_failure_trial >= 0) { /* the earlier half's failure came first */
+        out->first_failure_trial = c->first_failure_trial;
+        out->first_failure_seconds = c->first_failure_seconds;
+        out->first_failure_cause = c->first_failure_cause;
+    } else if (out->first_failure_trial >= 0) {
+        out->first_failure_trial += (long long)c->trials;
+        out->first_failure_seconds += c->seconds;
+    }
+    out->trials += c->trials;
+    out->seconds += c->seconds;
+    out->hangs += c->hangs;
+    out->interrupted = out->interrupted || c->interrupted;
+    if (c->batch_max > out->batch_max)
+        out->batch_max = c->batch_max;
+}
 
 static void on_signal(int sig)
 {
@@ -111,6 +174,8 @@ void rl_run_collect(rl_run *run, rl_result *out, int hung)
         }
     }
     rl_tsan_snapshot(out, run->start);
+    if (carried.this_mode != NULL)
+        add_carried(sc, out);
 }
 
 /* Progress is any finished batch or any actor moving to another trial: a

@@ -18,10 +18,15 @@
 #define RL_MAX_PARAMS 8
 #define RL_MAX_POSIX_FAULTS 8
 
-typedef enum { RL_MODE_STRESS, RL_MODE_FUZZ, RL_MODE_SCHED } rl_mode;
+/* RL_MODE_BOTH ("stress+fuzz"): half the budget free-running, then half with
+ * points acting; one verdict from both halves' evidence. */
+typedef enum { RL_MODE_STRESS, RL_MODE_FUZZ, RL_MODE_SCHED, RL_MODE_BOTH } rl_mode;
 static inline const char *rl_mode_name(rl_mode m)
 {
-    return m == RL_MODE_FUZZ ? "fuzz" : m == RL_MODE_SCHED ? "sched" : "stress";
+    return m == RL_MODE_FUZZ    ? "fuzz"
+           : m == RL_MODE_SCHED ? "sched"
+           : m == RL_MODE_BOTH  ? "stress+fuzz"
+                                : "stress";
 }
 
 typedef enum { RL_ENGINE_BATCHED, RL_ENGINE_NAIVE } rl_engine_kind;
@@ -75,6 +80,14 @@ typedef struct {
     const char *shrunk_trace;
 } rl_sched_result;
 
+/* One half of a stress+fuzz run, as it measured on its own. */
+typedef struct {
+    const char *mode;
+    unsigned long long trials, forbidden;
+    double seconds;
+    long long first_failure_trial; /* within the whole run; -1 when none */
+} rl_phase;
+
 typedef struct {
     const char *kind; /* TSan's own name: "data-race", "lock-order-inversion"… */
     unsigned long long count;
@@ -95,6 +108,8 @@ typedef struct {
     rl_tsan_kind tsan[RL_MAX_TSAN_KINDS];
     int n_tsan_kinds;
     unsigned long long tsan_reports;
+    rl_phase phases[2]; /* stress+fuzz mode: each half */
+    int n_phases;
     int sched_mode; /* the fields below are filled */
     rl_sched_result sched;
 } rl_result;
@@ -106,6 +121,7 @@ typedef struct {
 int rl_run_batched(const rl_scenario *sc, const rl_config *cfg, rl_result *out);
 int rl_run_naive(const rl_scenario *sc, const rl_config *cfg, rl_result *out);
 int rl_run_sched(const rl_scenario *sc, const rl_config *cfg, rl_result *out);
+int rl_run_both(const rl_scenario *sc, const rl_config *cfg, rl_result *out); /* engine_both.c */
 
 /* verdict.c: the grader's input from this run */
 void rl_judge(const rl_scenario *sc, const rl_config *cfg, const rl_result *res, rl_verdict *v);

@@ -26,18 +26,18 @@ static int insert_spec(rl_config *cfg, int at, const char *text, char *err, size
     return rl_parse_inject(text, &cfg->specs[at], err, errlen);
 }
 
-/* Without --profile, fuzz mode uses `default` unless --inject says
- * otherwise. */
+/* Without --profile, fuzz mode (and the fuzz half of stress+fuzz) uses
+ * `default` unless --inject says otherwise. */
 static int apply_profile(const rl_scenario *sc, rl_config *cfg, char *err, size_t errlen)
 {
     const char *name = cfg->profile;
     if (name == NULL) {
-        if (cfg->mode != RL_MODE_FUZZ || cfg->n_specs > 0)
+        if ((cfg->mode != RL_MODE_FUZZ && cfg->mode != RL_MODE_BOTH) || cfg->n_specs > 0)
             return 0;
         name = "default";
     }
-    if (cfg->mode != RL_MODE_FUZZ) {
-        snprintf(err, errlen, "--profile needs --mode fuzz");
+    if (cfg->mode != RL_MODE_FUZZ && cfg->mode != RL_MODE_BOTH) {
+        snprintf(err, errlen, "--profile needs --mode fuzz or stress+fuzz");
         return -1;
     }
     const rl_profile *p = rl_profile_find(name);

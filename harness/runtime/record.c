@@ -10,6 +10,13 @@ static double per_second(const rl_result *res)
     return res->seconds > 0 ? (double)res->trials / res->seconds : 0;
 }
 
+/* Whether points acted in this run: not in stress mode, nor in a
+ * stress+fuzz run that ended in its stress half. */
+static int points_acted(const rl_config *cfg, const rl_result *res)
+{
+    return cfg->mode != RL_MODE_STRESS && (cfg->mode != RL_MODE_BOTH || res->n_phases == 2);
+}
+
 static void fill_sched(rl_record *r, const rl_config *cfg, const rl_result *res)
 {
     const rl_sched_result *s = &res->sched;
@@ -59,6 +66,11 @@ void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg, const
      * a misplaced point, or a code path the run never took. */
     const char *unhit[RL_MAX_POINTS];
     int n_unhit = rl_points_unhit(sc, points, unhit);
+    rl_phase_record phases[2];
+    for (int i = 0; i < res->n_phases && i < 2; i++)
+        phases[i] =
+            (rl_phase_record){res->phases[i].mode, res->phases[i].trials, res->phases[i].forbidden,
+                              res->phases[i].seconds, res->phases[i].first_failure_trial};
     rl_named_value params[RL_MAX_PARAMS];
     for (int i = 0; i < sc->n_params && i < RL_MAX_PARAMS; i++) /* as the run used them */
         params[i] = (rl_named_value){sc->params[i].name, rl_param(sc->params[i].name)};
@@ -80,6 +92,8 @@ void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg, const
         .hangs = res->hangs,
         .hang_actor_trials = res->hangs ? res->hang_positions : NULL,
         .n_hang_actors = sc->actors,
+        .phases = res->n_phases > 0 ? phases : NULL,
+        .n_phases = res->n_phases,
         .tsan_enabled = rl_flavour_is_tsan(),
         .tsan_reports = res->tsan_reports,
         .tsan_kinds = kinds,
@@ -95,7 +109,7 @@ void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg, const
         .n_posix_faults = cfg->n_posix,
         .points = points,
         .n_points = sc->n_points,
-        .points_unhit = cfg->mode == RL_MODE_STRESS ? NULL : unhit,
+        .points_unhit = points_acted(cfg, res) ? unhit : NULL,
         .n_points_unhit = n_unhit,
         .params = params,
         .n_params = sc->n_params < RL_MAX_PARAMS ? sc->n_params : RL_MAX_PARAMS,
@@ -116,9 +130,10 @@ void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg, const
 }
 
 /* Fuzz and sched modes: the declared points no actor reached, one line. */
-static void print_unhit_warning(FILE *f, const rl_scenario *sc, const rl_config *cfg)
+static void print_unhit_warning(FILE *f, const rl_scenario *sc, const rl_config *cfg,
+                                const rl_result *res)
 {
-    if (cfg->mode == RL_MODE_STRESS)
+    if (!points_acted(cfg, res))
         return;
     rl_point_record points[RL_MAX_POINTS];
     memset(points, 0, sizeof points);
@@ -176,7 +191,7 @@ void rl_print_summary(FILE *f, const rl_scenario *sc, const rl_config *cfg, cons
             !v->judged ? "not judged here (caught by tsan only, or needs a fault)"
             : v->met   ? "met"
                        : "NOT MET");
-    print_unhit_warning(f, sc, cfg);
+    print_unhit_warning(f, sc, cfg, res);
 }
 
 void rl_print_describe(FILE *f, const rl_scenario *sc)
