@@ -33,11 +33,14 @@ def racelab(*args, timeout=60, env=None):
     return proc.returncode, proc.stdout, proc.stderr
 
 
-def runs(out):
-    """Every line of runs.jsonl, each parsed on its own (JSON Lines)."""
+def runs(out, controls=False):
+    """Every line of runs.jsonl, each parsed on its own (JSON Lines): the runs
+    asked for, and with controls=True also the positive controls racelab run
+    added for the fixes (role "control"; tests/test_controls.py)."""
     text = (Path(out) / "runs.jsonl").read_text()
     assert text == "" or text.endswith("\n")
-    return [json.loads(line) for line in text.splitlines()]
+    recs = [json.loads(line) for line in text.splitlines()]
+    return [r for r in recs if controls or r.get("role") != "control"]
 
 
 def one_line(err):

@@ -142,14 +142,16 @@ def test_options_and_patterns_mix_and_double_dash_ends_options(fx_build, tmp_pat
 def test_seed_survives_run_runs_jsonl_rerun(tmp_path, seed):
     rc, _, err = racelab("run", "list_append:locked", "--flavour", "plain", "--trials", 20,
                          "--seed", seed, "--out", tmp_path / "a")
-    assert rc == 0, err
+    # 20 trials may leave the positive control (racy) unreproduced: then the
+    # fix is inconclusive, exit 4; the seed is what this test is about
+    assert rc in (0, 4), err
     text = (tmp_path / "a" / "runs.jsonl").read_text()
     assert f'"seed": {seed},' in text  # the digits themselves, not a rounded double
     (old,) = runs(tmp_path / "a")
     assert old["seed"] == seed
     assert old["command"][old["command"].index("--seed") + 1] == str(seed)
     rc, out, err = racelab("rerun", tmp_path / "a" / "runs.jsonl", "--out", tmp_path / "b")
-    assert rc == 0, err
+    assert rc == 0, err  # rerun judges the fix on its own (no control)
     (new,) = runs(tmp_path / "b")
     assert new["seed"] == seed
     assert new["command"][new["command"].index("--seed") + 1] == str(seed)
@@ -245,7 +247,8 @@ def test_points_never_hit_are_named_in_the_note_and_the_summary(tmp_path):
     assert rc == 0, err
     (rec,) = runs(tmp_path)
     assert rec["points_unhit"] == ["log_append/seek", "log_append/between"]
-    row = next(line for line in out.splitlines() if line.startswith("log_append "))
+    row = next(line for line in out.splitlines()
+               if line.startswith("log_append ") and " o-append " in line)
     assert "points never hit: log_append/seek, log_append/between" in row
     for text in (out, (tmp_path / "summary.txt").read_text()):
         assert ("warning: log_append:o-append (fuzz, plain): points never hit: "

@@ -90,13 +90,20 @@ static int rank(int status)
     case RL_EXIT_MET: return 0;
     case RL_EXIT_WEAK: return 1;
     case RL_EXIT_FIX_FAILED: return 2;
-    case RL_EXIT_HARNESS: return 3;
-    case RL_EXIT_USAGE: return 4;
+    case RL_EXIT_USAGE: return 3;
+    case RL_EXIT_HARNESS: return 4;
     default: return 5; /* interrupted */
     }
 }
 
 int rl_worse_exit(int a, int b) { return rank(a) >= rank(b) ? a : b; }
+
+double rl_rate_lower95(unsigned long long failures, unsigned long long trials)
+{
+    double lo, hi;
+    wilson(failures < trials ? failures : trials, trials, 1.644854, &lo, &hi);
+    return lo;
+}
 
 void rl_judge_error(rl_verdict *v)
 {

@@ -55,10 +55,12 @@ typedef struct {
 } rl_verdict;
 
 void rl_judge_counts(const rl_grade_input *in, rl_verdict *v);
+/* The one-sided 95% lower bound on a failure rate (Wilson). */
+double rl_rate_lower95(unsigned long long failures, unsigned long long trials);
 /* The exit class of one verdict: RL_EXIT_MET, _FIX_FAILED, _WEAK or _HARNESS. */
 int rl_verdict_exit_class(const rl_verdict *v);
 /* Which of two exit statuses is worse (the one a session ends with):
- * harness > fix failed > weak > met; usage and interrupted outrank them all. */
+ * interrupted > harness > usage > fix failed > weak > met. */
 int rl_worse_exit(int a, int b);
 /* The verdict of a run that measured nothing usable: error, not met. */
 void rl_judge_error(rl_verdict *v);

@@ -67,6 +67,10 @@ int drive(const run_options *o, const plan_item *plan, int n, int quiet, char **
     if (rc != 0)
         return rc;
     s.quiet = quiet;
+    s.plan = plan;
+    s.n_plan = n;
+    if (o->controls) /* fixes are judged with their positive controls */
+        s.finished = xcalloc((size_t)n + 1, sizeof *s.finished);
     s.tty = !quiet && isatty(1);
     const char *term = getenv("TERM");
     s.colour = s.tty && getenv("NO_COLOR") == NULL && !(term && strcmp(term, "dumb") == 0);
@@ -77,6 +81,7 @@ int drive(const run_options *o, const plan_item *plan, int n, int quiet, char **
     rc = results_close(&s, interrupted);
     if (dir_out != NULL)
         *dir_out = xstrdup(s.dir);
+    results_free(&s);
     return rc;
 }
 

@@ -23,13 +23,22 @@
 #ifndef RL_DRIVER_H
 #define RL_DRIVER_H
 
+#include "../common/grader.h"
+
 #include <json-c/json.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
 
-/* Exit statuses (DESIGN.md). */
-enum { EXIT_MET = 0, EXIT_NOT_MET = 1, EXIT_USAGE = 2, EXIT_HARNESS = 3, EXIT_INTERRUPTED = 130 };
+/* Exit statuses (DESIGN.md; the classes are harness/common/grader.h's). */
+enum {
+    EXIT_MET = RL_EXIT_MET,
+    EXIT_NOT_MET = RL_EXIT_FIX_FAILED, /* a fix failed: a regression */
+    EXIT_USAGE = RL_EXIT_USAGE,
+    EXIT_HARNESS = RL_EXIT_HARNESS,
+    EXIT_WEAK = RL_EXIT_WEAK, /* a racy variant not reproduced, a fix inconclusive */
+    EXIT_INTERRUPTED = RL_EXIT_INTERRUPTED
+};
 
 /* ---- util.c ------------------------------------------------------------ */
 
@@ -123,13 +132,23 @@ enum { FLAVOUR_PLAIN = 1, FLAVOUR_TSAN = 2 };
 typedef struct {
     const scenario_info *sc;
     const variant_info *var;
-    int tsan; /* flavour */
+    int tsan;    /* flavour */
+    int control; /* not asked for: run as the positive control of a fix */
 } plan_item;
 
 /* Patterns are PATTERN[:VARIANT] globs; none means everything. Returns 0 or
  * EXIT_USAGE after printing a one-line error. */
 int plan_select(const catalog *cat, char **patterns, int n_patterns, int flavours, plan_item **out,
                 int *n_out);
+
+/* Positive controls: for every fix (holds or benign) in the plan, the
+ * scenario's racy variants that can be judged in that flavour and mode run
+ * too, before it, when the plan does not hold them already (marked
+ * `control`). Returns the new count; *items is reallocated. */
+int plan_add_controls(plan_item **items, int n, const char *mode);
+/* Whether `var` can serve as a positive control in this flavour and mode:
+ * it is expected to reproduce, and its run will be judged. */
+int can_control(const variant_info *var, int tsan, const char *mode);
 
 /* An --inject spec goes to the scenarios with a point it matches (a fail
  * spec: a fault point), the way the program itself matches it; the others
@@ -167,6 +186,7 @@ typedef struct {
     const char *engine;       /* a program's --engine (rerun of a naive run) */
     const char *out_dir;
     const char *build_dir;
+    int controls; /* run: fixes wait for their positive controls (plan_add_controls) */
     int jobs;
     char **patterns; /* not owned */
     int n_patterns;
@@ -289,6 +309,14 @@ typedef struct {
     int severity; /* exit status this run asks for */
 } summary_row;
 
+/* What a written run tells the fixes it controls. */
+typedef struct run_outcome {
+    int done;
+    char *variant, *verdict;
+    unsigned long long failures, trials;
+    double rate;
+} run_outcome;
+
 typedef struct session {
     char *dir;
     int jsonl_fd;
@@ -300,6 +328,11 @@ typedef struct session {
     int progress_shown;
     int quiet; /* no table, progress or totals on stdout */
     const run_options *opts;
+    const plan_item *plan; /* what this session runs, in order */
+    int n_plan;
+    struct run_outcome *finished; /* per plan index: the outcome, once written */
+    struct pending *pending;      /* fixes whose controls have not all finished */
+    int n_pending;
 } session;
 
 /* Makes the results folder (DIR or results/<stamp>-<host>); returns 0 or
@@ -308,6 +341,7 @@ int results_open(session *s, const run_options *o, const char *default_root);
 /* The record of one finished run: written to runs.jsonl and the table. */
 void results_finish(session *s, child_run *c, const run_options *o);
 int results_close(session *s, int interrupted);
+void results_free(session *s);
 char *results_path(const session *s, const char *sub, const char *name);
 
 /* ---- summary.c --------------------------------------------------------- */

@@ -170,6 +170,8 @@ static int cmd_run(const command_line *c)
     rc = plan_select(&cat, o->patterns, o->n_patterns, o->flavours, &plan, &n);
     if (rc != 0)
         return rc;
+    n = plan_add_controls(&plan, n, o->mode);
+    with_default.controls = 1;
     if (o->n_injects > 0 && strcmp(o->mode, "stress") == 0) {
         error_msg("--inject needs --mode fuzz or sched (points do nothing in stress mode)");
         free(plan);

@@ -151,12 +151,57 @@ int plan_select(const catalog *cat, char **patterns, int n_patterns, int flavour
     int k = 0;
     for (int i = 0; i < n; i++) {
         if (flavours & FLAVOUR_PLAIN)
-            items[k++] = (plan_item){picks[i].sc, picks[i].var, 0};
+            items[k++] = (plan_item){picks[i].sc, picks[i].var, 0, 0};
         if (flavours & FLAVOUR_TSAN)
-            items[k++] = (plan_item){picks[i].sc, picks[i].var, 1};
+            items[k++] = (plan_item){picks[i].sc, picks[i].var, 1, 0};
     }
     free(picks);
     *out = items;
     *n_out = k;
     return 0;
+}
+
+int can_control(const variant_info *var, int tsan, const char *mode)
+{
+    if (strcmp(var->expectation, "reproduces") != 0)
+        return 0;
+    if (strcmp(var->caught_by, "tsan") == 0 && !tsan)
+        return 0; /* nothing in the plain build can catch it */
+    return var->inject == NULL || mode == NULL || strcmp(mode, "stress") != 0;
+}
+
+static int is_fix(const variant_info *var) { return strcmp(var->expectation, "reproduces") != 0; }
+
+static int planned(const plan_item *items, int n, const scenario_info *sc, const variant_info *var,
+                   int tsan)
+{
+    for (int i = 0; i < n; i++)
+        if (items[i].sc == sc && items[i].var == var && items[i].tsan == tsan)
+            return 1;
+    return 0;
+}
+
+int plan_add_controls(plan_item **items, int n, const char *mode)
+{
+    plan_item *in = *items;
+    int cap = n;
+    for (int i = 0; i < n; i++)
+        if (is_fix(in[i].var))
+            cap += in[i].sc->n_variants;
+    plan_item *out = xcalloc((size_t)cap, sizeof *out);
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        const scenario_info *sc = in[i].sc;
+        if (is_fix(in[i].var))
+            for (int v = 0; v < sc->n_variants; v++) {
+                const variant_info *var = &sc->variants[v];
+                if (can_control(var, in[i].tsan, mode) && !planned(in, n, sc, var, in[i].tsan) &&
+                    !planned(out, k, sc, var, in[i].tsan))
+                    out[k++] = (plan_item){sc, var, in[i].tsan, 1};
+            }
+        out[k++] = in[i];
+    }
+    free(in);
+    *items = out;
+    return k;
 }

@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* How runs.jsonl marks a positive control that racelab run added. */
+#define ROLE_CONTROL "\"role\": \"control\""
+
 typedef struct {
     run_options o;
     plan_item item;
@@ -55,7 +58,11 @@ static int select_line(const char *text, const command_line *c, const char *name
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
         lineno++;
-        if (c->line_given ? lineno == c->line : !blank(p, len)) {
+        /* without --line, the one run asked for: positive controls that
+         * racelab run added beside a fix do not count */
+        if (c->line_given
+                ? lineno == c->line
+                : !blank(p, len) && memmem(p, len, ROLE_CONTROL, strlen(ROLE_CONTROL)) == NULL) {
             records++;
             if (found == NULL) {
                 found = p;

@@ -335,10 +335,11 @@ static int points_act(const json_object *rec)
     return mode != NULL && strcmp(mode, "stress") != 0;
 }
 
-/* The verdict again after the driver added a crash or a hang: the record's
- * counts handed to the one grader (grader.c), its verdict, met and stats
- * written back as the record writer writes them. */
-static void judge(json_object *rec, const plan_item *it)
+/* The verdict again, after the driver added a crash or a hang or found a
+ * fix's positive control: the record's counts handed to the one grader
+ * (grader.c), its verdict, met, stats and control written back as the
+ * record writer writes them. */
+static void judge(json_object *rec, const plan_item *it, const rl_control_record *control)
 {
     rl_verdict v;
     int expect = rl_expectation_from_name(jstring(jget(rec, "expectation")));
@@ -356,14 +357,27 @@ static void judge(json_object *rec, const plan_item *it)
             .forbidden = count_of(rec, "forbidden"),
             .interesting = count_of(rec, "interesting"),
             .tsan_reports = count_of(jget(rec, "tsan"), "reports"),
+            .interrupted = jtrue(jget(rec, "interrupted")),
+            .control = control == NULL                               ? RL_CONTROL_NONE
+                       : strcmp(control->verdict, "reproduced") == 0 ? RL_CONTROL_REPRODUCED
+                                                                     : RL_CONTROL_MISSED,
         };
         rl_judge_counts(&in, &v);
     }
     rl_record only = {.verdict = v, .default_profile = -1, .batch_max = -1};
+    if (control != NULL) {
+        only.control = *control;
+        only.control.present = 1;
+        only.control.times_less_likely =
+            control->failures > 0 && v.upper95 > 0
+                ? rl_rate_lower95(control->failures, control->trials) / v.upper95
+                : 0;
+    }
     json_object *written = record_json(&only);
-    static const char *const keys[] = {"verdict", "met", "stats"};
+    static const char *const keys[] = {"verdict", "met", "stats", "control"};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
-        json_object_object_add(rec, keys[k], json_object_get(jget(written, keys[k])));
+        if (control != NULL || strcmp(keys[k], "control") != 0)
+            json_object_object_add(rec, keys[k], json_object_get(jget(written, keys[k])));
     json_object_put(written);
 }
 
@@ -465,6 +479,164 @@ static char *primary_log(const tsan_summary *ts, pid_t pid)
     return ts->n_files > 0 ? xstrdup(ts->files[0]) : NULL;
 }
 
+/* A finished run's record, waiting to be written: a fix waits for its
+ * positive controls (plan.c), so that its verdict can count them. */
+typedef struct pending {
+    plan_item item;
+    int index;
+    json_object *rec;
+    buffer note;
+    int severity; /* usage or harness, from how the run ended */
+    char *unhit;
+} finished_run;
+
+static int is_fix(const plan_item *it) { return strcmp(it->var->expectation, "reproduces") != 0; }
+
+static int controls(const session *s, const plan_item *fix, const plan_item *other)
+{
+    return other->sc == fix->sc && other->tsan == fix->tsan &&
+           can_control(other->var, other->tsan, s->opts->mode);
+}
+
+static int controls_done(const session *s, const plan_item *fix)
+{
+    for (int i = 0; i < s->n_plan; i++)
+        if (controls(s, fix, &s->plan[i]) && !s->finished[i].done)
+            return 0;
+    return 1;
+}
+
+/* The fix's control: the first of its controls that reproduced, else the
+ * first that ran; a control named "none" when the scenario has no racy
+ * variant that can be judged in this flavour and mode. */
+static rl_control_record control_of(const session *s, const plan_item *fix)
+{
+    int best = -1;
+    for (int i = 0; i < s->n_plan; i++) {
+        if (!controls(s, fix, &s->plan[i]) || !s->finished[i].done)
+            continue;
+        if (best < 0 || (strcmp(s->finished[best].verdict, "reproduced") != 0 &&
+                         strcmp(s->finished[i].verdict, "reproduced") == 0))
+            best = i;
+    }
+    if (best < 0)
+        return (rl_control_record){.present = 1, .variant = NULL, .verdict = "none"};
+    const run_outcome *f = &s->finished[best];
+    return (rl_control_record){.present = 1,
+                               .variant = f->variant,
+                               .verdict = f->verdict,
+                               .failures = f->failures,
+                               .trials = f->trials,
+                               .rate = f->rate};
+}
+
+/* The exit status a record asks for: its verdict's class, or worse when
+ * the run itself went wrong (severity). */
+static int record_severity(const json_object *rec, int severity)
+{
+    const json_object *met = jget(rec, "met");
+    if (!json_object_is_type(met, json_type_boolean) || json_object_get_boolean(met))
+        return severity;
+    const char *verdict = jstring(jget(rec, "verdict"));
+    int class = verdict == NULL || strcmp(verdict, "error") == 0 ? EXIT_HARNESS
+                : strcmp(verdict, "fails") == 0                  ? EXIT_NOT_MET
+                                                                 : EXIT_WEAK;
+    return rl_worse_exit(class, severity);
+}
+
+static void note_control(buffer *note, const rl_control_record *ctl)
+{
+    char *text = ctl->variant == NULL ? xstrdup("no racy variant can be judged here: inconclusive")
+                 : strcmp(ctl->verdict, "reproduced") == 0
+                     ? xasprintf("control %s: %llu/%llu", ctl->variant, ctl->failures, ctl->trials)
+                     : xasprintf("control %s not reproduced: inconclusive", ctl->variant);
+    note_add(note, text);
+    free(text);
+}
+
+/* Writes a finished run's record to runs.jsonl and its row to the table. */
+static void emit(session *s, finished_run *run)
+{
+    const plan_item *it = &run->item;
+    json_object *rec = run->rec;
+    const char *was = jstring(jget(rec, "verdict"));
+    if (s->finished != NULL && is_fix(it) && was != NULL && strcmp(was, "error") != 0) {
+        rl_control_record ctl = control_of(s, it);
+        judge(rec, it, &ctl);
+        note_control(&run->note, &ctl);
+    }
+    if (it->control)
+        note_add(&run->note, "run as a positive control");
+    json_object_object_add(rec, "role", jtext(it->control ? "control" : "asked"));
+    int severity = record_severity(rec, run->severity);
+    char *line = jline(rec);
+    size_t len = strlen(line);
+    line = xrealloc(line, len + 2);
+    line[len] = '\n';
+    line[len + 1] = '\0';
+    if (write_all(s->jsonl_fd, line, len + 1) != 0) {
+        warn_msg("cannot append to %s/runs.jsonl: %s", s->dir, strerror(errno));
+        severity = EXIT_HARNESS;
+    }
+    free(line);
+
+    const json_object *met = jget(rec, "met");
+    summary_row row = {0};
+    row.scenario = xstrdup(it->sc->name);
+    row.variant = xstrdup(it->var->name);
+    row.expectation = xstrdup(it->var->expectation);
+    const char *mode = jstring(jget(rec, "mode"));
+    row.mode = xstrdup(mode ? mode : "-");
+    row.flavour = xstrdup(it->tsan ? "tsan" : "plain");
+    row.trials = fmt_count(rec, "trials");
+    row.rate = fmt_rate(rec);
+    row.forbidden = fmt_count(rec, "forbidden");
+    row.tsan = it->tsan ? fmt_count(jget(rec, "tsan"), "reports") : xstrdup("-");
+    row.unhit = run->unhit;
+    const char *verdict = jstring(jget(rec, "verdict"));
+    row.verdict = xstrdup(verdict ? verdict : "?");
+    buf_append(&run->note, "", 1, SIZE_MAX);
+    row.note = run->note.data;
+    row.met = json_object_is_type(met, json_type_boolean) ? json_object_get_boolean(met) : -1;
+    row.index = run->index;
+    row.severity = severity;
+    s->rows = xrealloc(s->rows, (size_t)(s->n_rows + 1) * sizeof *s->rows);
+    s->rows[s->n_rows++] = row;
+    summary_row_print(s, &row);
+    /* --until-fail: the failure is kept; say how to run it again */
+    if (s->opts->until_fail && jis_object(jget(rec, "first_failure")))
+        printf("  first failure kept: racelab rerun %s/runs.jsonl --line %d\n", s->dir, s->n_rows);
+
+    if (s->finished != NULL && run->index >= 0 && run->index < s->n_plan) {
+        run_outcome *f = &s->finished[run->index];
+        f->done = 1;
+        f->variant = xstrdup(it->var->name);
+        f->verdict = xstrdup(verdict ? verdict : "error");
+        f->failures = count_of(jget(rec, "stats"), "failures");
+        f->trials = count_of(rec, "trials");
+        f->rate = f->trials ? (double)f->failures / (double)f->trials : 0;
+    }
+    json_object_put(rec);
+}
+
+/* Writes the fixes whose controls have all finished (all of them when the
+ * session ends: a control that never finished counts as not reproduced). */
+static void flush_pending(session *s, int all)
+{
+    for (int i = 0; i < s->n_pending;) {
+        if (all || controls_done(s, &s->pending[i].item)) {
+            finished_run run = s->pending[i];
+            memmove(&s->pending[i], &s->pending[i + 1],
+                    (size_t)(s->n_pending - i - 1) * sizeof *s->pending);
+            s->n_pending--;
+            emit(s, &run);
+            i = 0; /* the list changed */
+        } else {
+            i++;
+        }
+    }
+}
+
 void results_finish(session *s, child_run *c, const run_options *o)
 {
     const plan_item *it = &c->item;
@@ -526,7 +698,7 @@ void results_finish(session *s, child_run *c, const run_options *o)
         json_object_object_add(hang, "deadline", jreal(run_deadline(o)));
         json_object_object_add(hang, "stacks_file", jtext(c->stacks_file));
         json_object_object_add(rec, "hang", hang);
-        judge(rec, it);
+        judge(rec, it, NULL);
         note_add(&note, "deadlock (driver watchdog)");
         if (c->stacks_file == NULL)
             note_add(&note, "no stacks");
@@ -542,7 +714,7 @@ void results_finish(session *s, child_run *c, const run_options *o)
         json_object_object_add(crash, "core_dumped",
                                json_object_new_boolean(WCOREDUMP(c->status) != 0));
         json_object_object_add(rec, "crash", crash);
-        judge(rec, it);
+        judge(rec, it, NULL);
         char *text = xasprintf("crash %s", signal_name(sig));
         note_add(&note, text);
         free(text);
@@ -568,12 +740,12 @@ void results_finish(session *s, child_run *c, const run_options *o)
     /* The program's own judgement stands unless the driver changed it. */
     const json_object *met = jget(rec, "met");
     int met_value = json_object_is_type(met, json_type_boolean) ? json_object_get_boolean(met) : -1;
-    if (met_value == 0 && severity == 0)
-        severity = EXIT_NOT_MET;
     if (count_of(rec, "hangs") > 0 && !c->timed_out)
         note_add(&note, "hang");
-    if (c->interrupted || jtrue(jget(rec, "interrupted")))
+    if (c->interrupted)
         note_add(&note, "interrupted");
+    else if (jtrue(jget(rec, "interrupted")))
+        note_add(&note, "interrupted by a signal racelab did not send");
     if (met_value < 0)
         note_add(&note, not_judged_why(rec, it));
     char *unhit = points_unhit(rec);
@@ -632,46 +804,21 @@ void results_finish(session *s, child_run *c, const run_options *o)
     json_object_object_add(rec, "finished_at", jtext(started));
     free(started);
 
-    char *line = jline(rec);
-    size_t len = strlen(line);
-    line = xrealloc(line, len + 2);
-    line[len] = '\n';
-    line[len + 1] = '\0';
-    if (write_all(s->jsonl_fd, line, len + 1) != 0) {
-        warn_msg("cannot append to %s/runs.jsonl: %s", s->dir, strerror(errno));
-        severity = EXIT_HARNESS;
-    }
-    free(line);
-
-    summary_row row = {0};
-    row.scenario = xstrdup(it->sc->name);
-    row.variant = xstrdup(it->var->name);
-    row.expectation = xstrdup(it->var->expectation);
-    const char *mode = jstring(jget(rec, "mode"));
-    row.mode = xstrdup(mode ? mode : "-");
-    row.flavour = xstrdup(it->tsan ? "tsan" : "plain");
-    row.trials = fmt_count(rec, "trials");
-    row.rate = fmt_rate(rec);
-    row.forbidden = fmt_count(rec, "forbidden");
-    row.tsan = it->tsan ? fmt_count(jget(rec, "tsan"), "reports") : xstrdup("-");
-    row.unhit = unhit;
-    const char *verdict = jstring(jget(rec, "verdict"));
-    row.verdict = xstrdup(verdict ? verdict : "?");
-    buf_append(&note, "", 1, SIZE_MAX);
-    row.note = note.data;
-    row.met = met_value;
-    row.index = c->index;
-    row.severity = severity;
-    s->rows = xrealloc(s->rows, (size_t)(s->n_rows + 1) * sizeof *s->rows);
-    s->rows[s->n_rows++] = row;
-    summary_row_print(s, &row);
-    /* --until-fail: the failure is kept; say how to run it again */
-    if (o->until_fail && jis_object(jget(rec, "first_failure")))
-        printf("  first failure kept: racelab rerun %s/runs.jsonl --line %d\n", s->dir, s->n_rows);
-
     free(error);
-    json_object_put(rec);
     tsan_free(&ts);
+    finished_run run = {.item = *it,
+                        .index = c->index,
+                        .rec = rec,
+                        .note = note,
+                        .severity = severity,
+                        .unhit = unhit};
+    if (s->finished != NULL && is_fix(it) && !controls_done(s, it)) {
+        s->pending = xrealloc(s->pending, (size_t)(s->n_pending + 1) * sizeof *s->pending);
+        s->pending[s->n_pending++] = run; /* written when its controls are */
+        return;
+    }
+    emit(s, &run);
+    flush_pending(s, 0);
 }
 
 static int by_index(const void *a, const void *b)
@@ -679,12 +826,24 @@ static int by_index(const void *a, const void *b)
     return ((const summary_row *)a)->index - ((const summary_row *)b)->index;
 }
 
+void results_free(session *s)
+{
+    for (int i = 0; s->finished != NULL && i < s->n_plan; i++) {
+        free(s->finished[i].variant);
+        free(s->finished[i].verdict);
+    }
+    free(s->finished);
+    free(s->pending);
+    s->finished = NULL;
+    s->pending = NULL;
+}
+
 int results_close(session *s, int interrupted)
 {
+    flush_pending(s, 1);
     int status = EXIT_MET;
     for (int i = 0; i < s->n_rows; i++)
-        if (s->rows[i].severity > status)
-            status = s->rows[i].severity;
+        status = rl_worse_exit(status, s->rows[i].severity);
     if (interrupted)
         status = EXIT_INTERRUPTED;
     qsort(s->rows, (size_t)s->n_rows, sizeof *s->rows, by_index);

@@ -26,7 +26,7 @@ void summary_header(session *s, const plan_item *plan, int n)
     s->n_planned = n;
     if (s->quiet)
         return;
-    printf("%s%-*s  %-*s  %-10s  %-6s  %-7s  %10s  %8s  %9s  %5s  %-14s  %-4s  %s%s\n",
+    printf("%s%-*s  %-*s  %-10s  %-11s  %-7s  %10s  %8s  %9s  %5s  %-14s  %-4s  %s%s\n",
            s->colour ? DIM : "", s->width_scenario, "scenario", s->width_variant, "variant",
            "expect", "mode", "flavour", "trials", "trials/s", "forbidden", "tsan", "verdict", "met",
            "note", s->colour ? RESET : "");
@@ -42,7 +42,7 @@ static void row_print(const session *s, FILE *f, const summary_row *r, int colou
         c_on = r->met == 1 ? GREEN : r->met == 0 ? RED : YELLOW;
         c_off = RESET;
     }
-    fprintf(f, "%-*s  %-*s  %-10s  %-6s  %-7s  %10s  %8s  %9s  %5s  %s%-14s  %-4s%s  %s\n",
+    fprintf(f, "%-*s  %-*s  %-10s  %-11s  %-7s  %10s  %8s  %9s  %5s  %s%-14s  %-4s%s  %s\n",
             s->width_scenario, r->scenario, s->width_variant, r->variant, r->expectation, r->mode,
             r->flavour, r->trials, r->rate, r->forbidden, r->tsan, c_on, r->verdict,
             met_text(r->met), c_off, r->note ? r->note : "");
@@ -85,7 +85,7 @@ void summary_progress(session *s, int done, const child_run *const *running, int
 }
 
 typedef struct {
-    int met, not_met, not_judged, crashes, deadlocks, errors, interrupted;
+    int met, failed, weak, not_judged, crashes, deadlocks, errors, interrupted;
 } totals;
 
 static totals count(const session *s)
@@ -98,7 +98,8 @@ static totals count(const session *s)
             continue;
         }
         t.met += r->met == 1;
-        t.not_met += r->met == 0;
+        t.failed += r->met == 0 && r->severity == EXIT_NOT_MET;
+        t.weak += r->met == 0 && r->severity == EXIT_WEAK;
         t.not_judged += r->met == -1;
         t.crashes += strstr(r->note, "crash") != NULL;
         t.deadlocks += strstr(r->note, "deadlock") != NULL;
@@ -111,7 +112,10 @@ static const char *status_meaning(int status)
 {
     switch (status) {
     case EXIT_MET: return "every expectation met";
-    case EXIT_NOT_MET: return "an expectation was NOT met";
+    case EXIT_NOT_MET: return "a fix FAILED (a regression)";
+    case EXIT_WEAK:
+        return "weak evidence: a racy variant not reproduced, or a fix inconclusive (no "
+               "regression seen)";
     case EXIT_USAGE: return "bad input to a program";
     case EXIT_HARNESS: return "the harness or its environment failed";
     case EXIT_INTERRUPTED: return "interrupted";
@@ -123,9 +127,9 @@ static void totals_line(const session *s, FILE *f, int interrupted, int status, 
 {
     totals t = count(s);
     int finished = s->n_rows - t.interrupted;
-    fprintf(f, "%s%d of %d runs finished: %d met, %d NOT met, %d not judged",
-            colour ? (status == 0 ? GREEN : RED) : "", finished, s->n_planned, t.met, t.not_met,
-            t.not_judged);
+    fprintf(f, "%s%d of %d runs finished: %d met, %d fix failed, %d weak evidence, %d not judged",
+            colour ? (status == 0 ? GREEN : RED) : "", finished, s->n_planned, t.met, t.failed,
+            t.weak, t.not_judged);
     if (t.crashes)
         fprintf(f, ", %d crash%s", t.crashes, t.crashes == 1 ? "" : "es");
     if (t.deadlocks)
@@ -146,7 +150,7 @@ static void totals_line(const session *s, FILE *f, int interrupted, int status, 
 
 void summary_write_file(const session *s, FILE *f, int interrupted, int status)
 {
-    fprintf(f, "%-*s  %-*s  %-10s  %-6s  %-7s  %10s  %8s  %9s  %5s  %-14s  %-4s  %s\n",
+    fprintf(f, "%-*s  %-*s  %-10s  %-11s  %-7s  %10s  %8s  %9s  %5s  %-14s  %-4s  %s\n",
             s->width_scenario, "scenario", s->width_variant, "variant", "expect", "mode", "flavour",
             "trials", "trials/s", "forbidden", "tsan", "verdict", "met", "note");
     for (int i = 0; i < s->n_rows; i++)
