@@ -54,7 +54,8 @@ build/plain/libracelab.a: $(PLAIN_OBJ)
 build/tsan/libracelab.a: $(TSAN_OBJ)
 	ar rcs $@ $^
 # What the driver and the test fixtures link of the shared pieces.
-build/plain/libracelab-common.a: $(COMMON_OBJ)
+build/common/libracelab-common.a: $(COMMON_OBJ)
+	@mkdir -p build/common
 	ar rcs $@ $^
 
 build/plain/%: scenarios/%.c build/plain/libracelab.a $(HEADERS)
@@ -67,11 +68,11 @@ DRIVER_SRC := $(wildcard harness/driver/*.c)
 DRIVER_LIBS := -ljson-c -lm
 FIXTURES := $(patsubst tests/fixtures/%.c,build/fixtures/%,$(wildcard tests/fixtures/*.c))
 driver: $(if $(DRIVER_SRC),build/racelab) $(FIXTURES)
-build/racelab: $(DRIVER_SRC) $(wildcard harness/driver/*.h) build/version.h build/plain/libracelab-common.a $(HEADERS)
-	$(PLAIN_CC) $(PLAIN_CFLAGS) -include build/version.h -Iharness/driver $(DRIVER_SRC) build/plain/libracelab-common.a $(DRIVER_LIBS) -o $@
-build/fixtures/%: tests/fixtures/%.c $(wildcard tests/fixtures/*.h) build/plain/libracelab-common.a $(HEADERS)
+build/racelab: $(DRIVER_SRC) $(wildcard harness/driver/*.h) build/version.h build/common/libracelab-common.a $(HEADERS)
+	$(PLAIN_CC) $(PLAIN_CFLAGS) -include build/version.h -Iharness/driver $(DRIVER_SRC) build/common/libracelab-common.a $(DRIVER_LIBS) -o $@
+build/fixtures/%: tests/fixtures/%.c $(wildcard tests/fixtures/*.h) build/common/libracelab-common.a $(HEADERS)
 	@mkdir -p build/fixtures
-	$(PLAIN_CC) $(PLAIN_CFLAGS) $< build/plain/libracelab-common.a -lpthread -lm -o $@
+	$(PLAIN_CC) $(PLAIN_CFLAGS) $< build/common/libracelab-common.a -lpthread -lm -o $@
 
 # Installs what is missing (apt-get); returns at once when all is there.
 setup:
