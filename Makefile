@@ -50,13 +50,13 @@ build/plain/obj/harness/runtime/version.o build/tsan/obj/harness/runtime/version
 FORCE:
 
 build/plain/libracelab.a: $(PLAIN_OBJ)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 build/tsan/libracelab.a: $(TSAN_OBJ)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 # What the driver and the test fixtures link of the shared pieces.
 build/common/libracelab-common.a: $(COMMON_OBJ)
 	@mkdir -p build/common
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 build/plain/%: scenarios/%.c build/plain/libracelab.a $(HEADERS)
 	$(PLAIN_CC) $(PLAIN_CFLAGS) $< build/plain/libracelab.a $(LIBS) -o $@

@@ -61,7 +61,8 @@ def build(tmp_path_factory):
         (plain / src.stem).symlink_to(exe)
     procs = [subprocess.Popen(
         ["clang", "-fsanitize=thread", "-O1", "-g", "-D_GNU_SOURCE", "-Itests/fixtures",
-         f"tests/fixtures/{name}.c", "-lpthread", "-o", str(tsan / name)], cwd=ROOT)
+         f"tests/fixtures/{name}.c", str(BUILD / "common" / "libracelab-common.a"),
+         "-lpthread", "-lm", "-o", str(tsan / name)], cwd=ROOT)
         for name in TSAN_FIXTURES]
     assert all(p.wait(timeout=120) == 0 for p in procs)
     return root

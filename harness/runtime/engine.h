@@ -33,6 +33,7 @@ typedef struct {
     unsigned long long trials_graded; /* written by the leader only */
     unsigned long long graded;        /* trials whose tallies are published */
     int batch_max;
+    double hung_since; /* watchdog: the last progress before a hang (rl_now()) */
 } rl_run;
 
 void rl_run_begin(rl_run *run, const rl_scenario *sc, const rl_config *cfg);

@@ -1,4 +1,4 @@
-/* run.c — bookkeeping common to both engines, and the watchdog: the main
+/* engine_run.c — bookkeeping common to both engines, and the watchdog: the main
  * thread sleeps on the progress counter and calls a run hung when no batch
  * finishes for --timeout seconds. Hung actors cannot be recovered, so the
  * record is written from what was graded and the process ends. */
@@ -98,10 +98,16 @@ void rl_run_collect(rl_run *run, rl_result *out, int hung)
                 stuck = out->hang_positions[a];
         }
         out->hangs = 1;
-        out->trials += 1;
-        if (out->first_failure_trial < 0 || stuck < out->first_failure_trial) {
-            out->first_failure_trial = stuck;
-            out->first_failure_seconds = out->seconds - run->cfg->timeout;
+        out->trials += 1; /* the hung trial is graded: deadlock */
+        /* Actors run ahead within a batch that never finished, so the stuck
+         * trial's position can lie past the graded ones: among graded trials
+         * the hung one is the last (hang.actor_trials keeps the positions). */
+        long long index = stuck >= 0 && stuck < (long long)out->trials
+                              ? stuck
+                              : (long long)out->trials - 1;
+        if (out->first_failure_trial < 0 || index < out->first_failure_trial) {
+            out->first_failure_trial = index;
+            out->first_failure_seconds = run->hung_since - run->start; /* when it stopped moving */
             out->first_failure_cause = RL_DEADLOCK_OUTCOME;
         }
     }
@@ -134,6 +140,7 @@ void rl_watch(rl_run *run, rl_result *out)
         } else if (!atomic_load(&run->finished) && now - last_progress >= run->cfg->timeout) {
             /* The progress counter was read with acquire: every batch before
              * it is graded and visible here; the stuck batch is not. */
+            run->hung_since = last_progress;
             rl_run_collect(run, out, 1);
             rl_verdict v;
             rl_judge(run->sc, run->cfg, out, &v);
