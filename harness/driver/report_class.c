@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STACKS_MAX (64 * 1024)
+#define STACKS_MAX ((size_t)64 * 1024)
 
 const char *report_class_name(report_class c)
 {

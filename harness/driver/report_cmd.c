@@ -10,7 +10,7 @@
 #include <string.h>
 
 #define DEFAULT_ALPHA 0.01
-#define DEFAULT_BAND 0.5
+#define DEFAULT_BAND 1.0
 
 typedef int (*writer)(const void *ctx, FILE *f);
 
@@ -119,7 +119,7 @@ int cmd_report(int argc, char **argv)
     int opt, rc = 0;
     optind = 0;
     opterr = 0;
-    while ((opt = getopt_long(argc + 1, v, "+h", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc + 1, v, "h", options, NULL)) != -1) {
         if (opt == 'o') {
             html = optarg;
         } else if (opt == 'h') {
@@ -140,7 +140,7 @@ int cmd_report(int argc, char **argv)
         return REPORT_EXIT_USAGE;
     }
     report_set *sets = rp_alloc((size_t)n * sizeof *sets);
-    const report_set **order = rp_alloc((size_t)n * sizeof *order);
+    const report_set **order = rp_alloc((size_t)n * sizeof(const report_set *));
     int loaded = 0;
     for (int i = 0; i < n && rc == 0; i++) {
         rc = report_load(v[optind + i], &sets[i]);
@@ -148,7 +148,7 @@ int cmd_report(int argc, char **argv)
             order[loaded++] = &sets[i];
     }
     if (rc == 0) {
-        qsort((void *)order, (size_t)n, sizeof *order, by_date);
+        qsort((void *)order, (size_t)n, sizeof(const report_set *), by_date);
         const report_set *newest = order[n - 1];
         if (n == 1) {
             rc = write_folder(newest, html);
@@ -182,7 +182,7 @@ static const char DIFF_USAGE[] =
     "  failure-rate changes by Fisher's exact test (two-sided, p printed; a change\n"
     "  when p < A, default 0.01), time to first failure by an F test on the mean\n"
     "  times (exponential model), trials/s by Welch's t on repeated figures or,\n"
-    "  with one figure a side, outside a band of x(1+F) (default F 0.5).\n"
+    "  with one figure a side, outside a band of x(1+F) (default F 1: a factor 2).\n"
     "  --json FILE   the rows as JSON ('-' for stdout, the table then to stderr)\n"
     "exit status: the worst class of the rows (the new folder's): 0 all met, 4 weak\n"
     "evidence, 1 a fix failed, 2 bad input, 3 harness failure\n";
@@ -211,7 +211,7 @@ int cmd_diff(int argc, char **argv)
     int opt;
     optind = 0;
     opterr = 0;
-    while ((opt = getopt_long(argc + 1, v, "+h", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc + 1, v, "h", options, NULL)) != -1) {
         int bad = 0;
         if (opt == 'j')
             json = optarg;

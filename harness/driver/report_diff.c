@@ -229,7 +229,9 @@ static char *tput_text(const rp_diff_side *s, int present)
 {
     if (!present || s->n_tput == 0)
         return rp_strdup("-");
-    return rp_count(mean(s->tput, s->n_tput));
+    double lm, var;
+    mean_sd_log(s->tput, s->n_tput, &lm, &var);
+    return rp_count(exp(lm)); /* the geometric mean, as the ratio uses */
 }
 
 void rp_diff_print(const rp_diff_result *d, FILE *f)

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STACKS_MAX (64 * 1024)
+#define STACKS_MAX ((size_t)64 * 1024)
 
 static const char STYLE[] =
     "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#1f2328;background:#fff}\n"

@@ -269,7 +269,7 @@ const report_run **report_sorted(const report_set *set)
             }
     }
     qsort(items, (size_t)set->n, sizeof *items, by_rank);
-    const report_run **out = rp_alloc((size_t)set->n * sizeof *out);
+    const report_run **out = rp_alloc((size_t)set->n * sizeof(const report_run *));
     for (int i = 0; i < set->n; i++)
         out[i] = items[i].r;
     free(items);

@@ -30,8 +30,7 @@ static void row_label(FILE *f, const report_run *r, double y)
 void plot_matrix(FILE *f, const report_run *const *runs, int n)
 {
     /* Rows: scenario:variant; columns: flavour x mode, in order of appearance. */
-    const char **cols = rp_alloc((size_t)(n + 1) * sizeof *cols);
-    const report_run **rows = rp_alloc((size_t)(n + 1) * sizeof *rows);
+    const report_run **rows = rp_alloc((size_t)(n + 1) * sizeof(const report_run *));
     int n_cols = 0, n_rows = 0;
     char **col_names = rp_alloc((size_t)(n + 1) * sizeof *col_names);
     for (int i = 0; i < n; i++) {
@@ -100,7 +99,6 @@ void plot_matrix(FILE *f, const report_run *const *runs, int n)
     for (int c = 0; c < n_cols; c++)
         free(col_names[c]);
     free(col_names);
-    free((void *)cols);
     free((void *)rows);
 }
 

@@ -33,20 +33,24 @@ double rp_fisher(unsigned long long a, unsigned long long b, unsigned long long 
     double obs = log_hyper((double)a, n1, k, total);
     double tol = 1e-7, p = 0;
     /* upwards from the mode, then downwards; each side is monotone */
+    long long lo = (long long)x_min, hi = (long long)x_max, m = (long long)mode;
+    long long obs_x = (long long)a;
     double lp = log_hyper(mode, n1, k, total);
-    for (double x = mode; x <= x_max; x++) {
+    for (long long i = m; i <= hi; i++) {
+        double x = (double)i;
         if (lp <= obs + tol)
             p += exp(lp);
-        if (lp < obs - 40 && x > (double)a)
+        if (lp < obs - 40 && i > obs_x)
             break;
         lp += log((k - x) * (n1 - x)) - log((x + 1) * (total - k - n1 + x + 1));
     }
     lp = log_hyper(mode, n1, k, total);
-    for (double x = mode - 1; x >= x_min; x--) {
+    for (long long i = m - 1; i >= lo; i--) {
+        double x = (double)i;
         lp += log((x + 1) * (total - k - n1 + x + 1)) - log((k - x) * (n1 - x));
         if (lp <= obs + tol)
             p += exp(lp);
-        if (lp < obs - 40 && x < (double)a)
+        if (lp < obs - 40 && i < obs_x)
             break;
     }
     return fmin(1, p);

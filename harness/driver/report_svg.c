@@ -94,8 +94,9 @@ double rp_axis_at(const rp_axis *a, double v)
 
 static void decade_label(char *out, size_t n, int e, const char *unit)
 {
-    if (e >= 0 && e <= 5)
-        snprintf(out, n, "%.0f%s", pow(10, e), unit);
+    static const char *const big[] = {"1", "10", "100", "1k", "10k", "100k", "1M", "10M", "100M"};
+    if (e >= 0 && e <= 8)
+        snprintf(out, n, "%s%s", big[e], unit);
     else if (e < 0 && e >= -2)
         snprintf(out, n, "%g%s", pow(10, e), unit);
     else

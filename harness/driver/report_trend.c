@@ -179,7 +179,8 @@ static void one_metric(FILE *f, const char *id, const char *label, metric m, cha
     for (int k = 0; k < n_keys; k++) {
         for (int s = 0; s < n_sets; s++)
             gather(sets[s], keys[k], &nights[s]);
-        panel(f, keys[k], nights, n_sets, sets, m, PANEL_W * (k % COLS), PANEL_H * (k / COLS));
+        int row = k / COLS, col = k % COLS;
+        panel(f, keys[k], nights, n_sets, sets, m, PANEL_W * col, PANEL_H * row);
     }
     free(nights);
     svg_close(f);
