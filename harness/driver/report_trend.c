@@ -94,7 +94,7 @@ static void panel(FILE *f, const char *key, const night *nights, int n,
         fputs("</g>\n", f);
         return;
     }
-    rp_axis a = rp_axis_fit(lo / 1.5, hi * 1.2, y_bottom, y_top);
+    rp_axis a = rp_axis_fit(lo / 1.5, m == M_RATE ? fmin(1, hi * 1.2) : hi * 1.2, y_bottom, y_top);
     if (a.hi - a.lo > 4)
         a.lo = a.hi - 4; /* keep the panel readable: 4 decades */
     svg_log_axis_v(f, &a, x0, x1, m == M_TTFF ? "s" : "");
@@ -103,9 +103,12 @@ static void panel(FILE *f, const char *key, const night *nights, int n,
     for (int i = 0; i < n; i++) {
         double x = n == 1 ? (x0 + x1) / 2 : x0 + 8 + (x1 - x0 - 16) * i / (n - 1);
         if (i == 0 || i == n - 1) {
+            /* MM-DD, or hh:mm when the first and last folder share a day */
+            const char *first = sets[0]->date, *last = sets[n - 1]->date, *d = sets[i]->date;
+            int same_day =
+                strlen(first) >= 16 && strlen(last) >= 16 && strncmp(first, last, 10) == 0;
             char day[16];
-            snprintf(day, sizeof day, "%.5s",
-                     strlen(sets[i]->date) >= 10 ? sets[i]->date + 5 : sets[i]->date);
+            snprintf(day, sizeof day, "%.5s", same_day ? d + 11 : strlen(d) >= 10 ? d + 5 : d);
             svg_text(f, x, y_bottom + 13, "middle", "tick-label", day);
         }
         double v = value(&nights[i], m);
