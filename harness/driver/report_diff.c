@@ -10,6 +10,7 @@
  *   inconclusive          a fix whose control did not reproduce
  *   error, bad-input      the new run measured nothing usable
  *   new, gone             a key on one side only
+ *   measured, fails       nothing was judged before (an error, not judged)
  *   same                  met on both sides
  *
  * Each row asks the exit status of its new class (a regression 1, weak
@@ -99,6 +100,11 @@ static void classify(rp_diff_row *row)
     }
     if (n == RC_SKIPPED) {
         row->change = "not-judged";
+        return;
+    }
+    if (o == RC_ERROR || o == RC_BAD_INPUT || o == RC_SKIPPED) {
+        /* nothing judged before: no transition to name */
+        row->change = n == RC_MET ? "measured" : n == RC_WEAK ? "not-reproduced" : "fails";
         return;
     }
     if (racy) {
