@@ -3,6 +3,7 @@
  * stale fiu-run FIFOs removed, the results folder, the table, the runs,
  * summary.txt; and the last record written, read back. */
 #include "driver.h"
+#include "report.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -79,6 +80,9 @@ int drive(const run_options *o, const plan_item *plan, int n, int quiet, char **
     summary_header(&s, plan, n);
     int interrupted = run_all(&s, o, plan, n);
     rc = results_close(&s, interrupted);
+    int report_rc = reports_write(s.dir); /* junit.xml, results.tap, report.html */
+    if (report_rc != 0 && rc == 0)
+        rc = report_rc;
     if (dir_out != NULL)
         *dir_out = xstrdup(s.dir);
     results_free(&s);

@@ -13,6 +13,7 @@
  * input error, 3 harness or environment failure, 130 interrupted. The command
  * lines and the help of every command are options.c's. */
 #include "driver.h"
+#include "report.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -186,8 +187,25 @@ static int cmd_run(const command_line *c)
     return rc;
 }
 
+/* Commands with their own option parsers (report_cmd.c, exec_*.c). */
+static int own_options(int argc, char **argv, int *rc)
+{
+    if (argc < 2)
+        return 0;
+    if (strcmp(argv[1], "report") == 0)
+        *rc = cmd_report(argc - 2, argv + 2);
+    else if (strcmp(argv[1], "diff") == 0)
+        *rc = cmd_diff(argc - 2, argv + 2);
+    else
+        return 0;
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
+    int own_rc;
+    if (own_options(argc, argv, &own_rc))
+        return own_rc;
     command_line c;
     int rc = parse_command_line(argc, argv, &c);
     if (rc == 0) {

@@ -273,14 +273,19 @@ static void general_usage(FILE *f)
         snprintf(left, sizeof left, "  %s %s", COMMANDS[i].name, COMMANDS[i].words);
         help_line(f, left, COMMANDS[i].summary);
     }
+    help_line(f, "  report DIR... [--html FILE]",
+              "junit.xml, results.tap, report.html; several: trends");
+    help_line(f, "  diff OLD NEW [--json FILE]",
+              "what changed: regressions, rates (Fisher), times");
     fputs("global options (before or after the command):\n", f);
     option_help(f, option_of(OPT_BUILD), "DIR",
                 "where plain/ and tsan/ are (default: next to this program)");
     option_help(f, option_of(OPT_HELP), NULL, "this help; after a command, that command's help");
     option_help(f, option_of(OPT_VERSION), NULL, option_of(OPT_VERSION)->help);
     fputs("'racelab help COMMAND' or 'racelab COMMAND --help' lists a command's options.\n"
-          "exit status: 0 every expectation met, 1 one was not, 2 usage or input error,\n"
-          "3 harness or environment failure, 130 interrupted\n",
+          "exit status, the worst run's: 0 every expectation met, 1 a fix failed, 4 weak\n"
+          "evidence (a racy variant not reproduced, a fix inconclusive), 2 usage or input\n"
+          "error, 3 harness or environment failure, 130 interrupted\n",
           f);
 }
 
