@@ -68,11 +68,11 @@ def folders(tmp_path_factory):
                     "--seconds", "0.3") == 0
     sched = ["--flavour", "plain", "--mode", "sched"]
     assert run_into(f["weak"], "list_append:racy", *sched, "--strategy", "dfs:0",
-                    "--trials", "1") == 1
+                    "--trials", "1") == 4
     assert run_into(f["ctrl"], "list_append:racy", *sched, "--strategy", "pct:3",
                     "--trials", "300", "--seed", "1") == 0
     assert run_into(f["skip"], "wsgi_middleware:no-finally", "--flavour", "plain",
-                    "--trials", "200") == 0
+                    "--mode", "stress", "--trials", "200") == 0
     build = root / "fxbuild"
     (build / "plain").mkdir(parents=True)
     (build / "tsan").mkdir()
@@ -144,7 +144,7 @@ def test_junit_maps_classes_to_failure_error_skipped(folders):
     assert ("racelab.weak-evidence", "racy plain sched") in props
     skipped = cases[("wsgi_middleware.no-finally", "no-finally plain stress")]
     assert skipped.find("skipped") is not None and skipped.find("failure") is None
-    error = cases[("fx_garbage.silent", "silent plain stress")].find("error")
+    error = cases[("fx_garbage.silent", "silent plain stress+fuzz")].find("error")
     assert error is not None and error.get("type") == "harness"
     assert "nothing on stdout" in error.get("message")
     # the evidence of a met run, TSan sites and hang stacks go in system-out
@@ -154,7 +154,7 @@ def test_junit_maps_classes_to_failure_error_skipped(folders):
     assert held.find("system-out") is not None
     tsan = cases[("list_append.racy", "racy tsan fuzz")].find("system-out").text
     assert "ThreadSanitizer:" in tsan and "list_append.c:" in tsan
-    hang = cases[("fx_hang.fixed", "fixed plain stress")]
+    hang = cases[("fx_hang.fixed", "fixed plain stress+fuzz")]
     assert hang.find("failure").get("type") == "regression"
     stacks = hang.find("system-out").text
     assert "thread stacks" in stacks and ("Thread" in stacks or "no stacks" in stacks)
@@ -183,7 +183,7 @@ def test_prove_accepts_a_met_folder_and_rejects_a_failing_one(folders):
     ok = prove(folders["old"] / "results.tap")
     assert ok.returncode == 0 and "All tests successful" in ok.stdout, ok.stdout + ok.stderr
     bad = prove(folders["new"] / "results.tap")
-    assert bad.returncode != 0 and "Failed test:  1" in bad.stdout, bad.stdout
+    assert bad.returncode != 0 and "Failed test:  2" in bad.stdout, bad.stdout  # the fix, written after its control
     assert "Parse errors" not in bad.stdout
     skip = prove(folders["skip"] / "results.tap")
     assert skip.returncode == 0, skip.stdout  # a run not judged is `ok ... # SKIP`
