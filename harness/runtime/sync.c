@@ -4,7 +4,7 @@
  * mechanism, which models the object by its address. */
 #include "internal.h"
 
-#include "../../injectors/sched/mechanism.h"
+#include "../../injectors/sched/sched_mechanism.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* strategy.h — how the controlled scheduler chooses who runs next.
  *
  * A strategy sits behind one small interface, as in shuttle and loom: the
- * mechanism (mechanism.h) tells it that a trial begins, asks it at every
+ * mechanism (sched_mechanism.h) tells it that a trial begins, asks it at every
  * scheduling point which of the runnable threads runs next, and tells it
  * that the trial is over; the strategy answers whether it has another
  * schedule to try. A strategy knows nothing of threads, locks or who drives

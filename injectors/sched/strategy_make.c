@@ -1,4 +1,4 @@
-/* strategy.c — the strategy a parsed spec names, and freeing one. */
+/* strategy_make.c — the strategy a parsed spec names, and freeing one. */
 #include "strategy.h"
 
 #include <stddef.h>

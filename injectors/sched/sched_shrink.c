@@ -1,5 +1,5 @@
-/* shrink.c — the shrink search (shrink.h). */
-#include "shrink.h"
+/* sched_shrink.c — the shrink search (sched_shrink.h). */
+#include "sched_shrink.h"
 
 #include <string.h>
 

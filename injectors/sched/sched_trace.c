@@ -1,6 +1,6 @@
-/* trace.c — a traced trial's lines ("step   12  T1  lock import lock") and
+/* sched_trace.c — a traced trial's lines ("step   12  T1  lock import lock") and
  * the labels of modelled objects. */
-#include "mechanism_internal.h"
+#include "sched_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>

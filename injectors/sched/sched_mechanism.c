@@ -1,4 +1,4 @@
-/* mechanism.c — the baton, the choice at each scheduling point, and the
+/* sched_mechanism.c — the baton, the choice at each scheduling point, and the
  * trial's life: begin, each thread's part, the end, and the abort.
  *
  * Each thread has a futex word `go`; the baton passes by a release store to
@@ -6,7 +6,7 @@
  * or the strategy names a thread that cannot, the trial is aborted: every
  * thread still inside is woken with the abort flag set and longjmps back to
  * where its part began (rl_sched_run_thread). */
-#include "mechanism_internal.h"
+#include "sched_internal.h"
 
 #include "../../harness/common/gate.h"
 #include "../../harness/common/splitmix.h"

@@ -1,5 +1,5 @@
-/* mechanism_internal.h — the state the mechanism's files share (not for
- * drivers: they use mechanism.h).
+/* sched_internal.h — the state the mechanism's files share (not for
+ * drivers: they use sched_mechanism.h).
  *
  * Only the thread holding the baton touches this state, or the driver's
  * thread between trials. Passing the baton is a release store that the next
@@ -8,14 +8,14 @@
 #ifndef RACELAB_SCHED_MECHANISM_INTERNAL_H
 #define RACELAB_SCHED_MECHANISM_INTERNAL_H
 
-#include "mechanism.h"
+#include "sched_mechanism.h"
 
 #include <stdatomic.h>
 
 typedef enum { T_RUNNABLE, T_BLOCKED, T_DONE } sched_thread_state;
 typedef enum { W_NONE, W_MUTEX, W_COND, W_JOIN } sched_wait_kind;
 
-/* A modelled mutex or condition variable of the current trial (models.c). */
+/* A modelled mutex or condition variable of the current trial (sched_models.c). */
 typedef struct {
     const void *addr;
     const char *kind; /* "mutex" or "cond", for labels */
@@ -59,7 +59,7 @@ typedef struct {
 extern sched_mechanism rl_sched_m;
 extern _Thread_local int rl_sched_me; /* the calling thread's id, -1 outside */
 
-/* mechanism.c */
+/* sched_mechanism.c */
 int rl_sched_choose(int current); /* the next thread, -1 when nobody can run */
 void rl_sched_pass(int next);     /* hand the baton to `next` */
 void rl_sched_wait_turn(int me);  /* until the baton comes back */
@@ -69,13 +69,13 @@ void rl_sched_switch(void);       /* a point: the running thread stays runnable 
 void rl_sched_block(void);        /* the running thread has just blocked */
 void rl_sched_wake(sched_wait_kind kind, const sched_object *obj, int all);
 
-/* models.c: forget every object (a new trial) */
+/* sched_models.c: forget every object (a new trial) */
 void rl_sched_objects_reset(void);
 
-/* deadlock.c: who waits for what, "T0 waits for X held by T1; …" */
+/* sched_deadlock.c: who waits for what, "T0 waits for X held by T1; …" */
 void rl_sched_describe_waits(char *out, size_t len);
 
-/* trace.c */
+/* sched_trace.c */
 __attribute__((format(printf, 1, 2))) void rl_sched_tracef(const char *fmt, ...);
 /* A line of the trace; its arguments are evaluated only when tracing. */
 #define SCHED_TRACE(...)                                                                           \

@@ -1,4 +1,4 @@
-/* shrink.h — from a failing schedule to one with the fewest preemptions.
+/* sched_shrink.h — from a failing schedule to one with the fewest preemptions.
  *
  * The shrink is a search that drives the dfs strategy with a rising bound:
  * every schedule with 0 preemptions, then with at most 1, 2, … up to one
@@ -7,7 +7,7 @@
 #ifndef RACELAB_SCHED_SHRINK_H
 #define RACELAB_SCHED_SHRINK_H
 
-#include "mechanism.h"
+#include "sched_mechanism.h"
 
 /* Runs one trial under the mechanism's current strategy (the caller's state
  * init, rl_sched_begin_trial, its threads, rl_sched_end_trial, grading);

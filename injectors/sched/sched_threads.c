@@ -1,8 +1,8 @@
-/* threads.c — the modelled spawn and join. The driver creates the thread
+/* sched_threads.c — the modelled spawn and join. The driver creates the thread
  * (its own start routine runs rl_sched_run_thread); the mechanism gives it
  * an id, counts it in the trial, and knows when it has ended, so a join of
  * an unfinished thread blocks in the model, not in pthread_join. */
-#include "mechanism_internal.h"
+#include "sched_internal.h"
 
 #include <string.h>
 

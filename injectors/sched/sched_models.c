@@ -1,10 +1,10 @@
-/* models.c — the modelled mutex, trylock and condition variable.
+/* sched_models.c — the modelled mutex, trylock and condition variable.
  *
  * Nothing is locked for real: the mechanism keeps each object's state in a
  * table keyed by the object's address, made afresh for every trial (a trial
  * starts from a fresh state, and an aborted one leaves mutexes "held"). The
  * caller passes the object's name, if it has one, on every call. */
-#include "mechanism_internal.h"
+#include "sched_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

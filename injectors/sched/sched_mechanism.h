@@ -1,4 +1,4 @@
-/* mechanism.h — the controlled scheduler's mechanism (--mode sched).
+/* sched_mechanism.h — the controlled scheduler's mechanism (--mode sched).
  *
  * One thread of a trial runs at a time: it holds the baton. Every point and
  * every modelled synchronisation call is a scheduling point where the

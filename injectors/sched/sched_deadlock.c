@@ -1,5 +1,5 @@
-/* deadlock.c — the deadlock report: who waits for what, and who holds it. */
-#include "mechanism_internal.h"
+/* sched_deadlock.c — the deadlock report: who waits for what, and who holds it. */
+#include "sched_internal.h"
 
 #include <stdio.h>
 
