@@ -68,12 +68,16 @@ static void release_actors(sched_engine *e)
     rl_futex_wake_all(&e->generation);
 }
 
+static void out_of_memory(void)
+{
+    fprintf(stderr, "racelab: out of memory for the scheduler\n");
+    exit(3);
+}
+
 static void use_strategy(rl_sched_strategy *s)
 {
-    if (s == NULL) {
-        fprintf(stderr, "racelab: out of memory for the scheduler's strategy\n");
-        exit(3);
-    }
+    if (s == NULL)
+        out_of_memory();
     rl_sched_use(s);
 }
 
@@ -140,7 +144,7 @@ static void shrink(sched_engine *e)
     rl_shrink_result *best = &e->shrunk;
     if (rl_sched_shrink(e->failing, e->nfailing, out->failure_preemptions, SHRINK_BUDGET,
                         shrink_trial, e, best) != 0)
-        use_strategy(NULL);
+        out_of_memory();
     rl_sched_strategy *replay = rl_strategy_replay(best->choices, best->n);
     use_strategy(replay);
     rl_sched_trial tr;
