@@ -27,7 +27,7 @@ PLAIN_OBJ := $(patsubst %.c,build/plain/obj/%.o,$(RUNTIME_SRC))
 TSAN_OBJ := $(patsubst %.c,build/tsan/obj/%.o,$(RUNTIME_SRC))
 COMMON_OBJ := $(patsubst %.c,build/plain/obj/%.o,$(COMMON_SRC))
 
-.PHONY: all plain tsan driver setup test run bench lint format clean
+.PHONY: all plain tsan driver setup test run bench lint format clean fuzz
 all: plain tsan driver
 plain: $(addprefix build/plain/,$(SCENARIOS))
 tsan: $(addprefix build/tsan/,$(SCENARIOS))
@@ -73,6 +73,27 @@ build/racelab: $(DRIVER_SRC) $(wildcard harness/driver/*.h) build/version.h buil
 build/fixtures/%: tests/fixtures/%.c $(wildcard tests/fixtures/*.h) build/common/libracelab-common.a $(HEADERS)
 	@mkdir -p build/fixtures
 	$(PLAIN_CC) $(PLAIN_CFLAGS) $< build/common/libracelab-common.a -lpthread -lm -o $@
+
+# libFuzzer targets (tests/fuzz/fuzz_NAME.c), built with ASan and UBSan over
+# the runtime's sources. `make fuzz` runs each for FUZZ_SECONDS from its
+# committed seed corpus (copied: new inputs stay under build/); the test
+# suite runs each briefly (tests/test_fuzz.py).
+FUZZ_SECONDS ?= 180
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -DFIU_ENABLE -Iharness/runtime -g -O1 \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(RUNTIME_SRC) $(HEADERS) build/version.h
+	@mkdir -p build/fuzz
+	clang $(FUZZ_CFLAGS) $< $(RUNTIME_SRC) -lfiu -lpthread -lm -o $@
+fuzz-build: $(FUZZ_TARGETS)
+fuzz: setup fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  name=$${t#build/fuzz/fuzz_}; mkdir -p build/fuzz/corpus/$$name; \
+	  cp tests/fuzz/corpus/$$name/* build/fuzz/corpus/$$name/; \
+	  echo "fuzz $$name: $(FUZZ_SECONDS) s"; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz/$$name- \
+	    build/fuzz/corpus/$$name 2>&1 | grep -E '^Done|ERROR|SUMMARY' || exit 1; \
+	done
 
 # Installs what is missing (apt-get); returns at once when all is there.
 setup:

@@ -22,6 +22,15 @@
 
 enum { RACY, LOCK_C, SINGLE_LOCK, ORDERED };
 enum { SERVED, DOUBLE_POPULATE };
+enum {
+    AT_ACCEPT_VIEW,
+    AT_ACCEPT_APPS,
+    AT_MODULE_BODY,
+    AT_POPULATE,
+    AT_IMPORT_APP,
+    AT_REGISTER_MODELS,
+    AT_STATIC_PAGE
+};
 
 #define ACTORS 4
 #define MIN_INIT_CALLS 4
@@ -53,17 +62,17 @@ static void get_apps(django *d, int variant)
     rl_mutex *lock = app_cache_lock(d, variant);
     rl_mutex_lock(lock);
     if (!atomic_load_explicit(&d->loaded, memory_order_relaxed)) {
-        RL_POINT("appcache/populate");
+        RL_POINT(AT_POPULATE);
         /* import each app's models module: needs the import lock. DEADLOCK:
          * this thread holds A and waits for B while a thread in a module
          * body holds B and waits for A (racy; lock-c once C is dropped). */
         rl_mutex_lock(&d->import_lock);
-        RL_POINT("appcache/import-app");
+        RL_POINT(AT_IMPORT_APP);
         rl_mutex_unlock(&d->import_lock);
         /* register the imported models, then mark the cache loaded: a module
          * body that checked `loaded` just before waits for A here, holding B
          * (the near miss TSan reports as a lock-order inversion). */
-        RL_POINT("appcache/register-models");
+        RL_POINT(AT_REGISTER_MODELS);
         d->populated++;
         atomic_store_explicit(&d->loaded, 1, memory_order_release);
     }
@@ -76,7 +85,7 @@ static void import_view_module(django *d, int variant)
     if (variant == ORDERED)
         rl_mutex_lock(&d->write_lock); /* the fix by order: A before B, always */
     rl_mutex_lock(&d->import_lock);
-    RL_POINT("appcache/module-body");
+    RL_POINT(AT_MODULE_BODY);
     get_apps(d, variant);
     rl_mutex_unlock(&d->import_lock);
     if (variant == ORDERED)
@@ -95,7 +104,7 @@ static void static_page(django *d, int variant)
 {
     (void)d;
     (void)variant;
-    RL_POINT("appcache/static-page");
+    RL_POINT(AT_STATIC_PAGE);
 }
 
 /* The seed's WSGIHandler.__call__ (lock-c) or Django's own (the others). */
@@ -117,14 +126,14 @@ static void handle(django *d, int variant, void (*view)(django *, int))
 static void request_import_first(void *state, int variant)
 {
     django *d = state;
-    RL_POINT("appcache/accept-view"); /* the request arrives */
+    RL_POINT(AT_ACCEPT_VIEW); /* the request arrives */
     handle(d, variant, boot_by_import);
 }
 
 static void request_get_apps_first(void *state, int variant)
 {
     django *d = state;
-    RL_POINT("appcache/accept-apps");
+    RL_POINT(AT_ACCEPT_APPS);
     handle(d, variant, boot_by_get_apps);
 }
 
@@ -174,24 +183,28 @@ static const rl_outcome outcomes[] = {
 };
 
 static const rl_variant variants[] = {
-    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY,
+    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY, NULL,
               "A then B in get_apps, B then A in a module body: AB-BA deadlock"},
-    [LOCK_C] = {"lock-c", RL_REPRODUCES, RL_CAUGHT_BY_ANY,
+    [LOCK_C] = {"lock-c", RL_REPRODUCES, RL_CAUGHT_BY_ANY, NULL,
                 "the seed's workaround: lock C for the first 4 requests only; fails when "
                 "the boot starts after 4 other requests"},
-    [SINGLE_LOCK] = {"single-lock", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [SINGLE_LOCK] = {"single-lock", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
                      "Django's fix (#18251): apps load under the re-entrant import lock"},
-    [ORDERED] = {"ordered", RL_HOLDS, RL_CAUGHT_BY_ANY, "always A before B"},
+    [ORDERED] = {"ordered", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL, "always A before B"},
 };
 
 static const rl_point points[] = {
-    {"appcache/accept-view", RL_DELAY_POINT, "a request for a view module arrives"},
-    {"appcache/accept-apps", RL_DELAY_POINT, "a request that calls get_apps() first arrives"},
-    {"appcache/module-body", RL_DELAY_POINT, "executing a view module's body, import lock held"},
-    {"appcache/populate", RL_DELAY_POINT, "get_apps() populating, write_lock held"},
-    {"appcache/import-app", RL_DELAY_POINT, "importing an app's models module"},
-    {"appcache/register-models", RL_DELAY_POINT, "registering the imported models, A held"},
-    {"appcache/static-page", RL_DELAY_POINT, "serving a page that needs no app"},
+    [AT_ACCEPT_VIEW] = {"appcache/accept-view", RL_DELAY_POINT,
+                        "a request for a view module arrives"},
+    [AT_ACCEPT_APPS] = {"appcache/accept-apps", RL_DELAY_POINT,
+                        "a request that calls get_apps() first arrives"},
+    [AT_MODULE_BODY] = {"appcache/module-body", RL_DELAY_POINT,
+                        "executing a view module's body, import lock held"},
+    [AT_POPULATE] = {"appcache/populate", RL_DELAY_POINT, "get_apps() populating, write_lock held"},
+    [AT_IMPORT_APP] = {"appcache/import-app", RL_DELAY_POINT, "importing an app's models module"},
+    [AT_REGISTER_MODELS] = {"appcache/register-models", RL_DELAY_POINT,
+                            "registering the imported models, A held"},
+    [AT_STATIC_PAGE] = {"appcache/static-page", RL_DELAY_POINT, "serving a page that needs no app"},
 };
 
 static const rl_scenario appcache_deadlock = {

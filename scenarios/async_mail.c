@@ -44,6 +44,7 @@
 
 enum { RACY, JOINED, QUEUE };
 enum { DELIVERED, DELIVERED_LATE, FAILURE_REPORTED, MAIL_LOST, DUPLICATE_MAIL, WORKER_DIED };
+enum { AT_CONNECT, AT_SMTP, AT_RESPOND };
 
 #define MAX_REQUESTS 8
 #define SEND_ATTEMPTS 3 /* the `queue` worker's tries per mail */
@@ -91,8 +92,8 @@ typedef struct {
 /* send_mail(): one SMTP session. 0 when the server accepted the message. */
 static int send_mail(const mail *m, int attempt)
 {
-    RL_POINT("async_mail/connect"); /* connect, EHLO, MAIL FROM, RCPT TO: slow */
-    if (RL_FAULT("async_mail/smtp"))
+    RL_POINT(AT_CONNECT); /* connect, EHLO, MAIL FROM, RCPT TO: slow */
+    if (RL_FAULT(AT_SMTP))
         return -1; /* 421 / 554: smtplib raises SMTPException */
     char line[32];
     int n = snprintf(line, sizeof line, "D%d %d\n", m->id, attempt);
@@ -173,7 +174,7 @@ static void handle_request(worker_app *app, int variant, int id)
         rl_cond_signal(&app->wake);
         rl_mutex_unlock(&app->lock);
     }
-    RL_POINT("async_mail/respond"); /* render the error page, send the response */
+    RL_POINT(AT_RESPOND); /* render the error page, send the response */
 }
 
 /* The interpreter's exit: threading._shutdown() joins non-daemon threads;
@@ -350,11 +351,11 @@ static const rl_outcome outcomes[] = {
 };
 
 static const rl_variant variants[] = {
-    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ORACLE,
+    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ORACLE, NULL,
               "daemon thread, fail_silently=True: killed at exit, errors swallowed"},
-    [JOINED] = {"joined", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [JOINED] = {"joined", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
                 "non-daemon thread joined at exit, SMTP errors logged"},
-    [QUEUE] = {"queue", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [QUEUE] = {"queue", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
                "one mail thread fed by a queue, flushed at exit; retries, then logs"},
 };
 
@@ -363,9 +364,12 @@ static const rl_param_spec params[] = {
 };
 
 static const rl_point points[] = {
-    {"async_mail/connect", RL_DELAY_POINT, "the SMTP round trip before the server has the mail"},
-    {"async_mail/smtp", RL_FAULT_POINT, "the SMTP server refuses the mail (SMTPException)"},
-    {"async_mail/respond", RL_DELAY_POINT, "rendering the error page after handing the mail over"},
+    [AT_CONNECT] = {"async_mail/connect", RL_DELAY_POINT,
+                    "the SMTP round trip before the server has the mail"},
+    [AT_SMTP] = {"async_mail/smtp", RL_FAULT_POINT,
+                 "the SMTP server refuses the mail (SMTPException)"},
+    [AT_RESPOND] = {"async_mail/respond", RL_DELAY_POINT,
+                    "rendering the error page after handing the mail over"},
 };
 
 static const rl_scenario async_mail = {
@@ -378,8 +382,7 @@ static const rl_scenario async_mail = {
     .actor = {run_worker},
     .arbiter = arbiter,
     RL_TABLES(outcomes, variants, points),
-    .params = params,
-    .n_params = RL_COUNT(params),
+    RL_PARAMS(params),
     .max_batch = 1, /* one fork per trial */
 };
 

@@ -38,6 +38,7 @@
 
 enum { RACY, SINGLE_FLIGHT, LOCKED };
 enum { OK, REFRESH_FAILED, HERD, TORN_RECORD, SECOND_FLIGHT, LOST_REFRESH };
+enum { AT_FETCH, AT_REMOTE, AT_FILL, AT_RENDER };
 
 #define READERS 2
 #define FIELDS 4
@@ -80,7 +81,7 @@ static void fill(record *r, long version)
 {
     for (int i = 0; i < FIELDS; i++) {
         if (i > 0)
-            RL_POINT("cache_refresh/fill"); /* entry.price = remote.price; ... */
+            RL_POINT(AT_FILL); /* entry.price = remote.price; ... */
         r->field[i] = version * 1000 + i;
     }
 }
@@ -96,7 +97,7 @@ static int render(const record *r, int markup, int *torn)
     long version = 0;
     for (int i = 0; i < FIELDS; i++) {
         if (i > 0)
-            RL_POINT("cache_refresh/render");
+            RL_POINT(AT_RENDER);
         long value = r->field[i];
         if (i == 0)
             version = value / 1000;
@@ -111,8 +112,8 @@ static int render(const record *r, int markup, int *torn)
  * raises and its thread ends, the entry untouched). */
 static int fetch_remote(cache *c)
 {
-    RL_POINT("cache_refresh/fetch");
-    if (RL_FAULT("cache_refresh/remote")) {
+    RL_POINT(AT_FETCH);
+    if (RL_FAULT(AT_REMOTE)) {
         atomic_fetch_add_explicit(&c->failures, 1, memory_order_relaxed);
         return 0;
     }
@@ -304,11 +305,11 @@ static const rl_outcome outcomes[] = {
 };
 
 static const rl_variant variants[] = {
-    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY,
+    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY, NULL,
               "a refresh per stale get(), filling the shared entry in place"},
-    [SINGLE_FLIGHT] = {"single-flight", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [SINGLE_FLIGHT] = {"single-flight", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
                        "flag by compare-and-swap; new record published by pointer swap"},
-    [LOCKED] = {"locked", RL_BENIGN, RL_CAUGHT_BY_ANY,
+    [LOCKED] = {"locked", RL_BENIGN, RL_CAUGHT_BY_ANY, NULL,
                 "entry read and filled under one lock; the herd remains"},
 };
 
@@ -318,10 +319,12 @@ static const rl_param_spec params[] = {
 };
 
 static const rl_point points[] = {
-    {"cache_refresh/fetch", RL_DELAY_POINT, "the refresh's call to the remote system"},
-    {"cache_refresh/remote", RL_FAULT_POINT, "the remote system is unreachable"},
-    {"cache_refresh/fill", RL_DELAY_POINT, "between two fields of the refresh's update"},
-    {"cache_refresh/render", RL_DELAY_POINT, "between two fields the request renders"},
+    [AT_FETCH] = {"cache_refresh/fetch", RL_DELAY_POINT, "the refresh's call to the remote system"},
+    [AT_REMOTE] = {"cache_refresh/remote", RL_FAULT_POINT, "the remote system is unreachable"},
+    [AT_FILL] = {"cache_refresh/fill", RL_DELAY_POINT,
+                 "between two fields of the refresh's update"},
+    [AT_RENDER] = {"cache_refresh/render", RL_DELAY_POINT,
+                   "between two fields the request renders"},
 };
 
 static const rl_scenario cache_refresh = {
@@ -335,8 +338,7 @@ static const rl_scenario cache_refresh = {
     .actor = {request, request},
     .arbiter = arbiter,
     RL_TABLES(outcomes, variants, points),
-    .params = params,
-    .n_params = RL_COUNT(params),
+    RL_PARAMS(params),
 };
 
 RL_SCENARIO(cache_refresh)

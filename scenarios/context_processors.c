@@ -35,6 +35,7 @@
 
 enum { AS_WRITTEN, FILL_IN_PLACE };
 enum { OK, DOUBLE_IMPORT, PARTIAL_PROCESSORS };
+enum { AT_IMPORT };
 
 /* settings.TEMPLATE_CONTEXT_PROCESSORS (Django 1.0): auth, debug, i18n, media */
 #define PROCESSORS 4
@@ -64,7 +65,7 @@ typedef struct {
 
 static void append_processor(proc_list *l, int i)
 {
-    RL_POINT("context_processors/import"); /* __import__(module) */
+    RL_POINT(AT_IMPORT); /* __import__(module) */
     l->processor[l->n] = i + 1;
     l->n = l->n + 1;
 }
@@ -141,14 +142,15 @@ static const rl_outcome outcomes[] = {
 };
 
 static const rl_variant variants[] = {
-    [AS_WRITTEN] = {"as-written", RL_BENIGN, RL_CAUGHT_BY_ANY,
+    [AS_WRITTEN] = {"as-written", RL_BENIGN, RL_CAUGHT_BY_ANY, NULL,
                     "Django: build a local list, assign the tuple whole (release/acquire)"},
-    [FILL_IN_PLACE] = {"fill-in-place", RL_REPRODUCES, RL_CAUGHT_BY_ANY,
+    [FILL_IN_PLACE] = {"fill-in-place", RL_REPRODUCES, RL_CAUGHT_BY_ANY, NULL,
                        "the wiki's BAD pattern: append to the global list when it is empty"},
 };
 
 static const rl_point points[] = {
-    {"context_processors/import", RL_DELAY_POINT, "__import__ of one context processor's module"},
+    [AT_IMPORT] = {"context_processors/import", RL_DELAY_POINT,
+                   "__import__ of one context processor's module"},
 };
 
 static const rl_scenario context_processors = {

@@ -38,6 +38,7 @@
 
 enum { RACY, THREAD_LOCAL, POOLED_LOCK };
 enum { OK, DB_ERROR, LEAK, FOREIGN_TXN, DIRTY_READ, CLOSED_MID_QUERY };
+enum { AT_CONNECT, AT_QUERY, AT_RESPOND, AT_DB_ERROR };
 
 #define REQUESTS 2
 #define COMMITTER 0        /* request 0 commits its row; request 1 rolls back */
@@ -65,8 +66,8 @@ enum { DB_OK, DB_CLOSED, DB_FAILED };
 
 static db_conn *db_connect(database *db)
 {
-    RL_POINT("db_connection/connect"); /* TCP, authentication, session setup */
-    if (RL_FAULT("db_connection/db-error"))
+    RL_POINT(AT_CONNECT); /* TCP, authentication, session setup */
+    if (RL_FAULT(AT_DB_ERROR))
         return NULL; /* OperationalError: could not connect */
     db_conn *c = &db->conns[atomic_fetch_add_explicit(&db->opened, 1, memory_order_relaxed)];
     rl_mutex_lock(&c->lock);
@@ -98,8 +99,8 @@ static int db_select(db_conn *c, int who, int *others)
     rl_mutex_unlock(&c->lock);
     if (rc != DB_OK)
         return rc;
-    RL_POINT("db_connection/query"); /* the server executes; rows on the wire */
-    if (RL_FAULT("db_connection/db-error"))
+    RL_POINT(AT_QUERY); /* the server executes; rows on the wire */
+    if (RL_FAULT(AT_DB_ERROR))
         return DB_FAILED;
     rl_mutex_lock(&c->lock);
     rc = c->open ? DB_OK : DB_CLOSED; /* closed under us: the read fails */
@@ -258,7 +259,7 @@ static void request(void *state, int variant)
             log->committed = db_commit(&s->db, c) == DB_OK;
         else
             db_rollback(c);
-        RL_POINT("db_connection/respond");
+        RL_POINT(AT_RESPOND);
         pool_put(s, c); /* request_finished: back to the pool, not closed */
         return;
     }
@@ -271,7 +272,7 @@ static void request(void *state, int variant)
         ok = work(c, self, log);
     }
     wrapper_end(s, w, log, ok && self == COMMITTER);
-    RL_POINT("db_connection/respond");
+    RL_POINT(AT_RESPOND);
     wrapper_close(w); /* request_finished */
 }
 
@@ -358,20 +359,23 @@ static const rl_outcome outcomes[] = {
 };
 
 static const rl_variant variants[] = {
-    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY,
+    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY, NULL,
               "one module-level DatabaseWrapper shared by all threads"},
-    [THREAD_LOCAL] = {"thread-local", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [THREAD_LOCAL] = {"thread-local", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
                       "one DatabaseWrapper per thread (the #1442 fix)"},
-    [POOLED_LOCK] = {"pooled-lock", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [POOLED_LOCK] = {"pooled-lock", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
                      "a lock-guarded pool: a request checks a connection out and back in"},
 };
 
 static const rl_point points[] = {
-    {"db_connection/connect", RL_DELAY_POINT, "Database.connect(): network and authentication"},
-    {"db_connection/query", RL_DELAY_POINT, "the SELECT runs on the server"},
-    {"db_connection/respond", RL_DELAY_POINT,
-     "the response is sent: after commit or rollback, before request_finished closes"},
-    {"db_connection/db-error", RL_FAULT_POINT, "connect or SELECT fails (OperationalError)"},
+    [AT_CONNECT] = {"db_connection/connect", RL_DELAY_POINT,
+                    "Database.connect(): network and authentication"},
+    [AT_QUERY] = {"db_connection/query", RL_DELAY_POINT, "the SELECT runs on the server"},
+    [AT_RESPOND] =
+        {"db_connection/respond", RL_DELAY_POINT,
+         "the response is sent: after commit or rollback, before request_finished closes"},
+    [AT_DB_ERROR] = {"db_connection/db-error", RL_FAULT_POINT,
+                     "connect or SELECT fails (OperationalError)"},
 };
 
 static const rl_scenario db_connection = {

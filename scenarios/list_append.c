@@ -11,6 +11,7 @@
 
 enum { RACY, LOCKED, ATOMIC };
 enum { OK, LOST_APPEND };
+enum { AT_BETWEEN };
 #define APPENDERS 2
 
 typedef struct {
@@ -25,7 +26,7 @@ static void append_racy(shared_list *l, int item)
     /* RACE: both actors read the same length here, both store into that
      * slot, both store len+1: one append is lost. */
     int n = l->len;
-    RL_POINT("list_append/between");
+    RL_POINT(AT_BETWEEN);
     l->items[n] = item;
     l->len = n + 1;
 }
@@ -34,7 +35,7 @@ static void append_locked(shared_list *l, int item)
 {
     rl_mutex_lock(&l->lock);
     int n = l->len;
-    RL_POINT("list_append/between");
+    RL_POINT(AT_BETWEEN);
     l->items[n] = item;
     l->len = n + 1;
     rl_mutex_unlock(&l->lock);
@@ -44,7 +45,7 @@ static void append_atomic(shared_list *l, int item)
 {
     /* fetch-add hands every appender its own slot */
     int n = atomic_fetch_add_explicit(&l->atomic_len, 1, memory_order_relaxed);
-    RL_POINT("list_append/between");
+    RL_POINT(AT_BETWEEN);
     l->items[n] = item;
 }
 
@@ -92,13 +93,16 @@ static const rl_outcome outcomes[] = {
 };
 
 static const rl_variant variants[] = {
-    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY, "read length, store slot, store length"},
-    [LOCKED] = {"locked", RL_HOLDS, RL_CAUGHT_BY_ANY, "the append under a mutex"},
-    [ATOMIC] = {"atomic", RL_HOLDS, RL_CAUGHT_BY_ANY, "slot reserved with an atomic fetch-add"},
+    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY, NULL,
+              "read length, store slot, store length"},
+    [LOCKED] = {"locked", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL, "the append under a mutex"},
+    [ATOMIC] = {"atomic", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
+                "slot reserved with an atomic fetch-add"},
 };
 
 static const rl_point points[] = {
-    {"list_append/between", RL_DELAY_POINT, "between reading the length and storing the item"},
+    [AT_BETWEEN] = {"list_append/between", RL_DELAY_POINT,
+                    "between reading the length and storing the item"},
 };
 
 static const rl_scenario list_append = {

@@ -34,6 +34,7 @@
 
 enum { RACY, EAGER, ONCE };
 enum { OK, SPARE_LOCK, TWO_LOCKS, TWO_INSIDE };
+enum { AT_CREATE_LOCK, AT_FUNC };
 #define CALLERS 2
 
 typedef struct {
@@ -69,7 +70,7 @@ static rl_mutex *getattr_racy(wrapped_func *f)
         lock = new_rlock(f);
         /* T1 and T2 both missed the attribute above; each made its own lock
          * and each sets it here (the last one wins, for later callers) */
-        RL_POINT("locked_decorator/create-lock");
+        RL_POINT(AT_CREATE_LOCK);
         f->lock_attr = lock; /* RACE: setattr(func, "__lock", default) */
     }
     return lock; /* each first caller goes on with its own lock */
@@ -84,7 +85,7 @@ static rl_mutex *getattr_once(wrapped_func *f)
     rl_mutex *lock = atomic_load_explicit(&f->lock_attr_cas, memory_order_acquire);
     if (lock == NULL) {
         rl_mutex *mine = new_rlock(f);
-        RL_POINT("locked_decorator/create-lock");
+        RL_POINT(AT_CREATE_LOCK);
         rl_mutex *expected = NULL;
         if (atomic_compare_exchange_strong_explicit(&f->lock_attr_cas, &expected, mine,
                                                     memory_order_acq_rel, memory_order_acquire))
@@ -101,8 +102,8 @@ static void func(wrapped_func *f)
     int me = rl_self();
     if (atomic_fetch_add_explicit(&f->inside, 1, memory_order_relaxed) > 0)
         f->overlap[me] = 1;
-    int c = f->counter;                /* obj.counter += 1 */
-    RL_POINT("locked_decorator/func"); /* obj.save(): a database round-trip */
+    int c = f->counter; /* obj.counter += 1 */
+    RL_POINT(AT_FUNC);  /* obj.save(): a database round-trip */
     f->counter = c + 1;
     atomic_fetch_sub_explicit(&f->inside, 1, memory_order_relaxed);
 }
@@ -174,17 +175,18 @@ static const rl_outcome outcomes[] = {
 };
 
 static const rl_variant variants[] = {
-    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY,
+    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY, NULL,
               "the wiki's getattr_: lazy lock by try getattr / except setattr"},
-    [EAGER] = {"eager", RL_HOLDS, RL_CAUGHT_BY_ANY, "the lock is made when func is wrapped"},
-    [ONCE] = {"once", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [EAGER] = {"eager", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL, "the lock is made when func is wrapped"},
+    [ONCE] = {"once", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
               "lazy, but installed with a compare-and-swap: the loser uses the winner's"},
 };
 
 static const rl_point points[] = {
-    {"locked_decorator/create-lock", RL_DELAY_POINT,
-     "between the failed getattr and installing the new lock"},
-    {"locked_decorator/func", RL_DELAY_POINT, "inside func: obj.save() after obj.counter += 1"},
+    [AT_CREATE_LOCK] = {"locked_decorator/create-lock", RL_DELAY_POINT,
+                        "between the failed getattr and installing the new lock"},
+    [AT_FUNC] = {"locked_decorator/func", RL_DELAY_POINT,
+                 "inside func: obj.save() after obj.counter += 1"},
 };
 
 static const rl_scenario locked_decorator = {

@@ -38,6 +38,7 @@
 
 enum { RACY, O_APPEND_ONE_WRITE, LOCKED };
 enum { OK, WRITE_ERROR_REPORTED, TORN_LINE, LOST_LINE };
+enum { AT_FORMAT, AT_SEEK, AT_BETWEEN, AT_WRITE };
 
 #define WRITERS 2
 #define MAX_RECORDS 16
@@ -70,7 +71,7 @@ static size_t record_text(char line[LINE_LEN + 1], int writer, int r)
 /* write(2), or the failure libfiu's posix/io/rw/write would inject. */
 static ssize_t log_write(int fd, const char *buf, size_t n)
 {
-    if (RL_FAULT("log_append/write")) {
+    if (RL_FAULT(AT_WRITE)) {
         errno = EIO;
         return -1;
     }
@@ -96,7 +97,7 @@ static void append_racy(log_file *lf, int w, int r)
 {
     char line[LINE_LEN + 1];
     size_t n = record_text(line, w, r);
-    RL_POINT("log_append/format");
+    RL_POINT(AT_FORMAT);
     int fd = lf->fd[w];
     lseek(fd, 0, SEEK_END);
     /* RACE: the other writer can find the same end of file here; both then
@@ -104,11 +105,11 @@ static void append_racy(log_file *lf, int w, int r)
      *   w0: seek -> E                   write "[w0] ..." at E
      *   w1:         seek -> E                              write "[w1] ..." at E
      * (lost-line). */
-    RL_POINT("log_append/seek");
+    RL_POINT(AT_SEEK);
     (void)log_write(fd, line, PREFIX_LEN);
     /* RACE: a record of the other writer can land between the two pieces,
      * or its second piece on top of ours (torn-line). */
-    RL_POINT("log_append/between");
+    RL_POINT(AT_BETWEEN);
     /* RACE: and a failed write() is never checked: the record is gone and
      * nothing says so. */
     (void)log_write(fd, line + PREFIX_LEN, n - PREFIX_LEN);
@@ -118,7 +119,7 @@ static void append_o_append(log_file *lf, int w, int r)
 {
     char line[LINE_LEN + 1];
     size_t n = record_text(line, w, r);
-    RL_POINT("log_append/format");
+    RL_POINT(AT_FORMAT);
     /* FIX: the whole record in one write() on an O_APPEND descriptor: the
      * kernel moves to the end of file and writes under the inode lock, so
      * two records never share an offset or interleave. The result is
@@ -132,14 +133,14 @@ static void append_locked(log_file *lf, int w, int r)
 {
     char line[LINE_LEN + 1];
     size_t n = record_text(line, w, r);
-    RL_POINT("log_append/format");
+    RL_POINT(AT_FORMAT);
     int fd = lf->fd[w];
     /* FIX: the same seek and two writes, under one lock for all writers. */
     rl_mutex_lock(&lf->lock);
     off_t start = lseek(fd, 0, SEEK_END);
-    RL_POINT("log_append/seek");
+    RL_POINT(AT_SEEK);
     int ok = start >= 0 && write_all(fd, line, PREFIX_LEN);
-    RL_POINT("log_append/between");
+    RL_POINT(AT_BETWEEN);
     ok = ok && write_all(fd, line + PREFIX_LEN, n - PREFIX_LEN);
     if (!ok) {
         /* Report it, and take a half-written record back out: nobody can
@@ -253,11 +254,11 @@ static const rl_outcome outcomes[] = {
 };
 
 static const rl_variant variants[] = {
-    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ORACLE,
+    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ORACLE, NULL,
               "seek to the end, then two write() calls; errors unchecked"},
-    [O_APPEND_ONE_WRITE] = {"o-append", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [O_APPEND_ONE_WRITE] = {"o-append", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
                             "one write() per record on an O_APPEND descriptor; errors reported"},
-    [LOCKED] = {"locked", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [LOCKED] = {"locked", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
                 "seek and writes under one lock; errors reported, partial record removed"},
 };
 
@@ -266,10 +267,13 @@ static const rl_param_spec params[] = {
 };
 
 static const rl_point points[] = {
-    {"log_append/format", RL_DELAY_POINT, "formatting a record before writing it"},
-    {"log_append/seek", RL_DELAY_POINT, "between finding the end of file and writing there"},
-    {"log_append/between", RL_DELAY_POINT, "between the two write() calls of one record"},
-    {"log_append/write", RL_FAULT_POINT, "a write() fails with EIO (libfiu posix/io/rw/write)"},
+    [AT_FORMAT] = {"log_append/format", RL_DELAY_POINT, "formatting a record before writing it"},
+    [AT_SEEK] = {"log_append/seek", RL_DELAY_POINT,
+                 "between finding the end of file and writing there"},
+    [AT_BETWEEN] = {"log_append/between", RL_DELAY_POINT,
+                    "between the two write() calls of one record"},
+    [AT_WRITE] = {"log_append/write", RL_FAULT_POINT,
+                  "a write() fails with EIO (libfiu posix/io/rw/write)"},
 };
 
 static const rl_scenario log_append = {
@@ -283,8 +287,7 @@ static const rl_scenario log_append = {
     .actor = {writer, writer},
     .arbiter = arbiter,
     RL_TABLES(outcomes, variants, points),
-    .params = params,
-    .n_params = RL_COUNT(params),
+    RL_PARAMS(params),
     .max_batch = 64, /* two descriptors per state */
 };
 

@@ -34,6 +34,7 @@
 
 enum { AS_WRITTEN, PER_KEY_ONCE, PLAIN_PORT };
 enum { OK, DOUBLE_CALL, NOT_EQUIVALENT, ONCE_VIOLATED };
+enum { AT_CALL };
 #define KEYS 2
 #define CALLERS 2
 
@@ -59,7 +60,7 @@ typedef struct {
 static result *func(memo_state *m, int key)
 {
     int me = rl_self();
-    RL_POINT("memoize/call"); /* import the view module, build the resolver */
+    RL_POINT(AT_CALL); /* import the view module, build the resolver */
     result *r = &m->made[me][key];
     r->key = key;
     r->value = expected_value(key);
@@ -169,18 +170,18 @@ static const rl_outcome outcomes[] = {
 };
 
 static const rl_variant variants[] = {
-    [AS_WRITTEN] = {"as-written", RL_BENIGN, RL_CAUGHT_BY_ANY,
+    [AS_WRITTEN] = {"as-written", RL_BENIGN, RL_CAUGHT_BY_ANY, NULL,
                     "Django's memoize, each dict operation atomic (release/acquire)"},
-    [PER_KEY_ONCE] = {"per-key-once", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [PER_KEY_ONCE] = {"per-key-once", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
                       "double-checked under a per-key lock: one call per key"},
-    [PLAIN_PORT] = {"plain-port", RL_REPRODUCES, RL_CAUGHT_BY_TSAN,
+    [PLAIN_PORT] = {"plain-port", RL_REPRODUCES, RL_CAUGHT_BY_TSAN, NULL,
                     "memoize ported with plain accesses: benign to the oracle, a data race "
                     "to TSan"},
 };
 
 static const rl_point points[] = {
-    {"memoize/call", RL_DELAY_POINT,
-     "inside func: importing the view module or building the resolver"},
+    [AT_CALL] = {"memoize/call", RL_DELAY_POINT,
+                 "inside func: importing the view module or building the resolver"},
 };
 
 static const rl_scenario memoize = {

@@ -36,6 +36,7 @@
 
 enum { RACY, CLASS_LOCK, INSTANCE_LOCK, ATOMIC_UPDATE };
 enum { OK, OK_WITH_ERRORS, LOST_UPDATE };
+enum { AT_SELECT, AT_SAVE };
 #define ACTORS 2
 #define MAX_INSTANCES 64
 #define MAX_UPDATES 1024
@@ -65,9 +66,9 @@ typedef struct {
 static int increment(row *r)
 {
     int counter = r->counter.value; /* obj = Counter.objects.get(pk=pk) */
-    RL_POINT("model_save/select");  /* the SELECT's round trip */
+    RL_POINT(AT_SELECT);            /* the SELECT's round trip */
     counter += 1;                   /* obj.counter += 1 */
-    if (RL_FAULT("model_save/save"))
+    if (RL_FAULT(AT_SAVE))
         return 0; /* DatabaseError: the request fails, the row is untouched */
     /* RACE: T1 reads 5 and waits on the database; T2 reads 5 too; T1
      * writes 6; T2 writes 6. Two increments, one committed. */
@@ -99,7 +100,7 @@ static int increment_instance_lock(row *r)
  * read-modify-write itself, one statement, no lock in Python. */
 static int increment_atomic_update(row *r)
 {
-    if (RL_FAULT("model_save/save"))
+    if (RL_FAULT(AT_SAVE))
         return 0;
     atomic_fetch_add_explicit(&r->counter.atomic, 1, memory_order_acq_rel);
     return 1;
@@ -179,13 +180,13 @@ static const rl_outcome outcomes[] = {
 };
 
 static const rl_variant variants[] = {
-    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY,
+    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY, NULL,
               "obj.counter += 1; obj.save(): SELECT, add, UPDATE with no lock"},
-    [CLASS_LOCK] = {"class-lock", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [CLASS_LOCK] = {"class-lock", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
                     "the wiki's fix: alters_data methods under one lock per model class"},
-    [INSTANCE_LOCK] = {"instance-lock", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [INSTANCE_LOCK] = {"instance-lock", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
                        "one lock per model instance: requests on different rows never wait"},
-    [ATOMIC_UPDATE] = {"atomic-update", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [ATOMIC_UPDATE] = {"atomic-update", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
                        "update(counter=F('counter') + 1): the database adds, no lock"},
 };
 
@@ -195,10 +196,10 @@ static const rl_param_spec params[] = {
 };
 
 static const rl_point points[] = {
-    {"model_save/select", RL_DELAY_POINT,
-     "the SELECT's round trip, between reading the counter and saving it"},
-    {"model_save/save", RL_FAULT_POINT,
-     "the UPDATE: fails with DatabaseError when injected (nothing written)"},
+    [AT_SELECT] = {"model_save/select", RL_DELAY_POINT,
+                   "the SELECT's round trip, between reading the counter and saving it"},
+    [AT_SAVE] = {"model_save/save", RL_FAULT_POINT,
+                 "the UPDATE: fails with DatabaseError when injected (nothing written)"},
 };
 
 static const rl_scenario model_save = {
@@ -214,8 +215,7 @@ static const rl_scenario model_save = {
     .actor = {request, request},
     .arbiter = arbiter,
     RL_TABLES(outcomes, variants, points),
-    .params = params,
-    .n_params = RL_COUNT(params),
+    RL_PARAMS(params),
 };
 
 RL_SCENARIO(model_save)

@@ -36,6 +36,7 @@
 
 enum { RACY, LOCKED };
 enum { RESOLVED_DIRECT, RESOLVED_PENDING, LOST_OPERATION, RESOLVED_TWICE };
+enum { AT_GET_MODEL, AT_APPEND, AT_PREPARE, AT_REGISTER };
 #define RELATIONS 3 /* Book.author, Book.editor (ForeignKey), Book.translators (M2M) */
 
 typedef struct {
@@ -103,7 +104,7 @@ static void resolve(app_cache *c, int relation) { c->resolved[relation]++; }
 static void add_lazy_relation(app_cache *c, int relation)
 {
     int model = c->author_registered; /* get_model("library", "Author", False) */
-    RL_POINT("pending_lookups/get-model");
+    RL_POINT(AT_GET_MODEL);
     if (model) {
         resolve(c, relation);
         c->direct++;
@@ -114,7 +115,7 @@ static void add_lazy_relation(app_cache *c, int relation)
      * but had not registered Author yet): setdefault() makes a new list,
      * the append lands in it, and no class_prepared will ever pop it. */
     op_list *l = pending_setdefault(c);
-    RL_POINT("pending_lookups/append");
+    RL_POINT(AT_APPEND);
     list_append(c, l, relation);
 }
 
@@ -126,8 +127,8 @@ static void prepare_author(app_cache *c)
     int op;
     for (int i = 0; l != NULL && list_get(c, l, i, &op); i++)
         resolve(c, op);
-    RL_POINT("pending_lookups/register"); /* the other class_prepared receivers */
-    c->author_registered = 1;             /* register_models("library", Author) */
+    RL_POINT(AT_REGISTER);    /* the other class_prepared receivers */
+    c->author_registered = 1; /* register_models("library", Author) */
 }
 
 static void define_book(void *state, int variant)
@@ -144,7 +145,7 @@ static void define_book(void *state, int variant)
 static void define_author(void *state, int variant)
 {
     app_cache *c = state;
-    RL_POINT("pending_lookups/prepare"); /* building Author's Options and fields */
+    RL_POINT(AT_PREPARE); /* building Author's Options and fields */
     if (variant == LOCKED)
         rl_mutex_lock(&c->import_lock); /* class_prepared and registration as one step */
     prepare_author(c);
@@ -198,19 +199,20 @@ static const rl_outcome outcomes[] = {
 };
 
 static const rl_variant variants[] = {
-    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY,
+    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY, NULL,
               "get_model() check, then setdefault().append(), with no lock"},
-    [LOCKED] = {"locked", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [LOCKED] = {"locked", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
                 "class creation under one lock, as the import lock serialised it"},
 };
 
 static const rl_point points[] = {
-    {"pending_lookups/get-model", RL_DELAY_POINT,
-     "between Book's get_model() miss and its setdefault()"},
-    {"pending_lookups/append", RL_DELAY_POINT, "between setdefault() and append()"},
-    {"pending_lookups/prepare", RL_DELAY_POINT, "building Author before class_prepared"},
-    {"pending_lookups/register", RL_DELAY_POINT,
-     "between Author's class_prepared (the pop) and register_models()"},
+    [AT_GET_MODEL] = {"pending_lookups/get-model", RL_DELAY_POINT,
+                      "between Book's get_model() miss and its setdefault()"},
+    [AT_APPEND] = {"pending_lookups/append", RL_DELAY_POINT, "between setdefault() and append()"},
+    [AT_PREPARE] = {"pending_lookups/prepare", RL_DELAY_POINT,
+                    "building Author before class_prepared"},
+    [AT_REGISTER] = {"pending_lookups/register", RL_DELAY_POINT,
+                     "between Author's class_prepared (the pop) and register_models()"},
 };
 
 static const rl_scenario pending_lookups = {

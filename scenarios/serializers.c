@@ -27,6 +27,7 @@
 
 enum { RACY, FIXED };
 enum { OK, DOUBLE_LOAD, KEY_ERROR };
+enum { AT_IMPORT };
 
 /* BUILTIN_SERIALIZERS in the order the dict yields them, PyYAML installed */
 enum { XML, PYTHON, JSON, YAML, FORMATS };
@@ -54,7 +55,7 @@ typedef struct {
 
 static void register_serializer(registry *d, int format)
 {
-    RL_POINT("serializers/import"); /* __import__(serializer_module) */
+    RL_POINT(AT_IMPORT); /* __import__(serializer_module) */
     if (d->module[format] == 0)
         d->used = d->used + 1;
     d->module[format] = format + 1;
@@ -127,15 +128,15 @@ static const rl_outcome outcomes[] = {
 };
 
 static const rl_variant variants[] = {
-    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY,
+    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY, NULL,
               "register each built-in into the global dict when it is empty"},
-    [FIXED] = {"fixed", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [FIXED] = {"fixed", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
                "#7676: fill a local dict, then assign it (release/acquire)"},
 };
 
 static const rl_point points[] = {
-    {"serializers/import", RL_DELAY_POINT,
-     "__import__ of one serializer module while the registry is being filled"},
+    [AT_IMPORT] = {"serializers/import", RL_DELAY_POINT,
+                   "__import__ of one serializer module while the registry is being filled"},
 };
 
 static const rl_scenario serializers = {

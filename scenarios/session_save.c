@@ -64,6 +64,7 @@
 
 enum { RACY, MUST_CREATE, MODULE_LOCK, IN_PLACE, TMP_RENAME };
 enum { OK, CREATE_RETRIED, SAVE_FAILED, SHARED_SESSION, LOST_UPDATE, TORN_FILE };
+enum { AT_EXISTS, AT_LOAD, AT_WRITE, AT_READ };
 #define ACTORS 2
 #define KEYS 4 /* more than ACTORS: a free key is always found */
 
@@ -103,7 +104,7 @@ static int new_session_racy(session_state *s, int user)
     for (int attempt = 0;; attempt++) {
         int key = draw_key(attempt);
         int taken = s->owner.plain[key]; /* self.exists(session_key) */
-        RL_POINT("session_save/exists");
+        RL_POINT(AT_EXISTS);
         if (taken)
             continue;
         /* RACE: the other visitor's exists() ran during this round trip:
@@ -122,7 +123,7 @@ static int new_session_must_create(session_state *s, int user, int self)
         int key = draw_key(attempt);
         if (atomic_load_explicit(&s->owner.atomic[key], memory_order_acquire))
             continue; /* exists(): the cheap first check, kept */
-        RL_POINT("session_save/exists");
+        RL_POINT(AT_EXISTS);
         int expected = 0;
         if (atomic_compare_exchange_strong_explicit(&s->owner.atomic[key], &expected, user,
                                                     memory_order_acq_rel, memory_order_acquire))
@@ -144,9 +145,9 @@ static int new_session_module_lock(session_state *s, int user)
 
 static void add_to_cart(session_state *s, int item)
 {
-    int cart = s->cart;            /* SessionStore.load() */
-    RL_POINT("session_save/load"); /* the view runs */
-    cart |= item;                  /* session["cart"] += [item] */
+    int cart = s->cart; /* SessionStore.load() */
+    RL_POINT(AT_LOAD);  /* the view runs */
+    cart |= item;       /* session["cart"] += [item] */
     /* RACE: the other request loaded the same cart meanwhile and saves its
      * own copy after this one: this item is gone. */
     s->cart = cart; /* SessionStore.save(): the whole session is written */
@@ -213,7 +214,7 @@ static int write_all(int fd, const char *p, size_t n)
 static int write_chunks(int fd, const char *data)
 {
     for (int c = 0; c < CHUNKS; c++) {
-        if (RL_FAULT("session_save/write"))
+        if (RL_FAULT(AT_WRITE))
             return -1; /* EIO or ENOSPC: this chunk and the rest never land */
         if (write_all(fd, data + (size_t)c * CHUNK, CHUNK) != 0)
             return -1;
@@ -302,7 +303,7 @@ static void server_thread(void *state, int variant)
         encode((char)('A' + self), data);
         s->saved[self] =
             variant == IN_PLACE ? save_in_place(s, data) : save_tmp_rename(s, data, self);
-        RL_POINT("session_save/read");
+        RL_POINT(AT_READ);
         s->loaded[self] = load(s);
     }
     }
@@ -413,18 +414,18 @@ static const rl_outcome outcomes[] = {
 };
 
 static const rl_variant variants[] = {
-    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY,
+    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY, NULL,
               "exists() then save() for a new key (SECURITY: two users share a session), "
               "and load-modify-save with no lock"},
-    [MUST_CREATE] = {"must-create", RL_REPRODUCES, RL_CAUGHT_BY_ANY,
+    [MUST_CREATE] = {"must-create", RL_REPRODUCES, RL_CAUGHT_BY_ANY, NULL,
                      "Django's #1080 fix: never a shared session (the security hole closed), "
                      "but concurrent requests still lose session updates"},
-    [MODULE_LOCK] = {"module-lock", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [MODULE_LOCK] = {"module-lock", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
                      "the wiki's module-level lock around key creation and load-modify-save: "
                      "no shared session, no lost update (one process only)"},
-    [IN_PLACE] = {"in-place", RL_REPRODUCES, RL_CAUGHT_BY_ORACLE,
+    [IN_PLACE] = {"in-place", RL_REPRODUCES, RL_CAUGHT_BY_ORACLE, NULL,
                   "file store: truncate the session file and rewrite it in chunks"},
-    [TMP_RENAME] = {"tmp-rename", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [TMP_RENAME] = {"tmp-rename", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
                     "file store: write a temporary file, rename it over the old one"},
 };
 
@@ -433,13 +434,14 @@ static const rl_param_spec params[] = {
 };
 
 static const rl_point points[] = {
-    {"session_save/exists", RL_DELAY_POINT,
-     "the exists() query's round trip, between the check and the save of a new key"},
-    {"session_save/load", RL_DELAY_POINT,
-     "the view, between loading the session data and saving it back"},
-    {"session_save/write", RL_FAULT_POINT,
-     "before each write(2) of a session file; fails (EIO) when injected"},
-    {"session_save/read", RL_DELAY_POINT, "between a save and the next load of the file"},
+    [AT_EXISTS] = {"session_save/exists", RL_DELAY_POINT,
+                   "the exists() query's round trip, between the check and the save of a new key"},
+    [AT_LOAD] = {"session_save/load", RL_DELAY_POINT,
+                 "the view, between loading the session data and saving it back"},
+    [AT_WRITE] = {"session_save/write", RL_FAULT_POINT,
+                  "before each write(2) of a session file; fails (EIO) when injected"},
+    [AT_READ] = {"session_save/read", RL_DELAY_POINT,
+                 "between a save and the next load of the file"},
 };
 
 static const rl_scenario session_save = {
@@ -455,8 +457,7 @@ static const rl_scenario session_save = {
     .actor = {server_thread, server_thread},
     .arbiter = arbiter,
     RL_TABLES(outcomes, variants, points),
-    .params = params,
-    .n_params = RL_COUNT(params),
+    RL_PARAMS(params),
 };
 
 RL_SCENARIO(session_save)

@@ -48,6 +48,7 @@
 
 enum { RACY, LOCKED };
 enum { OK, LOST_RECEIVER, DUPLICATE_RECEIVER, WRONG_REMOVED };
+enum { AT_CONNECT, AT_SCAN, AT_DISCONNECT };
 
 #define THREADS 2
 #define LIST_CAP 8
@@ -168,7 +169,7 @@ static void old_connect_racy(dispatch_state *s, int receiver)
     signals_dict *signals = setdefault(&s->old);
     pylist *receivers = signals->receivers; /* if signal in signals */
     if (receivers == NULL) {
-        RL_POINT("signal_dispatch/connect");
+        RL_POINT(AT_CONNECT);
         /* RACE: the other thread also found no list and stores its own:
          * whichever store comes second orphans the other list, and the
          * receiver appended to it never fires. */
@@ -184,7 +185,7 @@ static void old_connect_locked(dispatch_state *s, int receiver)
     signals_dict *signals = setdefault(&s->old);
     pylist *receivers = signals->receivers;
     if (receivers == NULL) {
-        RL_POINT("signal_dispatch/connect");
+        RL_POINT(AT_CONNECT);
         receivers = new_list(&s->old);
         signals->receivers = receivers;
     }
@@ -200,7 +201,7 @@ static void connect_racy(dispatch_state *s, django_signal *sig, int key, int rec
     for (int i = 0; list_get(s, &sig->receivers, i, &e); i++)
         if (e.key == key)
             return;
-    RL_POINT("signal_dispatch/scan");
+    RL_POINT(AT_SCAN);
     /* RACE: the other thread scanned too and found no "audit" key either:
      * both append, the handler fires twice. */
     list_append(s, &sig->receivers, (entry){key, receiver});
@@ -211,7 +212,7 @@ static int disconnect_racy(dispatch_state *s, django_signal *sig, int key)
     entry e;
     for (int i = 0; list_get(s, &sig->receivers, i, &e); i++) {
         if (e.key == key) {
-            RL_POINT("signal_dispatch/disconnect");
+            RL_POINT(AT_DISCONNECT);
             /* RACE: another disconnect has deleted an earlier item since we
              * read index i: `del` removes the receiver shifted into i, or
              * raises IndexError. (And our scan can step over the key when a
@@ -229,7 +230,7 @@ static void connect_locked(dispatch_state *s, django_signal *sig, int key, int r
     int found = 0;
     for (int i = 0; !found && list_get(s, &sig->receivers, i, &e); i++)
         found = e.key == key;
-    RL_POINT("signal_dispatch/scan");
+    RL_POINT(AT_SCAN);
     if (!found)
         list_append(s, &sig->receivers, (entry){key, receiver});
     rl_mutex_unlock(&sig->lock);
@@ -243,7 +244,7 @@ static int disconnect_locked(dispatch_state *s, django_signal *sig, int key)
     entry e;
     for (int i = list_len(s, &sig->receivers) - 1; i >= 0; i--) {
         if (list_get(s, &sig->receivers, i, &e) && e.key == key) {
-            RL_POINT("signal_dispatch/disconnect");
+            RL_POINT(AT_DISCONNECT);
             list_del(s, &sig->receivers, i);
         }
     }
@@ -332,19 +333,20 @@ static const rl_outcome outcomes[] = {
 };
 
 static const rl_variant variants[] = {
-    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY,
+    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY, NULL,
               "check-then-act connect, scan-then-append, delete by a stale index"},
-    [LOCKED] = {"locked", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [LOCKED] = {"locked", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
                 "one lock around connect and disconnect; delete walking backwards (#14533)"},
 };
 
 static const rl_point points[] = {
-    {"signal_dispatch/connect", RL_DELAY_POINT,
-     "old dispatcher: between `signal in signals` and `signals[signal] = []`"},
-    {"signal_dispatch/scan", RL_DELAY_POINT,
-     "Signal.connect: between the scan for the lookup key and the append"},
-    {"signal_dispatch/disconnect", RL_DELAY_POINT,
-     "Signal.disconnect: between finding the index and `del self.receivers[index]`"},
+    [AT_CONNECT] = {"signal_dispatch/connect", RL_DELAY_POINT,
+                    "old dispatcher: between `signal in signals` and `signals[signal] = []`"},
+    [AT_SCAN] = {"signal_dispatch/scan", RL_DELAY_POINT,
+                 "Signal.connect: between the scan for the lookup key and the append"},
+    [AT_DISCONNECT] =
+        {"signal_dispatch/disconnect", RL_DELAY_POINT,
+         "Signal.disconnect: between finding the index and `del self.receivers[index]`"},
 };
 
 static const rl_scenario signal_dispatch = {

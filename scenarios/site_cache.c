@@ -40,6 +40,7 @@
 
 enum { RACY, LOCKED, GENERATION };
 enum { OK, DB_ERROR, SEVERAL_DB_HITS, STALE_SITE, KEY_ERROR };
+enum { AT_QUERY, AT_UPDATE, AT_SAVE_CHECK, AT_DB_ERROR };
 
 #define READER 0
 #define REQUESTS 3
@@ -80,18 +81,18 @@ typedef struct {
 
 static int db_select(site_state *s)
 {
-    if (RL_FAULT("site_cache/db-error"))
+    if (RL_FAULT(AT_DB_ERROR))
         return -1;
     int domain = atomic_load(&s->db.domain);
     atomic_fetch_add_explicit(&s->db.queries, 1, memory_order_relaxed);
-    RL_POINT("site_cache/query"); /* the row is read; the result is on its way */
+    RL_POINT(AT_QUERY); /* the row is read; the result is on its way */
     return domain;
 }
 
 static int db_update(site_state *s, int domain)
 {
-    RL_POINT("site_cache/update"); /* UPDATE django_site ...; COMMIT */
-    if (RL_FAULT("site_cache/db-error"))
+    RL_POINT(AT_UPDATE); /* UPDATE django_site ...; COMMIT */
+    if (RL_FAULT(AT_DB_ERROR))
         return -1;
     atomic_store(&s->db.domain, domain);
     return 0;
@@ -148,7 +149,7 @@ static int save_racy(site_state *s, int domain)
     if (db_update(s, domain) != 0)
         return DB_ERROR;
     if (dict_get(s->cache) != 0) { /* if self.id in SITE_CACHE: */
-        RL_POINT("site_cache/save-check");
+        RL_POINT(AT_SAVE_CHECK);
         /* RACE: the other admin's save passed `in` too and deleted first:
          * this `del` raises KeyError after our UPDATE committed. */
         if (dict_del(s->cache) == 0)
@@ -182,7 +183,7 @@ static int save_locked(site_state *s, int domain)
         return DB_ERROR;
     rl_mutex_lock(&s->lock);
     if (dict_get(s->cache) != 0) {
-        RL_POINT("site_cache/save-check");
+        RL_POINT(AT_SAVE_CHECK);
         dict_del(s->cache);
     }
     rl_mutex_unlock(&s->lock);
@@ -226,7 +227,7 @@ static int save_generation(site_state *s, int domain)
 {
     if (db_update(s, domain) != 0)
         return DB_ERROR;
-    RL_POINT("site_cache/save-check");
+    RL_POINT(AT_SAVE_CHECK);
     new_generation(s);
     return 0;
 }
@@ -327,22 +328,24 @@ static const rl_outcome outcomes[] = {
 };
 
 static const rl_variant variants[] = {
-    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY,
+    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY, NULL,
               "try/except KeyError fill, `in` then `del`, rebinding clear"},
-    [LOCKED] = {"locked", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [LOCKED] = {"locked", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
                 "a module-level lock around the fill, the `in`/`del` and the rebinding"},
-    [GENERATION] = {"generation", RL_BENIGN, RL_CAUGHT_BY_ANY,
+    [GENERATION] = {"generation", RL_BENIGN, RL_CAUGHT_BY_ANY, NULL,
                     "a fetch stores only into the cache generation it missed in; "
                     "save and clear start a new one (double queries remain)"},
 };
 
 static const rl_point points[] = {
-    {"site_cache/query", RL_DELAY_POINT,
-     "get(pk=SITE_ID): the row is read, the result not yet back"},
-    {"site_cache/update", RL_DELAY_POINT, "Site.save(): UPDATE and COMMIT of the new domain"},
-    {"site_cache/save-check", RL_DELAY_POINT,
-     "between `self.id in SITE_CACHE` and `del SITE_CACHE[self.id]`"},
-    {"site_cache/db-error", RL_FAULT_POINT, "the SELECT or the UPDATE fails (DatabaseError)"},
+    [AT_QUERY] = {"site_cache/query", RL_DELAY_POINT,
+                  "get(pk=SITE_ID): the row is read, the result not yet back"},
+    [AT_UPDATE] = {"site_cache/update", RL_DELAY_POINT,
+                   "Site.save(): UPDATE and COMMIT of the new domain"},
+    [AT_SAVE_CHECK] = {"site_cache/save-check", RL_DELAY_POINT,
+                       "between `self.id in SITE_CACHE` and `del SITE_CACHE[self.id]`"},
+    [AT_DB_ERROR] = {"site_cache/db-error", RL_FAULT_POINT,
+                     "the SELECT or the UPDATE fails (DatabaseError)"},
 };
 
 static const rl_scenario site_cache = {

@@ -25,6 +25,7 @@
 
 enum { RACY, TMP_ASSIGN, LOCKED, ONCE };
 enum { OK, IMPORT_ERROR_RECOVERED, DOUBLE_INIT, TEMPLATE_DOES_NOT_EXIST, NEVER_RECOVERED };
+enum { AT_IMPORT, AT_IMPORT_ERROR };
 enum { FOUND = 1, NOT_FOUND, IMPORT_ERROR }; /* what one request saw */
 enum { NOT_STARTED, RUNNING, DONE };         /* the `once` variant's state */
 
@@ -57,8 +58,8 @@ typedef struct {
  * is consulted on each actor's first attempt only: a transient error). */
 static int import_loader(module *m, int self)
 {
-    RL_POINT("template_loader/import");
-    if (!m->first_attempt_done[self] && RL_FAULT("template_loader/import-error"))
+    RL_POINT(AT_IMPORT);
+    if (!m->first_attempt_done[self] && RL_FAULT(AT_IMPORT_ERROR))
         return 0;
     return 1;
 }
@@ -234,19 +235,20 @@ static const rl_outcome outcomes[] = {
 };
 
 static const rl_variant variants[] = {
-    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY,
+    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY, NULL,
               "binds the empty list, then fills it in place (Django before r7563)"},
-    [TMP_ASSIGN] = {"tmp-assign", RL_BENIGN, RL_CAUGHT_BY_ANY,
+    [TMP_ASSIGN] = {"tmp-assign", RL_BENIGN, RL_CAUGHT_BY_ANY, NULL,
                     "builds a local list and publishes it when complete (r7563)"},
-    [LOCKED] = {"locked", RL_HOLDS, RL_CAUGHT_BY_ANY, "the wiki's function-level lock"},
-    [ONCE] = {"once", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [LOCKED] = {"locked", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL, "the wiki's function-level lock"},
+    [ONCE] = {"once", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
               "one initialiser, waiters sleep; a failure lets the next request retry"},
 };
 
 static const rl_point points[] = {
-    {"template_loader/import", RL_DELAY_POINT, "__import__ of a loader module (slow)"},
-    {"template_loader/import-error", RL_FAULT_POINT,
-     "the loader module import raises (first attempt of a request thread)"},
+    [AT_IMPORT] = {"template_loader/import", RL_DELAY_POINT,
+                   "__import__ of a loader module (slow)"},
+    [AT_IMPORT_ERROR] = {"template_loader/import-error", RL_FAULT_POINT,
+                         "the loader module import raises (first attempt of a request thread)"},
 };
 
 static const rl_scenario template_loader = {

@@ -53,6 +53,7 @@
 
 enum { RACY, THREAD_LOCAL };
 enum { OK, OK_IDENT_REUSED, INHERITED_STATE, LEAK };
+enum { AT_REQUEST, AT_VIEW_ERROR };
 
 #define WORKERS 2
 #define MAP_CAP 8 /* distinct idents per trial: at most 2 per worker */
@@ -254,8 +255,8 @@ static void *request_thread(void *p)
         activate_racy(s, a->language);
         enter_racy(s);
         set_dirty_racy(s); /* a write */
-        RL_POINT("thread_keyed_state/request");
-        if (a->view_raises || RL_FAULT("thread_keyed_state/view-error"))
+        RL_POINT(AT_REQUEST);
+        if (a->view_raises || RL_FAULT(AT_VIEW_ERROR))
             return NULL;   /* the thread dies; its entries stay in the dicts */
         set_clean_racy(s); /* commit */
         leave_racy(s);
@@ -269,8 +270,8 @@ static void *request_thread(void *p)
     l->language = a->language;
     l->depth++;
     l->dirty = 1;
-    RL_POINT("thread_keyed_state/request");
-    if (!a->view_raises && !RL_FAULT("thread_keyed_state/view-error")) {
+    RL_POINT(AT_REQUEST);
+    if (!a->view_raises && !RL_FAULT(AT_VIEW_ERROR)) {
         l->dirty = 0;
         leave_local(s);
         l->language = LANG_DEFAULT;
@@ -346,9 +347,9 @@ static const rl_outcome outcomes[] = {
 };
 
 static const rl_variant variants[] = {
-    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ORACLE,
+    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ORACLE, NULL,
               "module dicts keyed by thread ident, entries never removed"},
-    [THREAD_LOCAL] = {"thread-local", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [THREAD_LOCAL] = {"thread-local", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
                       "state in thread-local storage that dies with its thread"},
 };
 
@@ -357,10 +358,10 @@ static const rl_param_spec params[] = {
 };
 
 static const rl_point points[] = {
-    {"thread_keyed_state/request", RL_DELAY_POINT,
-     "the view runs with a language active and a transaction dirty"},
-    {"thread_keyed_state/view-error", RL_FAULT_POINT,
-     "the second request's view raises too: it exits without cleanup"},
+    [AT_REQUEST] = {"thread_keyed_state/request", RL_DELAY_POINT,
+                    "the view runs with a language active and a transaction dirty"},
+    [AT_VIEW_ERROR] = {"thread_keyed_state/view-error", RL_FAULT_POINT,
+                       "the second request's view raises too: it exits without cleanup"},
 };
 
 static const rl_scenario thread_keyed_state = {
@@ -375,8 +376,7 @@ static const rl_scenario thread_keyed_state = {
     .actor = {worker, worker},
     .arbiter = arbiter,
     RL_TABLES(outcomes, variants, points),
-    .params = params,
-    .n_params = RL_COUNT(params),
+    RL_PARAMS(params),
     .max_batch = 256, /* a trial starts four threads: keep a batch (and a stall) short */
 };
 

@@ -33,6 +33,7 @@
 
 enum { RACY, FIXED };
 enum { OK, UNTRANSLATED_FALLBACK, FOREIGN_STRING };
+enum { AT_LOAD, AT_READ_MO, AT_RENDER };
 enum { CORE, EN_US, EN_GB }; /* string tags: 100 * tag + msgid */
 #define LANGS 2              /* actor 0 asks for en-us, actor 1 for en-gb */
 #define MSGIDS 8
@@ -57,7 +58,7 @@ static int tag_of(int lang) { return lang == 0 ? EN_US : EN_GB; }
 /* _merge(path): read one .mo (slow; can fail) and update res with it. */
 static void merge(translation_state *s, catalog *res, int lang, int step)
 {
-    if (RL_FAULT("translation_catalog/read-mo"))
+    if (RL_FAULT(AT_READ_MO))
         return; /* IOError: _translation() returns None, the catalog is skipped */
     for (int id = step * PER_MERGE; id < (step + 1) * PER_MERGE; id++)
         res->msgstr[id] = 100 * tag_of(lang) + id; /* res.merge(t) */
@@ -69,7 +70,7 @@ static catalog *translation_racy(translation_state *s, int lang)
     if (s->translations[lang] != NULL)
         return s->translations[lang];
     catalog *res = &s->gettext_en; /* _translation(globalpath) */
-    RL_POINT("translation_catalog/load");
+    RL_POINT(AT_LOAD);
     /* RACE: the sibling is still merging, so it is not in _translations
      * yet: neither request copies, both merge into gettext's one object,
      * and each language ends up with whichever strings were merged last. */
@@ -88,7 +89,7 @@ static catalog *translation_fixed(translation_state *s, int lang)
 {
     if (s->translations[lang] != NULL)
         return s->translations[lang];
-    RL_POINT("translation_catalog/load");
+    RL_POINT(AT_LOAD);
     /* copy before merge, always: gettext's object is only ever read */
     s->copies[lang] = s->gettext_en;
     catalog *res = &s->copies[lang];
@@ -104,7 +105,7 @@ static void request(void *state, int variant)
     translation_state *s = state;
     int lang = rl_self();
     catalog *t = variant == RACY ? translation_racy(s, lang) : translation_fixed(s, lang);
-    RL_POINT("translation_catalog/render");
+    RL_POINT(AT_RENDER);
     for (int id = 0; id < MSGIDS; id++)
         s->rendered[lang][id] = t->msgstr[id]; /* ugettext(msgid) */
 }
@@ -155,18 +156,19 @@ static const rl_outcome outcomes[] = {
 };
 
 static const rl_variant variants[] = {
-    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY,
+    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY, NULL,
               "copy only if a sibling language is already in _translations, then merge"},
-    [FIXED] = {"fixed", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [FIXED] = {"fixed", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
                "copy gettext's catalog before merging, always"},
 };
 
 static const rl_point points[] = {
-    {"translation_catalog/load", RL_DELAY_POINT,
-     "reading the core django.mo, before the copy guard"},
-    {"translation_catalog/read-mo", RL_FAULT_POINT,
-     "reading one site catalog to merge (slow; IOError when injected)"},
-    {"translation_catalog/render", RL_DELAY_POINT, "between loading and rendering the page"},
+    [AT_LOAD] = {"translation_catalog/load", RL_DELAY_POINT,
+                 "reading the core django.mo, before the copy guard"},
+    [AT_READ_MO] = {"translation_catalog/read-mo", RL_FAULT_POINT,
+                    "reading one site catalog to merge (slow; IOError when injected)"},
+    [AT_RENDER] = {"translation_catalog/render", RL_DELAY_POINT,
+                   "between loading and rendering the page"},
 };
 
 static const rl_scenario translation_catalog = {

@@ -29,6 +29,7 @@
 
 enum { RACY, FIXED, LOCKED };
 enum { OK, DOUBLE_FILL, NO_REVERSE_MATCH };
+enum { AT_IMPORT_VIEW };
 
 /* urlpatterns, top of urls.py first: home, article-detail, archive, contact.
  * Keys of the reverse dict: the callback of pattern i is key i, its name is
@@ -69,7 +70,7 @@ static void dict_set(url_dict *d, int key, int value)
 static void fill(url_dict *d)
 {
     for (int i = PATTERNS - 1; i >= 0; i--) { /* reversed(urlpatterns) */
-        RL_POINT("url_reverse/import-view");  /* pattern.callback imports the view */
+        RL_POINT(AT_IMPORT_VIEW);             /* pattern.callback imports the view */
         dict_set(d, i, i + 1);
         dict_set(d, PATTERNS + i, i + 1);
     }
@@ -167,16 +168,17 @@ static const rl_outcome outcomes[] = {
 };
 
 static const rl_variant variants[] = {
-    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY,
+    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY, NULL,
               "Django 1.0: fill self._reverse_dict in place when it is empty"},
-    [FIXED] = {"fixed", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [FIXED] = {"fixed", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
                "#10472: fill a local `lookups`, then assign it (release/acquire)"},
-    [LOCKED] = {"locked", RL_HOLDS, RL_CAUGHT_BY_ANY, "check and fill under one lock"},
+    [LOCKED] = {"locked", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL, "check and fill under one lock"},
 };
 
 static const rl_point points[] = {
-    {"url_reverse/import-view", RL_DELAY_POINT,
-     "pattern.callback imports the view module while the reverse dict is being filled"},
+    [AT_IMPORT_VIEW] =
+        {"url_reverse/import-view", RL_DELAY_POINT,
+         "pattern.callback imports the view module while the reverse dict is being filled"},
 };
 
 static const rl_scenario url_reverse = {

@@ -36,6 +36,7 @@
 
 enum { RACY, FIXED, DCL_PLAIN, ALWAYS_LOCK, NO_FINALLY };
 enum { OK, RECOVERED, PARTIAL_CHAIN, RETRY_FAILED };
+enum { AT_IMPORT, AT_IMPORT_ERROR };
 
 /* settings.MIDDLEWARE_CLASSES: Django 1.0's defaults plus the doc middleware,
  * in order: CommonMiddleware, SessionMiddleware, AuthenticationMiddleware
@@ -80,9 +81,9 @@ typedef struct {
  * ImportError (ImproperlyConfigured). Returns -1 on the error. */
 static int import_middleware(handler *h)
 {
-    RL_POINT("wsgi_middleware/import");
+    RL_POINT(AT_IMPORT);
     /* only the first load attempt may fail: the fault is transient */
-    if (h->load_attempts == 1 && RL_FAULT("wsgi_middleware/import-error"))
+    if (h->load_attempts == 1 && RL_FAULT(AT_IMPORT_ERROR))
         return -1;
     return 0;
 }
@@ -319,25 +320,29 @@ static const rl_outcome outcomes[] = {
 };
 
 static const rl_variant variants[] = {
-    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY,
+    [RACY] = {"racy", RL_REPRODUCES, RL_CAUGHT_BY_ANY, NULL,
               "Django 1.0: bind [] first, append each middleware, unlocked None check"},
-    [FIXED] = {"fixed", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [FIXED] = {"fixed", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
                "#10470 + #11193: local list assigned last (release/acquire), reset in except, "
                "release in finally"},
-    [DCL_PLAIN] = {"dcl-plain", RL_REPRODUCES, RL_CAUGHT_BY_TSAN,
+    [DCL_PLAIN] = {"dcl-plain", RL_REPRODUCES, RL_CAUGHT_BY_TSAN, NULL,
                    "#10470 with plain accesses: the oracle passes on x86, TSan reports the race"},
-    [ALWAYS_LOCK] = {"always-lock", RL_HOLDS, RL_CAUGHT_BY_ANY,
+    [ALWAYS_LOCK] = {"always-lock", RL_HOLDS, RL_CAUGHT_BY_ANY, NULL,
                      "every request takes initLock: correct, slower"},
+    /* #11193 shows only after a failed middleware import: the variant
+     * declares the fault it needs */
     [NO_FINALLY] = {"no-finally", RL_REPRODUCES, RL_CAUGHT_BY_ORACLE,
+                    "wsgi_middleware/import-error:fail",
                     "#11193: no try/finally; after a failed middleware import every later "
                     "request hangs"},
 };
 
 static const rl_point points[] = {
-    {"wsgi_middleware/import", RL_DELAY_POINT,
-     "__import__ of one middleware module inside load_middleware"},
-    {"wsgi_middleware/import-error", RL_FAULT_POINT,
-     "that import raises ImportError (consulted on the first load attempt of a trial only)"},
+    [AT_IMPORT] = {"wsgi_middleware/import", RL_DELAY_POINT,
+                   "__import__ of one middleware module inside load_middleware"},
+    [AT_IMPORT_ERROR] =
+        {"wsgi_middleware/import-error", RL_FAULT_POINT,
+         "that import raises ImportError (consulted on the first load attempt of a trial only)"},
 };
 
 static const rl_scenario wsgi_middleware = {
@@ -353,8 +358,6 @@ static const rl_scenario wsgi_middleware = {
     .actor = {request_actor, request_actor},
     .arbiter = arbiter,
     RL_TABLES(outcomes, variants, points),
-    /* #11193 shows only after a failed middleware import */
-    .variant_inject = {[NO_FINALLY] = "wsgi_middleware/import-error:fail"},
 };
 
 RL_SCENARIO(wsgi_middleware)

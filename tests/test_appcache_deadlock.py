@@ -61,7 +61,7 @@ def test_lock_c_holds_while_the_boot_is_among_the_first_four(flavour):
     rec = record(flavour, NAME, "--variant", "lock-c", "--mode", "fuzz", "--seed", 3,
                  "--trials", 400, "--timeout", 1, *EARLY_BOOT)
     assert rec["hangs"] == 0 and rec["forbidden"] == 0 and rec["trials"] == 400
-    assert rec["verdict"] == "not-reproduced" and rec["rc"] == 1
+    assert rec["verdict"] == "not-reproduced" and rec["rc"] == 4  # weak evidence, not a regression
 
 
 STRESS_TRIALS = {"plain": 1_000_000, "tsan": 100_000}

@@ -84,7 +84,7 @@ def test_no_finally_serves_every_request_when_imports_succeed():
     rec = record("plain", NAME, "--variant", "no-finally", "--mode", "fuzz", "--seed", 3,
                  "--trials", 2000, "--inject", "wsgi_middleware/import-error:fail,p=0")
     assert rec["forbidden"] == 0 and rec["hangs"] == 0
-    assert rec["verdict"] == "not-reproduced" and rec["rc"] == 1
+    assert rec["verdict"] == "not-reproduced" and rec["rc"] == 4  # weak evidence, not a regression
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)

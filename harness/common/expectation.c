@@ -6,8 +6,8 @@
 static const char *const grade_names[] = {"acceptable", "interesting", "forbidden"};
 static const char *const expectation_names[] = {"reproduces", "holds", "benign"};
 static const char *const detector_names[] = {"any", "oracle", "tsan"};
-static const char *const verdict_names[] = {"reproduced", "not-reproduced", "holds",
-                                            "fails",      "benign",         "error"};
+static const char *const verdict_names[] = {"reproduced", "not-reproduced", "holds",       "fails",
+                                            "benign",     "error",          "inconclusive"};
 
 const char *rl_grade_name(rl_grade g) { return grade_names[g]; }
 const char *rl_expectation_name(rl_expectation e) { return expectation_names[e]; }

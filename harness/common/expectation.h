@@ -27,7 +27,9 @@ typedef enum {
     RL_VERDICT_HOLDS,
     RL_VERDICT_FAILS,
     RL_VERDICT_BENIGN,
-    RL_VERDICT_ERROR /* nothing usable was measured (the driver's stand-in record) */
+    RL_VERDICT_ERROR,       /* nothing was graded: no trials, or no record at all */
+    RL_VERDICT_INCONCLUSIVE /* a fix saw no failure, but the evidence does not count: its
+                               positive control did not reproduce, or its budget was cut short */
 } rl_verdict_kind;
 
 const char *rl_grade_name(rl_grade g);

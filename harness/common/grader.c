@@ -63,15 +63,40 @@ void rl_judge_counts(const rl_grade_input *in, rl_verdict *v)
         break;
     }
     case RL_HOLDS:
-        v->verdict = oracle_caught || tsan_caught ? RL_VERDICT_FAILS : RL_VERDICT_HOLDS;
-        v->met = v->verdict == RL_VERDICT_HOLDS;
-        break;
     case RL_BENIGN:
-        v->verdict = oracle_caught || tsan_caught ? RL_VERDICT_FAILS : RL_VERDICT_BENIGN;
-        v->met = v->verdict == RL_VERDICT_BENIGN;
+        if (oracle_caught || tsan_caught)
+            v->verdict = RL_VERDICT_FAILS;
+        else if (in->interrupted || in->control == RL_CONTROL_MISSED)
+            v->verdict = RL_VERDICT_INCONCLUSIVE; /* clean, but not evidence */
+        else
+            v->verdict = in->expect == RL_HOLDS ? RL_VERDICT_HOLDS : RL_VERDICT_BENIGN;
+        v->met = v->verdict == RL_VERDICT_HOLDS || v->verdict == RL_VERDICT_BENIGN;
         break;
     }
 }
+
+int rl_verdict_exit_class(const rl_verdict *v)
+{
+    if (v->verdict == RL_VERDICT_ERROR)
+        return RL_EXIT_HARNESS;
+    if (!v->judged || v->met)
+        return RL_EXIT_MET;
+    return v->verdict == RL_VERDICT_FAILS ? RL_EXIT_FIX_FAILED : RL_EXIT_WEAK;
+}
+
+static int rank(int status)
+{
+    switch (status) {
+    case RL_EXIT_MET: return 0;
+    case RL_EXIT_WEAK: return 1;
+    case RL_EXIT_FIX_FAILED: return 2;
+    case RL_EXIT_HARNESS: return 3;
+    case RL_EXIT_USAGE: return 4;
+    default: return 5; /* interrupted */
+    }
+}
+
+int rl_worse_exit(int a, int b) { return rank(a) >= rank(b) ? a : b; }
 
 void rl_judge_error(rl_verdict *v)
 {

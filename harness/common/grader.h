@@ -9,6 +9,25 @@
 
 #include "expectation.h"
 
+/* A fix's positive control: the scenario's racy variant run under the same
+ * mode, flavour, budget and load. A fix's `holds` counts only when its
+ * control reproduced (DESIGN.md "Verdicts, classes and controls"). */
+typedef enum {
+    RL_CONTROL_NONE,       /* no control was run (a program run on its own) */
+    RL_CONTROL_REPRODUCED, /* the control failed: the conditions can show the bug */
+    RL_CONTROL_MISSED      /* the control did not fail: a clean fix proves nothing */
+} rl_control;
+
+/* Exit classes, the worst wins (README "Exit statuses"). */
+enum {
+    RL_EXIT_MET = 0,        /* every expectation met */
+    RL_EXIT_FIX_FAILED = 1, /* a holds or benign variant failed: a regression */
+    RL_EXIT_USAGE = 2,      /* bad input */
+    RL_EXIT_HARNESS = 3,    /* the harness or its environment failed; nothing graded */
+    RL_EXIT_WEAK = 4,       /* weak evidence: a racy variant not reproduced, a fix inconclusive */
+    RL_EXIT_INTERRUPTED = 130
+};
+
 typedef struct {
     rl_expectation expect;
     rl_detector caught_by;
@@ -19,6 +38,8 @@ typedef struct {
     unsigned long long forbidden; /* forbidden outcomes, hangs and crashes included */
     unsigned long long interesting;
     unsigned long long tsan_reports;
+    int interrupted; /* the budget was cut short (a signal) */
+    rl_control control;
 } rl_grade_input;
 
 typedef struct {
@@ -34,6 +55,11 @@ typedef struct {
 } rl_verdict;
 
 void rl_judge_counts(const rl_grade_input *in, rl_verdict *v);
+/* The exit class of one verdict: RL_EXIT_MET, _FIX_FAILED, _WEAK or _HARNESS. */
+int rl_verdict_exit_class(const rl_verdict *v);
+/* Which of two exit statuses is worse (the one a session ends with):
+ * harness > fix failed > weak > met; usage and interrupted outrank them all. */
+int rl_worse_exit(int a, int b);
 /* The verdict of a run that measured nothing usable: error, not met. */
 void rl_judge_error(rl_verdict *v);
 

@@ -7,9 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Only a plain decimal spelling of [0, n) is a number here: strto* would also
+ * take leading blanks, hexadecimal, "inf" and "nan". */
+static int decimal_span(const char *s, size_t n, const char *allowed)
+{
+    if (n == 0 || !((s[0] >= '0' && s[0] <= '9') || s[0] == '.' || s[0] == '-'))
+        return 0;
+    return strspn(s, allowed) >= n;
+}
+
 int rl_parse_u64(const char *s, unsigned long long *out)
 {
-    if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+    if (s == NULL || !decimal_span(s, strlen(s), "0123456789") || *s == '-')
         return -1;
     char *end = NULL;
     errno = 0;
@@ -27,7 +36,8 @@ int rl_parse_double(const char *s, double *out)
     char *end = NULL;
     errno = 0;
     double v = strtod(s, &end);
-    if (errno != 0 || end == s || *end != '\0' || !isfinite(v))
+    if (errno != 0 || end == s || *end != '\0' || !isfinite(v) ||
+        !decimal_span(s, (size_t)(end - s), "0123456789.eE+-"))
         return -1;
     *out = v;
     return 0;
@@ -41,7 +51,8 @@ int rl_parse_duration_ns(const char *s, uint64_t *out)
     char *end = NULL;
     errno = 0;
     double v = strtod(s, &end);
-    if (errno != 0 || end == s || !isfinite(v) || v < 0)
+    if (errno != 0 || end == s || !isfinite(v) || v < 0 ||
+        !decimal_span(s, (size_t)(end - s), "0123456789.eE+-"))
         return -1;
     double scale = 1e3;
     if (strcmp(end, "ns") == 0)

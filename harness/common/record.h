@@ -34,7 +34,7 @@ typedef struct {
 } rl_point_record;
 
 typedef struct {
-    int present; /* 0: null */
+    int present;     /* 0: null */
     long long trial; /* -1: null (the trial is unknown) */
     double seconds;
     const char *cause;

@@ -78,32 +78,35 @@ static char *describe_output(const char *path)
     return out.data;
 }
 
-static char *get_text(const jv *obj, const char *key, const char *fallback)
+static char *get_text(const json_object *obj, const char *key, const char *fallback)
 {
-    const char *s = jv_string(jv_get(obj, key));
-    return xstrdup(s != NULL ? s : fallback);
+    const char *s = jstring(jget(obj, key));
+    return s != NULL ? xstrdup(s) : fallback != NULL ? xstrdup(fallback) : NULL;
 }
 
 /* Fills sc from its descriptor; 0 when it is one. */
 static int read_descriptor(scenario_info *sc, const char *text)
 {
-    jv *d = jv_parse(text, strlen(text), NULL);
-    jv *variants = jv_get(d, "variants");
-    if (d == NULL || d->type != JV_OBJECT || jv_string(jv_get(d, "name")) == NULL ||
-        variants == NULL || variants->type != JV_ARRAY || variants->n == 0) {
-        jv_free(d);
+    json_object *d = NULL;
+    const char *err;
+    if (jparse(text, strlen(text), &d, &err) != 0)
+        return -1;
+    json_object *variants = jget(d, "variants");
+    if (!jis_object(d) || jstring(jget(d, "name")) == NULL || jlen(variants) == 0) {
+        json_object_put(d);
         return -1;
     }
     sc->descriptor = d;
-    sc->n_variants = (int)variants->n;
-    sc->variants = xcalloc(variants->n, sizeof *sc->variants);
-    for (size_t i = 0; i < variants->n; i++) {
-        const jv *v = variants->items[i];
+    sc->n_variants = (int)jlen(variants);
+    sc->variants = xcalloc(jlen(variants), sizeof *sc->variants);
+    for (size_t i = 0; i < jlen(variants); i++) {
+        const json_object *v = jat(variants, i);
         variant_info *vi = &sc->variants[i];
         vi->name = get_text(v, "name", "?");
         vi->expectation = get_text(v, "expectation", "?");
         vi->caught_by = get_text(v, "caught_by", "any");
         vi->summary = get_text(v, "summary", "");
+        vi->inject = get_text(v, "inject", NULL);
     }
     return 0;
 }
@@ -154,7 +157,7 @@ int catalog_load(catalog *cat, const char *build_dir)
             continue;
         }
         free(text);
-        const char *declared = jv_string(jv_get(sc.descriptor, "name"));
+        const char *declared = jstring(jget(sc.descriptor, "name"));
         if (strcmp(declared, name) != 0)
             warn_msg("%s: describes itself as '%s'", path, declared);
         sc.name = xstrdup(name);

@@ -78,7 +78,7 @@ int drive(const run_options *o, const plan_item *plan, int n, int quiet, char **
     return rc;
 }
 
-jv *last_record(const char *dir)
+json_object *last_record(const char *dir)
 {
     char *path = xasprintf("%s/runs.jsonl", dir);
     FILE *f = fopen(path, "r");
@@ -97,7 +97,12 @@ jv *last_record(const char *dir)
     fclose(f);
     if (last == NULL)
         return NULL;
-    jv *rec = jv_parse(last, strlen(last), NULL);
+    json_object *rec = NULL;
+    const char *err;
+    if (jparse(last, strlen(last), &rec, &err) != 0 || !jis_object(rec)) {
+        json_object_put(rec);
+        rec = NULL;
+    }
     free(last);
     return rec;
 }

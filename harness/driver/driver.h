@@ -1,8 +1,8 @@
 /* driver.h — the racelab driver: types and functions shared by its files.
  *
  *   util.c       memory, strings, clocks, messages
- *   jsonr.c      a small JSON reader and writer (jsonr.h)
- *   options.c    the command line of `racelab run`
+ *   json_io.c    JSON through json-c: parsing, look-ups, valid UTF-8, one line
+ *   options.c    every command's command line (getopt_long) and its help
  *   discover.c   finding scenario programs and asking them --describe
  *   plan.c       PATTERN[:VARIANT] selection into an ordered list of runs
  *   interrupt.c  SIGINT/SIGTERM through a self-pipe
@@ -16,15 +16,17 @@
  *   rerun.c      `racelab rerun`: one record run again
  *   repro.c      `racelab repro`: a variant's minimal failing interleaving
  *   main.c       subcommands list, describe, points, run, parse-tsan
+ *
+ * What the driver shares with the scenario runtime is in harness/common: the
+ * grader (one verdict rule), the record definition and its writer.
  */
 #ifndef RL_DRIVER_H
 #define RL_DRIVER_H
 
+#include <json-c/json.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
-
-#include "jsonr.h"
 
 /* Exit statuses (DESIGN.md). */
 enum { EXIT_MET = 0, EXIT_NOT_MET = 1, EXIT_USAGE = 2, EXIT_HARNESS = 3, EXIT_INTERRUPTED = 130 };
@@ -54,6 +56,29 @@ char *shell_join(char *const *argv, int argc);
 /* PATH relative to the working directory when it lies beneath it. */
 const char *relative_path(const char *path);
 
+/* ---- json_io.c --------------------------------------------------------- */
+
+/* JSON null is a NULL json_object. Parses the whole text as one value (a
+ * byte that is not valid UTF-8 becomes U+FFFD first). Returns 0 and *out (a
+ * new reference, NULL for null), or -1 and *err, a static message. */
+int jparse(const char *text, size_t len, json_object **out, const char **err);
+/* Member KEY of an object; NULL when absent, null, or OBJ is not an object. */
+json_object *jget(const json_object *obj, const char *key);
+const char *jstring(const json_object *v);      /* NULL unless a string */
+int jnumber(const json_object *v, double *out); /* 0 when a number */
+int jtrue(const json_object *v);                /* the boolean true */
+int jis_object(const json_object *v);
+size_t jlen(const json_object *v); /* an array's length; 0 for anything else */
+json_object *jat(const json_object *arr, size_t i);
+/* A number's exact text (a 64-bit integer, or a double as it was read);
+ * NULL unless a number. Valid until V is serialised again or released. */
+const char *jnumber_text(json_object *v);
+json_object *jtext(const char *s); /* NULL s: null; made valid UTF-8 */
+json_object *jreal(double x);      /* "%.6g" like the records; null when not finite */
+json_object *jcount(unsigned long long n);
+/* One line ("key": value, like the scenario programs), no newline; malloc'd. */
+char *jline(json_object *v);
+
 /* ---- discover.c -------------------------------------------------------- */
 
 typedef struct {
@@ -61,14 +86,15 @@ typedef struct {
     char *expectation; /* reproduces, holds, benign */
     char *caught_by;   /* any, oracle, tsan */
     char *summary;
+    char *inject; /* the fault spec it needs to show its failure, or NULL */
 } variant_info;
 
 typedef struct {
-    char *name;       /* the program's file name (its descriptor agrees) */
-    char *plain_path; /* build/plain/<name> */
-    char *tsan_path;  /* build/tsan/<name> */
-    int tsan_built;   /* that file is there */
-    jv *descriptor;   /* what --describe printed */
+    char *name;              /* the program's file name (its descriptor agrees) */
+    char *plain_path;        /* build/plain/<name> */
+    char *tsan_path;         /* build/tsan/<name> */
+    int tsan_built;          /* that file is there */
+    json_object *descriptor; /* what --describe printed */
     variant_info *variants;
     int n_variants;
 } scenario_info;
@@ -142,12 +168,30 @@ typedef struct {
     const char *out_dir;
     const char *build_dir;
     int jobs;
-    char **patterns;
+    char **patterns; /* not owned */
     int n_patterns;
 } run_options;
 
-/* Returns 0 or EXIT_USAGE (message printed). */
-int parse_run_options(int argc, char **argv, run_options *o);
+/* One command line: the command and what its options and words said. */
+typedef struct {
+    const char *command;     /* "run", "list"...; NULL before it is known */
+    run_options o;           /* run and repro; --out, --build, --deadline of rerun */
+    int json;                /* list, describe, points: --json */
+    unsigned long long line; /* rerun: --line N */
+    int line_given;
+    char **args; /* the words that are not options, in order */
+    int n_args;
+} command_line;
+
+enum { CLI_DONE = -1 }; /* help or the version printed: exit 0 */
+
+/* Global options (--build, --help, --version) before the command, then the
+ * command's own options (getopt_long; --build and --help are accepted after
+ * any command). Returns 0, CLI_DONE, or EXIT_USAGE after a one-line error. */
+int parse_command_line(int argc, char **argv, command_line *c);
+void free_command_line(command_line *c);
+/* The options of `racelab run` with their defaults (rerun fills its own). */
+void run_options_init(run_options *o, int capacity);
 void free_run_options(run_options *o);
 double run_deadline(const run_options *o);
 
@@ -182,7 +226,7 @@ typedef struct {
 void tsan_parse_file(tsan_summary *t, const char *path);
 /* Every file DIR/BASE.* (TSan appends .<pid>), in name order. */
 void tsan_parse_prefix(tsan_summary *t, const char *dir, const char *base);
-jv *tsan_to_json(const tsan_summary *t);
+json_object *tsan_to_json(const tsan_summary *t);
 void tsan_free(tsan_summary *t);
 
 /* ---- stacks.c ---------------------------------------------------------- */
@@ -239,6 +283,7 @@ int run_all(struct session *s, const run_options *o, const plan_item *plan, int 
 typedef struct {
     char *scenario, *variant, *expectation, *mode, *flavour, *verdict, *note;
     char *trials, *rate, *forbidden, *tsan;
+    char *unhit;  /* declared points no actor reached, ", " joined, or NULL */
     int met;      /* 1 met, 0 not met, -1 not judged */
     int index;    /* plan order */
     int severity; /* exit status this run asks for */
@@ -291,7 +336,7 @@ int check_passthrough(const plan_item *plan, int n, const run_options *o);
  * when it was made. */
 int drive(const run_options *o, const plan_item *plan, int n, int quiet, char **dir_out);
 /* The last record of DIR/runs.jsonl, or NULL. */
-jv *last_record(const char *dir);
+json_object *last_record(const char *dir);
 
 /* ---- fifos.c ----------------------------------------------------------- */
 
@@ -303,7 +348,7 @@ void fifo_cleanup_stale(void);
 
 /* ---- rerun.c, repro.c -------------------------------------------------- */
 
-int cmd_rerun(int argc, char **argv);
-int cmd_repro(int argc, char **argv);
+int cmd_rerun(const command_line *c);
+int cmd_repro(const command_line *c);
 
 #endif

@@ -43,11 +43,11 @@ int spec_applies(const scenario_info *sc, const char *spec)
     }
     *colon = '\0';
     int fail = strncmp(colon + 1, "fail", 4) == 0 && (colon[5] == '\0' || colon[5] == ',');
-    const jv *points = jv_get(sc->descriptor, "points");
+    const json_object *points = jget(sc->descriptor, "points");
     int applies = 0;
-    for (size_t i = 0; points != NULL && points->type == JV_ARRAY && i < points->n; i++) {
-        const char *name = jv_string(jv_get(points->items[i], "name"));
-        const char *kind = jv_string(jv_get(points->items[i], "kind"));
+    for (size_t i = 0; i < jlen(points); i++) {
+        const char *name = jstring(jget(jat(points, i), "name"));
+        const char *kind = jstring(jget(jat(points, i), "kind"));
         if (name == NULL || fnmatch(pattern, name, 0) != 0)
             continue;
         if (fail && (kind == NULL || strcmp(kind, "fault") != 0))

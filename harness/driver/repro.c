@@ -5,7 +5,7 @@
  * the minimal failing interleaving: its schedule, preemptions, whether it
  * is proven minimal, the cause, who waits for what, the trace, and the
  * command that replays it. The run's record goes to a results folder like
- * `racelab run`'s.
+ * `racelab run`'s. Its options are options.c's (those of run that apply).
  *
  * Exit status: 0 a failure found and shown, 1 none within the budget, 2 bad
  * input (a variant only TSan catches cannot be reproduced by the scheduler:
@@ -32,16 +32,17 @@ static void add_word(words *w, const char *s)
     w->argv[w->argc] = NULL;
 }
 
-static const char *text_or(const jv *obj, const char *key, const char *fallback)
+static const char *text_or(const json_object *obj, const char *key, const char *fallback)
 {
-    const char *s = jv_string(jv_get(obj, key));
+    const char *s = jstring(jget(obj, key));
     return s != NULL ? s : fallback;
 }
 
-static const char *number_or(const jv *obj, const char *key, const char *fallback)
+/* The number's exact text (valid until it is asked again), or fallback. */
+static const char *number_or(const json_object *obj, const char *key, const char *fallback)
 {
-    const jv *v = jv_get(obj, key);
-    return v != NULL && v->type == JV_NUMBER ? v->text : fallback;
+    const char *text = jnumber_text(jget(obj, key));
+    return text != NULL ? text : fallback;
 }
 
 /* The program's own command line that replays SCHEDULE. */
@@ -93,22 +94,22 @@ static void print_trace(const char *trace)
 }
 
 /* What the record says about the failure; 0. */
-static int report(const plan_item *it, const run_options *o, const jv *rec)
+static int report(const plan_item *it, const run_options *o, const json_object *rec)
 {
-    const jv *ff = jv_get(rec, "first_failure");
-    const jv *shrunk = jv_get(jv_get(rec, "sched"), "shrunk");
-    int have_shrunk = shrunk != NULL && shrunk->type == JV_OBJECT;
-    const jv *best = have_shrunk ? shrunk : ff;
+    const json_object *ff = jget(rec, "first_failure");
+    const json_object *shrunk = jget(jget(rec, "sched"), "shrunk");
+    int have_shrunk = jis_object(shrunk);
+    const json_object *best = have_shrunk ? shrunk : ff;
     const char *seed = number_or(rec, "seed", NULL);
     double trial;
     char where[64] = "";
-    if (jv_number(jv_get(ff, "trial"), &trial) == 0) /* counted from 0 */
+    if (jnumber(jget(ff, "trial"), &trial) == 0) /* counted from 0 */
         snprintf(where, sizeof where, " in trial %.0f of %s", trial + 1,
                  number_or(rec, "trials", "?"));
     printf("%s:%s fails: %s%s (seed %s, %s, %s)\n", it->sc->name, it->var->name,
            text_or(ff, "cause", "?"), where, seed ? seed : "?",
-           text_or(jv_get(rec, "sched"), "strategy", "?"), it->tsan ? "tsan" : "plain");
-    const char *schedule = jv_string(jv_get(best, "schedule"));
+           text_or(jget(rec, "sched"), "strategy", "?"), it->tsan ? "tsan" : "plain");
+    const char *schedule = jstring(jget(best, "schedule"));
     if (schedule == NULL) {
         printf("no schedule: the program did not finish the failing trial (%s); see the "
                "record\n",
@@ -118,16 +119,15 @@ static int report(const plan_item *it, const run_options *o, const jv *rec)
     printf("%s\n", have_shrunk ? "minimal failing interleaving (shrunk):"
                                : "failing interleaving (not shrunk):");
     printf("  schedule     %s\n", schedule);
-    const jv *minimal = jv_get(shrunk, "minimal");
-    int proven = minimal != NULL && minimal->type == JV_BOOL && minimal->boolean;
+    int proven = jtrue(jget(shrunk, "minimal"));
     printf("  preemptions  %s, %s\n", number_or(best, "preemptions", "?"),
            proven ? "proven minimal (every schedule with fewer preemptions was tried)"
                   : "not proven minimal (not every schedule with fewer preemptions was tried)");
     printf("  cause        %s\n", text_or(best, "cause", text_or(ff, "cause", "?")));
-    const char *waits = jv_string(jv_get(best, "waits"));
+    const char *waits = jstring(jget(best, "waits"));
     if (waits != NULL)
         printf("  waits        %s\n", waits);
-    const char *trace = jv_string(jv_get(shrunk, "trace"));
+    const char *trace = jstring(jget(shrunk, "trace"));
     if (trace != NULL) {
         puts("trace:");
         print_trace(trace);
@@ -204,12 +204,10 @@ static int repro_target(const catalog *cat, run_options *o, plan_item **plan)
     return rc;
 }
 
-int cmd_repro(int argc, char **argv)
+int cmd_repro(const command_line *c)
 {
-    run_options o;
-    int rc = parse_run_options(argc, argv, &o);
-    if (rc == 0)
-        rc = repro_options(&o);
+    run_options o = c->o;
+    int rc = repro_options(&o);
     if (rc != 0)
         return rc;
     char *dir = o.build_dir ? xstrdup(o.build_dir) : self_dir();
@@ -221,7 +219,6 @@ int cmd_repro(int argc, char **argv)
         rc = repro_target(&cat, &o, &plan);
     if (rc != 0) {
         free(plan);
-        free_run_options(&o);
         return rc;
     }
     const plan_item *it = &plan[0];
@@ -233,9 +230,9 @@ int cmd_repro(int argc, char **argv)
     fflush(stdout);
     char *results = NULL;
     int status = drive(&o, plan, 1, 1, &results);
-    jv *rec = results != NULL ? last_record(results) : NULL;
-    const char *error = jv_string(jv_get(rec, "error"));
-    const jv *ff = jv_get(rec, "first_failure");
+    json_object *rec = results != NULL ? last_record(results) : NULL;
+    const char *error = jstring(jget(rec, "error"));
+    const json_object *ff = jget(rec, "first_failure");
     if (status == EXIT_INTERRUPTED) {
         puts("interrupted");
         rc = status;
@@ -244,7 +241,7 @@ int cmd_repro(int argc, char **argv)
             error_msg("%s:%s: %s", it->sc->name, it->var->name,
                       error ? error : "the run left no record");
         rc = status >= EXIT_USAGE ? status : EXIT_HARNESS;
-    } else if (ff == NULL || ff->type != JV_OBJECT) {
+    } else if (!jis_object(ff)) {
         const char *seed = number_or(rec, "seed", "?");
         printf("no failure: %s:%s passed all %s trials (seed %s, %s); give more --trials or "
                "another --seed\n",
@@ -255,9 +252,8 @@ int cmd_repro(int argc, char **argv)
     }
     if (results != NULL)
         printf("results: %s\n", results);
-    jv_free(rec);
+    json_object_put(rec);
     free(results);
     free(plan);
-    free_run_options(&o);
     return rc;
 }

@@ -8,7 +8,7 @@
  * posix_faults, the inject specs — the profile by name (--profile) rather
  * than its spec — and in sched mode the strategy and, when the record holds
  * a failing schedule (first_failure.schedule), --replay of it. The new run
- * goes to a results folder like `racelab run`'s. */
+ * goes to a results folder like `racelab run`'s. Its options are options.c's. */
 #include "driver.h"
 
 #include <errno.h>
@@ -17,93 +17,11 @@
 #include <string.h>
 
 typedef struct {
-    const char *record; /* a path or "-" */
-    unsigned long long line;
-    int line_given;
-    const char *out_dir, *build_dir;
-    double deadline;
-} rerun_args;
-
-typedef struct {
     run_options o;
     plan_item item;
     char **owned;
     int n_owned;
 } rerun_plan;
-
-/* --NAME VALUE or --NAME=VALUE at argv[*i]: 1 and *value, 0 when argv[*i]
- * is another option, -1 (message printed) when the value is missing. */
-static int option_value(int argc, char **argv, int *i, const char *name, const char **value)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return 0;
-    if (argv[*i][n] == '=') {
-        *value = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n] != '\0')
-        return 0;
-    if (*i + 1 >= argc) {
-        error_msg("%s needs a value", name);
-        return -1;
-    }
-    *value = argv[++*i];
-    return 1;
-}
-
-static int parse_args(int argc, char **argv, rerun_args *a)
-{
-    memset(a, 0, sizeof *a);
-    for (int i = 0; i < argc; i++) {
-        const char *v = NULL;
-        int r;
-        if (argv[i][0] != '-' || strcmp(argv[i], "-") == 0) {
-            if (a->record != NULL) {
-                error_msg("rerun wants one record, not '%s' too", argv[i]);
-                return EXIT_USAGE;
-            }
-            a->record = argv[i];
-        } else if ((r = option_value(argc, argv, &i, "--line", &v)) != 0) {
-            if (r < 0)
-                return EXIT_USAGE;
-            if (parse_whole(v, 1, 1ULL << 40, &a->line) != 0) {
-                error_msg("--line wants a line number from 1, not '%s'", v);
-                return EXIT_USAGE;
-            }
-            a->line_given = 1;
-        } else if ((r = option_value(argc, argv, &i, "--out", &v)) != 0) {
-            if (r < 0)
-                return EXIT_USAGE;
-            if (*v == '\0') {
-                error_msg("--out wants a folder");
-                return EXIT_USAGE;
-            }
-            a->out_dir = v;
-        } else if ((r = option_value(argc, argv, &i, "--build", &v)) != 0) {
-            if (r < 0)
-                return EXIT_USAGE;
-            a->build_dir = v;
-        } else if ((r = option_value(argc, argv, &i, "--deadline", &v)) != 0) {
-            if (r < 0)
-                return EXIT_USAGE;
-            if (parse_seconds(v, 0.1, 864000, &a->deadline) != 0) {
-                error_msg("--deadline wants seconds in [0.1, 864000], not '%s'", v);
-                return EXIT_USAGE;
-            }
-        } else {
-            error_msg("unknown option '%s' (rerun takes --line, --out, --build, --deadline)",
-                      argv[i]);
-            return EXIT_USAGE;
-        }
-    }
-    if (a->record == NULL) {
-        error_msg("rerun wants a record: a file holding one line of runs.jsonl, - for stdin, "
-                  "or runs.jsonl with --line N");
-        return EXIT_USAGE;
-    }
-    return 0;
-}
 
 static char *read_stream(FILE *f)
 {
@@ -124,9 +42,9 @@ static int blank(const char *s, size_t n)
     return 1;
 }
 
-/* The record's text: line a->line, or the one line that is not blank.
+/* The record's text: line c->line, or the one line that is not blank.
  * *where names it for messages. */
-static int select_line(const char *text, const rerun_args *a, const char *name, char **out,
+static int select_line(const char *text, const command_line *c, const char *name, char **out,
                        char **where)
 {
     unsigned long long lineno = 0, records = 0;
@@ -137,7 +55,7 @@ static int select_line(const char *text, const rerun_args *a, const char *name, 
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
         lineno++;
-        if (a->line_given ? lineno == a->line : !blank(p, len)) {
+        if (c->line_given ? lineno == c->line : !blank(p, len)) {
             records++;
             if (found == NULL) {
                 found = p;
@@ -147,9 +65,9 @@ static int select_line(const char *text, const rerun_args *a, const char *name, 
         }
         p += len + (nl != NULL);
     }
-    if (a->line_given && found == NULL) {
+    if (c->line_given && found == NULL) {
         error_msg("%s has %llu line%s, no line %llu", name, lineno, lineno == 1 ? "" : "s",
-                  a->line);
+                  c->line);
         return EXIT_USAGE;
     }
     if (found == NULL) {
@@ -167,53 +85,52 @@ static int select_line(const char *text, const rerun_args *a, const char *name, 
     *out = xmalloc(found_len + 1);
     memcpy(*out, found, found_len);
     (*out)[found_len] = '\0';
-    *where = a->line_given ? xasprintf("line %llu of %s", found_no, name) : xstrdup(name);
+    *where = c->line_given ? xasprintf("line %llu of %s", found_no, name) : xstrdup(name);
     return 0;
 }
 
-static jv *read_record(const rerun_args *a, char **where)
+static json_object *read_record(const command_line *c, const char *record, char **where)
 {
-    int from_stdin = strcmp(a->record, "-") == 0;
-    const char *name = from_stdin ? "stdin" : a->record;
-    FILE *f = from_stdin ? stdin : fopen(a->record, "r");
+    int from_stdin = strcmp(record, "-") == 0;
+    const char *name = from_stdin ? "stdin" : record;
+    FILE *f = from_stdin ? stdin : fopen(record, "r");
     if (f == NULL) {
-        error_msg("cannot read the record %s: %s", a->record, strerror(errno));
+        error_msg("cannot read the record %s: %s", record, strerror(errno));
         return NULL;
     }
     char *text = read_stream(f);
     if (!from_stdin)
         fclose(f);
     char *line = NULL;
-    int rc = select_line(text, a, name, &line, where);
+    int rc = select_line(text, c, name, &line, where);
     free(text);
     if (rc != 0)
         return NULL;
     const char *err = NULL;
-    jv *rec = jv_parse(line, strlen(line), &err);
+    json_object *rec = NULL;
+    rc = jparse(line, strlen(line), &rec, &err);
     free(line);
-    if (rec == NULL) {
-        error_msg("%s is not a JSON record: %s", *where, err ? err : "invalid JSON");
+    if (rc != 0) {
+        error_msg("%s is not a JSON record: %s", *where, err);
         return NULL;
     }
-    if (rec->type != JV_OBJECT || jv_string(jv_get(rec, "scenario")) == NULL ||
-        jv_string(jv_get(rec, "variant")) == NULL) {
+    if (!jis_object(rec) || jstring(jget(rec, "scenario")) == NULL ||
+        jstring(jget(rec, "variant")) == NULL) {
         error_msg("%s is not a run record (no scenario and variant)", *where);
-        jv_free(rec);
+        json_object_put(rec);
         return NULL;
     }
     return rec;
 }
 
-static const char *number_text(const jv *v) { return v && v->type == JV_NUMBER ? v->text : NULL; }
-
 /* The value after OPT in the record's command (the driver's field). */
-static const char *command_value(const jv *rec, const char *opt)
+static const char *command_value(const json_object *rec, const char *opt)
 {
-    const jv *cmd = jv_get(rec, "command");
-    for (size_t i = 0; cmd != NULL && cmd->type == JV_ARRAY && i + 1 < cmd->n; i++) {
-        const char *word = jv_string(cmd->items[i]);
+    const json_object *cmd = jget(rec, "command");
+    for (size_t i = 0; i + 1 < jlen(cmd); i++) {
+        const char *word = jstring(jat(cmd, i));
         if (word != NULL && strcmp(word, opt) == 0)
-            return jv_string(cmd->items[i + 1]);
+            return jstring(jat(cmd, i + 1));
     }
     return NULL;
 }
@@ -223,6 +140,13 @@ static const char *own(rerun_plan *p, char *s)
     p->owned = xrealloc(p->owned, (size_t)(p->n_owned + 1) * sizeof *p->owned);
     p->owned[p->n_owned++] = s;
     return s;
+}
+
+/* A number's exact text, kept (a 64-bit seed as it was written), or NULL. */
+static const char *number_text(rerun_plan *p, json_object *v)
+{
+    const char *text = jnumber_text(v);
+    return text != NULL ? own(p, xstrdup(text)) : NULL;
 }
 
 static const char *one_of(const char *value, const char *a, const char *b, const char *c)
@@ -235,10 +159,11 @@ static const char *one_of(const char *value, const char *a, const char *b, const
 }
 
 /* Which program, variant and flavour. */
-static int record_item(const catalog *cat, const jv *rec, const char *where, plan_item *item)
+static int record_item(const catalog *cat, const json_object *rec, const char *where,
+                       plan_item *item)
 {
-    const char *scenario = jv_string(jv_get(rec, "scenario"));
-    const char *variant = jv_string(jv_get(rec, "variant"));
+    const char *scenario = jstring(jget(rec, "scenario"));
+    const char *variant = jstring(jget(rec, "variant"));
     const scenario_info *sc = catalog_find(cat, scenario);
     if (sc == NULL) {
         char *known = catalog_names(cat);
@@ -255,7 +180,7 @@ static int record_item(const catalog *cat, const jv *rec, const char *where, pla
                   variant, scenario);
         return EXIT_USAGE;
     }
-    const char *flavour = one_of(jv_string(jv_get(rec, "flavour")), "plain", "tsan", NULL);
+    const char *flavour = one_of(jstring(jget(rec, "flavour")), "plain", "tsan", NULL);
     if (flavour == NULL) {
         error_msg("%s: the record's flavour is not plain or tsan", where);
         return EXIT_USAGE;
@@ -271,10 +196,11 @@ static int record_item(const catalog *cat, const jv *rec, const char *where, pla
 }
 
 /* The budget, seed and timeout. */
-static int record_numbers(const jv *rec, const char *where, run_options *o)
+static int record_numbers(const json_object *rec, const char *where, rerun_plan *p)
 {
+    run_options *o = &p->o;
     unsigned long long n;
-    const char *trials = number_text(jv_get(rec, "trials"));
+    const char *trials = number_text(p, jget(rec, "trials"));
     if (trials == NULL || parse_whole(trials, 1, 1ULL << 50, &n) != 0) {
         /* No trial graded (a crash, an error): the budget the run was given. */
         trials = command_value(rec, "--trials");
@@ -286,7 +212,7 @@ static int record_numbers(const jv *rec, const char *where, run_options *o)
             o->seconds_text = seconds;
     }
     o->trials_text = trials;
-    const char *seed = number_text(jv_get(rec, "seed"));
+    const char *seed = number_text(p, jget(rec, "seed"));
     if (seed == NULL)
         seed = command_value(rec, "--seed");
     if (seed != NULL && parse_whole(seed, 0, ~0ULL, &n) != 0) {
@@ -296,7 +222,7 @@ static int record_numbers(const jv *rec, const char *where, run_options *o)
     if (seed == NULL)
         warn_msg("%s holds no seed: the rerun draws a new one", where);
     o->seed_text = seed;
-    const char *timeout = number_text(jv_get(rec, "timeout"));
+    const char *timeout = number_text(p, jget(rec, "timeout"));
     if (timeout == NULL)
         timeout = command_value(rec, "--timeout");
     if (timeout != NULL) {
@@ -310,47 +236,42 @@ static int record_numbers(const jv *rec, const char *where, run_options *o)
 }
 
 /* Mode, strategy, schedule, profile, specs, params, POSIX faults. */
-static int record_options(const jv *rec, const char *where, rerun_plan *p)
+static int record_options(const json_object *rec, const char *where, rerun_plan *p)
 {
     run_options *o = &p->o;
-    o->mode = one_of(jv_string(jv_get(rec, "mode")), "stress", "fuzz", "sched");
+    o->mode = one_of(jstring(jget(rec, "mode")), "stress", "fuzz", "sched");
     if (o->mode == NULL) {
         error_msg("%s: the record's mode is not stress, fuzz or sched", where);
         return EXIT_USAGE;
     }
     int sched = strcmp(o->mode, "sched") == 0;
-    const char *engine = jv_string(jv_get(rec, "engine"));
+    const char *engine = jstring(jget(rec, "engine"));
     if (!sched && engine != NULL && strcmp(engine, "naive") == 0)
         o->engine = engine;
-    const jv *until = jv_get(rec, "until_fail");
-    o->until_fail = until != NULL && until->type == JV_BOOL && until->boolean;
+    o->until_fail = jtrue(jget(rec, "until_fail"));
     if (sched) {
-        const jv *s = jv_get(rec, "sched");
-        o->strategy = jv_string(jv_get(s, "strategy"));
-        o->replay = jv_string(jv_get(jv_get(rec, "first_failure"), "schedule"));
+        const json_object *s = jget(rec, "sched");
+        o->strategy = jstring(jget(s, "strategy"));
+        o->replay = jstring(jget(jget(rec, "first_failure"), "schedule"));
         if (o->replay == NULL)
-            o->replay = jv_string(jv_get(s, "replay"));
+            o->replay = jstring(jget(s, "replay"));
     }
-    const char *profile = jv_string(jv_get(rec, "profile"));
-    const jv *dflt = jv_get(rec, "default_profile");
-    if (profile == NULL && dflt != NULL && dflt->type == JV_BOOL && dflt->boolean)
+    const char *profile = jstring(jget(rec, "profile"));
+    if (profile == NULL && jtrue(jget(rec, "default_profile")))
         profile = "default";
     if (profile != NULL && strcmp(o->mode, "fuzz") == 0)
         o->profile = profile;
     /* the record names the spec its profile contributed: given by name */
-    const char *skip = o->profile != NULL ? jv_string(jv_get(rec, "profile_spec")) : NULL;
-    const jv *inject = jv_get(rec, "inject");
-    const jv *params = jv_get(rec, "params");
-    const jv *posix = jv_get(rec, "posix_faults");
-    size_t n_inject = inject && inject->type == JV_ARRAY ? inject->n : 0;
-    size_t n_params = params && params->type == JV_OBJECT ? params->n : 0;
-    size_t n_posix = posix && posix->type == JV_ARRAY ? posix->n : 0;
-    o->injects = xcalloc(n_inject + 1, sizeof *o->injects);
+    const char *skip = o->profile != NULL ? jstring(jget(rec, "profile_spec")) : NULL;
+    const json_object *inject = jget(rec, "inject");
+    json_object *params = jget(rec, "params");
+    const json_object *posix = jget(rec, "posix_faults");
+    size_t n_params = jis_object(params) ? (size_t)json_object_object_length(params) : 0;
+    o->injects = xcalloc(jlen(inject) + 1, sizeof *o->injects);
     o->params = xcalloc(n_params + 1, sizeof *o->params);
-    o->posix_faults = xcalloc(n_posix + 1, sizeof *o->posix_faults);
-    o->patterns = xcalloc(1, sizeof *o->patterns);
-    for (size_t i = 0; i < n_inject; i++) {
-        const char *spec = jv_string(inject->items[i]);
+    o->posix_faults = xcalloc(jlen(posix) + 1, sizeof *o->posix_faults);
+    for (size_t i = 0; i < jlen(inject); i++) {
+        const char *spec = jstring(jat(inject, i));
         if (spec == NULL) {
             error_msg("%s: an inject spec that is not a string", where);
             return EXIT_USAGE;
@@ -361,16 +282,21 @@ static int record_options(const jv *rec, const char *where, rerun_plan *p)
         }
         o->injects[o->n_injects++] = spec;
     }
-    for (size_t i = 0; i < n_params; i++) {
-        const char *value = number_text(params->items[i]);
-        if (value == NULL) {
-            error_msg("%s: param '%s' is not a number", where, params->keys[i]);
-            return EXIT_USAGE;
+    if (n_params > 0) {
+        struct json_object_iterator it = json_object_iter_begin(params);
+        struct json_object_iterator end = json_object_iter_end(params);
+        for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+            const char *key = json_object_iter_peek_name(&it);
+            const char *value = jnumber_text(json_object_iter_peek_value(&it));
+            if (value == NULL) {
+                error_msg("%s: param '%s' is not a number", where, key);
+                return EXIT_USAGE;
+            }
+            o->params[o->n_params++] = own(p, xasprintf("%s=%s", key, value));
         }
-        o->params[o->n_params++] = own(p, xasprintf("%s=%s", params->keys[i], value));
     }
-    for (size_t i = 0; i < n_posix; i++) {
-        const char *spec = jv_string(posix->items[i]);
+    for (size_t i = 0; i < jlen(posix); i++) {
+        const char *spec = jstring(jat(posix, i));
         if (spec == NULL) {
             error_msg("%s: a posix_faults spec that is not a string", where);
             return EXIT_USAGE;
@@ -381,52 +307,56 @@ static int record_options(const jv *rec, const char *where, rerun_plan *p)
 }
 
 /* "reproduced; first failure: deadlock at trial 1" */
-static char *outcome_text(const jv *rec)
+static char *outcome_text(const json_object *rec)
 {
-    const char *verdict = jv_string(jv_get(rec, "verdict"));
-    const jv *ff = jv_get(rec, "first_failure");
-    const char *cause = jv_string(jv_get(ff, "cause"));
+    const char *verdict = jstring(jget(rec, "verdict"));
+    const json_object *ff = jget(rec, "first_failure");
+    const char *cause = jstring(jget(ff, "cause"));
     double trial;
-    const char *trials = number_text(jv_get(rec, "trials"));
+    const char *trials = jnumber_text(jget(rec, "trials"));
     if (cause == NULL)
         return xasprintf("%s; no failure in %s trials", verdict ? verdict : "?",
                          trials ? trials : "?");
-    if (jv_number(jv_get(ff, "trial"), &trial) != 0)
+    if (jnumber(jget(ff, "trial"), &trial) != 0)
         return xasprintf("%s; first failure: %s", verdict ? verdict : "?", cause);
     /* The record counts trials from 0. */
     return xasprintf("%s; first failure: %s in trial %.0f", verdict ? verdict : "?", cause,
                      trial + 1);
 }
 
-int cmd_rerun(int argc, char **argv)
+int cmd_rerun(const command_line *c)
 {
-    rerun_args a;
-    int rc = parse_args(argc, argv, &a);
-    if (rc != 0)
-        return rc;
+    if (c->n_args != 1) {
+        if (c->n_args > 1)
+            error_msg("rerun wants one record, not '%s' too", c->args[1]);
+        else
+            error_msg("rerun wants a record: a file holding one line of runs.jsonl, - for "
+                      "stdin, or runs.jsonl with --line N");
+        return EXIT_USAGE;
+    }
     char *where = NULL;
-    jv *rec = read_record(&a, &where);
+    json_object *rec = read_record(c, c->args[0], &where);
     if (rec == NULL)
         return EXIT_USAGE;
-    char *dir = a.build_dir ? xstrdup(a.build_dir) : self_dir();
+    char *dir = c->o.build_dir ? xstrdup(c->o.build_dir) : self_dir();
     catalog cat;
-    rc = catalog_load(&cat, dir);
+    int rc = catalog_load(&cat, dir);
     free(dir);
     rerun_plan p;
     memset(&p, 0, sizeof p);
     p.o.jobs = 1;
     p.o.timeout = 3.0;
-    p.o.out_dir = a.out_dir;
-    p.o.build_dir = a.build_dir;
-    p.o.deadline = a.deadline;
+    p.o.out_dir = c->o.out_dir;
+    p.o.build_dir = c->o.build_dir;
+    p.o.deadline = c->o.deadline;
     if (rc == 0)
         rc = record_item(&cat, rec, where, &p.item);
     if (rc == 0)
-        rc = record_numbers(rec, where, &p.o);
+        rc = record_numbers(rec, where, &p);
     if (rc == 0)
         rc = record_options(rec, where, &p);
     if (rc == 0) {
-        const char *run_id = jv_string(jv_get(rec, "run_id"));
+        const char *run_id = jstring(jget(rec, "run_id"));
         printf("rerun of %s (%s)\n", run_id ? run_id : p.item.sc->name, where);
         int n = 0;
         char **cmd = run_argv(&p.item, &p.o, &n);
@@ -440,14 +370,14 @@ int cmd_rerun(int argc, char **argv)
         fflush(stdout);
         char *results = NULL;
         rc = drive(&p.o, &p.item, 1, 0, &results);
-        jv *now = results ? last_record(results) : NULL;
+        json_object *now = results ? last_record(results) : NULL;
         if (now != NULL) {
             char *was = outcome_text(rec), *is = outcome_text(now);
             printf("the record: %s\nthis rerun: %s\n", was, is);
             free(was);
             free(is);
         }
-        jv_free(now);
+        json_object_put(now);
         free(results);
     }
     for (int i = 0; i < p.n_owned; i++)
@@ -455,6 +385,6 @@ int cmd_rerun(int argc, char **argv)
     free(p.owned);
     free_run_options(&p.o);
     free(where);
-    jv_free(rec);
+    json_object_put(rec);
     return rc;
 }

@@ -9,10 +9,13 @@
  * A record is the program's own record plus the driver's fields (run_id,
  * command, pid, exit_status, signal, tsan_log, tsan_parsed, stacks_file,
  * duration...). A run that printed no valid record gets one that says so
- * (verdict "error"); a signal is a crash outcome, the driver's watchdog a
- * deadlock outcome, both forbidden, and the verdict is judged again the way
- * the runtime judges (verdict.c). */
+ * (verdict "error"), filled and written like any record (record.h); a signal
+ * is a crash outcome, the driver's watchdog a deadlock outcome, both
+ * forbidden, and the verdict is judged again by the one grader (grader.h). */
 #include "driver.h"
+
+#include "../common/grader.h"
+#include "../common/record.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -155,12 +158,12 @@ char *results_path(const session *s, const char *sub, const char *name)
 
 /* The last line of stdout that is a JSON object naming a scenario and a
  * verdict: the program's record. */
-static jv *find_record(const buffer *out, const char **why)
+static json_object *find_record(const buffer *out, const char **why)
 {
     *why = out->len == 0 ? "the program printed nothing on stdout" : "no JSON record on stdout";
     if (out->data == NULL)
         return NULL;
-    jv *found = NULL;
+    json_object *found = NULL;
     const char *text = out->data;
     const char *end = text + out->len;
     while (text < end) {
@@ -168,15 +171,15 @@ static jv *find_record(const buffer *out, const char **why)
         const char *line_end = nl ? nl : end;
         if (*text == '{') {
             const char *err = NULL;
-            jv *v = jv_parse(text, (size_t)(line_end - text), &err);
-            if (v == NULL) {
+            json_object *v = NULL;
+            if (jparse(text, (size_t)(line_end - text), &v, &err) != 0) {
                 *why = "the record on stdout is not valid JSON";
-            } else if (v->type != JV_OBJECT || jv_string(jv_get(v, "scenario")) == NULL ||
-                       jv_string(jv_get(v, "verdict")) == NULL) {
+            } else if (!jis_object(v) || jstring(jget(v, "scenario")) == NULL ||
+                       jstring(jget(v, "verdict")) == NULL) {
                 *why = "the JSON on stdout is not a run record";
-                jv_free(v);
+                json_object_put(v);
             } else {
-                jv_free(found);
+                json_object_put(found);
                 found = v;
             }
         }
@@ -193,10 +196,13 @@ static char *tail(const buffer *b, size_t n)
     return xstrdup(b->data + start);
 }
 
-static double number_of(const jv *obj, const char *key, double fallback)
+static unsigned long long count_of(const json_object *obj, const char *key)
 {
+    json_object *v = jget(obj, key);
     double x;
-    return jv_number(jv_get(obj, key), &x) == 0 ? x : fallback;
+    if (json_object_is_type(v, json_type_int))
+        return (unsigned long long)json_object_get_uint64(v); /* negative: 0 */
+    return jnumber(v, &x) == 0 && x > 0 ? (unsigned long long)x : 0;
 }
 
 static char *utc_stamp(void)
@@ -209,119 +215,183 @@ static char *utc_stamp(void)
     return xstrdup(stamp);
 }
 
-/* A record for a run whose program said nothing usable. */
-static jv *synthesize(const child_run *c, const run_options *o, const tsan_summary *ts,
-                      double duration)
+/* An rl_record as the one serialiser writes it (rl_record_write), read back
+ * like any program's record. */
+static json_object *record_json(const rl_record *r)
 {
-    const plan_item *it = &c->item;
-    jv *r = jv_object();
-    jv_set(r, "scenario", jv_str(it->sc->name));
-    jv_set(r, "variant", jv_str(it->var->name));
-    jv_set(r, "expectation", jv_str(it->var->expectation));
-    jv_set(r, "caught_by", jv_str(it->var->caught_by));
-    jv_set(r, "mode", jv_str(o->mode ? o->mode : "stress"));
-    jv_set(r, "engine", jv_null());
-    jv_set(r, "flavour", jv_str(it->tsan ? "tsan" : "plain"));
-    jv_set(r, "seed", o->seed_text ? jv_num_text(o->seed_text) : jv_null());
-    jv_set(r, "trials", jv_int(0));
-    jv_set(r, "seconds", jv_num(duration));
-    jv_set(r, "trials_per_s", jv_int(0));
-    jv_set(r, "outcomes", jv_object());
-    jv_set(r, "forbidden", jv_int(0));
-    jv_set(r, "interesting", jv_int(0));
-    jv_set(r, "first_failure", jv_null());
-    jv_set(r, "hangs", jv_int(0));
-    jv_set(r, "hang", jv_null());
-    jv_set(r, "crashes", jv_int(0));
-    jv *tsan = jv_object();
-    jv_set(tsan, "enabled", jv_bool(it->tsan));
-    jv_set(tsan, "reports", jv_int(ts ? (long long)ts->reports : 0));
-    jv *kinds = jv_object();
-    for (int i = 0; ts && i < ts->n_kinds; i++)
-        jv_set(kinds, ts->kinds[i], jv_int((long long)ts->kind_counts[i]));
-    jv_set(tsan, "kinds", kinds);
-    jv_set(r, "tsan", tsan);
-    jv_set(r, "verdict", jv_str("error"));
-    jv_set(r, "met", jv_bool(0));
-    jv_set(r, "stats", jv_null());
-    jv *inject = jv_array();
-    for (int i = 0; i < o->n_injects; i++)
-        if (spec_applies(it->sc, o->injects[i]))
-            jv_push(inject, jv_str(o->injects[i]));
-    jv_set(r, "inject", inject);
-    jv_set(r, "default_profile", jv_null());
-    jv_set(r, "profile", jv_str(o->profile));
-    jv *posix = jv_array();
-    for (int i = 0; i < o->n_posix_faults; i++)
-        jv_push(posix, jv_str(o->posix_faults[i]));
-    jv_set(r, "posix_faults", posix);
-    jv_set(r, "points", jv_object());
-    jv_set(r, "params", jv_object());
-    jv_set(r, "timeout", jv_num(o->timeout));
-    jv_set(r, "batch_max", jv_null());
-    jv_set(r, "until_fail", jv_bool(o->until_fail));
-    jv_set(r, "interrupted", jv_bool(c->interrupted));
-    jv_set(r, "version", jv_null());
-    return r;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f == NULL) {
+        error_msg("out of memory");
+        exit(EXIT_HARNESS);
+    }
+    rl_record_write(f, r);
+    fclose(f);
+    json_object *v = NULL;
+    const char *err;
+    if (jparse(text, len, &v, &err) != 0 || !jis_object(v)) {
+        json_object_put(v);
+        v = json_object_new_object(); /* not reached: the writer writes JSON */
+    }
+    free(text);
+    return v;
 }
 
-static void add_count(jv *obj, const char *key, long long n)
+/* The stand-in record of a run whose program printed none: every field of
+ * the record definition, nothing measured (verdict "error"). */
+static json_object *synthesize(const child_run *c, const run_options *o, const tsan_summary *ts,
+                               double duration)
 {
-    double x = number_of(obj, key, 0);
-    jv_set(obj, key, jv_int((long long)x + n));
+    const plan_item *it = &c->item;
+    const json_object *declared = jget(it->sc->descriptor, "outcomes");
+    rl_named_count *outcomes = xcalloc(jlen(declared) + 1, sizeof *outcomes);
+    int n_outcomes = 0;
+    for (size_t i = 0; i < jlen(declared); i++) {
+        const char *name = jstring(jget(jat(declared, i), "name"));
+        if (name != NULL)
+            outcomes[n_outcomes++] = (rl_named_count){name, 0};
+    }
+    int n_kinds = ts != NULL ? ts->n_kinds : 0;
+    rl_named_count *kinds = xcalloc((size_t)n_kinds + 1, sizeof *kinds);
+    for (int i = 0; i < n_kinds; i++)
+        kinds[i] = (rl_named_count){ts->kinds[i], ts->kind_counts[i]};
+    const char **inject = xcalloc((size_t)o->n_injects + 1, sizeof *inject);
+    int n_inject = 0;
+    for (int i = 0; i < o->n_injects; i++)
+        if (spec_applies(it->sc, o->injects[i]))
+            inject[n_inject++] = o->injects[i];
+    unsigned long long seed = 0;
+    int has_seed = o->seed_text != NULL && parse_whole(o->seed_text, 0, ~0ULL, &seed) == 0;
+    rl_record r = {
+        .scenario = it->sc->name,
+        .variant = it->var->name,
+        .expectation = it->var->expectation,
+        .caught_by = it->var->caught_by,
+        .mode = o->mode ? o->mode : "stress",
+        .engine = NULL,
+        .flavour = it->tsan ? "tsan" : "plain",
+        .has_seed = has_seed,
+        .seed = seed,
+        .seconds = duration,
+        .outcomes = outcomes,
+        .n_outcomes = n_outcomes,
+        .tsan_enabled = it->tsan,
+        .tsan_reports = ts != NULL ? ts->reports : 0,
+        .tsan_kinds = kinds,
+        .n_tsan_kinds = n_kinds,
+        .inject = inject,
+        .n_inject = n_inject,
+        .default_profile = -1,
+        .profile = o->profile,
+        .posix_faults = o->posix_faults,
+        .n_posix_faults = o->n_posix_faults,
+        .timeout = o->timeout,
+        .batch_max = -1,
+        .until_fail = o->until_fail,
+        .interrupted = c->interrupted,
+    };
+    rl_judge_error(&r.verdict);
+    json_object *rec = record_json(&r);
+    free(outcomes);
+    free(kinds);
+    free(inject);
+    return rec;
+}
+
+static void add_count(json_object *obj, const char *key, unsigned long long n)
+{
+    json_object_object_add(obj, key, jcount(count_of(obj, key) + n));
 }
 
 /* One more forbidden outcome the driver saw (a crash or a deadlock). */
-static void add_failure(jv *rec, const char *outcome, const char *cause, double duration)
+static void add_failure(json_object *rec, const char *outcome, const char *cause, double duration)
 {
-    jv *outcomes = jv_get(rec, "outcomes");
-    if (outcomes == NULL || outcomes->type != JV_OBJECT) {
-        jv_set(rec, "outcomes", jv_object());
-        outcomes = jv_get(rec, "outcomes");
+    json_object *outcomes = jget(rec, "outcomes");
+    if (!jis_object(outcomes)) {
+        outcomes = json_object_new_object();
+        json_object_object_add(rec, "outcomes", outcomes);
     }
     add_count(outcomes, outcome, 1);
     add_count(rec, "forbidden", 1);
-    jv *ff = jv_get(rec, "first_failure");
-    if (ff == NULL || ff->type != JV_OBJECT) {
-        jv *f = jv_object();
-        jv_set(f, "trial", jv_null());
-        jv_set(f, "seconds", jv_num(duration));
-        jv_set(f, "cause", jv_str(cause));
-        jv_set(rec, "first_failure", f);
+    if (!jis_object(jget(rec, "first_failure"))) {
+        json_object *f = json_object_new_object();
+        json_object_object_add(f, "trial", NULL);
+        json_object_object_add(f, "seconds", jreal(duration));
+        json_object_object_add(f, "cause", jtext(cause));
+        json_object_object_add(rec, "first_failure", f);
     }
 }
 
-/* The verdict again, the way the runtime judges it, after the driver added
- * a forbidden outcome or TSan reports. */
-static void judge(jv *rec, int tsan_flavour)
+/* The variant shows its failure only after an injected fault. */
+static int needs_fault(const json_object *rec, const plan_item *it)
 {
-    const char *expect = jv_string(jv_get(rec, "expectation"));
-    const char *by = jv_string(jv_get(rec, "caught_by"));
-    int oracle = number_of(rec, "forbidden", 0) > 0;
-    int tsan = number_of(jv_get(rec, "tsan"), "reports", 0) > 0;
-    const char *verdict;
-    int judged = 1, met;
-    if (expect != NULL && strcmp(expect, "reproduces") == 0) {
-        int caught;
-        if (by != NULL && strcmp(by, "oracle") == 0)
-            caught = oracle;
-        else if (by != NULL && strcmp(by, "tsan") == 0) {
-            caught = tsan_flavour ? tsan : oracle;
-            judged = tsan_flavour;
-        } else
-            caught = oracle || tsan;
-        verdict = caught ? "reproduced" : "not-reproduced";
-        met = caught;
-    } else if (expect != NULL && (strcmp(expect, "holds") == 0 || strcmp(expect, "benign") == 0)) {
-        int fails = oracle || tsan;
-        verdict = fails ? "fails" : expect;
-        met = !fails;
+    return jstring(jget(rec, "variant_spec")) != NULL || it->var->inject != NULL;
+}
+
+static int points_act(const json_object *rec)
+{
+    const char *mode = jstring(jget(rec, "mode"));
+    return mode != NULL && strcmp(mode, "stress") != 0;
+}
+
+/* The verdict again after the driver added a crash or a hang: the record's
+ * counts handed to the one grader (grader.c), its verdict, met and stats
+ * written back as the record writer writes them. */
+static void judge(json_object *rec, const plan_item *it)
+{
+    rl_verdict v;
+    int expect = rl_expectation_from_name(jstring(jget(rec, "expectation")));
+    if (expect < 0) {
+        rl_judge_error(&v);
     } else {
-        verdict = "error";
-        met = 0;
+        int by = rl_detector_from_name(jstring(jget(rec, "caught_by")));
+        rl_grade_input in = {
+            .expect = (rl_expectation)expect,
+            .caught_by = by < 0 ? RL_CAUGHT_BY_ANY : (rl_detector)by,
+            .needs_fault = needs_fault(rec, it),
+            .points_act = points_act(rec),
+            .tsan_flavour = it->tsan,
+            .trials = count_of(rec, "trials"),
+            .forbidden = count_of(rec, "forbidden"),
+            .interesting = count_of(rec, "interesting"),
+            .tsan_reports = count_of(jget(rec, "tsan"), "reports"),
+        };
+        rl_judge_counts(&in, &v);
     }
-    jv_set(rec, "verdict", jv_str(verdict));
-    jv_set(rec, "met", judged ? jv_bool(met) : jv_null());
+    rl_record only = {.verdict = v, .default_profile = -1, .batch_max = -1};
+    json_object *written = record_json(&only);
+    static const char *const keys[] = {"verdict", "met", "stats"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        json_object_object_add(rec, keys[k], json_object_get(jget(written, keys[k])));
+    json_object_put(written);
+}
+
+/* Why a record's met is null. */
+static const char *not_judged_why(const json_object *rec, const plan_item *it)
+{
+    const char *by = jstring(jget(rec, "caught_by"));
+    if (by != NULL && strcmp(by, "tsan") == 0 && !it->tsan)
+        return "not judged in this flavour";
+    if (needs_fault(rec, it) && !points_act(rec))
+        return "not judged in stress mode (needs a fault)";
+    return "not judged";
+}
+
+/* "a, b" of a record's points_unhit, or NULL when there are none. */
+static char *points_unhit(const json_object *rec)
+{
+    const json_object *unhit = jget(rec, "points_unhit");
+    buffer b = {0};
+    for (size_t i = 0; i < jlen(unhit); i++) {
+        const char *name = jstring(jat(unhit, i));
+        if (name == NULL)
+            continue;
+        if (b.len)
+            buf_append(&b, ", ", 2, SIZE_MAX);
+        buf_append(&b, name, strlen(name), SIZE_MAX);
+    }
+    return b.data;
 }
 
 static char *save_stderr(const session *s, const child_run *c)
@@ -356,18 +426,16 @@ static char *last_line(const buffer *b)
     return line;
 }
 
-static char *fmt_count(const jv *rec, const char *key)
+static char *fmt_count(const json_object *rec, const char *key)
 {
-    const jv *v = jv_get(rec, key);
-    if (v != NULL && v->type == JV_NUMBER)
-        return xstrdup(v->text);
-    return xstrdup("-");
+    const char *text = jnumber_text(jget(rec, key));
+    return xstrdup(text != NULL ? text : "-");
 }
 
-static char *fmt_rate(const jv *rec)
+static char *fmt_rate(const json_object *rec)
 {
     double x;
-    if (jv_number(jv_get(rec, "trials_per_s"), &x) != 0)
+    if (jnumber(jget(rec, "trials_per_s"), &x) != 0)
         return xstrdup("-");
     if (x >= 1e6)
         return xasprintf("%.1fM", x / 1e6);
@@ -405,7 +473,7 @@ void results_finish(session *s, child_run *c, const run_options *o)
     int exit_status = c->reaped && WIFEXITED(c->status) ? WEXITSTATUS(c->status) : -1;
     int ours = c->interrupted && (sig == SIGTERM || sig == SIGKILL);
     const char *why = NULL;
-    jv *rec = c->spawn_errno ? NULL : find_record(&c->out, &why);
+    json_object *rec = c->spawn_errno ? NULL : find_record(&c->out, &why);
     int synthesized = rec == NULL;
     buffer note = {0};
     int severity = 0;
@@ -453,12 +521,12 @@ void results_finish(session *s, child_run *c, const run_options *o)
             rec = synthesize(c, o, parsed ? &ts : NULL, duration);
         add_failure(rec, "deadlock", "deadlock", duration);
         add_count(rec, "hangs", 1);
-        jv *hang = jv_object();
-        jv_set(hang, "by", jv_str("driver watchdog"));
-        jv_set(hang, "deadline", jv_num(run_deadline(o)));
-        jv_set(hang, "stacks_file", jv_str(c->stacks_file));
-        jv_set(rec, "hang", hang);
-        judge(rec, it->tsan);
+        json_object *hang = json_object_new_object();
+        json_object_object_add(hang, "by", jtext("driver watchdog"));
+        json_object_object_add(hang, "deadline", jreal(run_deadline(o)));
+        json_object_object_add(hang, "stacks_file", jtext(c->stacks_file));
+        json_object_object_add(rec, "hang", hang);
+        judge(rec, it);
         note_add(&note, "deadlock (driver watchdog)");
         if (c->stacks_file == NULL)
             note_add(&note, "no stacks");
@@ -469,11 +537,12 @@ void results_finish(session *s, child_run *c, const run_options *o)
         add_failure(rec, "crash", cause, duration);
         free(cause);
         add_count(rec, "crashes", 1);
-        jv *crash = jv_object();
-        jv_set(crash, "signal", jv_str(signal_name(sig)));
-        jv_set(crash, "core_dumped", jv_bool(WCOREDUMP(c->status)));
-        jv_set(rec, "crash", crash);
-        judge(rec, it->tsan);
+        json_object *crash = json_object_new_object();
+        json_object_object_add(crash, "signal", jtext(signal_name(sig)));
+        json_object_object_add(crash, "core_dumped",
+                               json_object_new_boolean(WCOREDUMP(c->status) != 0));
+        json_object_object_add(rec, "crash", crash);
+        judge(rec, it);
         char *text = xasprintf("crash %s", signal_name(sig));
         note_add(&note, text);
         free(text);
@@ -494,22 +563,28 @@ void results_finish(session *s, child_run *c, const run_options *o)
         note_add(&note, c->spawn_errno ? "not started" : "error: no valid record");
     }
     if (error != NULL)
-        jv_set(rec, "error", jv_str(error));
+        json_object_object_add(rec, "error", jtext(error));
 
     /* The program's own judgement stands unless the driver changed it. */
-    const jv *met = jv_get(rec, "met");
-    int met_value = met && met->type == JV_BOOL ? met->boolean : -1;
+    const json_object *met = jget(rec, "met");
+    int met_value = json_object_is_type(met, json_type_boolean) ? json_object_get_boolean(met) : -1;
     if (met_value == 0 && severity == 0)
         severity = EXIT_NOT_MET;
-    if (number_of(rec, "hangs", 0) > 0 && !c->timed_out)
+    if (count_of(rec, "hangs") > 0 && !c->timed_out)
         note_add(&note, "hang");
-    if (c->interrupted || (jv_get(rec, "interrupted") && jv_get(rec, "interrupted")->boolean))
+    if (c->interrupted || jtrue(jget(rec, "interrupted")))
         note_add(&note, "interrupted");
     if (met_value < 0)
-        note_add(&note, "not judged in this flavour");
+        note_add(&note, not_judged_why(rec, it));
+    char *unhit = points_unhit(rec);
+    if (unhit != NULL) {
+        char *text = xasprintf("points never hit: %s", unhit);
+        note_add(&note, text);
+        free(text);
+    }
     double own = 0;
     if (parsed && error == NULL && !synthesized &&
-        jv_number(jv_get(jv_get(rec, "tsan"), "reports"), &own) == 0 &&
+        jnumber(jget(jget(rec, "tsan"), "reports"), &own) == 0 &&
         (unsigned long)own != ts.reports) {
         char *text = xasprintf("TSan logs hold %lu report%s, the record %.0f", ts.reports,
                                ts.reports == 1 ? "" : "s", own);
@@ -523,40 +598,41 @@ void results_finish(session *s, child_run *c, const run_options *o)
     }
 
     /* The driver's fields. */
-    jv_set(rec, "run_id", jv_str(c->run_id));
-    jv *cmd = jv_array();
+    json_object_object_add(rec, "run_id", jtext(c->run_id));
+    json_object *cmd = json_object_new_array();
     for (int i = 0; i < c->argc; i++)
-        jv_push(cmd, jv_str(c->argv[i]));
-    jv_set(rec, "command", cmd);
-    jv_set(rec, "pid", c->pid > 0 ? jv_int(c->pid) : jv_null());
-    jv_set(rec, "exit_status", exit_status >= 0 ? jv_int(exit_status) : jv_null());
-    jv_set(rec, "signal", sig ? jv_str(signal_name(sig)) : jv_null());
+        json_object_array_add(cmd, jtext(c->argv[i]));
+    json_object_object_add(rec, "command", cmd);
+    json_object_object_add(rec, "pid", c->pid > 0 ? json_object_new_int(c->pid) : NULL);
+    json_object_object_add(rec, "exit_status",
+                           exit_status >= 0 ? json_object_new_int(exit_status) : NULL);
+    json_object_object_add(rec, "signal", sig ? jtext(signal_name(sig)) : NULL);
     char *log = parsed ? primary_log(&ts, c->pid) : NULL;
-    jv_set(rec, "tsan_log", jv_str(log));
+    json_object_object_add(rec, "tsan_log", jtext(log));
     free(log);
-    jv_set(rec, "tsan_parsed", parsed ? tsan_to_json(&ts) : jv_null());
-    jv_set(rec, "stacks_file", jv_str(c->stacks_file));
+    json_object_object_add(rec, "tsan_parsed", parsed ? tsan_to_json(&ts) : NULL);
+    json_object_object_add(rec, "stacks_file", jtext(c->stacks_file));
     if (c->stacks_note != NULL)
-        jv_set(rec, "stacks_note", jv_str(c->stacks_note));
+        json_object_object_add(rec, "stacks_note", jtext(c->stacks_note));
     char *err_file = save_stderr(s, c);
-    jv_set(rec, "stderr_file", jv_str(err_file));
+    json_object_object_add(rec, "stderr_file", jtext(err_file));
     free(err_file);
     if (error != NULL || sig != 0 || c->timed_out) {
         char *t = tail(&c->err, TAIL_BYTES);
-        jv_set(rec, "stderr_tail", jv_str(t));
+        json_object_object_add(rec, "stderr_tail", jtext(t));
         free(t);
         if (error != NULL) {
             t = tail(&c->out, TAIL_BYTES);
-            jv_set(rec, "stdout_tail", jv_str(t));
+            json_object_object_add(rec, "stdout_tail", jtext(t));
             free(t);
         }
     }
-    jv_set(rec, "duration", jv_num(duration));
+    json_object_object_add(rec, "duration", jreal(duration));
     char *started = utc_stamp();
-    jv_set(rec, "finished_at", jv_str(started));
+    json_object_object_add(rec, "finished_at", jtext(started));
     free(started);
 
-    char *line = jv_dump(rec);
+    char *line = jline(rec);
     size_t len = strlen(line);
     line = xrealloc(line, len + 2);
     line[len] = '\n';
@@ -571,14 +647,15 @@ void results_finish(session *s, child_run *c, const run_options *o)
     row.scenario = xstrdup(it->sc->name);
     row.variant = xstrdup(it->var->name);
     row.expectation = xstrdup(it->var->expectation);
-    const char *mode = jv_string(jv_get(rec, "mode"));
+    const char *mode = jstring(jget(rec, "mode"));
     row.mode = xstrdup(mode ? mode : "-");
     row.flavour = xstrdup(it->tsan ? "tsan" : "plain");
     row.trials = fmt_count(rec, "trials");
     row.rate = fmt_rate(rec);
     row.forbidden = fmt_count(rec, "forbidden");
-    row.tsan = it->tsan ? fmt_count(jv_get(rec, "tsan"), "reports") : xstrdup("-");
-    const char *verdict = jv_string(jv_get(rec, "verdict"));
+    row.tsan = it->tsan ? fmt_count(jget(rec, "tsan"), "reports") : xstrdup("-");
+    row.unhit = unhit;
+    const char *verdict = jstring(jget(rec, "verdict"));
     row.verdict = xstrdup(verdict ? verdict : "?");
     buf_append(&note, "", 1, SIZE_MAX);
     row.note = note.data;
@@ -589,12 +666,11 @@ void results_finish(session *s, child_run *c, const run_options *o)
     s->rows[s->n_rows++] = row;
     summary_row_print(s, &row);
     /* --until-fail: the failure is kept; say how to run it again */
-    const jv *failure = jv_get(rec, "first_failure");
-    if (o->until_fail && failure != NULL && failure->type == JV_OBJECT)
+    if (o->until_fail && jis_object(jget(rec, "first_failure")))
         printf("  first failure kept: racelab rerun %s/runs.jsonl --line %d\n", s->dir, s->n_rows);
 
     free(error);
-    jv_free(rec);
+    json_object_put(rec);
     tsan_free(&ts);
 }
 

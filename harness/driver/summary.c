@@ -134,8 +134,14 @@ static void totals_line(const session *s, FILE *f, int interrupted, int status, 
         fprintf(f, ", %d error%s", t.errors, t.errors == 1 ? "" : "s");
     if (interrupted)
         fputs("; interrupted", f);
-    fprintf(f, "%s\nexit status %d: %s\nresults: %s\n", colour ? RESET : "", status,
-            status_meaning(status), s->dir);
+    fprintf(f, "%s\n", colour ? RESET : "");
+    /* A declared point no actor reached: misplaced, or a path never taken. */
+    for (int i = 0; i < s->n_rows; i++)
+        if (s->rows[i].unhit != NULL)
+            fprintf(f, "%swarning: %s:%s (%s, %s): points never hit: %s%s\n", colour ? YELLOW : "",
+                    s->rows[i].scenario, s->rows[i].variant, s->rows[i].mode, s->rows[i].flavour,
+                    s->rows[i].unhit, colour ? RESET : "");
+    fprintf(f, "exit status %d: %s\nresults: %s\n", status, status_meaning(status), s->dir);
 }
 
 void summary_write_file(const session *s, FILE *f, int interrupted, int status)
@@ -152,8 +158,13 @@ void summary_write_file(const session *s, FILE *f, int interrupted, int status)
 void summary_totals(session *s, int interrupted, int status)
 {
     summary_progress_clear(s);
-    if (s->quiet)
+    if (s->quiet) { /* no table: the warnings go to stderr */
+        for (int i = 0; i < s->n_rows; i++)
+            if (s->rows[i].unhit != NULL)
+                warn_msg("%s:%s (%s, %s): points never hit: %s", s->rows[i].scenario,
+                         s->rows[i].variant, s->rows[i].mode, s->rows[i].flavour, s->rows[i].unhit);
         return;
+    }
     putchar('\n');
     totals_line(s, stdout, interrupted, status, s->colour);
     fflush(stdout);
@@ -180,38 +191,38 @@ void summary_list(const catalog *cat, FILE *f)
     }
 }
 
-static const char *text_of(const jv *obj, const char *key)
+static const char *text_of(const json_object *obj, const char *key)
 {
-    const char *s = jv_string(jv_get(obj, key));
+    const char *s = jstring(jget(obj, key));
     return s ? s : "";
 }
 
 void summary_describe(const scenario_info *sc, FILE *f)
 {
-    const jv *d = sc->descriptor;
+    json_object *d = sc->descriptor;
     fprintf(f, "%s — %s\n", sc->name, text_of(d, "summary"));
     fprintf(f, "reference: %s\n", text_of(d, "reference"));
-    const jv *actors = jv_get(d, "actors");
-    fprintf(f, "actors: %s\n", actors && actors->type == JV_NUMBER ? actors->text : "?");
+    const char *actors = jnumber_text(jget(d, "actors"));
+    fprintf(f, "actors: %s\n", actors ? actors : "?");
     fprintf(f, "programs: %s%s, %s%s\n", sc->plain_path, "", sc->tsan_path,
             sc->tsan_built ? "" : " (not built)");
     fputs("variants:\n", f);
     for (int v = 0; v < sc->n_variants; v++)
         fprintf(f, "  %-14s %-10s (caught by %s)  %s\n", sc->variants[v].name,
                 sc->variants[v].expectation, sc->variants[v].caught_by, sc->variants[v].summary);
-    const jv *outcomes = jv_get(d, "outcomes");
-    if (outcomes != NULL && outcomes->type == JV_ARRAY) {
+    const json_object *outcomes = jget(d, "outcomes");
+    if (json_object_is_type(outcomes, json_type_array)) {
         fputs("outcomes:\n", f);
-        for (size_t i = 0; i < outcomes->n; i++)
-            fprintf(f, "  %-20s %-11s %s\n", text_of(outcomes->items[i], "name"),
-                    text_of(outcomes->items[i], "grade"), text_of(outcomes->items[i], "meaning"));
+        for (size_t i = 0; i < jlen(outcomes); i++)
+            fprintf(f, "  %-20s %-11s %s\n", text_of(jat(outcomes, i), "name"),
+                    text_of(jat(outcomes, i), "grade"), text_of(jat(outcomes, i), "meaning"));
     }
-    const jv *points = jv_get(d, "points");
-    if (points != NULL && points->type == JV_ARRAY && points->n > 0) {
+    const json_object *points = jget(d, "points");
+    if (jlen(points) > 0) {
         fputs("points:\n", f);
-        for (size_t i = 0; i < points->n; i++)
-            fprintf(f, "  %-28s %-5s %s\n", text_of(points->items[i], "name"),
-                    text_of(points->items[i], "kind"), text_of(points->items[i], "meaning"));
+        for (size_t i = 0; i < jlen(points); i++)
+            fprintf(f, "  %-28s %-5s %s\n", text_of(jat(points, i), "name"),
+                    text_of(jat(points, i), "kind"), text_of(jat(points, i), "meaning"));
     }
 }
 
@@ -220,23 +231,22 @@ void summary_points(const catalog *cat, const scenario_info *only, FILE *f)
     int ws = (int)strlen("scenario"), wp = (int)strlen("point");
     for (int i = 0; i < cat->n; i++) {
         const scenario_info *sc = &cat->items[i];
-        const jv *points = jv_get(sc->descriptor, "points");
-        if ((only != NULL && sc != only) || points == NULL || points->type != JV_ARRAY)
+        const json_object *points = jget(sc->descriptor, "points");
+        if (only != NULL && sc != only)
             continue;
-        for (size_t k = 0; k < points->n; k++) {
+        for (size_t k = 0; k < jlen(points); k++) {
             ws = max_int(ws, (int)strlen(sc->name));
-            wp = max_int(wp, (int)strlen(text_of(points->items[k], "name")));
+            wp = max_int(wp, (int)strlen(text_of(jat(points, k), "name")));
         }
     }
     fprintf(f, "%-*s  %-*s  %-5s  %s\n", ws, "scenario", wp, "point", "kind", "meaning");
     for (int i = 0; i < cat->n; i++) {
         const scenario_info *sc = &cat->items[i];
-        const jv *points = jv_get(sc->descriptor, "points");
-        if ((only != NULL && sc != only) || points == NULL || points->type != JV_ARRAY)
+        const json_object *points = jget(sc->descriptor, "points");
+        if (only != NULL && sc != only)
             continue;
-        for (size_t k = 0; k < points->n; k++)
-            fprintf(f, "%-*s  %-*s  %-5s  %s\n", ws, sc->name, wp,
-                    text_of(points->items[k], "name"), text_of(points->items[k], "kind"),
-                    text_of(points->items[k], "meaning"));
+        for (size_t k = 0; k < jlen(points); k++)
+            fprintf(f, "%-*s  %-*s  %-5s  %s\n", ws, sc->name, wp, text_of(jat(points, k), "name"),
+                    text_of(jat(points, k), "kind"), text_of(jat(points, k), "meaning"));
     }
 }

@@ -287,42 +287,42 @@ void tsan_parse_prefix(tsan_summary *t, const char *dir, const char *base)
     list_free(&names);
 }
 
-jv *tsan_to_json(const tsan_summary *t)
+json_object *tsan_to_json(const tsan_summary *t)
 {
-    jv *o = jv_object();
-    jv_set(o, "reports", jv_int((long long)t->reports));
-    jv *kinds = jv_object();
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "reports", jcount(t->reports));
+    json_object *kinds = json_object_new_object();
     for (int i = 0; i < t->n_kinds; i++)
-        jv_set(kinds, t->kinds[i], jv_int((long long)t->kind_counts[i]));
-    jv_set(o, "kinds", kinds);
-    jv *sites = jv_array();
+        json_object_object_add(kinds, t->kinds[i], jcount(t->kind_counts[i]));
+    json_object_object_add(o, "kinds", kinds);
+    json_object *sites = json_object_new_array();
     for (int i = 0; i < t->n_sites; i++) {
-        jv *s = jv_object();
-        jv_set(s, "kind", jv_str(t->sites[i].kind));
-        jv *frames = jv_array();
+        json_object *s = json_object_new_object();
+        json_object_object_add(s, "kind", jtext(t->sites[i].kind));
+        json_object *frames = json_object_new_array();
         char *copy = xstrdup(t->sites[i].frames);
         char *p = copy;
         while (*p) {
             char *sep = strstr(p, " | ");
             if (sep != NULL)
                 *sep = '\0';
-            jv_push(frames, jv_str(p));
+            json_object_array_add(frames, jtext(p));
             if (sep == NULL)
                 break;
             p = sep + 3;
         }
         free(copy);
-        jv_set(s, "frames", frames);
-        jv_set(s, "count", jv_int((long long)t->sites[i].count));
-        jv_push(sites, s);
+        json_object_object_add(s, "frames", frames);
+        json_object_object_add(s, "count", jcount(t->sites[i].count));
+        json_object_array_add(sites, s);
     }
-    jv_set(o, "sites", sites);
-    jv_set(o, "unique_sites", jv_int(t->n_sites));
-    jv_set(o, "incomplete", jv_int((long long)t->incomplete));
-    jv *files = jv_array();
+    json_object_object_add(o, "sites", sites);
+    json_object_object_add(o, "unique_sites", jcount((unsigned long long)t->n_sites));
+    json_object_object_add(o, "incomplete", jcount(t->incomplete));
+    json_object *files = json_object_new_array();
     for (int i = 0; i < t->n_files; i++)
-        jv_push(files, jv_str(t->files[i]));
-    jv_set(o, "files", files);
+        json_object_array_add(files, jtext(t->files[i]));
+    json_object_object_add(o, "files", files);
     return o;
 }
 

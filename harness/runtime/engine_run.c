@@ -102,9 +102,8 @@ void rl_run_collect(rl_run *run, rl_result *out, int hung)
         /* Actors run ahead within a batch that never finished, so the stuck
          * trial's position can lie past the graded ones: among graded trials
          * the hung one is the last (hang.actor_trials keeps the positions). */
-        long long index = stuck >= 0 && stuck < (long long)out->trials
-                              ? stuck
-                              : (long long)out->trials - 1;
+        long long index =
+            stuck >= 0 && stuck < (long long)out->trials ? stuck : (long long)out->trials - 1;
         if (out->first_failure_trial < 0 || index < out->first_failure_trial) {
             out->first_failure_trial = index;
             out->first_failure_seconds = run->hung_since - run->start; /* when it stopped moving */

@@ -2,17 +2,18 @@
 #ifndef RACELAB_INTERNAL_H
 #define RACELAB_INTERNAL_H
 
-#include "racelab.h"
+#include "../../injectors/points/points.h"
+#include "../../injectors/points/posix_faults.h"
 #include "../common/grader.h"
-#include "../common/record.h"
 #include "../common/parse_number.h"
+#include "../common/record.h"
 #include "../common/splitmix.h"
+#include "racelab.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#define RL_MAX_SPECS 32
 #define RL_MAX_TSAN_KINDS 8
 #define RL_MAX_PARAMS 8
 #define RL_MAX_POSIX_FAULTS 8
@@ -24,17 +25,6 @@ static inline const char *rl_mode_name(rl_mode m)
 }
 
 typedef enum { RL_ENGINE_BATCHED, RL_ENGINE_NAIVE } rl_engine_kind;
-typedef enum { RL_ACT_YIELD, RL_ACT_SPIN, RL_ACT_DELAY, RL_ACT_FAIL } rl_action;
-
-/* One parsed --inject spec: PATTERN:ACTION[=ARG][,p=P]. */
-typedef struct {
-    char text[256];    /* as the user wrote it, for the record */
-    char pattern[128]; /* glob over the scenario's point names */
-    rl_action action;
-    uint64_t amount; /* spin iterations, or delay upper bound in ns */
-    double probability;
-} rl_inject_spec;
-
 typedef struct {
     int variant;
     rl_mode mode;
@@ -52,8 +42,8 @@ typedef struct {
     const char *profile;      /* --profile NAME, or NULL */
     const char *profile_spec; /* the spec the profile put first in specs[], or NULL */
     const char *variant_spec; /* the variant's own spec (rl_variant.inject), or NULL */
-    char posix_faults[RL_MAX_POSIX_FAULTS][256];  /* libfiu remote-control commands */
-    const char *posix_specs[RL_MAX_POSIX_FAULTS]; /* as the user wrote them */
+    char posix_faults[RL_MAX_POSIX_FAULTS][RL_POSIX_COMMAND_MAX]; /* fiu-run -c commands */
+    const char *posix_specs[RL_MAX_POSIX_FAULTS];                 /* as the user wrote them */
     int n_posix;
     /* sched mode */
     char strategy[32];  /* random, pct:D, dfs:B */
@@ -139,18 +129,24 @@ void rl_context_set_trial(long long trial);
 long long rl_context_trial(void);
 uint64_t rl_context_random(void);
 
-/* injectors: inject.c and points.c */
-int rl_parse_inject(const char *text, rl_inject_spec *spec, char *err, size_t errlen);
+/* points_setup.c: the specs in force (profile, the variant's own, --inject)
+ * bound to the scenario's points, checked against the mode, and the points
+ * made live. 0; -1 bad input (err says why); -3 the descriptor or libfiu. */
 int rl_points_setup(const rl_scenario *sc, rl_config *cfg, char *err, size_t errlen);
-int rl_profile_known(const char *name);
-void rl_print_profiles(FILE *f);
-
-/* posix.c: --posix-faults through libfiu's POSIX preload (fiu-run -x) */
-int rl_parse_posix_fault(const char *text, rl_config *cfg, char *err, size_t errlen);
-int rl_posix_reexec(const rl_config *cfg, char **argv); /* returns only on failure */
 /* Every declared point's spec and per-actor counters, into out[n_points]. */
 void rl_point_counts(const rl_scenario *sc, rl_point_record *out);
+/* The declared points no actor reached, into out[]; returns their count. */
+int rl_points_unhit(const rl_scenario *sc, const rl_point_record *counts, const char **out);
 
+/* point_hit.c: RL_POINT and RL_FAULT of this scenario made live */
+void rl_points_arm(const rl_scenario *sc);
+
+/* descriptor_check.c: 0, or 3 with a message when the descriptor breaks the
+ * rules (a defect of the scenario file) */
+int rl_check_descriptor(const rl_scenario *sc);
+
+/* cli_usage.c: PROGRAM --help */
+void rl_print_usage(FILE *f, const char *program, const rl_scenario *sc);
 
 /* params.c */
 void rl_params_use(const rl_scenario *sc, const rl_config *cfg);
@@ -165,6 +161,5 @@ const char *rl_version(void);
 
 /* clock.c */
 double rl_now(void);
-void rl_pause_ns(uint64_t ns);
 
 #endif

@@ -4,6 +4,54 @@
  * function per actor, an arbiter that grades one finished trial, and one
  * descriptor; RL_SCENARIO(descriptor) then gives it a complete command line.
  * See README.md ("Writing a scenario") for a walk-through.
+ *
+ * ---- The contract ------------------------------------------------------
+ *
+ * A run is many trials. A trial is one state (state_size bytes, zeroed,
+ * then init), the actors run once over it, then the arbiter grades it into
+ * one outcome and fini releases it. Who calls what:
+ *
+ *   callback   thread                              rl_self()  may block
+ *   init       batched: an actor thread            unspecified  no
+ *              naive: the trial loop; sched: the controller
+ *   actor[i]   actor thread i                      i           yes, on the
+ *                                                              rl_ wrappers
+ *   arbiter    as init, on the thread that ran     unspecified  never
+ *              that state's init
+ *   fini       as the arbiter, right after it      unspecified  no
+ *
+ * (rl_self() in init, arbiter and fini is the index of whichever actor
+ * thread does the work in the batched engine and -1 in the others: do not
+ * use it there.)
+ *
+ * - The state holds everything a trial touches. The batched engine keeps
+ *   up to 4096 states alive at once, runs each actor over all of them in
+ *   order, grades and re-initialises them on several threads at once, and
+ *   reuses their memory; the naive and sched engines reuse one state. A
+ *   static or thread-local variable is shared by every trial of a run and
+ *   by the actors of a thread: a trial must not depend on one (read-only
+ *   tables excepted).
+ * - Every state is zeroed (memset 0) before every init, a reused one
+ *   included, in every engine; init may rely on that, and without init the
+ *   state starts zeroed. Each init is paired with one fini, except in a run
+ *   that hangs: the process then ends without fini.
+ * - init, the arbiter and fini never run while an actor runs over the same
+ *   state; in the batched engine they run for different states
+ *   concurrently on different actor threads. What the actors wrote is
+ *   visible to the arbiter (the runtime synchronises).
+ * - An actor may block only through the rl_ wrappers, and only on what
+ *   another actor of the same trial will release. A trial that makes no
+ *   progress for --timeout seconds is a hang: the `deadlock` outcome, and
+ *   in stress and fuzz modes the end of the run. In sched mode a wait that
+ *   nobody can end is found at once. A thread an actor starts with
+ *   rl_spawn must have been joined when the actor returns (or die with a
+ *   process the trial forked, as in async_mail): after the last actor
+ *   returns, the state is graded, zeroed and reused.
+ * - The arbiter must not block or wait: when it runs, nothing of its trial
+ *   is left to release it (a waiting arbiter is reported as a hang). It
+ *   returns an index into the outcome table; any other value aborts.
+ * - RL_POINT and RL_FAULT belong in actor code (and the threads it spawns).
+ * - rl_param() and rl_scratch_dir() may be called from any callback.
  */
 #ifndef RACELAB_H
 #define RACELAB_H
@@ -19,7 +67,7 @@
 #define RL_MAX_POINTS 16
 
 typedef enum {
-    RL_DELAY_POINT, /* a slow step or a switch that matters: delays, yields */
+    RL_DELAY_POINT, /* a slow step or a switch that matters: RL_POINT() */
     RL_FAULT_POINT  /* a place where real code can fail: RL_FAULT() */
 } rl_point_kind;
 
@@ -29,15 +77,23 @@ typedef struct {
     const char *meaning;
 } rl_outcome;
 
+/* A row: {name, expectation, caught_by, inject, summary}. */
 typedef struct {
     const char *name;
     rl_expectation expect;
     rl_detector caught_by;
+    /* The inject spec the variant needs to show its failure (a bug that only
+     * shows after a fault), or NULL. It applies in fuzz and sched modes,
+     * after the profile's spec and before --inject's (so the user can
+     * override it); in stress mode such a variant is not judged. */
+    const char *inject;
     const char *summary;
 } rl_variant;
 
+/* A point's row, at the index of its identifier: RL_POINT(AT_STEP) in the
+ * code, [AT_STEP] = {"<scenario>/<step>", …} in the table. */
 typedef struct {
-    const char *name; /* "<scenario>/<step>" */
+    const char *name; /* "<scenario>/<step>": --inject's patterns match it */
     rl_point_kind kind;
     const char *meaning;
 } rl_point;
@@ -50,6 +106,7 @@ typedef struct {
     const char *meaning;
 } rl_param_spec;
 
+/* `variant` is an index into the variant table. See the contract above. */
 typedef void (*rl_state_fn)(void *state, int variant);
 typedef int (*rl_arbiter_fn)(void *state, int variant);
 
@@ -57,7 +114,7 @@ typedef struct {
     const char *name;
     const char *reference; /* document and ticket */
     const char *summary;
-    int actors;
+    int actors; /* 1..RL_MAX_ACTORS */
     size_t state_size;
     rl_state_fn init; /* may be NULL: the state starts zeroed */
     rl_state_fn fini; /* may be NULL */
@@ -67,15 +124,10 @@ typedef struct {
     int n_outcomes;
     const rl_variant *variants;
     int n_variants;
-    const rl_point *points;
+    const rl_point *points; /* indexed by the scenario's point identifiers */
     int n_points;
     const rl_param_spec *params; /* may be NULL */
     int n_params;
-    /* Per variant, an inject spec it needs to show its failure (a fault it
-     * only shows after), applied in fuzz and sched modes after the profile
-     * and before --inject's (so the user can override it); in stress mode
-     * such a variant is not judged. NULL for most variants. */
-    const char *variant_inject[RL_MAX_VARIANTS];
     int max_batch; /* 0: the runtime decides; 1 for trials that fork or do I/O */
 } rl_scenario;
 
@@ -87,33 +139,44 @@ typedef struct {
     .variants = (variant_table), .n_variants = RL_COUNT(variant_table), .points = (point_table),   \
     .n_points = RL_COUNT(point_table)
 
+/* In a descriptor with knobs: the parameter table with its count. */
+#define RL_PARAMS(param_table) .params = (param_table), .n_params = RL_COUNT(param_table)
+
 int rl_main(const rl_scenario *scenario, int argc, char **argv);
 
 #define RL_SCENARIO(descriptor)                                                                    \
     int main(int argc, char **argv) { return rl_main(&(descriptor), argc, argv); }
 
 /* The index of the calling actor (0..actors-1); threads spawned with
- * rl_spawn inherit their parent's. */
+ * rl_spawn inherit their parent's. Elsewhere, see the contract above. */
 int rl_self(void);
 
-/* ---- points ------------------------------------------------------------ */
+/* ---- points ------------------------------------------------------------
+ * A point is named by an identifier of the scenario's own enum (AT_STEP),
+ * the index of its row in the descriptor's point table, so a misspelled
+ * point does not compile. In fuzz and sched modes, a point that is not in
+ * the table (another enum's constant, a bare number) or of the wrong kind
+ * (RL_FAULT at a delay point, RL_POINT at a fault point) ends the program
+ * the first time it is reached: exit status 3, one line naming the
+ * scenario and the point. In stress mode the macros never call in. */
 
 /* Nonzero only in modes where points act (fuzz, sched); read-only while
  * actors run. */
 extern int rl_points_live;
-void rl_point_hit(const char *name);
-int rl_fault_hit(const char *name);
+/* `as_written` is the macro's argument, for the message of a bad point. */
+void rl_point_hit(int point, const char *as_written);
+int rl_fault_hit(int point, const char *as_written);
 
 /* A slow step or a switch that matters. In stress mode: one load and a
  * not-taken branch. */
-#define RL_POINT(name)                                                                             \
+#define RL_POINT(point)                                                                            \
     do {                                                                                           \
         if (__builtin_expect(rl_points_live, 0))                                                   \
-            rl_point_hit(name);                                                                    \
+            rl_point_hit((point), #point);                                                         \
     } while (0)
 
 /* True when a fault is injected here: the caller takes its real error path. */
-#define RL_FAULT(name) (__builtin_expect(rl_points_live, 0) && rl_fault_hit(name))
+#define RL_FAULT(point) (__builtin_expect(rl_points_live, 0) && rl_fault_hit((point), #point))
 
 /* ---- synchronisation wrappers ------------------------------------------
  * Scenario code never calls pthreads directly: in stress and fuzz modes

@@ -1,7 +1,7 @@
 /* record.c — the run record (one JSON object, schema in README.md), the
  * readable summary, and the --describe document. */
-#include "internal.h"
 #include "../common/json_write.h"
+#include "internal.h"
 
 #include <string.h>
 
@@ -58,14 +58,7 @@ void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg, const
     /* In fuzz and sched modes a declared point no actor ever reached is named:
      * a misplaced point, or a code path the run never took. */
     const char *unhit[RL_MAX_POINTS];
-    int n_unhit = 0;
-    for (int i = 0; i < sc->n_points; i++) {
-        unsigned long long total = 0;
-        for (int a = 0; a < sc->actors; a++)
-            total += points[i].hits[a];
-        if (total == 0)
-            unhit[n_unhit++] = sc->points[i].name;
-    }
+    int n_unhit = rl_points_unhit(sc, points, unhit);
     rl_named_value params[RL_MAX_PARAMS];
     for (int i = 0; i < sc->n_params && i < RL_MAX_PARAMS; i++) /* as the run used them */
         params[i] = (rl_named_value){sc->params[i].name, rl_param(sc->params[i].name)};
@@ -122,6 +115,27 @@ void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg, const
     rl_record_write(f, &r);
 }
 
+/* Fuzz and sched modes: the declared points no actor reached, one line. */
+static void print_unhit_warning(FILE *f, const rl_scenario *sc, const rl_config *cfg)
+{
+    if (cfg->mode == RL_MODE_STRESS)
+        return;
+    rl_point_record points[RL_MAX_POINTS];
+    memset(points, 0, sizeof points);
+    rl_point_counts(sc, points);
+    const char *unhit[RL_MAX_POINTS];
+    int n = rl_points_unhit(sc, points, unhit);
+    if (n == 0)
+        return;
+    fprintf(f,
+            "  warning: %d declared point%s never reached (a misplaced point, or a path this "
+            "run never took):",
+            n, n == 1 ? "" : "s");
+    for (int i = 0; i < n; i++)
+        fprintf(f, "%s %s", i ? "," : "", unhit[i]);
+    fputc('\n', f);
+}
+
 void rl_print_summary(FILE *f, const rl_scenario *sc, const rl_config *cfg, const rl_result *res,
                       const rl_verdict *v)
 {
@@ -162,6 +176,7 @@ void rl_print_summary(FILE *f, const rl_scenario *sc, const rl_config *cfg, cons
             !v->judged ? "not judged here (caught by tsan only, or needs a fault)"
             : v->met   ? "met"
                        : "NOT MET");
+    print_unhit_warning(f, sc, cfg);
 }
 
 void rl_print_describe(FILE *f, const rl_scenario *sc)
@@ -190,7 +205,7 @@ void rl_print_describe(FILE *f, const rl_scenario *sc)
                 rl_expectation_name(var->expect), rl_detector_name(var->caught_by));
         rl_json_string(f, var->summary);
         fputs(", \"inject\": ", f);
-        rl_json_string(f, sc->variant_inject[i]);
+        rl_json_string(f, var->inject);
         fputc('}', f);
     }
     fputs("]", f);

@@ -26,7 +26,12 @@
 const char *__tsan_default_options(void);
 const char *__tsan_default_options(void)
 {
-    return "atexit_sleep_ms=0:second_deadlock_stack=1:exitcode=0:history_size=4:die_after_fork=0";
+    /* exitcode=0: the exit status is the verdict, not "TSan saw a report".
+     * handle_*=0: a deadly signal must kill the program by that signal (the
+     * driver records the crash and its name); TSan's own handlers would turn
+     * it into a report and a clean exit with that exitcode. */
+    return "atexit_sleep_ms=0:second_deadlock_stack=1:exitcode=0:history_size=4:die_after_fork=0:"
+           "handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:handle_abort=0";
 }
 
 /* fiu_fail() takes an rwlock: seen by TSan it would add happens-before edges

@@ -7,12 +7,13 @@ void rl_judge(const rl_scenario *sc, const rl_config *cfg, const rl_result *res,
     rl_grade_input in = {
         .expect = var->expect,
         .caught_by = var->caught_by,
-        .needs_fault = sc->variant_inject[cfg->variant] != NULL,
+        .needs_fault = var->inject != NULL,
         .points_act = cfg->mode != RL_MODE_STRESS,
         .tsan_flavour = rl_flavour_is_tsan(),
         .trials = res->trials,
         .forbidden = res->hangs,
         .tsan_reports = res->tsan_reports,
+        .interrupted = res->interrupted,
     };
     for (int o = 0; o < sc->n_outcomes; o++) {
         if (sc->outcomes[o].grade == RL_FORBIDDEN)
@@ -23,4 +24,4 @@ void rl_judge(const rl_scenario *sc, const rl_config *cfg, const rl_result *res,
     rl_judge_counts(&in, v);
 }
 
-int rl_exit_status(const rl_verdict *v) { return !v->judged || v->met ? 0 : 1; }
+int rl_exit_status(const rl_verdict *v) { return rl_verdict_exit_class(v); }

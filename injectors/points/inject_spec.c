@@ -1,4 +1,4 @@
-/* inject.c — parse one --inject spec: PATTERN:ACTION[=ARG][,p=P]
+/* inject_spec.c — parse one --inject spec: PATTERN:ACTION[=ARG][,p=P]
  *
  *   yield          sched_yield() at the point
  *   spin=N         N pause instructions
@@ -6,7 +6,8 @@
  *   fail           the fault point's RL_FAULT() is true (fault points only)
  *   p=P            probability per hit, 0..1 (default 1)
  */
-#include "../../harness/runtime/internal.h"
+#include "../../harness/common/parse_number.h"
+#include "points.h"
 
 #include <stdio.h>
 #include <string.h>

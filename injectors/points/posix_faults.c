@@ -1,4 +1,4 @@
-/* posix.c — POSIX faults through libfiu's preload: the program runs itself
+/* posix_faults.c — POSIX faults through libfiu's preload: the program runs itself
  * again under `fiu-run -x`, with one remote-control command per fault, so
  * that write(), fsync(), open()… called by the scenario fail for real with
  * the errno asked for.
@@ -7,10 +7,12 @@
  *
  * The harness's own output goes through stdio inside libc, which the
  * preload does not intercept, so the record is never the victim. */
-#include "../../harness/runtime/internal.h"
+#include "posix_faults.h"
+#include "../../harness/common/parse_number.h"
 
 #include <errno.h>
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,7 +32,7 @@ static const errno_name errnos[] = {
 
 static int parse_errno(const char *text, int *out)
 {
-    for (int i = 0; i < RL_COUNT(errnos); i++)
+    for (size_t i = 0; i < sizeof errnos / sizeof errnos[0]; i++)
         if (strcmp(errnos[i].name, text) == 0) {
             *out = errnos[i].value;
             return 0;
@@ -42,12 +44,9 @@ static int parse_errno(const char *text, int *out)
     return 0;
 }
 
-int rl_parse_posix_fault(const char *text, rl_config *cfg, char *err, size_t errlen)
+int rl_posix_fault_parse(const char *text, int tsan, char *command, size_t command_len, char *err,
+                         size_t errlen)
 {
-    if (cfg->n_posix >= RL_MAX_POSIX_FAULTS) {
-        snprintf(err, errlen, "too many --posix-faults (at most %d)", RL_MAX_POSIX_FAULTS);
-        return -1;
-    }
     char buf[160];
     if (strlen(text) >= sizeof buf) {
         snprintf(err, errlen, "bad --posix-faults: longer than 159 characters");
@@ -69,7 +68,7 @@ int rl_parse_posix_fault(const char *text, rl_config *cfg, char *err, size_t err
         return -1;
     }
     /* DESIGN.md: TSan has its own allocator, so libc/mm faults do nothing. */
-    if (rl_flavour_is_tsan() && fnmatch(buf, "libc/mm/malloc", 0) == 0) {
+    if (tsan && fnmatch(buf, "libc/mm/malloc", 0) == 0) {
         snprintf(err, errlen,
                  "bad --posix-faults '%s': malloc faults do nothing under TSan "
                  "(its own allocator); use the plain build",
@@ -97,28 +96,25 @@ int rl_parse_posix_fault(const char *text, rl_config *cfg, char *err, size_t err
             return -1;
         }
     }
-    char *cmd = cfg->posix_faults[cfg->n_posix];
-    size_t len = sizeof cfg->posix_faults[0];
-    int w = snprintf(cmd, len, "enable_random name=%s,probability=%g", buf, p);
-    if (errno_value != 0)
-        snprintf(cmd + w, len - (size_t)w, ",failinfo=%d", errno_value);
-    cfg->posix_specs[cfg->n_posix++] = text;
+    int w = snprintf(command, command_len, "enable_random name=%s,probability=%g", buf, p);
+    if (errno_value != 0 && w > 0 && (size_t)w < command_len)
+        snprintf(command + w, command_len - (size_t)w, ",failinfo=%d", errno_value);
     return 0;
 }
 
-int rl_posix_reexec(const rl_config *cfg, char **argv)
+int rl_posix_reexec(const char *const *commands, int n, char **argv)
 {
-    if (cfg->n_posix == 0 || getenv(UNDER_FIU_RUN) != NULL)
+    if (n == 0 || getenv(UNDER_FIU_RUN) != NULL)
         return 0;
     char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len <= 0)
         return -1;
-    self[n] = '\0';
+    self[len] = '\0';
     int argc = 0;
     while (argv[argc] != NULL)
         argc++;
-    char **args = calloc((size_t)argc + 2 * (size_t)cfg->n_posix + 8, sizeof *args);
+    char **args = calloc((size_t)argc + 2 * (size_t)n + 8, sizeof *args);
     if (args == NULL)
         return -1;
     int k = 0;
@@ -126,9 +122,9 @@ int rl_posix_reexec(const rl_config *cfg, char **argv)
     args[k++] = "-x";
     args[k++] = "-f"; /* no control FIFO: nothing left behind in /tmp */
     args[k++] = "";
-    for (int i = 0; i < cfg->n_posix; i++) {
+    for (int i = 0; i < n; i++) {
         args[k++] = "-c";
-        args[k++] = (char *)cfg->posix_faults[i];
+        args[k++] = (char *)commands[i];
     }
     args[k++] = self;
     for (int i = 1; i < argc; i++)
