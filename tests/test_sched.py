@@ -219,6 +219,7 @@ NAMED_COND = r"""
 
 enum { LOST_WAKEUP, JOIN_VALUE };
 enum { OK, WRONG };
+enum { AT_CHILD };
 typedef struct {
     rl_mutex lock;
     rl_cond ready;
@@ -226,7 +227,7 @@ typedef struct {
     long joined;
 } state;
 
-static void *child(void *arg) { (void)arg; RL_POINT("named_cond/child"); return (void *)42; }
+static void *child(void *arg) { (void)arg; RL_POINT(AT_CHILD); return (void *)42; }
 
 static void actor(void *p, int variant)
 {
@@ -271,7 +272,8 @@ static const rl_variant variants[] = {
                     .summary = "rl_join returns what the thread returned"},
 };
 static const rl_point points[] = {
-    {.name = "named_cond/child", .kind = RL_DELAY_POINT, .meaning = "in the spawned thread"},
+    [AT_CHILD] = {.name = "named_cond/child", .kind = RL_DELAY_POINT,
+                  .meaning = "in the spawned thread"},
 };
 static const rl_scenario named_cond = {
     .name = "named_cond", .reference = "test_sched.py", .summary = "a named condition",
