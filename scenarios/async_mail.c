@@ -214,6 +214,7 @@ static void worker_process(trial *t, int smtp, int variant, pid_t parent)
     if (variant == QUEUE) {
         rl_mutex_init(&app->lock);
         rl_cond_init(&app->wake);
+        rl_cond_name(&app->wake, "mail queue not_empty");
         if (rl_spawn(&app->mailer, mail_thread, app) != 0)
             abort();
     }

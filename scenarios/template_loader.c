@@ -183,8 +183,10 @@ static void init(void *state, int variant)
     module *m = state;
     if (variant == LOCKED || variant == ONCE)
         rl_mutex_init(&m->lock);
-    if (variant == ONCE)
+    if (variant == ONCE) {
         rl_cond_init(&m->done);
+        rl_cond_name(&m->done, "loaders ready");
+    }
 }
 
 static void fini(void *state, int variant)

@@ -175,3 +175,153 @@ def test_bad_sched_input_is_one_line_and_exit_2(args, message):
     rc, out, err = run("plain", "list_append", *args)
     assert rc == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and message in err
+
+
+# Hostile schedules (issue 13): refused when parsed, one line, exit 2, never
+# a crash. A run length near 2^63 overflowed the length check and wrote past
+# the choices buffer (SIGSEGV).
+BAD_SCHEDULES = [
+    "0.0*9223372036854775807",
+    "0*9223372036854775808",
+    "1*99999999999999999999999",
+    "0*20001",
+    "0*10000.1*10001",
+    "16",
+    "0.1.99",
+    "0*0",
+    "-1",
+    "+1",
+    " 1",
+    "0.",
+    "0..1",
+    "0*",
+]
+
+
+@pytest.mark.parametrize("schedule", BAD_SCHEDULES)
+def test_a_hostile_replay_schedule_is_one_line_and_exit_2(schedule):
+    rc, out, err = run("plain", "appcache_deadlock", "--mode", "sched", "--replay", schedule)
+    assert rc == 2 and out == "", (rc, err)
+    assert len(err.strip().splitlines()) == 1 and "--replay wants a schedule" in err
+
+
+def test_the_longest_schedule_is_accepted():
+    rec = record("plain", "appcache_deadlock", "--mode", "sched", "--variant", "racy",
+                 "--replay", "0*10000.1*10000", "--trials", 3)
+    assert rec["trials"] == 3 and rec["sched"]["diverged"] == 3
+
+
+# A scenario written here, compiled against the runtime: a condition
+# variable nobody signals (a lost wake-up), and a spawned thread's return
+# value through rl_join.
+NAMED_COND = r"""
+#include "racelab.h"
+
+enum { LOST_WAKEUP, JOIN_VALUE };
+enum { OK, WRONG };
+enum { AT_CHILD };
+typedef struct {
+    rl_mutex lock;
+    rl_cond ready;
+    int flag;
+    long joined;
+} state;
+
+static void *child(void *arg) { (void)arg; RL_POINT(AT_CHILD); return (void *)42; }
+
+static void actor(void *p, int variant)
+{
+    state *s = p;
+    if (variant == JOIN_VALUE) {
+        rl_thread t;
+        if (rl_spawn(&t, child, NULL) == 0)
+            s->joined = (long)rl_join(&t);
+        return;
+    }
+    rl_mutex_lock(&s->lock);
+    while (!s->flag)
+        rl_cond_wait(&s->ready, &s->lock);
+    rl_mutex_unlock(&s->lock);
+}
+
+static void init(void *p, int variant)
+{
+    state *s = p;
+    (void)variant;
+    rl_mutex_init(&s->lock);
+    rl_mutex_name(&s->lock, "the lock");
+    rl_cond_init(&s->ready);
+    if (NAME_IT)
+        rl_cond_name(&s->ready, "ready (never signalled)");
+}
+
+static int arbiter(void *p, int variant)
+{
+    state *s = p;
+    return variant == JOIN_VALUE && s->joined != 42 ? WRONG : OK;
+}
+
+static const rl_outcome outcomes[] = {
+    [OK] = {.name = "ok", .grade = RL_ACCEPTABLE, .meaning = "as written"},
+    [WRONG] = {.name = "wrong", .grade = RL_FORBIDDEN, .meaning = "rl_join lost the value"},
+};
+static const rl_variant variants[] = {
+    [LOST_WAKEUP] = {.name = "lost-wakeup", .expect = RL_REPRODUCES,
+                     .caught_by = RL_CAUGHT_BY_ANY, .summary = "waits for a signal never sent"},
+    [JOIN_VALUE] = {.name = "join-value", .expect = RL_HOLDS, .caught_by = RL_CAUGHT_BY_ANY,
+                    .summary = "rl_join returns what the thread returned"},
+};
+static const rl_point points[] = {
+    [AT_CHILD] = {.name = "named_cond/child", .kind = RL_DELAY_POINT,
+                  .meaning = "in the spawned thread"},
+};
+static const rl_scenario named_cond = {
+    .name = "named_cond", .reference = "test_sched.py", .summary = "a named condition",
+    .actors = 1, .state_size = sizeof(state), .init = init, .actor = {actor},
+    .arbiter = arbiter,
+    .outcomes = outcomes, .n_outcomes = RL_COUNT(outcomes),
+    .variants = variants, .n_variants = RL_COUNT(variants),
+    .points = points, .n_points = RL_COUNT(points),
+};
+RL_SCENARIO(named_cond)
+"""
+
+
+def build_named_cond(tmp_path, name_it):
+    from conftest import ROOT
+    src = tmp_path / "named_cond.c"
+    src.write_text(NAMED_COND)
+    exe = tmp_path / f"named_cond_{name_it}"
+    subprocess.run(["gcc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-D_GNU_SOURCE",
+                    "-DFIU_ENABLE", f"-DNAME_IT={name_it}", f"-I{ROOT}/harness/runtime",
+                    str(src), str(BUILD / "plain" / "libracelab.a"), "-lfiu", "-lpthread",
+                    "-lm", "-o", str(exe)], check=True)
+    return exe
+
+
+def named_cond_record(exe, *args):
+    proc = subprocess.run([str(exe), "--mode", "sched", *map(str, args), "--json"],
+                          capture_output=True, text=True, timeout=60)
+    return json.loads(proc.stdout.splitlines()[-1])
+
+
+def test_a_named_condition_is_named_in_the_deadlock_report_and_trace(tmp_path):
+    rec = named_cond_record(build_named_cond(tmp_path, 1), "--variant", "lost-wakeup",
+                            "--trials", 5, "--shrink")
+    assert rec["hangs"] == 5
+    assert rec["first_failure"]["waits"] == "T0 waits for ready (never signalled)"
+    trace = rec["sched"]["shrunk"]["trace"]
+    assert "waits on ready (never signalled)" in trace and "lock the lock" in trace
+
+
+def test_an_unnamed_condition_is_named_by_its_offset_in_the_state(tmp_path):
+    rec = named_cond_record(build_named_cond(tmp_path, 0), "--variant", "lost-wakeup",
+                            "--trials", 5)
+    assert rec["first_failure"]["waits"].startswith("T0 waits for cond@state+")
+
+
+def test_join_returns_the_spawned_threads_value_under_the_scheduler(tmp_path):
+    rec = named_cond_record(build_named_cond(tmp_path, 0), "--variant", "join-value",
+                            "--strategy", "dfs:2", "--trials", 100)
+    assert rec["sched"]["exhausted"] is True and rec["sched"]["diverged"] == 0
+    assert rec["outcomes"] == {"ok": rec["trials"], "wrong": 0, "deadlock": 0}

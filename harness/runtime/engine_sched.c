@@ -1,12 +1,12 @@
 /* engine_sched.c — trials under the controlled scheduler (--mode sched).
  *
  * Trials run one at a time; the actors of a trial run one at a time too,
- * as the strategy decides (injectors/sched.c). A deadlock is found at once
- * and the run goes on; each failing trial's schedule is kept, --replay
- * forces one schedule on every trial, and --shrink looks for a failing
- * schedule with the fewest preemptions: a bounded depth-first search with
- * 0, 1, 2… preemptions, up to the failing schedule's own count, whose first
- * failure is minimal once every smaller bound was exhausted. */
+ * as the strategy decides (injectors/sched/). This engine drives the
+ * mechanism: it makes the strategy (or a replay of --replay's schedule),
+ * grades each trial, keeps the first failing trial's schedule, stops when
+ * the strategy has no schedule left (dfs exhausted), and with --shrink hands
+ * the failing schedule to the shrink search, then replays its result with
+ * the trace on. A deadlock is found at once and the run goes on. */
 #include "../../injectors/sched/sched.h"
 #include "engine.h"
 
@@ -21,8 +21,11 @@ typedef struct {
     size_t state_size;
     _Atomic uint32_t generation; /* bumped to start a trial */
     _Atomic int stop;
-    int replay[RL_SCHED_MAX_STEPS];
+    int replay[RL_SCHED_MAX_STEPS]; /* --replay's schedule */
     int nreplay;
+    int failing[RL_SCHED_MAX_STEPS]; /* the first failing trial's schedule */
+    int nfailing;
+    rl_shrink_result shrunk;
     long long trial;
     rl_sched_result result; /* written by the controller thread */
 } sched_engine;
@@ -34,16 +37,10 @@ typedef struct {
 
 enum { TRIAL_HUNG = -1, TRIAL_DIVERGED = -2 };
 
-/* One trial of one actor. A deadlock longjmps back here (the setjmp lives
- * in its own frame so that no caller's locals are clobbered). */
-static void play_role(sched_engine *e, int actor)
+static void play_role(void *p)
 {
-    jmp_buf abort_to;
-    if (setjmp(abort_to) == 0) {
-        rl_sched_actor_start(actor, &abort_to);
-        e->run.sc->actor[actor](e->state, e->run.cfg->variant);
-        rl_sched_thread_done();
-    }
+    const sched_actor *a = p;
+    a->e->run.sc->actor[a->actor](a->e->state, a->e->run.cfg->variant);
 }
 
 static void *actor_loop(void *p)
@@ -60,7 +57,7 @@ static void *actor_loop(void *p)
             break;
         /* re-seeded per trial: a replayed trial makes the same fault decisions */
         rl_context_enter(a->actor, rl_thread_seed(e->run.cfg->seed, a->actor));
-        play_role(e, a->actor);
+        rl_sched_run_thread(a->actor, play_role, a);
     }
     return NULL;
 }
@@ -71,6 +68,19 @@ static void release_actors(sched_engine *e)
     rl_futex_wake_all(&e->generation);
 }
 
+static void out_of_memory(void)
+{
+    fprintf(stderr, "racelab: out of memory for the scheduler\n");
+    exit(3);
+}
+
+static void use_strategy(rl_sched_strategy *s)
+{
+    if (s == NULL)
+        out_of_memory();
+    rl_sched_use(s);
+}
+
 /* One trial; returns its outcome index, TRIAL_HUNG or TRIAL_DIVERGED. */
 static int run_trial(sched_engine *e, int tracing, rl_sched_trial *tr)
 {
@@ -79,9 +89,7 @@ static int run_trial(sched_engine *e, int tracing, rl_sched_trial *tr)
     memset(e->state, 0, e->state_size);
     if (sc->init != NULL)
         sc->init(e->state, variant);
-    if (e->nreplay > 0)
-        rl_sched_force(e->replay, e->nreplay);
-    rl_sched_begin_trial(e->state, e->state_size, e->trial, tracing);
+    rl_sched_begin_trial(e->state, e->state_size, tracing);
     release_actors(e);
     rl_sched_end_trial(tr);
     int outcome = tr->diverged                     ? TRIAL_DIVERGED
@@ -108,57 +116,46 @@ static const char *cause_of(const rl_scenario *sc, int outcome, const rl_sched_t
     return sc->outcomes[outcome].name;
 }
 
-static void keep_schedule(char *buf, size_t len)
+static void keep_failure(sched_engine *e, int outcome, const rl_sched_trial *tr, double seconds)
 {
+    rl_sched_result *out = &e->result;
     const int *choices = NULL;
-    int n = rl_sched_choices(&choices);
-    rl_schedule_format(choices, n, buf, len);
+    e->nfailing = rl_sched_choices(&choices);
+    memcpy(e->failing, choices, (size_t)e->nfailing * sizeof *choices);
+    out->failure_trial = e->trial;
+    out->failure_seconds = seconds;
+    out->failure_cause = cause_of(e->run.sc, outcome, tr);
+    rl_schedule_format(e->failing, e->nfailing, out->failure_schedule,
+                       sizeof out->failure_schedule);
+    out->failure_preemptions = tr->preemptions;
+    snprintf(out->failure_waits, sizeof out->failure_waits, "%s", tr->waits);
 }
 
-/* The shrink: see the file's comment. Leaves the result in `out`. */
-static void shrink(sched_engine *e, const rl_scenario *sc, rl_sched_result *out)
+static int shrink_trial(void *ctx, rl_sched_trial *tr)
 {
-    int best[RL_SCHED_MAX_STEPS];
-    int nbest = rl_schedule_parse(out->failure_schedule, best, RL_SCHED_MAX_STEPS);
-    int best_pre = out->failure_preemptions;
-    int minimal = 1;
+    sched_engine *e = ctx;
+    return is_failure(e->run.sc, run_trial(e, 0, tr));
+}
+
+/* --shrink: the search, then its result replayed with the trace on. */
+static void shrink(sched_engine *e)
+{
+    rl_sched_result *out = &e->result;
+    rl_shrink_result *best = &e->shrunk;
+    if (rl_sched_shrink(e->failing, e->nfailing, out->failure_preemptions, SHRINK_BUDGET,
+                        shrink_trial, e, best) != 0)
+        out_of_memory();
+    rl_sched_strategy *replay = rl_strategy_replay(best->choices, best->n);
+    use_strategy(replay);
     rl_sched_trial tr;
-    e->nreplay = 0;
-    rl_sched_force(NULL, 0);
-    for (int bound = 0; bound < best_pre; bound++) {
-        rl_strategy dfs = {.kind = RL_STRAT_DFS, .preemptions = bound};
-        rl_sched_setup(&dfs, e->run.cfg->seed, sc->actors);
-        rl_sched_force(NULL, 0);
-        int found = 0, exhausted = 0;
-        for (long n = 0; n < SHRINK_BUDGET && !found && !exhausted; n++) {
-            int outcome = run_trial(e, 0, &tr);
-            if (is_failure(sc, outcome)) {
-                const int *choices = NULL;
-                nbest = rl_sched_choices(&choices);
-                memcpy(best, choices, (size_t)nbest * sizeof *best);
-                best_pre = tr.preemptions;
-                found = 1;
-            } else if (!rl_sched_dfs_next()) {
-                exhausted = 1;
-            }
-        }
-        if (found)
-            break;
-        if (!exhausted) {
-            minimal = 0; /* budget spent: smaller bounds not proven empty */
-            break;
-        }
-    }
-    /* Replay the result with the trace on. */
-    memcpy(e->replay, best, (size_t)nbest * sizeof *best);
-    e->nreplay = nbest;
     int outcome = run_trial(e, 1, &tr);
-    e->nreplay = 0;
+    rl_sched_use(NULL);
+    rl_strategy_free(replay);
     out->shrunk = 1;
-    rl_schedule_format(best, nbest, out->shrunk_schedule, sizeof out->shrunk_schedule);
+    rl_schedule_format(best->choices, best->n, out->shrunk_schedule, sizeof out->shrunk_schedule);
     out->shrunk_preemptions = tr.preemptions;
-    out->shrunk_minimal = minimal;
-    out->shrunk_cause = outcome == TRIAL_DIVERGED ? "diverged" : cause_of(sc, outcome, &tr);
+    out->shrunk_minimal = best->minimal;
+    out->shrunk_cause = outcome == TRIAL_DIVERGED ? "diverged" : cause_of(e->run.sc, outcome, &tr);
     snprintf(out->shrunk_waits, sizeof out->shrunk_waits, "%s", tr.waits);
     out->shrunk_trace = rl_sched_trace();
 }
@@ -169,9 +166,12 @@ static void *controller(void *p)
     const rl_scenario *sc = e->run.sc;
     const rl_config *cfg = e->run.cfg;
     rl_sched_result *out = &e->result;
-    rl_strategy strategy;
-    rl_parse_strategy(cfg->strategy, &strategy);
-    rl_sched_setup(&strategy, cfg->seed, sc->actors);
+    rl_strategy spec;
+    rl_parse_strategy(cfg->strategy, &spec);
+    rl_sched_setup(sc->actors, cfg->seed);
+    rl_sched_strategy *strategy = e->nreplay > 0 ? rl_strategy_replay(e->replay, e->nreplay)
+                                                 : rl_strategy_make(&spec, cfg->seed);
+    use_strategy(strategy);
     rl_tally *t = &e->run.tally[0]; /* counts only: first failure is ours */
     while (!rl_budget_spent(&e->run, e->run.trials_graded)) {
         rl_sched_trial tr;
@@ -179,34 +179,30 @@ static void *controller(void *p)
         double seconds = rl_now() - e->run.start;
         if (tr.steps > out->max_steps)
             out->max_steps = tr.steps;
-        if (outcome == TRIAL_DIVERGED) {
+        if (outcome == TRIAL_DIVERGED)
             out->diverged++;
-        } else if (outcome == TRIAL_HUNG) {
+        else if (outcome == TRIAL_HUNG)
             out->deadlocks++;
-        } else {
+        else
             t->counts[outcome]++;
-        }
-        if (is_failure(sc, outcome))
+        if (is_failure(sc, outcome)) {
             atomic_store_explicit(&e->run.failed, 1, memory_order_relaxed);
-        if (is_failure(sc, outcome) && out->failure_trial < 0) {
-            out->failure_trial = e->trial;
-            out->failure_seconds = seconds;
-            out->failure_cause = cause_of(sc, outcome, &tr);
-            keep_schedule(out->failure_schedule, sizeof out->failure_schedule);
-            out->failure_preemptions = tr.preemptions;
-            snprintf(out->failure_waits, sizeof out->failure_waits, "%s", tr.waits);
+            if (out->failure_trial < 0)
+                keep_failure(e, outcome, &tr, seconds);
         }
         e->trial++;
         e->run.trials_graded++;
         e->run.graded = e->run.trials_graded;
         atomic_fetch_add_explicit(&e->run.progress, 1, memory_order_release);
-        if (strategy.kind == RL_STRAT_DFS && e->nreplay == 0 && !rl_sched_dfs_next()) {
-            out->exhausted = 1;
+        if (!tr.more) {
+            out->exhausted = 1; /* dfs: every schedule within the bound was run */
             break;
         }
     }
+    rl_sched_use(NULL);
+    rl_strategy_free(strategy);
     if (cfg->shrink && out->failure_trial >= 0)
-        shrink(e, sc, out);
+        shrink(e);
     atomic_store_explicit(&e->stop, 1, memory_order_release);
     release_actors(e);
     rl_run_finish(&e->run);

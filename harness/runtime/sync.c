@@ -1,10 +1,12 @@
 /* sync.c — the rl_ synchronisation wrappers. In stress and fuzz modes each
- * is the pthread call itself, so ThreadSanitizer sees real mutexes; the
- * controlled scheduler will route them through itself in sched mode. */
+ * is the pthread call itself, so ThreadSanitizer sees real mutexes; in sched
+ * mode, on a thread of a trial, each hands control to the scheduler's
+ * mechanism, which models the object by its address. */
 #include "internal.h"
 
-#include "../../injectors/sched/sched.h"
+#include "../../injectors/sched/sched_mechanism.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,8 +25,6 @@ void rl_mutex_init(rl_mutex *m)
     check(pthread_mutex_init(&m->mutex, NULL), "mutex init");
     m->name = NULL;
     m->recursive = 0;
-    m->sched_owner = 0;
-    m->sched_depth = 0;
 }
 
 void rl_mutex_name(rl_mutex *m, const char *name) { m->name = name; }
@@ -38,15 +38,14 @@ void rl_mutex_init_recursive(rl_mutex *m)
     pthread_mutexattr_destroy(&attr);
     m->name = NULL;
     m->recursive = 1;
-    m->sched_owner = 0;
-    m->sched_depth = 0;
 }
 
 void rl_mutex_destroy(rl_mutex *m) { check(pthread_mutex_destroy(&m->mutex), "mutex destroy"); }
+
 void rl_mutex_lock(rl_mutex *m)
 {
     if (rl_sched_here())
-        rl_sched_lock(m);
+        rl_sched_lock(m, m->name, m->recursive);
     else
         check(pthread_mutex_lock(&m->mutex), "mutex lock");
 }
@@ -54,7 +53,7 @@ void rl_mutex_lock(rl_mutex *m)
 void rl_mutex_unlock(rl_mutex *m)
 {
     if (rl_sched_here())
-        rl_sched_unlock(m);
+        rl_sched_unlock(m, m->name);
     else
         check(pthread_mutex_unlock(&m->mutex), "mutex unlock");
 }
@@ -62,17 +61,24 @@ void rl_mutex_unlock(rl_mutex *m)
 int rl_mutex_trylock(rl_mutex *m)
 {
     if (rl_sched_here())
-        return rl_sched_trylock(m);
+        return rl_sched_trylock(m, m->name, m->recursive);
     return pthread_mutex_trylock(&m->mutex) == 0;
 }
 
-void rl_cond_init(rl_cond *c) { check(pthread_cond_init(&c->cond, NULL), "cond init"); }
+void rl_cond_init(rl_cond *c)
+{
+    check(pthread_cond_init(&c->cond, NULL), "cond init");
+    c->name = NULL;
+}
+
+void rl_cond_name(rl_cond *c, const char *name) { c->name = name; }
+
 void rl_cond_destroy(rl_cond *c) { check(pthread_cond_destroy(&c->cond), "cond destroy"); }
 
 void rl_cond_wait(rl_cond *c, rl_mutex *m)
 {
     if (rl_sched_here())
-        rl_sched_cond_wait(c, m);
+        rl_sched_cond_wait(c, c->name, m, m->name);
     else
         check(pthread_cond_wait(&c->cond, &m->mutex), "cond wait");
 }
@@ -80,7 +86,7 @@ void rl_cond_wait(rl_cond *c, rl_mutex *m)
 void rl_cond_signal(rl_cond *c)
 {
     if (rl_sched_here())
-        rl_sched_cond_wake(c, 0);
+        rl_sched_cond_wake(c, c->name, 0);
     else
         check(pthread_cond_signal(&c->cond), "cond signal");
 }
@@ -88,18 +94,28 @@ void rl_cond_signal(rl_cond *c)
 void rl_cond_broadcast(rl_cond *c)
 {
     if (rl_sched_here())
-        rl_sched_cond_wake(c, 1);
+        rl_sched_cond_wake(c, c->name, 1);
     else
         check(pthread_cond_broadcast(&c->cond), "cond broadcast");
 }
 
+/* ---- threads: one start routine for every mode ------------------------- */
+
 typedef struct {
     void *(*fn)(void *);
     void *arg;
+    void *ret;
     int actor;
     long long trial; /* TSan reports from the child name the parent's trial */
     uint64_t seed;
+    int sched_id; /* the scheduler's id of the thread, -1 outside sched mode */
 } spawn_start;
+
+static void call_start(void *p)
+{
+    spawn_start *start = p;
+    start->ret = start->fn(start->arg);
+}
 
 static void *spawned_main(void *p)
 {
@@ -107,29 +123,42 @@ static void *spawned_main(void *p)
     free(p);
     rl_context_enter(start.actor, start.seed);
     rl_context_set_trial(start.trial);
-    return start.fn(start.arg);
+    if (start.sched_id < 0)
+        return start.fn(start.arg);
+    rl_sched_run_thread(start.sched_id, call_start, &start); /* ret stays NULL if aborted */
+    return start.ret;
 }
 
 static int spawn(pthread_t *t, int detached, void *(*fn)(void *), void *arg)
 {
-    if (rl_sched_here())
-        return rl_sched_spawn(t, detached, fn, arg);
+    int sched_id = -1;
+    if (rl_sched_here()) {
+        sched_id = rl_sched_spawn_prepare(detached);
+        if (sched_id < 0)
+            return EAGAIN; /* the trial has RL_SCHED_MAX_THREADS threads */
+    }
     spawn_start *start = malloc(sizeof *start);
-    if (start == NULL)
-        return 12; /* ENOMEM */
-    start->fn = fn;
-    start->arg = arg;
-    start->actor = rl_self();
-    start->trial = rl_context_trial();
-    start->seed = rl_context_random();
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    if (detached)
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    int rc = pthread_create(t, &attr, spawned_main, start);
-    pthread_attr_destroy(&attr);
-    if (rc != 0)
-        free(start);
+    int rc = ENOMEM;
+    if (start != NULL) {
+        /* in sched mode the seed of the scheduler's thread id, as for actors */
+        *start = (spawn_start){.fn = fn,
+                               .arg = arg,
+                               .actor = rl_self(),
+                               .trial = rl_context_trial(),
+                               .seed = sched_id >= 0 ? rl_sched_thread_seed(sched_id)
+                                                     : rl_context_random(),
+                               .sched_id = sched_id};
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        if (detached)
+            pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        rc = pthread_create(t, &attr, spawned_main, start);
+        pthread_attr_destroy(&attr);
+        if (rc != 0)
+            free(start);
+    }
+    if (sched_id >= 0)
+        rl_sched_spawn_done(sched_id, t, rc);
     return rc;
 }
 

@@ -1,0 +1,89 @@
+/* sched_internal.h — the state the mechanism's files share (not for
+ * drivers: they use sched_mechanism.h).
+ *
+ * Only the thread holding the baton touches this state, or the driver's
+ * thread between trials. Passing the baton is a release store that the next
+ * thread acquires, so every step happens-before the next and ThreadSanitizer
+ * sees a serial program. */
+#ifndef RACELAB_SCHED_MECHANISM_INTERNAL_H
+#define RACELAB_SCHED_MECHANISM_INTERNAL_H
+
+#include "sched_mechanism.h"
+
+#include <stdatomic.h>
+
+typedef enum { T_RUNNABLE, T_BLOCKED, T_DONE } sched_thread_state;
+typedef enum { W_NONE, W_MUTEX, W_COND, W_JOIN } sched_wait_kind;
+
+/* A modelled mutex or condition variable of the current trial (sched_models.c). */
+typedef struct {
+    const void *addr;
+    const char *kind; /* "mutex" or "cond", for labels */
+    const char *name; /* NULL: labelled by address */
+    uint32_t generation;
+    int owner; /* mutex: holding thread + 1, 0 when free */
+    int depth; /* mutex: times taken by its owner */
+    int recursive;
+} sched_object;
+
+typedef struct {
+    sched_thread_state state;
+    sched_wait_kind waiting;
+    const sched_object *waits_for; /* W_MUTEX, W_COND */
+    int join_target;               /* W_JOIN */
+    _Atomic uint32_t go;           /* futex word, 1: this thread holds the baton */
+    pthread_t pthread;
+    int spawned, detached, joined;
+} sched_thread;
+
+typedef struct {
+    rl_sched_strategy *strategy;
+    uint64_t seed;
+    int initial_threads;
+    int nthreads;
+    sched_thread t[RL_SCHED_MAX_THREADS];
+    int steps;
+    int preemptions;
+    int choices[RL_SCHED_MAX_STEPS];
+    int aborting;
+    rl_sched_trial result;
+    _Atomic int live;            /* threads still inside the trial */
+    _Atomic uint32_t trial_over; /* futex word for the driver */
+    const char *state_base;
+    size_t state_size;
+    int tracing;
+    char trace[65536];
+    size_t trace_len;
+} sched_mechanism;
+
+extern sched_mechanism rl_sched_m;
+extern _Thread_local int rl_sched_me; /* the calling thread's id, -1 outside */
+
+/* sched_mechanism.c */
+int rl_sched_choose(int current); /* the next thread, -1 when nobody can run */
+void rl_sched_pass(int next);     /* hand the baton to `next` */
+void rl_sched_wait_turn(int me);  /* until the baton comes back */
+void rl_sched_leave(void);        /* the calling thread is out of the trial */
+void rl_sched_abort(void);        /* end the trial: longjmps unless on the driver */
+void rl_sched_switch(void);       /* a point: the running thread stays runnable */
+void rl_sched_block(void);        /* the running thread has just blocked */
+void rl_sched_wake(sched_wait_kind kind, const sched_object *obj, int all);
+
+/* sched_models.c: forget every object (a new trial) */
+void rl_sched_objects_reset(void);
+
+/* sched_deadlock.c: who waits for what, "T0 waits for X held by T1; …" */
+void rl_sched_describe_waits(char *out, size_t len);
+
+/* sched_trace.c */
+__attribute__((format(printf, 1, 2))) void rl_sched_tracef(const char *fmt, ...);
+/* A line of the trace; its arguments are evaluated only when tracing. */
+#define SCHED_TRACE(...)                                                                           \
+    do {                                                                                           \
+        if (rl_sched_m.tracing)                                                                    \
+            rl_sched_tracef(__VA_ARGS__);                                                          \
+    } while (0)
+/* The object's name, or "<kind>@state+OFFSET", or "<kind>@ADDRESS". */
+const char *rl_sched_label(const sched_object *o, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,91 @@
+/* sched_mechanism.h — the controlled scheduler's mechanism (--mode sched).
+ *
+ * One thread of a trial runs at a time: it holds the baton. Every point and
+ * every modelled synchronisation call is a scheduling point where the
+ * strategy (strategy.h) picks the next thread among the runnable ones and
+ * the baton passes. Mutexes, condition variables, spawn and join are
+ * modelled here, keyed by the object's address, never taken for real, so a
+ * thread waiting for a held mutex is not runnable, and "nobody runnable but
+ * somebody unfinished" is a deadlock found at once, with who waits for what.
+ *
+ * The mechanism does not know who drives it. A driver (the scenario runtime
+ * today, exec mode's preloaded library later) sets it up, starts and ends
+ * trials, and makes its threads run their part through rl_sched_run_thread;
+ * its synchronisation wrappers call the modelled operations below instead
+ * of pthreads while rl_sched_here() is true. */
+#ifndef RACELAB_SCHED_MECHANISM_H
+#define RACELAB_SCHED_MECHANISM_H
+
+#include "sched_limits.h"
+#include "strategy.h"
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What the mechanism says about a finished trial. */
+typedef struct {
+    int deadlock;   /* nobody runnable, somebody unfinished */
+    int diverged;   /* the strategy named a thread that could not run (replay) */
+    int step_limit; /* more than RL_SCHED_MAX_STEPS points: a livelock */
+    int steps;
+    int preemptions;
+    int more;        /* the strategy has another schedule to try */
+    char waits[512]; /* deadlock: "T0 waits for X held by T1; …" */
+} rl_sched_trial;
+
+/* Set by rl_sched_setup; 0 again in a forked child (which runs unscheduled). */
+extern int rl_sched_active;
+
+/* ---- the driver's side ---------------------------------------------------
+ * Called from a thread outside the trial, between trials. */
+
+/* Trials start with threads 0..threads-1; `seed` seeds rl_sched_thread_seed. */
+void rl_sched_setup(int threads, uint64_t seed);
+/* The strategy for the trials that follow (the caller keeps ownership). */
+void rl_sched_use(rl_sched_strategy *strategy);
+/* Starts a trial: the first thread chosen gets the baton. Addresses inside
+ * [state, state + state_size) are named by offset in traces ("cond@state+72")
+ * unless the object was given a name; with `tracing`, every step is traced. */
+void rl_sched_begin_trial(const void *state, size_t state_size, int tracing);
+/* Waits until every thread of the trial has left, joins the spawned threads
+ * nobody joined, and tells the strategy the trial is over. */
+void rl_sched_end_trial(rl_sched_trial *out);
+/* The choices of the last trial (its schedule), and their number. */
+int rl_sched_choices(const int **choices);
+const char *rl_sched_trace(void); /* lines of the last traced trial */
+/* The seed of the trial's thread `id`: rl_thread_seed of the setup seed, the
+ * formula every engine uses for its actors. */
+uint64_t rl_sched_thread_seed(int id);
+
+/* ---- the threads' side --------------------------------------------------- */
+
+/* The calling thread is one of a trial's threads under the scheduler. */
+int rl_sched_here(void);
+/* Runs thread `id`'s part of a trial: waits for the baton, runs body(arg),
+ * ends. Returns when the part is over, or at once when the trial is aborted
+ * (deadlock, divergence, livelock): body's frames are then abandoned. */
+void rl_sched_run_thread(int id, void (*body)(void *arg), void *arg);
+
+void rl_sched_point(const char *name);
+/* Mutexes and conditions are known by address; `name` (or NULL) labels
+ * them in traces and deadlock reports. */
+void rl_sched_lock(const void *mutex, const char *name, int recursive);
+int rl_sched_trylock(const void *mutex, const char *name, int recursive); /* 1 when taken */
+void rl_sched_unlock(const void *mutex, const char *name);
+void rl_sched_cond_wait(const void *cond, const char *cond_name, const void *mutex,
+                        const char *mutex_name);
+void rl_sched_cond_wake(const void *cond, const char *name, int all);
+
+/* Spawning is three steps, so that the driver creates the thread with its
+ * own start routine: prepare (a scheduling point) gives the new thread's id,
+ * or -1 when the trial has RL_SCHED_MAX_THREADS already; the driver then
+ * calls pthread_create, whose routine calls rl_sched_run_thread(id, …); and
+ * rl_sched_spawn_done gives the mechanism the result (rc 0: `*thread`). */
+int rl_sched_spawn_prepare(int detached);
+void rl_sched_spawn_done(int id, const pthread_t *thread, int rc);
+/* Joins for real once the modelled thread has ended; a thread not of this
+ * trial is joined at once. */
+void *rl_sched_join(pthread_t thread);
+
+#endif
