@@ -25,11 +25,6 @@ FORBIDDEN = {
     "harness/driver": ("harness/runtime", "injectors"),
 }
 
-# Known, with the change that removes it (pytest reports it as XPASS once gone).
-KNOWN = {
-    "injectors/sched/sched.h": "includes harness/runtime/internal.h until the scheduler split "
-                               "(issue 11 item 4) gives it its own types",
-}
 
 
 def sources():
@@ -79,9 +74,7 @@ def test_every_folder_is_covered():
                                             "harness/driver", "injectors"}
 
 
-@pytest.mark.parametrize("source", [
-    pytest.param(s, marks=pytest.mark.xfail(reason=KNOWN[s], strict=False)) if s in KNOWN else s
-    for s in sources()])
+@pytest.mark.parametrize("source", sources())
 def test_includes_follow_the_layout(source):
     assert violations(source) == []
 
