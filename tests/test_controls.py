@@ -111,3 +111,24 @@ def test_a_sigterm_racelab_did_not_send_is_not_a_pass(tmp_path):
     assert fix["met"] is False
     assert "did not send" in out
     assert proc.returncode == 4, (out, err)
+
+
+# ---- nothing counts as a pass that did not run --------------------------------
+
+
+def test_a_replay_naming_a_thread_the_scenario_lacks_is_bad_input():
+    from conftest import run
+    rc, out, err = run("plain", "appcache_deadlock", "--variant", "racy", "--mode", "sched",
+                       "--replay", "15", "--trials", 1000)
+    assert rc == 2 and out == "", (rc, out, err)
+    assert "thread 15" in err and "0..3" in err and len(err.strip().splitlines()) == 1
+
+
+def test_diverged_trials_are_not_graded_and_none_graded_is_an_error():
+    """'0*3.1*3' asks list_append's T0 for three steps in a row; it has fewer,
+    so every trial leaves the schedule: nothing is graded, nothing passes."""
+    from conftest import record
+    rec = record("plain", "list_append", "--variant", "atomic", "--mode", "sched",
+                 "--replay", "0*3.1*3", "--trials", 10)
+    assert rec["sched"]["diverged"] == 10 and rec["trials"] == 0
+    assert rec["verdict"] == "error" and rec["met"] is False and rec["rc"] == 3

@@ -47,6 +47,11 @@ void rl_judge_counts(const rl_grade_input *in, rl_verdict *v)
     v->judged = 1;
     int oracle_caught = in->forbidden > 0;
     int tsan_caught = in->tsan_reports > 0;
+    if (in->trials == 0 && !oracle_caught && !tsan_caught) {
+        v->verdict = RL_VERDICT_ERROR; /* nothing was graded: nothing passes */
+        v->met = 0;
+        return;
+    }
     switch (in->expect) {
     case RL_REPRODUCES: {
         int caught = in->caught_by == RL_CAUGHT_BY_ORACLE ? oracle_caught

@@ -321,6 +321,13 @@ static int run(const rl_scenario *sc, rl_config *cfg)
         fprintf(stderr, "%s: error: cannot run (out of memory or threads)\n", program);
         return 3;
     }
+    if (res.sched_mode && res.sched.bad_replay_thread >= 0) {
+        fprintf(stderr,
+                "%s: error: --replay names thread %d, but the trial had threads 0..%d there "
+                "(the schedule is not one of this scenario's)\n",
+                program, res.sched.bad_replay_thread, res.sched.bad_replay_threads - 1);
+        return 2;
+    }
     rl_verdict v; /* the scratch directory goes at exit (atexit) */
     rl_judge(sc, cfg, &res, &v);
     if (cfg->json)

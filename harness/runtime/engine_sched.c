@@ -122,7 +122,7 @@ static void keep_failure(sched_engine *e, int outcome, const rl_sched_trial *tr,
     const int *choices = NULL;
     e->nfailing = rl_sched_choices(&choices);
     memcpy(e->failing, choices, (size_t)e->nfailing * sizeof *choices);
-    out->failure_trial = e->trial;
+    out->failure_trial = (long long)e->run.trials_graded; /* its index among graded trials */
     out->failure_seconds = seconds;
     out->failure_cause = cause_of(e->run.sc, outcome, tr);
     rl_schedule_format(e->failing, e->nfailing, out->failure_schedule,
@@ -173,15 +173,30 @@ static void *controller(void *p)
                                                  : rl_strategy_make(&spec, cfg->seed);
     use_strategy(strategy);
     rl_tally *t = &e->run.tally[0]; /* counts only: first failure is ours */
-    while (!rl_budget_spent(&e->run, e->run.trials_graded)) {
+    /* The budget counts schedules tried; `trials` counts those graded: a
+     * trial that left its forced schedule (diverged) is not graded. */
+    while (!rl_budget_spent(&e->run, (unsigned long long)e->trial)) {
         rl_sched_trial tr;
         int outcome = run_trial(e, 0, &tr);
         double seconds = rl_now() - e->run.start;
         if (tr.steps > out->max_steps)
             out->max_steps = tr.steps;
-        if (outcome == TRIAL_DIVERGED)
+        if (outcome == TRIAL_DIVERGED && tr.diverged_to >= tr.threads) {
+            /* a replayed schedule naming a thread the trial never had: the
+             * schedule does not belong to this scenario (bad input) */
+            out->bad_replay_thread = tr.diverged_to;
+            out->bad_replay_threads = tr.threads;
             out->diverged++;
-        else if (outcome == TRIAL_HUNG)
+            e->trial++;
+            break;
+        }
+        if (outcome == TRIAL_DIVERGED) {
+            out->diverged++;
+            e->trial++;
+            atomic_fetch_add_explicit(&e->run.progress, 1, memory_order_release);
+            continue;
+        }
+        if (outcome == TRIAL_HUNG)
             out->deadlocks++;
         else
             t->counts[outcome]++;
@@ -221,6 +236,7 @@ int rl_run_sched(const rl_scenario *sc, const rl_config *cfg, rl_result *out)
         return -1;
     }
     e->result.failure_trial = -1;
+    e->result.bad_replay_thread = -1;
     if (cfg->replay != NULL)
         e->nreplay = rl_schedule_parse(cfg->replay, e->replay, RL_SCHED_MAX_STEPS);
     rl_run_begin(&e->run, sc, cfg);

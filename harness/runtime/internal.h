@@ -62,7 +62,9 @@ typedef struct {
 /* What a run under the controlled scheduler adds to its result. */
 typedef struct {
     unsigned long long deadlocks; /* trials that deadlocked (the run goes on) */
-    unsigned long long diverged;  /* replayed schedules that could not be followed */
+    unsigned long long diverged;  /* replayed schedules that could not be followed (not graded) */
+    int bad_replay_thread;        /* a replay named this thread, which never existed; -1 */
+    int bad_replay_threads;       /* the threads there were at that step */
     int exhausted;                /* dfs: every schedule within the bound was run */
     int max_steps;
     long long failure_trial; /* -1 when none */

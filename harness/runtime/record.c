@@ -187,10 +187,13 @@ void rl_print_summary(FILE *f, const rl_scenario *sc, const rl_config *cfg, cons
     else
         fprintf(f, "  failure rate %.3g (95%% interval %.3g..%.3g)\n", v->rate, v->wilson_low,
                 v->wilson_high);
-    fprintf(f, "  verdict: %s — expectation %s\n", rl_verdict_name(v->verdict),
-            !v->judged ? "not judged here (caught by tsan only, or needs a fault)"
-            : v->met   ? "met"
-                       : "NOT MET");
+    fprintf(f, "  verdict: %s — %s\n", rl_verdict_name(v->verdict),
+            v->verdict == RL_VERDICT_ERROR ? "nothing was graded (no trial counted)"
+            : v->verdict == RL_VERDICT_INCONCLUSIVE
+                ? "no failure, but not evidence: the budget was cut short"
+            : !v->judged ? "expectation not judged here (caught by tsan only, or needs a fault)"
+            : v->met     ? "expectation met"
+                         : "expectation NOT MET");
     print_unhit_warning(f, sc, cfg, res);
 }
 

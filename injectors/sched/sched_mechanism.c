@@ -43,6 +43,8 @@ int rl_sched_choose(int current)
     int c = M.strategy->choose(M.strategy, M.steps, current, mask);
     if (c < 0 || c >= RL_SCHED_MAX_THREADS || !(mask & (1u << c))) {
         M.result.diverged = 1;
+        M.result.diverged_to = c;
+        M.result.threads = M.nthreads;
         rl_sched_abort();
         return -1;
     }

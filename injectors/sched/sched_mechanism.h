@@ -25,8 +25,10 @@
 
 /* What the mechanism says about a finished trial. */
 typedef struct {
-    int deadlock;   /* nobody runnable, somebody unfinished */
-    int diverged;   /* the strategy named a thread that could not run (replay) */
+    int deadlock;    /* nobody runnable, somebody unfinished */
+    int diverged;    /* the strategy named a thread that could not run (replay) */
+    int diverged_to; /* diverged: the thread it named, and how many threads there were */
+    int threads;
     int step_limit; /* more than RL_SCHED_MAX_STEPS points: a livelock */
     int steps;
     int preemptions;
