@@ -132,3 +132,29 @@ def test_diverged_trials_are_not_graded_and_none_graded_is_an_error():
                  "--replay", "0*3.1*3", "--trials", 10)
     assert rec["sched"]["diverged"] == 10 and rec["trials"] == 0
     assert rec["verdict"] == "error" and rec["met"] is False and rec["rc"] == 3
+
+
+@pytest.mark.parametrize("outcome", ["leak", "closed-mid-query", None])
+def test_repro_shrinks_towards_one_outcome(tmp_path, outcome):
+    """db_connection:racy fails four ways under pct:3 (seed 1 finds each within
+    3000 schedules); the shrink keeps the failure it set out with."""
+    args = ["--outcome", outcome] if outcome else []
+    rc, out, err = racelab("repro", "db_connection:racy", *args, "--trials", 3000, "--seed", 1,
+                           "--out", tmp_path)
+    assert rc == 0, (out, err)
+    (rec,) = runs(tmp_path)
+    shrunk = rec["sched"]["shrunk"]
+    assert shrunk["cause"] == rec["first_failure"]["cause"]
+    if outcome:
+        assert shrunk["cause"] == outcome and rec["first_failure"]["cause"] == outcome
+    assert shrunk["minimal"] is True
+
+
+def test_repro_outcome_must_be_a_failure(tmp_path):
+    from conftest import run
+    rc, out, err = run("plain", "db_connection", "--variant", "racy", "--mode", "sched",
+                       "--outcome", "ok")
+    assert rc == 2 and "not a failure" in err
+    rc, out, err = run("plain", "db_connection", "--variant", "racy", "--mode", "sched",
+                       "--outcome", "bogus")
+    assert rc == 2 and "bogus" in err

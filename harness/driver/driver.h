@@ -183,6 +183,7 @@ typedef struct {
     const char *flavour_text; /* --flavour as given, or NULL */
     const char *replay;       /* sched mode: force this schedule (rerun) */
     int shrink;               /* sched mode: --shrink (repro) */
+    const char *outcome;      /* sched mode: --outcome NAME (repro) */
     const char *engine;       /* a program's --engine (rerun of a naive run) */
     const char *out_dir;
     const char *build_dir;

@@ -48,6 +48,7 @@ enum {
     OPT_DEADLINE,
     OPT_OUT,
     OPT_LINE,
+    OPT_OUTCOME,
 };
 
 typedef struct {
@@ -62,6 +63,9 @@ static const option_def OPTIONS[] = {
      "how interleavings are pushed (run's default: stress+fuzz, half the budget each, one "
      "verdict from both)"},
     {OPT_STRATEGY, "strategy", "S", "sched mode: random, pct:D or dfs:B"},
+    {OPT_OUTCOME, "outcome", "NAME",
+     "the failure to look for and to shrink towards: a forbidden outcome or deadlock "
+     "(default: any, and the shrink keeps the first one's)"},
     {OPT_UNTIL_FAIL, "until-fail", NULL, "each run stops at its first failure"},
     {OPT_FLAVOUR, "flavour", "plain|tsan|both",
      "builds to run (default both); --flavor is the same"},
@@ -174,6 +178,7 @@ static const command_def COMMANDS[] = {
       {OPT_SECONDS, NULL, "budget in seconds instead of trials"},
       {OPT_FLAVOUR, "plain|tsan", "the build to run (default plain); --flavor is the same"},
       {OPT_STRATEGY, NULL, "random, pct:D or dfs:B (default pct:3)"},
+      {OPT_OUTCOME, NULL, NULL},
       {OPT_INJECT, NULL,
        "a fault spec, PATTERN:fail[,p=P], repeatable (the scheduler decides timing)"},
       {OPT_PARAM, NULL, NULL},
@@ -366,6 +371,11 @@ static int apply(command_line *c, int id, const char *value)
         if (*value == '\0')
             return bad("--strategy wants random, pct:D or dfs:B", value);
         o->strategy = value;
+        return 0;
+    case OPT_OUTCOME: /* the program checks it against its outcomes */
+        if (*value == '\0' || *value == '-')
+            return bad("--outcome wants an outcome name", value);
+        o->outcome = value;
         return 0;
     case OPT_INJECT:
         if (*value == '\0')

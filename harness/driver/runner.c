@@ -62,6 +62,7 @@ char **run_argv(const plan_item *it, const run_options *o, int *argc)
         add_arg(&l, "--until-fail");
     if (o->shrink)
         add_arg(&l, "--shrink");
+    add_opt(&l, "--outcome", o->outcome);
     add_opt(&l, "--profile", o->profile);
     for (int i = 0; i < o->n_injects; i++)
         if (spec_applies(it->sc, o->injects[i]))

@@ -30,6 +30,7 @@ enum {
     OPT_STRATEGY,
     OPT_REPLAY,
     OPT_SHRINK,
+    OPT_OUTCOME,
     OPT_TIMEOUT,
     OPT_BATCH,
     OPT_PARAM,
@@ -53,6 +54,7 @@ static const struct option options[] = {
     {"strategy", required_argument, NULL, OPT_STRATEGY},
     {"replay", required_argument, NULL, OPT_REPLAY},
     {"shrink", no_argument, NULL, OPT_SHRINK},
+    {"outcome", required_argument, NULL, OPT_OUTCOME},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"batch", required_argument, NULL, OPT_BATCH},
     {"param", required_argument, NULL, OPT_PARAM},
@@ -136,9 +138,10 @@ static int set_engine(rl_config *cfg, const char *value)
 /* Options that only apply in sched mode. */
 static int set_sched_option(rl_config *cfg, int code, const char *value, parse_state *st)
 {
-    st->sched_option = code == OPT_STRATEGY ? "--strategy"
-                       : code == OPT_REPLAY ? "--replay"
-                                            : "--shrink";
+    st->sched_option = code == OPT_STRATEGY  ? "--strategy"
+                       : code == OPT_REPLAY  ? "--replay"
+                       : code == OPT_OUTCOME ? "--outcome"
+                                             : "--shrink";
     if (code == OPT_STRATEGY) {
         rl_strategy strategy;
         if (rl_parse_strategy(value, &strategy) != 0)
@@ -149,10 +152,28 @@ static int set_sched_option(rl_config *cfg, int code, const char *value, parse_s
         if (rl_schedule_parse(value, scratch, RL_SCHED_MAX_STEPS) <= 0)
             return bad_input("--replay wants a schedule such as 0*3.1.0*2, not '%s'", value);
         cfg->replay = value;
+    } else if (code == OPT_OUTCOME) {
+        cfg->outcome = value; /* checked against the descriptor in set_outcome */
     } else {
         cfg->shrink = 1;
     }
     return 0;
+}
+
+/* --outcome: a forbidden outcome of the scenario, or deadlock. */
+static int check_outcome(const rl_scenario *sc, const rl_config *cfg)
+{
+    if (cfg->outcome == NULL || strcmp(cfg->outcome, RL_DEADLOCK_OUTCOME) == 0)
+        return 0;
+    for (int o = 0; o < sc->n_outcomes; o++)
+        if (strcmp(sc->outcomes[o].name, cfg->outcome) == 0)
+            return sc->outcomes[o].grade == RL_FORBIDDEN
+                       ? 0
+                       : bad_input("--outcome %s is not a failure (it is %s)", cfg->outcome,
+                                   rl_grade_name(sc->outcomes[o].grade));
+    return bad_input("--outcome wants a forbidden outcome of %s or deadlock, not '%s' (see "
+                     "--describe)",
+                     sc->name, cfg->outcome);
 }
 
 static int set_number(rl_config *cfg, int code, const char *value, parse_state *st)
@@ -235,7 +256,8 @@ static int apply_option(const rl_scenario *sc, rl_config *cfg, int code, const c
     case OPT_ENGINE: return set_engine(cfg, value);
     case OPT_STRATEGY:
     case OPT_REPLAY:
-    case OPT_SHRINK: return set_sched_option(cfg, code, value, st);
+    case OPT_SHRINK:
+    case OPT_OUTCOME: return set_sched_option(cfg, code, value, st);
     case OPT_SECONDS:
     case OPT_TRIALS:
     case OPT_SEED:
@@ -301,7 +323,8 @@ static int parse_args(const rl_scenario *sc, int argc, char **argv, rl_config *c
     if (optind < argc)
         return bad_input("unexpected argument '%s' (see --help)", argv[optind]);
     *describe = st.describe;
-    return check_combination(cfg, &st);
+    int rc = check_combination(cfg, &st);
+    return rc != 0 ? rc : check_outcome(sc, cfg);
 }
 
 static int run(const rl_scenario *sc, rl_config *cfg)

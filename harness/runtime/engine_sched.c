@@ -26,6 +26,7 @@ typedef struct {
     int failing[RL_SCHED_MAX_STEPS]; /* the first failing trial's schedule */
     int nfailing;
     rl_shrink_result shrunk;
+    int target; /* the outcome sought (--outcome, then the first failure's); ANY_FAILURE */
     long long trial;
     rl_sched_result result; /* written by the controller thread */
 } sched_engine;
@@ -35,7 +36,7 @@ typedef struct {
     int actor;
 } sched_actor;
 
-enum { TRIAL_HUNG = -1, TRIAL_DIVERGED = -2 };
+enum { TRIAL_HUNG = -1, TRIAL_DIVERGED = -2, ANY_FAILURE = -3 };
 
 static void play_role(void *p)
 {
@@ -109,6 +110,23 @@ static int is_failure(const rl_scenario *sc, int outcome)
     return outcome == TRIAL_HUNG || (outcome >= 0 && sc->outcomes[outcome].grade == RL_FORBIDDEN);
 }
 
+/* The failure this run looks for: any, or one outcome (a shrink must not
+ * turn a leak into a double free). */
+static int is_target(const sched_engine *e, int outcome)
+{
+    return e->target == ANY_FAILURE ? is_failure(e->run.sc, outcome) : outcome == e->target;
+}
+
+static int outcome_named(const rl_scenario *sc, const char *name)
+{
+    if (name == NULL)
+        return ANY_FAILURE;
+    for (int o = 0; o < sc->n_outcomes; o++)
+        if (strcmp(sc->outcomes[o].name, name) == 0)
+            return o;
+    return TRIAL_HUNG; /* deadlock (cli.c accepts nothing else) */
+}
+
 static const char *cause_of(const rl_scenario *sc, int outcome, const rl_sched_trial *tr)
 {
     if (outcome == TRIAL_HUNG)
@@ -134,7 +152,7 @@ static void keep_failure(sched_engine *e, int outcome, const rl_sched_trial *tr,
 static int shrink_trial(void *ctx, rl_sched_trial *tr)
 {
     sched_engine *e = ctx;
-    return is_failure(e->run.sc, run_trial(e, 0, tr));
+    return is_target(e, run_trial(e, 0, tr));
 }
 
 /* --shrink: the search, then its result replayed with the trace on. */
@@ -200,10 +218,12 @@ static void *controller(void *p)
             out->deadlocks++;
         else
             t->counts[outcome]++;
-        if (is_failure(sc, outcome)) {
+        if (is_target(e, outcome)) {
             atomic_store_explicit(&e->run.failed, 1, memory_order_relaxed);
-            if (out->failure_trial < 0)
+            if (out->failure_trial < 0) {
                 keep_failure(e, outcome, &tr, seconds);
+                e->target = outcome; /* the shrink keeps this failure */
+            }
         }
         e->trial++;
         e->run.trials_graded++;
@@ -237,6 +257,7 @@ int rl_run_sched(const rl_scenario *sc, const rl_config *cfg, rl_result *out)
     }
     e->result.failure_trial = -1;
     e->result.bad_replay_thread = -1;
+    e->target = outcome_named(sc, cfg->outcome);
     if (cfg->replay != NULL)
         e->nreplay = rl_schedule_parse(cfg->replay, e->replay, RL_SCHED_MAX_STEPS);
     rl_run_begin(&e->run, sc, cfg);

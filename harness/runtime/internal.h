@@ -54,6 +54,7 @@ typedef struct {
     char strategy[32];  /* random, pct:D, dfs:B */
     const char *replay; /* a schedule to force on every trial */
     int shrink;
+    const char *outcome; /* --outcome: the failure to look for and shrink towards */
     char param_keys[RL_MAX_PARAMS][32];
     long param_values[RL_MAX_PARAMS];
     int n_params;
