@@ -762,6 +762,17 @@ void results_finish(session *s, child_run *c, const run_options *o)
                                ts.reports == 1 ? "" : "s", own);
         note_add(&note, text);
         free(text);
+        if ((unsigned long)own < ts.reports) {
+            /* The program counted fewer (a hang stopped it while TSan was still
+             * reporting): the logs are what TSan said; judge by them. */
+            json_object *tsan = jget(rec, "tsan");
+            json_object_object_add(tsan, "reports", jcount(ts.reports));
+            json_object *kinds = json_object_new_object();
+            for (int i = 0; i < ts.n_kinds; i++)
+                json_object_object_add(kinds, ts.kinds[i], jcount(ts.kind_counts[i]));
+            json_object_object_add(tsan, "kinds", kinds);
+            judge(rec, it, NULL);
+        }
     }
     if (parsed && ts.n_sites > 0) {
         char *text = xasprintf("%d TSan site%s", ts.n_sites, ts.n_sites == 1 ? "" : "s");
