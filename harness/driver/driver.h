@@ -107,13 +107,15 @@ typedef struct {
 
 /* Returns 0, or an exit status after printing a one-line error. */
 int catalog_load(catalog *cat, const char *build_dir);
+void catalog_free(catalog *cat); /* what catalog_load made, on success or not */
 const scenario_info *catalog_find(const catalog *cat, const char *name);
 /* "a, b, c" — for error messages. */
 char *catalog_names(const catalog *cat);
 /* Runs `PATH ARGS... --describe`: the program checks ARGS as it would for a
- * run. Returns 0 when it accepts them, else its exit status (EXIT_HARNESS
- * when it did not exit), *why then its last line on stderr without the
- * "NAME: error: " prefix (or NULL). */
+ * run. Returns 0 when it accepts them; EXIT_USAGE when it refuses them, *why
+ * then its one-line reason without the "NAME: error: " prefix; EXIT_HARNESS
+ * when it failed otherwise (died by a signal, another exit status, no answer
+ * in 10 s), *why saying so. */
 int program_check_args(const char *path, const char *const *args, int n, char **why);
 
 /* ---- plan.c ------------------------------------------------------------ */
@@ -326,9 +328,11 @@ void summary_points(const catalog *cat, const scenario_info *only, FILE *f);
 
 /* ---- drive.c ----------------------------------------------------------- */
 
-/* --profile and --posix-faults are the programs' to check: the first planned
- * program of each flavour is asked (program_check_args). Returns 0 or
- * EXIT_USAGE after a one-line error. */
+/* Every value the driver passes on is checked before anything runs, by the
+ * programs' own parsers (one parser per idea): each planned scenario's plain
+ * program is asked with the command line of its first run
+ * (program_check_args), and the TSan build once (it refuses more). Returns 0,
+ * or EXIT_USAGE / EXIT_HARNESS after a one-line error naming the scenario. */
 int check_passthrough(const plan_item *plan, int n, const run_options *o);
 /* One session of runs: stale FIFOs removed, the results folder (o->out_dir
  * or results/<UTC>-<host> beside the build), the table (none when quiet),

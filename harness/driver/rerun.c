@@ -280,6 +280,11 @@ static int record_options(const json_object *rec, const char *where, rerun_plan 
             skip = NULL; /* the profile's, given by name */
             continue;
         }
+        if (!spec_applies(p->item.sc, spec)) { /* it would be left out of the command */
+            error_msg("%s: the inject spec '%s' matches no point of %s (see 'racelab describe %s')",
+                      where, spec, p->item.sc->name, p->item.sc->name);
+            return EXIT_USAGE;
+        }
         o->injects[o->n_injects++] = spec;
     }
     if (n_params > 0) {
@@ -324,6 +329,35 @@ static char *outcome_text(const json_object *rec)
                      trial + 1);
 }
 
+/* The checked record run again: the command, the table, the outcomes. */
+static int rerun(const json_object *rec, const char *where, rerun_plan *p)
+{
+    const char *run_id = jstring(jget(rec, "run_id"));
+    printf("rerun of %s (%s)\n", run_id ? run_id : p->item.sc->name, where);
+    int n = 0;
+    char **cmd = run_argv(&p->item, &p->o, &n);
+    char *shown = xstrdup(relative_path(cmd[0]));
+    free(cmd[0]);
+    cmd[0] = shown;
+    char *line = shell_join(cmd, n);
+    printf("command: %s\n", line);
+    free(line);
+    free_argv(cmd);
+    fflush(stdout);
+    char *results = NULL;
+    int rc = drive(&p->o, &p->item, 1, 0, &results);
+    json_object *now = results ? last_record(results) : NULL;
+    if (now != NULL) {
+        char *was = outcome_text(rec), *is = outcome_text(now);
+        printf("the record: %s\nthis rerun: %s\n", was, is);
+        free(was);
+        free(is);
+    }
+    json_object_put(now);
+    free(results);
+    return rc;
+}
+
 int cmd_rerun(const command_line *c)
 {
     if (c->n_args != 1) {
@@ -336,8 +370,10 @@ int cmd_rerun(const command_line *c)
     }
     char *where = NULL;
     json_object *rec = read_record(c, c->args[0], &where);
-    if (rec == NULL)
+    if (rec == NULL) {
+        free(where);
         return EXIT_USAGE;
+    }
     char *dir = c->o.build_dir ? xstrdup(c->o.build_dir) : self_dir();
     catalog cat;
     int rc = catalog_load(&cat, dir);
@@ -355,36 +391,17 @@ int cmd_rerun(const command_line *c)
         rc = record_numbers(rec, where, &p);
     if (rc == 0)
         rc = record_options(rec, where, &p);
-    if (rc == 0) {
-        const char *run_id = jstring(jget(rec, "run_id"));
-        printf("rerun of %s (%s)\n", run_id ? run_id : p.item.sc->name, where);
-        int n = 0;
-        char **cmd = run_argv(&p.item, &p.o, &n);
-        char *shown = xstrdup(relative_path(cmd[0]));
-        free(cmd[0]);
-        cmd[0] = shown;
-        char *line = shell_join(cmd, n);
-        printf("command: %s\n", line);
-        free(line);
-        free_argv(cmd);
-        fflush(stdout);
-        char *results = NULL;
-        rc = drive(&p.o, &p.item, 1, 0, &results);
-        json_object *now = results ? last_record(results) : NULL;
-        if (now != NULL) {
-            char *was = outcome_text(rec), *is = outcome_text(now);
-            printf("the record: %s\nthis rerun: %s\n", was, is);
-            free(was);
-            free(is);
-        }
-        json_object_put(now);
-        free(results);
-    }
+    /* what the record holds is the program's to judge, before anything runs */
+    if (rc == 0)
+        rc = check_passthrough(&p.item, 1, &p.o);
+    if (rc == 0)
+        rc = rerun(rec, where, &p);
     for (int i = 0; i < p.n_owned; i++)
         free(p.owned[i]);
     free(p.owned);
     free_run_options(&p.o);
     free(where);
     json_object_put(rec);
+    catalog_free(&cat);
     return rc;
 }

