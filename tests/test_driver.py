@@ -416,7 +416,8 @@ def test_inject_specs_go_to_the_scenarios_they_match(tmp_path):
 
 
 def test_run_default_script(tmp_path):
-    """The default job's settings, cut down to one run (options given later win)."""
+    """The default job's settings, cut down to one run (an option given replaces
+    its default: the driver refuses an option given twice)."""
     proc = subprocess.run([str(ROOT / "scripts" / "run-default"), "list_append:racy",
                            "--flavour", "plain", "--seconds", "0.2", "--out", str(tmp_path)],
                           capture_output=True, text=True, timeout=60)

@@ -127,3 +127,31 @@ def test_rerun_of_a_schedule_that_crashes_the_program_is_not_a_reproduction(tmp_
     assert rc in (2, 3), (rc, stdout, err)
     line = refused(rc, stdout, err, out, status=rc)
     assert rc == 2 or "SIGSEGV" in line, line
+
+
+# ---- item 6: repeated options, numbers ------------------------------------
+
+
+@pytest.mark.parametrize("args", [
+    ["run", "--seed", "1", "--seed", "2"],
+    ["run", "--flavour", "plain", "--flavor", "tsan"],
+    ["run", "--out=/tmp/a", "--out", "/tmp/b"],
+    ["--build", "build", "list", "--build", "build"],
+    ["rerun", "x", "--line", "1", "--line", "2"],
+])
+def test_a_repeated_option_is_refused_not_last_wins(args):
+    rc, out, err = racelab(*args)
+    assert rc == 2 and out == "" and "given twice" in one_line(err), (rc, out, err)
+
+
+def test_repeatable_options_repeat(tmp_path):
+    rc, _, err = racelab("run", "list_append:atomic", "--flavour", "plain", "--mode", "fuzz",
+                         "--trials", 20, "--inject", "list_append/*:yield", "--inject",
+                         "list_append/*:yield,p=0.5", "--out", tmp_path / "o")
+    assert rc == 0, err
+
+
+@pytest.mark.parametrize("value", [" 5", "0x10", "5 ", "+5", "inf", "nan", "1e400"])
+def test_driver_numbers_are_the_programs_strict_spelling(tmp_path, value):
+    rc, out, err = racelab("run", "list_append", "--seconds", value, "--out", tmp_path / "o")
+    refused(rc, out, err, tmp_path / "o")

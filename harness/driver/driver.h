@@ -45,7 +45,8 @@ const char *signal_name(int sig);
 /* "racelab: error: ..." on stderr, one line. */
 void error_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* A whole number or a decimal within [lo, hi]; 0 on success. */
+/* A number as the programs read it (harness/common/parse_number.c: no
+ * blanks, hexadecimal, inf or nan) within [lo, hi]; 0 on success. */
 int parse_seconds(const char *text, double lo, double hi, double *out);
 int parse_whole(const char *text, unsigned long long lo, unsigned long long hi,
                 unsigned long long *out);
