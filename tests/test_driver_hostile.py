@@ -6,6 +6,7 @@ before its fix. Real programs and real faults (a small tmpfs, libfiu); the
 file runs in about 40 s."""
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -155,3 +156,85 @@ def test_repeatable_options_repeat(tmp_path):
 def test_driver_numbers_are_the_programs_strict_spelling(tmp_path, value):
     rc, out, err = racelab("run", "list_append", "--seconds", value, "--out", tmp_path / "o")
     refused(rc, out, err, tmp_path / "o")
+
+
+# ---- item 3: records survive a full disk ----------------------------------
+
+RUNS = ["list_append", "template_loader", "model_save", "memoize", "--flavour", "plain",
+        "--trials", 300, "--seed", 3]
+
+
+def finished(stdout):
+    """The totals line: N of M runs finished."""
+    m = re.search(r"^(\d+) of (\d+) runs finished", stdout, re.M)
+    assert m, stdout
+    return int(m.group(1)), int(m.group(2))
+
+
+def assert_whole_records(out, stdout, err, rc):
+    """runs.jsonl is valid JSON Lines; what it lacks is said and exit 3; the
+    totals count only what was written."""
+    text = (out / "runs.jsonl").read_text()
+    assert text == "" or text.endswith("\n"), text[-200:]
+    records = [json.loads(line) for line in text.splitlines()]
+    done, planned = finished(stdout)
+    assert done == len(records) < planned, (done, len(records), planned)
+    lost = planned - done
+    assert rc == 3, (rc, err)
+    assert f"{lost} record{'s' if lost > 1 else ''} could not be written" in err, err
+    assert err.count("could not be written to") == lost + 1, err
+    return records
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 64 kB tmpfs with 8 kB left: room for about five records."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs",
+                                            str(mnt)], capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (not root?): the libfiu cases cover the sink")
+    try:
+        free = os.statvfs(mnt).f_bavail * os.statvfs(mnt).f_frsize
+        (mnt / "filler").write_bytes(b"\0" * (free - 8192))
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)])
+
+
+def test_full_disk_leaves_whole_records_and_exit_3(full_disk):
+    out = full_disk / "r"
+    rc, stdout, err = racelab("run", *RUNS, "--out", out)
+    records = assert_whole_records(out, stdout, err, rc)
+    assert records and "record NOT written" in stdout
+    # a later append starts on a line of its own
+    with open(out / "runs.jsonl", "a") as f:
+        f.write("{}\n")
+    assert json.loads((out / "runs.jsonl").read_text().splitlines()[-1]) == {}
+
+
+def fiu_driver(command, *args):
+    """The driver under libfiu's POSIX preload: its own write() or fsync()
+    fails for real (the programs it starts inherit the preload; these do no
+    such I/O)."""
+    env = dict(os.environ, FIU_PRNG_SEED="1")
+    proc = subprocess.run(["fiu-run", "-x", "-f", "", "-c", command, str(RACELAB), *map(str, args)],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_failed_fsync_is_a_record_not_written(tmp_path):
+    out = tmp_path / "r"
+    rc, stdout, err = fiu_driver("enable name=posix/io/sync/fsync,failinfo=5", "run",
+                                 "list_append:atomic", "model_save:class-lock", "--flavour",
+                                 "plain", "--trials", 50, "--out", out)
+    assert assert_whole_records(out, stdout, err, rc) == []
+    assert "Input/output error" in err
+
+
+def test_failed_writes_leave_whole_records(tmp_path):
+    out = tmp_path / "r"
+    rc, stdout, err = fiu_driver(
+        "enable_random name=posix/io/rw/write,probability=0.5,failinfo=28", "run", *RUNS,
+        "--out", out)
+    assert assert_whole_records(out, stdout, err, rc)

@@ -45,6 +45,26 @@ int check_passthrough(const plan_item *plan, int n, const run_options *o)
     return 0;
 }
 
+void row_free(summary_row *r)
+{
+    char **texts[] = {&r->scenario, &r->variant,   &r->expectation, &r->mode,
+                      &r->flavour,  &r->verdict,   &r->note,        &r->trials,
+                      &r->rate,     &r->forbidden, &r->tsan,        &r->unhit};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        free(*texts[i]);
+        *texts[i] = NULL;
+    }
+}
+
+static void session_free(session *s)
+{
+    for (int i = 0; i < s->n_rows; i++)
+        row_free(&s->rows[i]);
+    free(s->rows);
+    free(s->dir);
+    memset(s, 0, sizeof *s);
+}
+
 int drive(const run_options *o, const plan_item *plan, int n, int quiet, char **dir_out)
 {
     if (dir_out != NULL)
@@ -76,6 +96,7 @@ int drive(const run_options *o, const plan_item *plan, int n, int quiet, char **
     rc = results_close(&s, interrupted);
     if (dir_out != NULL)
         *dir_out = xstrdup(s.dir);
+    session_free(&s);
     return rc;
 }
 

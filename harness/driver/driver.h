@@ -10,6 +10,7 @@
  *   stacks.c     gdb thread stacks of a hung child
  *   tsanlog.c    ThreadSanitizer log files: reports, kinds, sites
  *   results.c    the results folder, run records, runs.jsonl
+ *   record_sink.c  runs.jsonl written a whole record at a time, or not at all
  *   summary.c    the table on the terminal and in summary.txt
  *   drive.c      one session of runs: folder, table, runs, totals
  *   fifos.c      libfiu control FIFOs left in /tmp by crashed runs
@@ -303,6 +304,8 @@ typedef struct session {
     int progress_shown;
     int quiet; /* no table, progress or totals on stdout */
     const run_options *opts;
+    int n_unwritten;     /* records runs.jsonl could not take (record_sink.c) */
+    int unwritten_errno; /* why, the last time */
 } session;
 
 /* Makes the results folder (DIR or results/<stamp>-<host>); returns 0 or
@@ -312,6 +315,16 @@ int results_open(session *s, const run_options *o, const char *default_root);
 void results_finish(session *s, child_run *c, const run_options *o);
 int results_close(session *s, int interrupted);
 char *results_path(const session *s, const char *sub, const char *name);
+
+/* ---- record_sink.c ----------------------------------------------------- */
+
+/* Appends one record (a line ending in '\n') to runs.jsonl whole or not at
+ * all: one write, fsync, and on failure the file cut back to its last whole
+ * line, the failure counted in the session and said in one warning line.
+ * Returns 0 when written. */
+int record_sink_append(session *s, const char *run_id, const char *line, size_t len);
+/* "N records could not be written ..." on F, when some could not. */
+void record_sink_report(const session *s, FILE *f);
 
 /* ---- summary.c --------------------------------------------------------- */
 
@@ -340,6 +353,8 @@ int check_passthrough(const plan_item *plan, int n, const run_options *o);
  * the runs, summary.txt. Returns the exit status; *dir_out gets the folder
  * when it was made. */
 int drive(const run_options *o, const plan_item *plan, int n, int quiet, char **dir_out);
+/* Frees a table row's texts. */
+void row_free(summary_row *r);
 /* The last record of DIR/runs.jsonl, or NULL. */
 json_object *last_record(const char *dir);
 

@@ -637,11 +637,10 @@ void results_finish(session *s, child_run *c, const run_options *o)
     line = xrealloc(line, len + 2);
     line[len] = '\n';
     line[len + 1] = '\0';
-    if (write_all(s->jsonl_fd, line, len + 1) != 0) {
-        warn_msg("cannot append to %s/runs.jsonl: %s", s->dir, strerror(errno));
-        severity = EXIT_HARNESS;
-    }
+    int written = record_sink_append(s, c->run_id, line, len + 1) == 0; /* whole or not at all */
     free(line);
+    if (!written)
+        note_add(&note, "record NOT written");
 
     summary_row row = {0};
     row.scenario = xstrdup(it->sc->name);
@@ -662,11 +661,15 @@ void results_finish(session *s, child_run *c, const run_options *o)
     row.met = met_value;
     row.index = c->index;
     row.severity = severity;
-    s->rows = xrealloc(s->rows, (size_t)(s->n_rows + 1) * sizeof *s->rows);
-    s->rows[s->n_rows++] = row;
     summary_row_print(s, &row);
+    if (written) {
+        s->rows = xrealloc(s->rows, (size_t)(s->n_rows + 1) * sizeof *s->rows);
+        s->rows[s->n_rows++] = row;
+    } else {
+        row_free(&row); /* shown, not counted as finished: it has no record */
+    }
     /* --until-fail: the failure is kept; say how to run it again */
-    if (o->until_fail && jis_object(jget(rec, "first_failure")))
+    if (written && o->until_fail && jis_object(jget(rec, "first_failure")))
         printf("  first failure kept: racelab rerun %s/runs.jsonl --line %d\n", s->dir, s->n_rows);
 
     free(error);
@@ -685,6 +688,8 @@ int results_close(session *s, int interrupted)
     for (int i = 0; i < s->n_rows; i++)
         if (s->rows[i].severity > status)
             status = s->rows[i].severity;
+    if (s->n_unwritten > 0 && status < EXIT_HARNESS)
+        status = EXIT_HARNESS; /* records lost: the harness's environment failed */
     if (interrupted)
         status = EXIT_INTERRUPTED;
     qsort(s->rows, (size_t)s->n_rows, sizeof *s->rows, by_index);
@@ -697,6 +702,7 @@ int results_close(session *s, int interrupted)
         status = interrupted ? status : EXIT_HARNESS;
     } else {
         summary_write_file(s, f, interrupted, status);
+        record_sink_report(s, f);
         if (fclose(f) != 0) {
             error_msg("cannot write %s: %s", path, strerror(errno));
             status = interrupted ? status : EXIT_HARNESS;
@@ -704,5 +710,6 @@ int results_close(session *s, int interrupted)
     }
     free(path);
     summary_totals(s, interrupted, status);
+    record_sink_report(s, stderr);
     return status;
 }
