@@ -10,6 +10,7 @@ import re
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -238,3 +239,30 @@ def test_failed_writes_leave_whole_records(tmp_path):
         "enable_random name=posix/io/rw/write,probability=0.5,failinfo=28", "run", *RUNS,
         "--out", out)
     assert assert_whole_records(out, stdout, err, rc)
+
+
+# ---- item 4: an interrupted hang keeps its evidence -------------------------
+
+
+def test_interrupted_hang_keeps_its_stacks_and_record(tmp_path):
+    """The deadlocked program does not answer SIGTERM (its hung batch never
+    ends): 2 s later gdb takes its stacks, then SIGKILL, and the record is the
+    watchdog's, marked interrupted."""
+    out = tmp_path / "r"
+    proc = subprocess.Popen([str(RACELAB), "run", "appcache_deadlock:racy", "--mode", "fuzz",
+                             "--timeout", "30", "--seconds", "20", "--flavour", "plain",
+                             "--out", str(out)], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(3)
+    proc.send_signal(signal.SIGINT)
+    stdout, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (stdout, err)
+    rec, = runs(out)
+    assert rec["interrupted"] is True and rec["hangs"] == 1, rec
+    assert rec["outcomes"]["deadlock"] == 1 and rec["signal"] == "SIGKILL"
+    stacks = Path(rec["hang"]["stacks_file"])
+    assert stacks == Path(rec["stacks_file"]) and stacks.exists()
+    if "gdb not available" not in rec.get("stacks_note", ""):
+        text = stacks.read_text()
+        assert "#0 " in text and "appcache" in text, text[-2000:]
+    assert "1 of 1 runs finished" in stdout and "interrupted" in stdout

@@ -239,7 +239,8 @@ void tsan_free(tsan_summary *t);
  * *why says what happened (gdb missing, attach failed...). */
 int take_stacks(pid_t pid, const char *path, char **why);
 /* Runs argv with stdout+stderr to out_path, in its own process group, for at
- * most `limit` seconds. Returns the wait status, or -1. */
+ * most `limit` seconds (less after a second SIGINT/SIGTERM to the driver).
+ * Returns the wait status, or -1. */
 int run_captured(char *const argv[], const char *out_path, double limit);
 
 /* ---- runner.c ---------------------------------------------------------- */
