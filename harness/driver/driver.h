@@ -9,6 +9,7 @@
  *   runner.c     child processes, their process groups and the watchdog
  *   stacks.c     gdb thread stacks of a hung child
  *   tsanlog.c    ThreadSanitizer log files: reports, kinds, sites
+ *   hash_index.c entries of an array found by hash (sites, kinds)
  *   results.c    the results folder, run records, runs.jsonl
  *   record_sink.c  runs.jsonl written a whole record at a time, or not at all
  *   summary.c    the table on the terminal and in summary.txt
@@ -26,6 +27,7 @@
 
 #include <json-c/json.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -207,6 +209,24 @@ int interrupt_count(void); /* signals seen so far */
 void interrupt_drain(void);
 void interrupt_restore_in_child(void);
 
+/* ---- hash_index.c ------------------------------------------------------ */
+
+/* Entry numbers of an array, found by hash: -1 marks an empty slot. */
+typedef struct {
+    int *slots;
+    size_t cap, n; /* cap a power of two, at most half full */
+} hash_index;
+typedef int (*index_same)(const void *ctx, int entry, const void *key);
+typedef uint64_t (*index_hash)(const void *ctx, int entry);
+
+uint64_t hash_text(uint64_t h, const char *s); /* FNV-1a, from 14695981039346656037 */
+/* The entry equal to KEY (same() says), or -1. */
+int hash_index_find(const hash_index *x, uint64_t h, const void *key, index_same same,
+                    const void *ctx);
+/* Adds ENTRY (not there yet) under hash H; rehash() gives an entry's hash. */
+void hash_index_add(hash_index *x, uint64_t h, int entry, index_hash rehash, const void *ctx);
+void hash_index_free(hash_index *x);
+
 /* ---- tsanlog.c --------------------------------------------------------- */
 
 typedef struct {
@@ -225,9 +245,13 @@ typedef struct {
     int n_sites;
     char **files;
     int n_files;
+    int kinds_cap, sites_cap;          /* allocated */
+    hash_index kind_index, site_index; /* kinds and sites by hash */
 } tsan_summary;
 
-void tsan_parse_file(tsan_summary *t, const char *path);
+/* 0, or -1 and *why when PATH cannot be read or is not a regular file (a
+ * directory, a FIFO: never waited on). */
+int tsan_parse_file(tsan_summary *t, const char *path, const char **why);
 /* Every file DIR/BASE.* (TSan appends .<pid>), in name order. */
 void tsan_parse_prefix(tsan_summary *t, const char *dir, const char *base);
 json_object *tsan_to_json(const tsan_summary *t);

@@ -16,7 +16,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* The common start of list, describe and points: at most `max_names`
  * scenario names, the catalog, and the named scenario if one was given.
@@ -158,12 +157,12 @@ static int cmd_parse_tsan(const command_line *c)
     tsan_summary t;
     memset(&t, 0, sizeof t);
     for (int i = 0; i < c->n_args; i++) {
-        if (access(c->args[i], R_OK) != 0) {
-            error_msg("cannot read %s", c->args[i]);
+        const char *why;
+        if (tsan_parse_file(&t, c->args[i], &why) != 0) {
+            error_msg("cannot read %s: %s", c->args[i], why);
             tsan_free(&t);
             return EXIT_USAGE;
         }
-        tsan_parse_file(&t, c->args[i]);
     }
     json_object *j = tsan_to_json(&t);
     int rc = print_json(j);
