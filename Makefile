@@ -74,6 +74,29 @@ build/fixtures/%: tests/fixtures/%.c $(wildcard tests/fixtures/*.h) build/common
 	@mkdir -p build/fixtures
 	$(PLAIN_CC) $(PLAIN_CFLAGS) $< build/common/libracelab-common.a -lpthread -lm -o $@
 
+# AddressSanitizer and UBSan builds of the runtime, the scenario programs and
+# the driver, in build/asan/ (build/asan/racelab finds build/asan/plain/*; no
+# TSan twins: the sanitizers do not mix). The driver is LeakSanitizer-clean:
+# tests/test_asan.py runs a subset of its commands with detect_leaks=1.
+ASAN_CC := gcc
+ASAN_CFLAGS := $(COMMON) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+ASAN_OBJ := $(patsubst %.c,build/asan/obj/%.o,$(RUNTIME_SRC))
+ASAN_COMMON_OBJ := $(patsubst %.c,build/asan/obj/%.o,$(COMMON_SRC))
+.PHONY: asan
+asan: $(addprefix build/asan/plain/,$(SCENARIOS)) build/asan/racelab
+build/asan/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(ASAN_CC) $(ASAN_CFLAGS) -c $< -o $@
+build/asan/obj/harness/runtime/version.o: build/version.h
+build/asan/libracelab.a: $(ASAN_OBJ)
+	rm -f $@ && ar rcs $@ $^
+build/asan/plain/%: scenarios/%.c build/asan/libracelab.a $(HEADERS)
+	@mkdir -p build/asan/plain
+	$(ASAN_CC) $(ASAN_CFLAGS) $< build/asan/libracelab.a $(LIBS) -o $@
+build/asan/racelab: $(DRIVER_SRC) $(wildcard harness/driver/*.h) build/version.h $(ASAN_COMMON_OBJ) $(HEADERS)
+	$(ASAN_CC) $(ASAN_CFLAGS) -include build/version.h -Iharness/driver $(DRIVER_SRC) $(ASAN_COMMON_OBJ) $(DRIVER_LIBS) -o $@
+
 # libFuzzer targets (tests/fuzz/fuzz_NAME.c), built with ASan and UBSan over
 # the runtime's sources. `make fuzz` runs each for FUZZ_SECONDS from its
 # committed seed corpus (copied: new inputs stay under build/); the test

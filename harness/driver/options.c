@@ -446,7 +446,7 @@ static int getopt_error(int r, char **argv, const struct option *longs, const ch
     } else {
         /* An unknown long option, or a prefix of several (--s). */
         buffer names = {0};
-        size_t len = strcspn(word + 2, "=");
+        size_t len = strncmp(word, "--", 2) == 0 ? strcspn(word + 2, "=") : 0; /* not "?" + 2 */
         for (int i = 0; strncmp(word, "--", 2) == 0 && longs[i].name != NULL; i++)
             if (strncmp(longs[i].name, word + 2, len) == 0 &&
                 (i == 0 || longs[i].val != longs[i - 1].val)) { /* --flavor: --flavour */

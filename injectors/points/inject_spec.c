@@ -65,9 +65,10 @@ int rl_parse_inject(const char *text, rl_inject_spec *spec, char *err, size_t er
     if (colon == NULL || colon == buf)
         return fail_with(err, errlen, text, "expected PATTERN:ACTION[,p=P]");
     *colon = '\0';
-    if (strlen(buf) >= sizeof spec->pattern)
+    size_t pattern_len = strlen(buf);
+    if (pattern_len >= sizeof spec->pattern)
         return fail_with(err, errlen, text, "pattern longer than 127 characters");
-    snprintf(spec->pattern, sizeof spec->pattern, "%s", buf);
+    memcpy(spec->pattern, buf, pattern_len + 1); /* the length is checked: no snprintf */
 
     char *rest = colon + 1;
     if (*rest == '\0')
