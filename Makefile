@@ -97,26 +97,36 @@ build/asan/plain/%: scenarios/%.c build/asan/libracelab.a $(HEADERS)
 build/asan/racelab: $(DRIVER_SRC) $(wildcard harness/driver/*.h) build/version.h $(ASAN_COMMON_OBJ) $(HEADERS)
 	$(ASAN_CC) $(ASAN_CFLAGS) -include build/version.h -Iharness/driver $(DRIVER_SRC) $(ASAN_COMMON_OBJ) $(DRIVER_LIBS) -o $@
 
-# libFuzzer targets (tests/fuzz/fuzz_NAME.c), built with ASan and UBSan over
-# the runtime's sources. `make fuzz` runs each for FUZZ_SECONDS from its
-# committed seed corpus (copied: new inputs stay under build/); the test
-# suite runs each briefly (tests/test_fuzz.py).
+# libFuzzer targets (tests/fuzz/fuzz_NAME.c), built with ASan and UBSan: the
+# runtime's parsers (numbers, inject specs, params, POSIX fault specs,
+# strategies, schedules) link one archive of the runtime's sources built once
+# for fuzzing; the driver's record reader (fuzz_records) links the driver's
+# sources but main.c. `make fuzz` runs each for FUZZ_SECONDS from its
+# committed seed corpus (scripts/fuzz: copied, new inputs stay under build/)
+# and prints its executions and findings; the test suite runs each briefly
+# (tests/test_fuzz.py).
 FUZZ_SECONDS ?= 180
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -DFIU_ENABLE -Iharness/runtime -g -O1 \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(RUNTIME_SRC) $(HEADERS) build/version.h
-	@mkdir -p build/fuzz
-	clang $(FUZZ_CFLAGS) $< $(RUNTIME_SRC) -lfiu -lpthread -lm -o $@
+FUZZ_CC := clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := $(WARN) -D_GNU_SOURCE -DFIU_ENABLE -Iharness/runtime -g -O1 $(FUZZ_SAN)
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TARGETS := $(addprefix build/fuzz/fuzz_,$(FUZZ_NAMES))
+FUZZ_DRIVER_NAMES := records
+FUZZ_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(RUNTIME_SRC))
+FUZZ_DRIVER_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(filter-out harness/driver/main.c,$(DRIVER_SRC)))
+build/fuzz/obj/%.o: %.c $(HEADERS) $(wildcard harness/driver/*.h) build/version.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -include build/version.h -Iharness/driver -c $< -o $@
+build/fuzz/libracelab-fuzz.a: $(FUZZ_OBJ)
+	rm -f $@ && ar rcs $@ $^
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libracelab-fuzz.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< build/fuzz/libracelab-fuzz.a -lfiu -lpthread -lm -o $@
+$(addprefix build/fuzz/fuzz_,$(FUZZ_DRIVER_NAMES)): build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DRIVER_OBJ) build/fuzz/libracelab-fuzz.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Iharness/driver $< $(FUZZ_DRIVER_OBJ) build/fuzz/libracelab-fuzz.a -ljson-c -lm -o $@
+.PHONY: fuzz-build
 fuzz-build: $(FUZZ_TARGETS)
 fuzz: setup fuzz-build
-	@for t in $(FUZZ_TARGETS); do \
-	  name=$${t#build/fuzz/fuzz_}; mkdir -p build/fuzz/corpus/$$name; \
-	  cp tests/fuzz/corpus/$$name/* build/fuzz/corpus/$$name/; \
-	  echo "fuzz $$name: $(FUZZ_SECONDS) s"; \
-	  $$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz/$$name- \
-	    build/fuzz/corpus/$$name 2>&1 | grep -E '^Done|ERROR|SUMMARY' || exit 1; \
-	done
+	scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 # Installs what is missing (apt-get); returns at once when all is there.
 setup:

@@ -394,6 +394,12 @@ void fifo_cleanup_stale(void);
 /* ---- rerun.c, repro.c -------------------------------------------------- */
 
 int cmd_rerun(const command_line *c);
+/* The command a rerun of the record in TEXT would run (line c->line of it
+ * when c->line_given), as far as the driver checks a record without asking a
+ * program: 0 and *argv (NULL-terminated, free_argv), or an exit status after
+ * a one-line error. The record reader's fuzz target calls it. */
+int rerun_command_of(const catalog *cat, const char *text, const command_line *c, char ***argv,
+                     int *argc);
 int cmd_repro(const command_line *c);
 
 #endif

@@ -76,15 +76,36 @@ static const char *option_name(int code)
     return "?";
 }
 
+static int fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int bad_input(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "NAME: error: ..." on stderr, one line whatever the message quotes (a
+ * value holding a newline included); returns status. */
+static int verror(int status, const char *fmt, va_list ap)
+{
+    char text[1024];
+    vsnprintf(text, sizeof text, fmt, ap);
+    for (char *p = text; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    fprintf(stderr, "%s: error: %s\n", program, text);
+    return status;
+}
+
+static int fail(int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    verror(status, fmt, ap);
+    va_end(ap);
+    return status;
+}
 
 static int bad_input(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "%s: error: ", program);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    verror(2, fmt, ap);
     va_end(ap);
     return 2;
 }
@@ -332,10 +353,8 @@ static int run(const rl_scenario *sc, rl_config *cfg)
 {
     char err[512];
     int rc = rl_points_setup(sc, cfg, err, sizeof err);
-    if (rc != 0) {
-        fprintf(stderr, "%s: error: %s\n", program, err);
-        return rc == -1 ? 2 : 3;
-    }
+    if (rc != 0)
+        return fail(rc == -1 ? 2 : 3, "%s", err);
     rl_result res;
     rc = cfg->mode == RL_MODE_SCHED       ? rl_run_sched(sc, cfg, &res)
          : cfg->engine == RL_ENGINE_NAIVE ? rl_run_naive(sc, cfg, &res)
@@ -386,10 +405,8 @@ int rl_main(const rl_scenario *sc, int argc, char **argv)
     if (describe) {
         /* the options are checked as for a run (the driver asks this way) */
         rc = rl_points_check(sc, &cfg, perr, sizeof perr);
-        if (rc != 0) {
-            fprintf(stderr, "%s: error: %s\n", program, perr);
-            return rc == -1 ? 2 : 3;
-        }
+        if (rc != 0)
+            return fail(rc == -1 ? 2 : 3, "%s", perr);
         rl_print_describe(stdout, sc);
         return 0;
     }
