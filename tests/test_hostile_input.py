@@ -115,3 +115,13 @@ def test_the_posix_point_table_is_the_installed_preloads():
     source = (ROOT / "injectors" / "points" / "posix_points.c").read_text()
     table = set(re.findall(r'^\s+"((?:posix|libc|linux)/[a-z_/]+)",$', source, re.M))
     assert {n.decode() for n in installed} == table
+
+
+@pytest.mark.parametrize("value", ["a\nb", "a\rb", "\x0c", "x\x1b[2J"])
+def test_a_value_with_control_characters_is_refused_on_one_line(value):
+    """The message quotes the value: its newline, \\r or escape would have
+    made two lines, or moved the terminal's cursor (found by the fuzzer and
+    the property tests)."""
+    rc, out, err = run("plain", "list_append", "--mode", "fuzz", "--inject", value, "--describe")
+    one_line_error(rc, out, err)
+    assert err.count("\n") == 1 and "\r" not in err and "\x1b" not in err, repr(err)

@@ -151,8 +151,8 @@ static void vmessage(const char *level, const char *fmt, va_list ap)
     char *text = NULL;
     if (vasprintf(&text, fmt, ap) < 0 || text == NULL)
         out_of_memory();
-    for (char *p = text; *p; p++)
-        if (*p == '\n')
+    for (char *p = text; *p; p++) /* a quoted value's newline, \r, \f...: one line */
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
             *p = ' ';
     fflush(stdout);
     fprintf(stderr, "racelab: %s: %s\n", level, text);

@@ -80,13 +80,13 @@ static int fail(int status, const char *fmt, ...) __attribute__((format(printf, 
 static int bad_input(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* "NAME: error: ..." on stderr, one line whatever the message quotes (a
- * value holding a newline included); returns status. */
+ * control character of a value becomes a space); returns status. */
 static int verror(int status, const char *fmt, va_list ap)
 {
     char text[1024];
     vsnprintf(text, sizeof text, fmt, ap);
-    for (char *p = text; *p; p++)
-        if (*p == '\n' || *p == '\r')
+    for (char *p = text; *p; p++) /* a newline, \r, \f... a value holds */
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
             *p = ' ';
     fprintf(stderr, "%s: error: %s\n", program, text);
     return status;
