@@ -145,7 +145,8 @@ bench: setup
 	scripts/bench
 
 # clang-tidy and cppcheck over every C file; clang-format --dry-run as well.
-LINT_SRC := $(RUNTIME_SRC) $(wildcard scenarios/*.c) $(DRIVER_SRC) $(wildcard tests/fixtures/*.c)
+LINT_SRC := $(RUNTIME_SRC) $(wildcard scenarios/*.c) $(DRIVER_SRC) $(wildcard tests/fixtures/*.c) \
+	$(wildcard tests/fuzz/*.c)
 # (one file per clang-tidy call: given many, clang-tidy 14 mis-parses some)
 lint: build/version.h
 	@for f in $(LINT_SRC); do \
@@ -153,7 +154,7 @@ lint: build/version.h
 	done; true
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --inline-suppr --std=c11 -D_GNU_SOURCE -DFIU_ENABLE -Iharness/runtime -Iharness/driver \
-	  harness injectors scenarios tests/fixtures
+	  harness injectors scenarios tests/fixtures tests/fuzz
 	clang-format --dry-run -Werror $(LINT_SRC) $(HEADERS) $(wildcard harness/driver/*.h)
 
 format:
