@@ -74,26 +74,59 @@ build/fixtures/%: tests/fixtures/%.c $(wildcard tests/fixtures/*.h) build/common
 	@mkdir -p build/fixtures
 	$(PLAIN_CC) $(PLAIN_CFLAGS) $< build/common/libracelab-common.a -lpthread -lm -o $@
 
-# libFuzzer targets (tests/fuzz/fuzz_NAME.c), built with ASan and UBSan over
-# the runtime's sources. `make fuzz` runs each for FUZZ_SECONDS from its
-# committed seed corpus (copied: new inputs stay under build/); the test
-# suite runs each briefly (tests/test_fuzz.py).
+# AddressSanitizer and UBSan builds of the runtime, the scenario programs and
+# the driver, in build/asan/ (build/asan/racelab finds build/asan/plain/*; no
+# TSan twins: the sanitizers do not mix). The driver is LeakSanitizer-clean:
+# tests/test_asan.py runs a subset of its commands with detect_leaks=1.
+ASAN_CC := gcc
+ASAN_CFLAGS := $(COMMON) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+ASAN_OBJ := $(patsubst %.c,build/asan/obj/%.o,$(RUNTIME_SRC))
+ASAN_COMMON_OBJ := $(patsubst %.c,build/asan/obj/%.o,$(COMMON_SRC))
+.PHONY: asan
+asan: $(addprefix build/asan/plain/,$(SCENARIOS)) build/asan/racelab
+build/asan/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(ASAN_CC) $(ASAN_CFLAGS) -c $< -o $@
+build/asan/obj/harness/runtime/version.o: build/version.h
+build/asan/libracelab.a: $(ASAN_OBJ)
+	rm -f $@ && ar rcs $@ $^
+build/asan/plain/%: scenarios/%.c build/asan/libracelab.a $(HEADERS)
+	@mkdir -p build/asan/plain
+	$(ASAN_CC) $(ASAN_CFLAGS) $< build/asan/libracelab.a $(LIBS) -o $@
+build/asan/racelab: $(DRIVER_SRC) $(wildcard harness/driver/*.h) build/version.h $(ASAN_COMMON_OBJ) $(HEADERS)
+	$(ASAN_CC) $(ASAN_CFLAGS) -include build/version.h -Iharness/driver $(DRIVER_SRC) $(ASAN_COMMON_OBJ) $(DRIVER_LIBS) -o $@
+
+# libFuzzer targets (tests/fuzz/fuzz_NAME.c), built with ASan and UBSan: the
+# runtime's parsers (numbers, inject specs, params, POSIX fault specs,
+# strategies, schedules) link one archive of the runtime's sources built once
+# for fuzzing; the driver's record reader (fuzz_records) links the driver's
+# sources but main.c. `make fuzz` runs each for FUZZ_SECONDS from its
+# committed seed corpus (scripts/fuzz: copied, new inputs stay under build/)
+# and prints its executions and findings; the test suite runs each briefly
+# (tests/test_fuzz.py).
 FUZZ_SECONDS ?= 180
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -DFIU_ENABLE -Iharness/runtime -g -O1 \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(RUNTIME_SRC) $(HEADERS) build/version.h
-	@mkdir -p build/fuzz
-	clang $(FUZZ_CFLAGS) $< $(RUNTIME_SRC) -lfiu -lpthread -lm -o $@
+FUZZ_CC := clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := $(WARN) -D_GNU_SOURCE -DFIU_ENABLE -Iharness/runtime -g -O1 $(FUZZ_SAN)
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TARGETS := $(addprefix build/fuzz/fuzz_,$(FUZZ_NAMES))
+FUZZ_DRIVER_NAMES := records
+FUZZ_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(RUNTIME_SRC))
+FUZZ_DRIVER_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(filter-out harness/driver/main.c,$(DRIVER_SRC)))
+build/fuzz/obj/%.o: %.c $(HEADERS) $(wildcard harness/driver/*.h) build/version.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -include build/version.h -Iharness/driver -c $< -o $@
+build/fuzz/libracelab-fuzz.a: $(FUZZ_OBJ)
+	rm -f $@ && ar rcs $@ $^
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libracelab-fuzz.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< build/fuzz/libracelab-fuzz.a -lfiu -lpthread -lm -o $@
+$(addprefix build/fuzz/fuzz_,$(FUZZ_DRIVER_NAMES)): build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DRIVER_OBJ) build/fuzz/libracelab-fuzz.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Iharness/driver $< $(FUZZ_DRIVER_OBJ) build/fuzz/libracelab-fuzz.a -ljson-c -lm -o $@
+.PHONY: fuzz-build
 fuzz-build: $(FUZZ_TARGETS)
 fuzz: setup fuzz-build
-	@for t in $(FUZZ_TARGETS); do \
-	  name=$${t#build/fuzz/fuzz_}; mkdir -p build/fuzz/corpus/$$name; \
-	  cp tests/fuzz/corpus/$$name/* build/fuzz/corpus/$$name/; \
-	  echo "fuzz $$name: $(FUZZ_SECONDS) s"; \
-	  $$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz/$$name- \
-	    build/fuzz/corpus/$$name 2>&1 | grep -E '^Done|ERROR|SUMMARY' || exit 1; \
-	done
+	scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 # Installs what is missing (apt-get); returns at once when all is there.
 setup:
@@ -112,7 +145,8 @@ bench: setup
 	scripts/bench
 
 # clang-tidy and cppcheck over every C file; clang-format --dry-run as well.
-LINT_SRC := $(RUNTIME_SRC) $(wildcard scenarios/*.c) $(DRIVER_SRC) $(wildcard tests/fixtures/*.c)
+LINT_SRC := $(RUNTIME_SRC) $(wildcard scenarios/*.c) $(DRIVER_SRC) $(wildcard tests/fixtures/*.c) \
+	$(wildcard tests/fuzz/*.c)
 # (one file per clang-tidy call: given many, clang-tidy 14 mis-parses some)
 lint: build/version.h
 	@for f in $(LINT_SRC); do \
@@ -120,7 +154,7 @@ lint: build/version.h
 	done; true
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --inline-suppr --std=c11 -D_GNU_SOURCE -DFIU_ENABLE -Iharness/runtime -Iharness/driver \
-	  harness injectors scenarios tests/fixtures
+	  harness injectors scenarios tests/fixtures tests/fuzz
 	clang-format --dry-run -Werror $(LINT_SRC) $(HEADERS) $(wildcard harness/driver/*.h)
 
 format:

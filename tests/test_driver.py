@@ -266,7 +266,11 @@ def test_sigint_kills_a_child_that_ignores_sigterm(build, tmp_path):
     proc.send_signal(signal.SIGTERM)
     proc.communicate(timeout=15)
     assert proc.returncode == 130
-    assert runs(tmp_path) == []  # nothing finished; the file is still valid
+    # not answering SIGTERM in 2 s is a hang: its stacks, then SIGKILL, and
+    # its record (issue 13); fx_ok never started
+    rec, = runs(tmp_path)
+    assert rec["scenario"] == "fx_hang" and rec["interrupted"] is True
+    assert rec["hangs"] == 1 and rec["hang"]["stacks_file"] == rec["stacks_file"]
     assert (tmp_path / "summary.txt").exists()
     assert fixture_processes(build) == []
 
@@ -419,7 +423,8 @@ def test_inject_specs_go_to_the_scenarios_they_match(tmp_path):
 
 
 def test_run_default_script(tmp_path):
-    """The default job's settings, cut down to one run (options given later win)."""
+    """The default job's settings, cut down to one run (an option given replaces
+    its default: the driver refuses an option given twice)."""
     proc = subprocess.run([str(ROOT / "scripts" / "run-default"), "list_append:racy",
                            "--flavour", "plain", "--seconds", "0.2", "--out", str(tmp_path)],
                           capture_output=True, text=True, timeout=60)

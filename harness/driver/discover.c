@@ -181,6 +181,29 @@ int catalog_load(catalog *cat, const char *build_dir)
     return 0;
 }
 
+void catalog_free(catalog *cat)
+{
+    for (int i = 0; i < cat->n; i++) {
+        scenario_info *sc = &cat->items[i];
+        for (int v = 0; v < sc->n_variants; v++) {
+            variant_info *var = &sc->variants[v];
+            free(var->name);
+            free(var->expectation);
+            free(var->caught_by);
+            free(var->summary);
+            free(var->inject);
+        }
+        free(sc->variants);
+        free(sc->name);
+        free(sc->plain_path);
+        free(sc->tsan_path);
+        json_object_put(sc->descriptor);
+    }
+    free(cat->items);
+    free(cat->build_dir);
+    memset(cat, 0, sizeof *cat);
+}
+
 const scenario_info *catalog_find(const catalog *cat, const char *name)
 {
     for (int i = 0; i < cat->n; i++)
@@ -203,6 +226,30 @@ char *catalog_names(const catalog *cat)
 
 #define CHECK_LIMIT_S 10.0
 
+/* The last line of the file that is not blank, without the "NAME: error: "
+ * prefix of a program's message; NULL when there is none. */
+static char *last_line_of(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return NULL;
+    char *line = NULL, *last = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        if (len == 0)
+            continue;
+        const char *text = strstr(line, ": error: ");
+        free(last);
+        last = xstrdup(text != NULL ? text + 9 : line);
+    }
+    free(line);
+    fclose(f);
+    return last;
+}
+
 int program_check_args(const char *path, const char *const *args, int n, char **why)
 {
     *why = NULL;
@@ -210,8 +257,9 @@ int program_check_args(const char *path, const char *const *args, int n, char **
     char *out = xasprintf("%s/racelab-check-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     int fd = mkstemp(out);
     if (fd < 0) {
+        *why = xasprintf("cannot ask it about its arguments: %s", strerror(errno));
         free(out);
-        return 0; /* cannot ask: the runs will say */
+        return EXIT_HARNESS;
     }
     close(fd);
     char **argv = xcalloc((size_t)n + 3, sizeof *argv);
@@ -222,25 +270,25 @@ int program_check_args(const char *path, const char *const *args, int n, char **
     int status = run_captured(argv, out, CHECK_LIMIT_S);
     free_argv(argv);
     int rc = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_HARNESS;
-    if (rc != 0) {
-        FILE *f = fopen(out, "r");
-        char *line = NULL;
-        size_t cap = 0;
-        ssize_t len;
-        while (f != NULL && (len = getline(&line, &cap, f)) >= 0) {
-            while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-                line[--len] = '\0';
-            if (len == 0)
-                continue;
-            const char *text = strstr(line, ": error: ");
-            free(*why);
-            *why = xstrdup(text != NULL ? text + 9 : line);
-        }
-        free(line);
-        if (f != NULL)
-            fclose(f);
-    }
+    char *last = rc != 0 ? last_line_of(out) : NULL;
     unlink(out);
     free(out);
-    return rc;
+    if (rc == EXIT_USAGE) {
+        *why = last != NULL ? last : xstrdup("its arguments were refused");
+        return rc;
+    }
+    if (status < 0)
+        *why = xstrdup("could not be asked about its arguments");
+    else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+        *why = xasprintf("did not answer about its arguments in %.0f s", CHECK_LIMIT_S);
+    else if (WIFSIGNALED(status))
+        *why = xasprintf("died by %s when asked about its arguments (--describe)%s%s",
+                         signal_name(WTERMSIG(status)), last ? ": " : "", last ? last : "");
+    else if (!WIFEXITED(status))
+        *why = xstrdup("did not answer about its arguments");
+    else if (rc != 0)
+        *why = xasprintf("exit status %d when asked about its arguments%s%s", rc, last ? ": " : "",
+                         last ? last : "");
+    free(last);
+    return rc == 0 ? 0 : EXIT_HARNESS;
 }

@@ -1,5 +1,5 @@
 /* drive.c — one session of runs, shared by `racelab run`, `rerun` and
- * `repro`: the options only the programs can judge asked of one of them,
+ * `repro`: every value passed on asked of the programs that will get it,
  * stale fiu-run FIFOs removed, the results folder, the table, the runs,
  * summary.txt; and the last record written, read back. */
 #include "driver.h"
@@ -10,53 +10,72 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Asks the program of ITEM whether it takes the command line of that run:
+ * 0, or the exit status to return after a one-line error. */
+static int ask(const plan_item *item, const run_options *o)
+{
+    int argc = 0;
+    char **argv = run_argv(item, o, &argc);
+    char *why = NULL;
+    int rc = program_check_args(argv[0], (const char *const *)argv + 1, argc - 1, &why);
+    if (rc != 0)
+        error_msg("%s: %s", item->sc->name, why != NULL ? why : "its arguments were refused");
+    free(why);
+    free_argv(argv);
+    return rc;
+}
+
 int check_passthrough(const plan_item *plan, int n, const run_options *o)
 {
-    if (o->profile == NULL && o->n_posix_faults == 0)
-        return 0;
-    if (o->profile != NULL && (o->mode == NULL || (strcmp(o->mode, "fuzz") != 0 &&
-                                                   strcmp(o->mode, "stress+fuzz") != 0))) {
-        error_msg(
-            "--profile needs --mode fuzz or stress+fuzz (a profile is delays at every point)");
-        return EXIT_USAGE;
+    /* Each scenario's own plain program, with the command line of its first
+     * run: the params, points and specs differ between scenarios. */
+    for (int i = 0; i < n; i++) {
+        int first = 1;
+        for (int k = 0; k < i && first; k++)
+            first = plan[k].sc != plan[i].sc;
+        plan_item plain = plan[i];
+        plain.tsan = 0;
+        int rc = first ? ask(&plain, o) : 0;
+        if (rc != 0)
+            return rc;
     }
-    int n_args = 0;
-    const char **args = xcalloc(2 + 2 * (size_t)o->n_posix_faults, sizeof *args);
-    if (o->profile != NULL) {
-        args[n_args++] = "--profile";
-        args[n_args++] = o->profile;
+    /* The TSan build refuses more (malloc faults): asked once. */
+    for (int i = 0; i < n; i++)
+        if (plan[i].tsan)
+            return plan[i].sc->tsan_built ? ask(&plan[i], o) : 0;
+    return 0;
+}
+
+void row_free(summary_row *r)
+{
+    char **texts[] = {&r->scenario, &r->variant,   &r->expectation, &r->mode,
+                      &r->flavour,  &r->verdict,   &r->note,        &r->trials,
+                      &r->rate,     &r->forbidden, &r->tsan,        &r->unhit};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        free(*texts[i]);
+        *texts[i] = NULL;
     }
-    for (int i = 0; i < o->n_posix_faults; i++) {
-        args[n_args++] = "--posix-faults";
-        args[n_args++] = o->posix_faults[i];
-    }
-    /* The same parser is in every program; the TSan build refuses more
-     * (malloc faults), so each flavour is asked once. */
-    int rc = 0;
-    for (int tsan = 0; tsan <= 1 && rc == 0; tsan++) {
-        const plan_item *first = NULL;
-        for (int i = 0; i < n && first == NULL; i++)
-            if (plan[i].tsan == tsan)
-                first = &plan[i];
-        if (first == NULL || (tsan && !first->sc->tsan_built))
-            continue;
-        char *why = NULL;
-        int status = program_check_args(tsan ? first->sc->tsan_path : first->sc->plain_path, args,
-                                        n_args, &why);
-        if (status == EXIT_USAGE) {
-            error_msg("%s", why != NULL ? why : "--profile or --posix-faults refused");
-            rc = EXIT_USAGE;
-        }
-        free(why);
-    }
-    free(args);
-    return rc;
+}
+
+static void session_free(session *s)
+{
+    for (int i = 0; i < s->n_rows; i++)
+        row_free(&s->rows[i]);
+    free(s->rows);
+    free(s->dir);
+    memset(s, 0, sizeof *s);
 }
 
 int drive(const run_options *o, const plan_item *plan, int n, int quiet, char **dir_out)
 {
     if (dir_out != NULL)
         *dir_out = NULL;
+    /* `--out --seconds`: getopt took the next option for the folder */
+    if (o->out_dir != NULL && o->out_dir[0] == '-') {
+        error_msg("--out wants a folder, not '%s' (an option? a folder of that name: ./%s)",
+                  o->out_dir, o->out_dir);
+        return EXIT_USAGE;
+    }
     fifo_cleanup_stale();
     char *here = self_dir();
     char *root = xasprintf("%s/../results", here);
@@ -86,6 +105,7 @@ int drive(const run_options *o, const plan_item *plan, int n, int quiet, char **
     if (dir_out != NULL)
         *dir_out = xstrdup(s.dir);
     results_free(&s);
+    session_free(&s);
     return rc;
 }
 

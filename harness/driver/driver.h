@@ -9,7 +9,9 @@
  *   runner.c     child processes, their process groups and the watchdog
  *   stacks.c     gdb thread stacks of a hung child
  *   tsanlog.c    ThreadSanitizer log files: reports, kinds, sites
+ *   hash_index.c entries of an array found by hash (sites, kinds)
  *   results.c    the results folder, run records, runs.jsonl
+ *   record_sink.c  runs.jsonl written a whole record at a time, or not at all
  *   summary.c    the table on the terminal and in summary.txt
  *   drive.c      one session of runs: folder, table, runs, totals
  *   fifos.c      libfiu control FIFOs left in /tmp by crashed runs
@@ -27,6 +29,7 @@
 
 #include <json-c/json.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -54,7 +57,8 @@ const char *signal_name(int sig);
 /* "racelab: error: ..." on stderr, one line. */
 void error_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* A whole number or a decimal within [lo, hi]; 0 on success. */
+/* A number as the programs read it (harness/common/parse_number.c: no
+ * blanks, hexadecimal, inf or nan) within [lo, hi]; 0 on success. */
 int parse_seconds(const char *text, double lo, double hi, double *out);
 int parse_whole(const char *text, unsigned long long lo, unsigned long long hi,
                 unsigned long long *out);
@@ -116,13 +120,15 @@ typedef struct {
 
 /* Returns 0, or an exit status after printing a one-line error. */
 int catalog_load(catalog *cat, const char *build_dir);
+void catalog_free(catalog *cat); /* what catalog_load made, on success or not */
 const scenario_info *catalog_find(const catalog *cat, const char *name);
 /* "a, b, c" — for error messages. */
 char *catalog_names(const catalog *cat);
 /* Runs `PATH ARGS... --describe`: the program checks ARGS as it would for a
- * run. Returns 0 when it accepts them, else its exit status (EXIT_HARNESS
- * when it did not exit), *why then its last line on stderr without the
- * "NAME: error: " prefix (or NULL). */
+ * run. Returns 0 when it accepts them; EXIT_USAGE when it refuses them, *why
+ * then its one-line reason without the "NAME: error: " prefix; EXIT_HARNESS
+ * when it failed otherwise (died by a signal, another exit status, no answer
+ * in 10 s), *why saying so. */
 int program_check_args(const char *path, const char *const *args, int n, char **why);
 
 /* ---- plan.c ------------------------------------------------------------ */
@@ -224,6 +230,24 @@ int interrupt_count(void); /* signals seen so far */
 void interrupt_drain(void);
 void interrupt_restore_in_child(void);
 
+/* ---- hash_index.c ------------------------------------------------------ */
+
+/* Entry numbers of an array, found by hash: -1 marks an empty slot. */
+typedef struct {
+    int *slots;
+    size_t cap, n; /* cap a power of two, at most half full */
+} hash_index;
+typedef int (*index_same)(const void *ctx, int entry, const void *key);
+typedef uint64_t (*index_hash)(const void *ctx, int entry);
+
+uint64_t hash_text(uint64_t h, const char *s); /* FNV-1a, from 14695981039346656037 */
+/* The entry equal to KEY (same() says), or -1. */
+int hash_index_find(const hash_index *x, uint64_t h, const void *key, index_same same,
+                    const void *ctx);
+/* Adds ENTRY (not there yet) under hash H; rehash() gives an entry's hash. */
+void hash_index_add(hash_index *x, uint64_t h, int entry, index_hash rehash, const void *ctx);
+void hash_index_free(hash_index *x);
+
 /* ---- tsanlog.c --------------------------------------------------------- */
 
 typedef struct {
@@ -242,9 +266,13 @@ typedef struct {
     int n_sites;
     char **files;
     int n_files;
+    int kinds_cap, sites_cap;          /* allocated */
+    hash_index kind_index, site_index; /* kinds and sites by hash */
 } tsan_summary;
 
-void tsan_parse_file(tsan_summary *t, const char *path);
+/* 0, or -1 and *why when PATH cannot be read or is not a regular file (a
+ * directory, a FIFO: never waited on). */
+int tsan_parse_file(tsan_summary *t, const char *path, const char **why);
 /* Every file DIR/BASE.* (TSan appends .<pid>), in name order. */
 void tsan_parse_prefix(tsan_summary *t, const char *dir, const char *base);
 json_object *tsan_to_json(const tsan_summary *t);
@@ -256,7 +284,8 @@ void tsan_free(tsan_summary *t);
  * *why says what happened (gdb missing, attach failed...). */
 int take_stacks(pid_t pid, const char *path, char **why);
 /* Runs argv with stdout+stderr to out_path, in its own process group, for at
- * most `limit` seconds. Returns the wait status, or -1. */
+ * most `limit` seconds (less after a second SIGINT/SIGTERM to the driver).
+ * Returns the wait status, or -1. */
 int run_captured(char *const argv[], const char *out_path, double limit);
 
 /* ---- runner.c ---------------------------------------------------------- */
@@ -334,6 +363,8 @@ typedef struct session {
     struct run_outcome *finished; /* per plan index: the outcome, once written */
     struct pending *pending;      /* fixes whose controls have not all finished */
     int n_pending;
+    int n_unwritten;     /* records runs.jsonl could not take (record_sink.c) */
+    int unwritten_errno; /* why, the last time */
 } session;
 
 /* Makes the results folder (DIR or results/<stamp>-<host>); returns 0 or
@@ -344,6 +375,16 @@ void results_finish(session *s, child_run *c, const run_options *o);
 int results_close(session *s, int interrupted);
 void results_free(session *s);
 char *results_path(const session *s, const char *sub, const char *name);
+
+/* ---- record_sink.c ----------------------------------------------------- */
+
+/* Appends one record (a line ending in '\n') to runs.jsonl whole or not at
+ * all: one write, fsync, and on failure the file cut back to its last whole
+ * line, the failure counted in the session and said in one warning line.
+ * Returns 0 when written. */
+int record_sink_append(session *s, const char *run_id, const char *line, size_t len);
+/* "N records could not be written ..." on F, when some could not. */
+void record_sink_report(const session *s, FILE *f);
 
 /* ---- summary.c --------------------------------------------------------- */
 
@@ -361,15 +402,19 @@ void summary_points(const catalog *cat, const scenario_info *only, FILE *f);
 
 /* ---- drive.c ----------------------------------------------------------- */
 
-/* --profile and --posix-faults are the programs' to check: the first planned
- * program of each flavour is asked (program_check_args). Returns 0 or
- * EXIT_USAGE after a one-line error. */
+/* Every value the driver passes on is checked before anything runs, by the
+ * programs' own parsers (one parser per idea): each planned scenario's plain
+ * program is asked with the command line of its first run
+ * (program_check_args), and the TSan build once (it refuses more). Returns 0,
+ * or EXIT_USAGE / EXIT_HARNESS after a one-line error naming the scenario. */
 int check_passthrough(const plan_item *plan, int n, const run_options *o);
 /* One session of runs: stale FIFOs removed, the results folder (o->out_dir
  * or results/<UTC>-<host> beside the build), the table (none when quiet),
  * the runs, summary.txt. Returns the exit status; *dir_out gets the folder
  * when it was made. */
 int drive(const run_options *o, const plan_item *plan, int n, int quiet, char **dir_out);
+/* Frees a table row's texts. */
+void row_free(summary_row *r);
 /* The last record of DIR/runs.jsonl, or NULL. */
 json_object *last_record(const char *dir);
 
@@ -384,6 +429,12 @@ void fifo_cleanup_stale(void);
 /* ---- rerun.c, repro.c -------------------------------------------------- */
 
 int cmd_rerun(const command_line *c);
+/* The command a rerun of the record in TEXT would run (line c->line of it
+ * when c->line_given), as far as the driver checks a record without asking a
+ * program: 0 and *argv (NULL-terminated, free_argv), or an exit status after
+ * a one-line error. The record reader's fuzz target calls it. */
+int rerun_command_of(const catalog *cat, const char *text, const command_line *c, char ***argv,
+                     int *argc);
 int cmd_repro(const command_line *c);
 
 #endif

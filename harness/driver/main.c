@@ -17,7 +17,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* The common start of list, describe and points: at most `max_names`
  * scenario names, the catalog, and the named scenario if one was given.
@@ -25,6 +24,8 @@
 static int open_catalog(const command_line *c, int max_names, catalog *cat,
                         const scenario_info **named)
 {
+    memset(cat, 0, sizeof *cat); /* the caller frees it (catalog_free) in every case */
+    *named = NULL;
     if (c->n_args > max_names) {
         error_msg("%s takes at most %d scenario name%s, not '%s'", c->command, max_names,
                   max_names == 1 ? "" : "s", c->args[max_names]);
@@ -35,7 +36,6 @@ static int open_catalog(const command_line *c, int max_names, catalog *cat,
     free(dir);
     if (rc != 0)
         return rc;
-    *named = NULL;
     if (c->n_args == 1) {
         *named = catalog_find(cat, c->args[0]);
         if (*named == NULL) {
@@ -56,39 +56,40 @@ static int print_json(json_object *v)
     return fflush(stdout) == 0 ? 0 : EXIT_HARNESS;
 }
 
+static int list(const command_line *c, const catalog *cat)
+{
+    if (!c->json) {
+        summary_list(cat, stdout);
+        return fflush(stdout) == 0 ? 0 : EXIT_HARNESS;
+    }
+    json_object *all = json_object_new_array();
+    for (int i = 0; i < cat->n; i++) {
+        json_object *d = cat->items[i].descriptor;
+        json_object *programs = json_object_new_object();
+        json_object_object_add(programs, "plain", jtext(cat->items[i].plain_path));
+        json_object_object_add(programs, "tsan",
+                               cat->items[i].tsan_built ? jtext(cat->items[i].tsan_path) : NULL);
+        json_object_object_add(d, "programs", programs);
+        json_object_array_add(all, json_object_get(d));
+    }
+    int rc = print_json(all);
+    json_object_put(all);
+    return rc;
+}
+
 static int cmd_list(const command_line *c)
 {
     catalog cat;
     const scenario_info *named;
     int rc = open_catalog(c, 0, &cat, &named);
-    if (rc != 0)
-        return rc;
-    if (!c->json) {
-        summary_list(&cat, stdout);
-        return fflush(stdout) == 0 ? 0 : EXIT_HARNESS;
-    }
-    json_object *all = json_object_new_array();
-    for (int i = 0; i < cat.n; i++) {
-        json_object *d = cat.items[i].descriptor;
-        json_object *programs = json_object_new_object();
-        json_object_object_add(programs, "plain", jtext(cat.items[i].plain_path));
-        json_object_object_add(programs, "tsan",
-                               cat.items[i].tsan_built ? jtext(cat.items[i].tsan_path) : NULL);
-        json_object_object_add(d, "programs", programs);
-        json_object_array_add(all, json_object_get(d));
-    }
-    rc = print_json(all);
-    json_object_put(all);
+    if (rc == 0)
+        rc = list(c, &cat);
+    catalog_free(&cat);
     return rc;
 }
 
-static int cmd_describe(const command_line *c)
+static int describe(const command_line *c, const scenario_info *sc)
 {
-    catalog cat;
-    const scenario_info *sc;
-    int rc = open_catalog(c, 1, &cat, &sc);
-    if (rc != 0)
-        return rc;
     if (sc == NULL) {
         error_msg("describe wants one scenario name");
         return EXIT_USAGE;
@@ -99,20 +100,26 @@ static int cmd_describe(const command_line *c)
     return fflush(stdout) == 0 ? 0 : EXIT_HARNESS;
 }
 
-static int cmd_points(const command_line *c)
+static int cmd_describe(const command_line *c)
 {
     catalog cat;
-    const scenario_info *only;
-    int rc = open_catalog(c, 1, &cat, &only);
-    if (rc != 0)
-        return rc;
+    const scenario_info *sc;
+    int rc = open_catalog(c, 1, &cat, &sc);
+    if (rc == 0)
+        rc = describe(c, sc);
+    catalog_free(&cat);
+    return rc;
+}
+
+static int points(const command_line *c, const catalog *cat, const scenario_info *only)
+{
     if (!c->json) {
-        summary_points(&cat, only, stdout);
+        summary_points(cat, only, stdout);
         return fflush(stdout) == 0 ? 0 : EXIT_HARNESS;
     }
     json_object *all = json_object_new_array();
-    for (int i = 0; i < cat.n; i++) {
-        const scenario_info *sc = &cat.items[i];
+    for (int i = 0; i < cat->n; i++) {
+        const scenario_info *sc = &cat->items[i];
         const json_object *points = jget(sc->descriptor, "points");
         if (only != NULL && sc != only)
             continue;
@@ -126,8 +133,19 @@ static int cmd_points(const command_line *c)
             json_object_array_add(all, p);
         }
     }
-    rc = print_json(all);
+    int rc = print_json(all);
     json_object_put(all);
+    return rc;
+}
+
+static int cmd_points(const command_line *c)
+{
+    catalog cat;
+    const scenario_info *only;
+    int rc = open_catalog(c, 1, &cat, &only);
+    if (rc == 0)
+        rc = points(c, &cat, only);
+    catalog_free(&cat);
     return rc;
 }
 
@@ -140,12 +158,12 @@ static int cmd_parse_tsan(const command_line *c)
     tsan_summary t;
     memset(&t, 0, sizeof t);
     for (int i = 0; i < c->n_args; i++) {
-        if (access(c->args[i], R_OK) != 0) {
-            error_msg("cannot read %s", c->args[i]);
+        const char *why;
+        if (tsan_parse_file(&t, c->args[i], &why) != 0) {
+            error_msg("cannot read %s: %s", c->args[i], why);
             tsan_free(&t);
             return EXIT_USAGE;
         }
-        tsan_parse_file(&t, c->args[i]);
     }
     json_object *j = tsan_to_json(&t);
     int rc = print_json(j);
@@ -164,26 +182,26 @@ static int cmd_run(const command_line *c)
     catalog cat;
     int rc = catalog_load(&cat, dir);
     free(dir);
-    if (rc != 0)
-        return rc;
     plan_item *plan = NULL;
     int n = 0;
-    rc = plan_select(&cat, o->patterns, o->n_patterns, o->flavours, &plan, &n);
-    if (rc != 0)
-        return rc;
-    n = plan_add_controls(&plan, n, o->mode);
-    with_default.controls = 1;
-    if (o->n_injects > 0 && strcmp(o->mode, "stress") == 0) {
-        error_msg("--inject needs --mode fuzz or sched (points do nothing in stress mode)");
-        free(plan);
-        return EXIT_USAGE;
+    if (rc == 0)
+        rc = plan_select(&cat, o->patterns, o->n_patterns, o->flavours, &plan, &n);
+    if (rc == 0) {
+        n = plan_add_controls(&plan, n, o->mode);
+        with_default.controls = 1;
     }
-    rc = plan_check_injects(&cat, o->injects, o->n_injects);
+    if (rc == 0 && o->n_injects > 0 && strcmp(o->mode, "stress") == 0) {
+        error_msg("--inject needs --mode fuzz or sched (points do nothing in stress mode)");
+        rc = EXIT_USAGE;
+    }
+    if (rc == 0)
+        rc = plan_check_injects(&cat, o->injects, o->n_injects);
     if (rc == 0)
         rc = check_passthrough(plan, n, o);
     if (rc == 0)
         rc = drive(o, plan, n, 0, NULL);
     free(plan);
+    catalog_free(&cat);
     return rc;
 }
 

@@ -420,6 +420,26 @@ static int apply(command_line *c, int id, const char *value)
 
 /* ---- parsing -------------------------------------------------------------- */
 
+/* An option that takes one value is given once: a second one is refused, not
+ * silently last-wins. --inject, --param and --posix-faults repeat; a flag
+ * given twice changes nothing. */
+#define MAX_OPTION_ID 512
+static const char *given[MAX_OPTION_ID];
+
+static int once(int id, const char *value)
+{
+    const option_def *d = option_of(id);
+    if (value == NULL || d == NULL || id < 0 || id >= MAX_OPTION_ID || id == OPT_INJECT ||
+        id == OPT_PARAM || id == OPT_POSIX_FAULTS)
+        return 0;
+    if (given[id] != NULL) {
+        error_msg("--%s given twice ('%s', then '%s'): give it once", d->name, given[id], value);
+        return EXIT_USAGE;
+    }
+    given[id] = value;
+    return 0;
+}
+
 static void add_long(struct option *longs, int *n, const option_def *d)
 {
     longs[(*n)++] =
@@ -442,7 +462,7 @@ static int getopt_error(int r, char **argv, const struct option *longs, const ch
     } else {
         /* An unknown long option, or a prefix of several (--s). */
         buffer names = {0};
-        size_t len = strcspn(word + 2, "=");
+        size_t len = strncmp(word, "--", 2) == 0 ? strcspn(word + 2, "=") : 0; /* not "?" + 2 */
         for (int i = 0; strncmp(word, "--", 2) == 0 && longs[i].name != NULL; i++)
             if (strncmp(longs[i].name, word + 2, len) == 0 &&
                 (i == 0 || longs[i].val != longs[i - 1].val)) { /* --flavor: --flavour */
@@ -488,7 +508,11 @@ static int global_options(int argc, char **argv, command_line *c)
         case OPT_VERSION: printf("racelab %s\n", RL_VERSION); return CLI_DONE;
         case '?':
         case ':': return getopt_error(r, argv, longs, "racelab --help");
-        default: apply(c, r, optarg); break;
+        default:
+            if (once(r, optarg) != 0)
+                return EXIT_USAGE;
+            apply(c, r, optarg);
+            break;
         }
     }
     return 0;
@@ -513,6 +537,7 @@ static int help_command(const command_line *c)
 int parse_command_line(int argc, char **argv, command_line *c)
 {
     memset(c, 0, sizeof *c);
+    memset(given, 0, sizeof given);
     run_options_init(&c->o, argc);
     c->args = xcalloc((size_t)argc + 1, sizeof *c->args);
     int rc = global_options(argc, argv, c);
@@ -558,7 +583,7 @@ int parse_command_line(int argc, char **argv, command_line *c)
             return CLI_DONE;
         } else if (r == '?' || r == ':') {
             return getopt_error(r, sub_argv, longs, help);
-        } else if ((rc = apply(c, r, optarg)) != 0) {
+        } else if ((rc = once(r, optarg)) != 0 || (rc = apply(c, r, optarg)) != 0) {
             return rc;
         }
     }

@@ -219,6 +219,7 @@ int cmd_repro(const command_line *c)
         rc = repro_target(&cat, &o, &plan);
     if (rc != 0) {
         free(plan);
+        catalog_free(&cat);
         return rc;
     }
     const plan_item *it = &plan[0];
@@ -255,5 +256,6 @@ int cmd_repro(const command_line *c)
     json_object_put(rec);
     free(results);
     free(plan);
+    catalog_free(&cat);
     return rc;
 }

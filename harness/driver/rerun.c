@@ -96,21 +96,13 @@ static int select_line(const char *text, const command_line *c, const char *name
     return 0;
 }
 
-static json_object *read_record(const command_line *c, const char *record, char **where)
+/* The run record in TEXT (line c->line, or its one line that is not blank),
+ * or NULL after a one-line error. */
+static json_object *parse_record(const char *text, const command_line *c, const char *name,
+                                 char **where)
 {
-    int from_stdin = strcmp(record, "-") == 0;
-    const char *name = from_stdin ? "stdin" : record;
-    FILE *f = from_stdin ? stdin : fopen(record, "r");
-    if (f == NULL) {
-        error_msg("cannot read the record %s: %s", record, strerror(errno));
-        return NULL;
-    }
-    char *text = read_stream(f);
-    if (!from_stdin)
-        fclose(f);
     char *line = NULL;
     int rc = select_line(text, c, name, &line, where);
-    free(text);
     if (rc != 0)
         return NULL;
     const char *err = NULL;
@@ -127,6 +119,22 @@ static json_object *read_record(const command_line *c, const char *record, char 
         json_object_put(rec);
         return NULL;
     }
+    return rec;
+}
+
+static json_object *read_record(const command_line *c, const char *record, char **where)
+{
+    int from_stdin = strcmp(record, "-") == 0;
+    FILE *f = from_stdin ? stdin : fopen(record, "r");
+    if (f == NULL) {
+        error_msg("cannot read the record %s: %s", record, strerror(errno));
+        return NULL;
+    }
+    char *text = read_stream(f);
+    if (!from_stdin)
+        fclose(f);
+    json_object *rec = parse_record(text, c, from_stdin ? "stdin" : record, where);
+    free(text);
     return rec;
 }
 
@@ -289,6 +297,11 @@ static int record_options(const json_object *rec, const char *where, rerun_plan 
             skip = NULL; /* the profile's, given by name */
             continue;
         }
+        if (!spec_applies(p->item.sc, spec)) { /* it would be left out of the command */
+            error_msg("%s: the inject spec '%s' matches no point of %s (see 'racelab describe %s')",
+                      where, spec, p->item.sc->name, p->item.sc->name);
+            return EXIT_USAGE;
+        }
         o->injects[o->n_injects++] = spec;
     }
     if (n_params > 0) {
@@ -315,6 +328,54 @@ static int record_options(const json_object *rec, const char *where, rerun_plan 
     return 0;
 }
 
+/* Everything a rerun takes from the record, as far as the driver judges it
+ * (the programs judge the rest: check_passthrough). */
+static int plan_record(const catalog *cat, const json_object *rec, const char *where,
+                       const run_options *given, rerun_plan *p)
+{
+    memset(p, 0, sizeof *p);
+    p->o.jobs = 1;
+    p->o.timeout = 3.0;
+    p->o.out_dir = given->out_dir;
+    p->o.build_dir = given->build_dir;
+    p->o.deadline = given->deadline;
+    int rc = record_item(cat, rec, where, &p->item);
+    if (rc == 0)
+        rc = record_numbers(rec, where, p);
+    if (rc == 0)
+        rc = record_options(rec, where, p);
+    return rc;
+}
+
+static void free_plan(rerun_plan *p)
+{
+    for (int i = 0; i < p->n_owned; i++)
+        free(p->owned[i]);
+    free(p->owned);
+    free_run_options(&p->o);
+}
+
+int rerun_command_of(const catalog *cat, const char *text, const command_line *c, char ***argv,
+                     int *argc)
+{
+    *argv = NULL;
+    *argc = 0;
+    char *where = NULL;
+    json_object *rec = parse_record(text, c, "the record", &where);
+    if (rec == NULL) {
+        free(where);
+        return EXIT_USAGE;
+    }
+    rerun_plan p;
+    int rc = plan_record(cat, rec, where, &c->o, &p);
+    if (rc == 0)
+        *argv = run_argv(&p.item, &p.o, argc);
+    free_plan(&p);
+    free(where);
+    json_object_put(rec);
+    return rc;
+}
+
 /* "reproduced; first failure: deadlock at trial 1" */
 static char *outcome_text(const json_object *rec)
 {
@@ -333,6 +394,35 @@ static char *outcome_text(const json_object *rec)
                      trial + 1);
 }
 
+/* The checked record run again: the command, the table, the outcomes. */
+static int rerun(const json_object *rec, const char *where, rerun_plan *p)
+{
+    const char *run_id = jstring(jget(rec, "run_id"));
+    printf("rerun of %s (%s)\n", run_id ? run_id : p->item.sc->name, where);
+    int n = 0;
+    char **cmd = run_argv(&p->item, &p->o, &n);
+    char *shown = xstrdup(relative_path(cmd[0]));
+    free(cmd[0]);
+    cmd[0] = shown;
+    char *line = shell_join(cmd, n);
+    printf("command: %s\n", line);
+    free(line);
+    free_argv(cmd);
+    fflush(stdout);
+    char *results = NULL;
+    int rc = drive(&p->o, &p->item, 1, 0, &results);
+    json_object *now = results ? last_record(results) : NULL;
+    if (now != NULL) {
+        char *was = outcome_text(rec), *is = outcome_text(now);
+        printf("the record: %s\nthis rerun: %s\n", was, is);
+        free(was);
+        free(is);
+    }
+    json_object_put(now);
+    free(results);
+    return rc;
+}
+
 int cmd_rerun(const command_line *c)
 {
     if (c->n_args != 1) {
@@ -345,55 +435,26 @@ int cmd_rerun(const command_line *c)
     }
     char *where = NULL;
     json_object *rec = read_record(c, c->args[0], &where);
-    if (rec == NULL)
+    if (rec == NULL) {
+        free(where);
         return EXIT_USAGE;
+    }
     char *dir = c->o.build_dir ? xstrdup(c->o.build_dir) : self_dir();
     catalog cat;
     int rc = catalog_load(&cat, dir);
     free(dir);
     rerun_plan p;
     memset(&p, 0, sizeof p);
-    p.o.jobs = 1;
-    p.o.timeout = 3.0;
-    p.o.out_dir = c->o.out_dir;
-    p.o.build_dir = c->o.build_dir;
-    p.o.deadline = c->o.deadline;
     if (rc == 0)
-        rc = record_item(&cat, rec, where, &p.item);
+        rc = plan_record(&cat, rec, where, &c->o, &p);
+    /* what the record holds is the program's to judge, before anything runs */
     if (rc == 0)
-        rc = record_numbers(rec, where, &p);
+        rc = check_passthrough(&p.item, 1, &p.o);
     if (rc == 0)
-        rc = record_options(rec, where, &p);
-    if (rc == 0) {
-        const char *run_id = jstring(jget(rec, "run_id"));
-        printf("rerun of %s (%s)\n", run_id ? run_id : p.item.sc->name, where);
-        int n = 0;
-        char **cmd = run_argv(&p.item, &p.o, &n);
-        char *shown = xstrdup(relative_path(cmd[0]));
-        free(cmd[0]);
-        cmd[0] = shown;
-        char *line = shell_join(cmd, n);
-        printf("command: %s\n", line);
-        free(line);
-        free_argv(cmd);
-        fflush(stdout);
-        char *results = NULL;
-        rc = drive(&p.o, &p.item, 1, 0, &results);
-        json_object *now = results ? last_record(results) : NULL;
-        if (now != NULL) {
-            char *was = outcome_text(rec), *is = outcome_text(now);
-            printf("the record: %s\nthis rerun: %s\n", was, is);
-            free(was);
-            free(is);
-        }
-        json_object_put(now);
-        free(results);
-    }
-    for (int i = 0; i < p.n_owned; i++)
-        free(p.owned[i]);
-    free(p.owned);
-    free_run_options(&p.o);
+        rc = rerun(rec, where, &p);
+    free_plan(&p);
     free(where);
     json_object_put(rec);
+    catalog_free(&cat);
     return rc;
 }

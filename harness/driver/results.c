@@ -574,11 +574,12 @@ static void emit(session *s, finished_run *run)
     line = xrealloc(line, len + 2);
     line[len] = '\n';
     line[len + 1] = '\0';
-    if (write_all(s->jsonl_fd, line, len + 1) != 0) {
-        warn_msg("cannot append to %s/runs.jsonl: %s", s->dir, strerror(errno));
-        severity = EXIT_HARNESS;
-    }
+    const char *run_id = jstring(jget(rec, "run_id"));
+    int written =
+        record_sink_append(s, run_id ? run_id : "?", line, len + 1) == 0; /* whole or not at all */
     free(line);
+    if (!written)
+        note_add(&run->note, "record NOT written");
 
     const json_object *met = jget(rec, "met");
     summary_row row = {0};
@@ -600,11 +601,15 @@ static void emit(session *s, finished_run *run)
     row.met = json_object_is_type(met, json_type_boolean) ? json_object_get_boolean(met) : -1;
     row.index = run->index;
     row.severity = severity;
-    s->rows = xrealloc(s->rows, (size_t)(s->n_rows + 1) * sizeof *s->rows);
-    s->rows[s->n_rows++] = row;
     summary_row_print(s, &row);
+    if (written) {
+        s->rows = xrealloc(s->rows, (size_t)(s->n_rows + 1) * sizeof *s->rows);
+        s->rows[s->n_rows++] = row;
+    } else {
+        row_free(&row); /* shown, not counted as finished: it has no record */
+    }
     /* --until-fail: the failure is kept; say how to run it again */
-    if (s->opts->until_fail && jis_object(jget(rec, "first_failure")))
+    if (written && s->opts->until_fail && jis_object(jget(rec, "first_failure")))
         printf("  first failure kept: racelab rerun %s/runs.jsonl --line %d\n", s->dir, s->n_rows);
 
     if (s->finished != NULL && run->index >= 0 && run->index < s->n_plan) {
@@ -855,6 +860,8 @@ int results_close(session *s, int interrupted)
     int status = EXIT_MET;
     for (int i = 0; i < s->n_rows; i++)
         status = rl_worse_exit(status, s->rows[i].severity);
+    if (s->n_unwritten > 0)
+        status = rl_worse_exit(status, EXIT_HARNESS); /* records lost: the environment failed */
     if (interrupted)
         status = EXIT_INTERRUPTED;
     qsort(s->rows, (size_t)s->n_rows, sizeof *s->rows, by_index);
@@ -867,6 +874,7 @@ int results_close(session *s, int interrupted)
         status = interrupted ? status : EXIT_HARNESS;
     } else {
         summary_write_file(s, f, interrupted, status);
+        record_sink_report(s, f);
         if (fclose(f) != 0) {
             error_msg("cannot write %s: %s", path, strerror(errno));
             status = interrupted ? status : EXIT_HARNESS;
@@ -874,5 +882,6 @@ int results_close(session *s, int interrupted)
     }
     free(path);
     summary_totals(s, interrupted, status);
+    record_sink_report(s, stderr);
     return status;
 }

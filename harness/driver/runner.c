@@ -2,8 +2,10 @@
  * stdout (the record) and stderr read through pipes, under the driver's own
  * watchdog: past the deadline the child's threads are dumped with gdb and
  * its group is killed. SIGINT/SIGTERM to the driver: SIGTERM to each running
- * group (a scenario program then prints what it has), SIGKILL after a grace
- * period or a second signal; no new run starts. A run that died by a signal
+ * group (a scenario program then prints what it has); a program that has not
+ * ended after a grace period is hung: its stacks are taken, then SIGKILL,
+ * as the watchdog does. A second signal: SIGKILL at once, no stacks. No new
+ * run starts. A run that died by a signal
  * (or by the watchdog) leaves no fiu-run FIFOs behind: the driver removes
  * them. */
 #include "driver.h"
@@ -363,7 +365,12 @@ int run_all(session *s, const run_options *o, const plan_item *plan, int n)
                 watchdog_fire(c, s);
             }
             if (!c->reaped && c->kill_at > 0 && now >= c->kill_at) {
-                kill(-c->pid, SIGKILL);
+                /* SIGTERM not answered within the grace: the program is stuck
+                 * (a hung batch never reaches the check). Its stacks are the
+                 * evidence: taken before the kill, and the run's record is the
+                 * watchdog's, marked interrupted. */
+                summary_progress_clear(s);
+                watchdog_fire(c, s);
                 c->kill_at = 0;
             }
             int pipes_open = c->fd_out >= 0 || c->fd_err >= 0;

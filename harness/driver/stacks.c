@@ -66,7 +66,7 @@ int run_captured(char *const argv[], const char *out_path, double limit)
             break;
         if (r < 0 && errno != EINTR)
             return -1;
-        if (now_seconds() > deadline) {
+        if (now_seconds() > deadline || interrupt_count() > 1) { /* a second Ctrl-C: now */
             kill(-pid, SIGKILL);
             while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;

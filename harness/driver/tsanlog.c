@@ -12,9 +12,13 @@
 #include "driver.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define SEPARATOR "=================="
 
@@ -162,30 +166,73 @@ static int by_string(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+#define HASH_START 14695981039346656037ULL
+
+static uint64_t kind_hash_of(const void *ctx, int i)
+{
+    return hash_text(HASH_START, ((const tsan_summary *)ctx)->kinds[i]);
+}
+
+static int same_kind(const void *ctx, int i, const void *key)
+{
+    return strcmp(((const tsan_summary *)ctx)->kinds[i], key) == 0;
+}
+
 static void add_kind(tsan_summary *t, const char *kind)
 {
-    for (int i = 0; i < t->n_kinds; i++)
-        if (strcmp(t->kinds[i], kind) == 0) {
-            t->kind_counts[i]++;
-            return;
-        }
-    t->kinds = xrealloc(t->kinds, (size_t)(t->n_kinds + 1) * sizeof *t->kinds);
-    t->kind_counts = xrealloc(t->kind_counts, (size_t)(t->n_kinds + 1) * sizeof *t->kind_counts);
+    uint64_t h = hash_text(HASH_START, kind);
+    int i = hash_index_find(&t->kind_index, h, kind, same_kind, t);
+    if (i >= 0) {
+        t->kind_counts[i]++;
+        return;
+    }
+    if (t->n_kinds == t->kinds_cap) {
+        t->kinds_cap = t->kinds_cap ? t->kinds_cap * 2 : 8;
+        t->kinds = xrealloc(t->kinds, (size_t)t->kinds_cap * sizeof *t->kinds);
+        t->kind_counts = xrealloc(t->kind_counts, (size_t)t->kinds_cap * sizeof *t->kind_counts);
+    }
     t->kinds[t->n_kinds] = xstrdup(kind);
-    t->kind_counts[t->n_kinds++] = 1;
+    t->kind_counts[t->n_kinds] = 1;
+    hash_index_add(&t->kind_index, h, t->n_kinds++, kind_hash_of, t);
+}
+
+typedef struct {
+    const char *kind, *frames;
+} site_key;
+
+static uint64_t site_hash(const char *kind, const char *frames)
+{
+    return hash_text(hash_text(HASH_START, kind), frames);
+}
+
+static uint64_t site_hash_of(const void *ctx, int i)
+{
+    const tsan_site *s = &((const tsan_summary *)ctx)->sites[i];
+    return site_hash(s->kind, s->frames);
+}
+
+static int same_site(const void *ctx, int i, const void *key)
+{
+    const tsan_site *s = &((const tsan_summary *)ctx)->sites[i];
+    const site_key *k = key;
+    return strcmp(s->kind, k->kind) == 0 && strcmp(s->frames, k->frames) == 0;
 }
 
 static void add_site(tsan_summary *t, const char *kind, const char *frames)
 {
-    for (int i = 0; i < t->n_sites; i++)
-        if (strcmp(t->sites[i].kind, kind) == 0 && strcmp(t->sites[i].frames, frames) == 0) {
-            t->sites[i].count++;
-            return;
-        }
-    t->sites = xrealloc(t->sites, (size_t)(t->n_sites + 1) * sizeof *t->sites);
-    t->sites[t->n_sites].kind = xstrdup(kind);
-    t->sites[t->n_sites].frames = xstrdup(frames);
-    t->sites[t->n_sites++].count = 1;
+    uint64_t h = site_hash(kind, frames);
+    site_key key = {kind, frames};
+    int i = hash_index_find(&t->site_index, h, &key, same_site, t);
+    if (i >= 0) {
+        t->sites[i].count++;
+        return;
+    }
+    if (t->n_sites == t->sites_cap) {
+        t->sites_cap = t->sites_cap ? t->sites_cap * 2 : 8;
+        t->sites = xrealloc(t->sites, (size_t)t->sites_cap * sizeof *t->sites);
+    }
+    t->sites[t->n_sites] = (tsan_site){xstrdup(kind), xstrdup(frames), 1};
+    hash_index_add(&t->site_index, h, t->n_sites++, site_hash_of, t);
 }
 
 static void end_report(tsan_summary *t, report *r)
@@ -229,11 +276,33 @@ static char *kind_of(const char *header)
     return k;
 }
 
-void tsan_parse_file(tsan_summary *t, const char *path)
+/* The file at PATH open for reading when it is a regular file (a FIFO is not
+ * waited on: O_NONBLOCK), else NULL and *why. */
+static FILE *open_log(const char *path, const char **why)
 {
-    FILE *f = fopen(path, "r");
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    *why = NULL;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        *why = strerror(errno);
+    } else if (!S_ISREG(st.st_mode)) {
+        *why = S_ISDIR(st.st_mode) ? "a directory, not a log file" : "not a regular file";
+    } else {
+        FILE *f = fdopen(fd, "r");
+        if (f != NULL)
+            return f;
+        *why = strerror(errno);
+    }
+    if (fd >= 0)
+        close(fd);
+    return NULL;
+}
+
+int tsan_parse_file(tsan_summary *t, const char *path, const char **why)
+{
+    FILE *f = open_log(path, why);
     if (f == NULL)
-        return;
+        return -1;
     t->files = xrealloc(t->files, (size_t)(t->n_files + 1) * sizeof *t->files);
     t->files[t->n_files++] = xstrdup(path);
     report r;
@@ -266,6 +335,7 @@ void tsan_parse_file(tsan_summary *t, const char *path)
     end_report(t, &r);
     free(raw);
     fclose(f);
+    return 0;
 }
 
 void tsan_parse_prefix(tsan_summary *t, const char *dir, const char *base)
@@ -282,8 +352,10 @@ void tsan_parse_prefix(tsan_summary *t, const char *dir, const char *base)
     closedir(d);
     if (names.n > 1)
         qsort(names.items, (size_t)names.n, sizeof(char *), by_string);
+    const char *why;
     for (int i = 0; i < names.n; i++)
-        tsan_parse_file(t, names.items[i]);
+        if (tsan_parse_file(t, names.items[i], &why) != 0)
+            warn_msg("%s: %s", names.items[i], why);
     list_free(&names);
 }
 
@@ -340,5 +412,7 @@ void tsan_free(tsan_summary *t)
     free(t->kind_counts);
     free(t->sites);
     free(t->files);
+    hash_index_free(&t->kind_index);
+    hash_index_free(&t->site_index);
     memset(t, 0, sizeof *t);
 }

@@ -1,6 +1,8 @@
 /* util.c — memory that never returns NULL, strings, clocks, messages. */
 #include "driver.h"
 
+#include "../common/parse_number.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -149,8 +151,8 @@ static void vmessage(const char *level, const char *fmt, va_list ap)
     char *text = NULL;
     if (vasprintf(&text, fmt, ap) < 0 || text == NULL)
         out_of_memory();
-    for (char *p = text; *p; p++)
-        if (*p == '\n')
+    for (char *p = text; *p; p++) /* a quoted value's newline, \r, \f...: one line */
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
             *p = ' ';
     fflush(stdout);
     fprintf(stderr, "racelab: %s: %s\n", level, text);
@@ -173,26 +175,12 @@ void warn_msg(const char *fmt, ...)
     va_end(ap);
 }
 
+/* The shared strict parsers (harness/common/parse_number.c), the same the
+ * programs use: one spelling of a number for the driver and the programs. */
 int parse_seconds(const char *text, double lo, double hi, double *out)
 {
-    if (text == NULL || *text == '\0')
-        return -1;
-    /* Digits and one dot only: no hex, no exponents, no "inf". */
-    int dots = 0, digits = 0;
-    for (const char *p = text; *p; p++) {
-        if (*p == '.')
-            dots++;
-        else if (*p >= '0' && *p <= '9')
-            digits++;
-        else
-            return -1;
-    }
-    if (dots > 1 || digits == 0)
-        return -1;
-    char *end;
-    errno = 0;
-    double x = strtod(text, &end);
-    if (errno != 0 || *end != '\0' || x < lo || x > hi)
+    double x;
+    if (text == NULL || rl_parse_double(text, &x) != 0 || x < lo || x > hi)
         return -1;
     *out = x;
     return 0;
@@ -201,15 +189,8 @@ int parse_seconds(const char *text, double lo, double hi, double *out)
 int parse_whole(const char *text, unsigned long long lo, unsigned long long hi,
                 unsigned long long *out)
 {
-    if (text == NULL || *text == '\0')
-        return -1;
-    for (const char *p = text; *p; p++)
-        if (*p < '0' || *p > '9')
-            return -1;
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(text, &end, 10);
-    if (errno != 0 || *end != '\0' || x < lo || x > hi)
+    unsigned long long x;
+    if (text == NULL || rl_parse_u64(text, &x) != 0 || x < lo || x > hi)
         return -1;
     *out = x;
     return 0;

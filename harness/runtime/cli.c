@@ -17,6 +17,10 @@
 
 static const char *program = "racelab";
 
+/* A run of less than a millisecond measures nothing but its own start-up
+ * (1e-300 ran one trial): the smallest --seconds budget. */
+#define SECONDS_MIN 0.001
+
 enum {
     OPT_VARIANT = 256,
     OPT_MODE,
@@ -74,15 +78,36 @@ static const char *option_name(int code)
     return "?";
 }
 
+static int fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int bad_input(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "NAME: error: ..." on stderr, one line whatever the message quotes (a
+ * control character of a value becomes a space); returns status. */
+static int verror(int status, const char *fmt, va_list ap)
+{
+    char text[1024];
+    vsnprintf(text, sizeof text, fmt, ap);
+    for (char *p = text; *p; p++) /* a newline, \r, \f... a value holds */
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
+    fprintf(stderr, "%s: error: %s\n", program, text);
+    return status;
+}
+
+static int fail(int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    verror(status, fmt, ap);
+    va_end(ap);
+    return status;
+}
 
 static int bad_input(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "%s: error: ", program);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    verror(2, fmt, ap);
     va_end(ap);
     return 2;
 }
@@ -91,7 +116,8 @@ static int bad_input(const char *fmt, ...)
  * of them are read. */
 typedef struct {
     int seconds_given, seed_given, describe;
-    const char *sched_option; /* the last sched-only option given */
+    const char *sched_option;                      /* the last sched-only option given */
+    const char *given[OPT_HELP - OPT_VARIANT + 1]; /* each option's value, once given */
 } parse_state;
 
 static int set_variant(const rl_scenario *sc, rl_config *cfg, const char *value)
@@ -182,8 +208,9 @@ static int set_number(rl_config *cfg, int code, const char *value, parse_state *
     double x = 0;
     switch (code) {
     case OPT_SECONDS:
-        if (rl_parse_double(value, &x) != 0 || x <= 0 || x > 86400)
-            return bad_input("--seconds wants a number of seconds in (0, 86400], not '%s'", value);
+        if (rl_parse_double(value, &x) != 0 || x < SECONDS_MIN || x > 86400)
+            return bad_input("--seconds wants a number of seconds in [%g, 86400], not '%s'",
+                             SECONDS_MIN, value);
         cfg->seconds = x;
         st->seconds_given = 1;
         return 0;
@@ -220,6 +247,9 @@ static int set_injection(rl_config *cfg, int code, const char *value)
         int rc = rl_parse_param(cfg, value);
         if (rc == -2)
             return bad_input("too many --param (at most %d)", RL_MAX_PARAMS);
+        if (rc == -3)
+            return bad_input("--param '%.*s' given twice: give each knob once",
+                             (int)strcspn(value, "="), value);
         if (rc != 0)
             return bad_input("--param wants KEY=WHOLE_NUMBER, not '%s'", value);
         return 0;
@@ -247,9 +277,26 @@ static int set_injection(rl_config *cfg, int code, const char *value)
     }
 }
 
+/* An option that takes one value is given once: a second one is refused
+ * rather than silently winning. --inject, --param and --posix-faults repeat;
+ * a flag given twice changes nothing. */
+static int once(int code, const char *value, parse_state *st)
+{
+    if (value == NULL || code == OPT_INJECT || code == OPT_PARAM || code == OPT_POSIX_FAULTS)
+        return 0;
+    const char **first = &st->given[code - OPT_VARIANT];
+    if (*first != NULL)
+        return bad_input("--%s given twice ('%s', then '%s'): give it once", option_name(code),
+                         *first, value);
+    *first = value;
+    return 0;
+}
+
 static int apply_option(const rl_scenario *sc, rl_config *cfg, int code, const char *value,
                         parse_state *st)
 {
+    if (code >= OPT_VARIANT && once(code, value, st) != 0)
+        return 2;
     switch (code) {
     case OPT_VARIANT: return set_variant(sc, cfg, value);
     case OPT_MODE: return set_mode(cfg, value);
@@ -331,10 +378,8 @@ static int run(const rl_scenario *sc, rl_config *cfg)
 {
     char err[512];
     int rc = rl_points_setup(sc, cfg, err, sizeof err);
-    if (rc != 0) {
-        fprintf(stderr, "%s: error: %s\n", program, err);
-        return rc == -1 ? 2 : 3;
-    }
+    if (rc != 0)
+        return fail(rc == -1 ? 2 : 3, "%s", err);
     rl_result res;
     rc = cfg->mode == RL_MODE_SCHED       ? rl_run_sched(sc, cfg, &res)
          : cfg->mode == RL_MODE_BOTH      ? rl_run_both(sc, cfg, &res)
@@ -391,6 +436,10 @@ int rl_main(const rl_scenario *sc, int argc, char **argv)
         return 3;
     }
     if (describe) {
+        /* the options are checked as for a run (the driver asks this way) */
+        rc = rl_points_check(sc, &cfg, perr, sizeof perr);
+        if (rc != 0)
+            return fail(rc == -1 ? 2 : 3, "%s", perr);
         rl_print_describe(stdout, sc);
         return 0;
     }

@@ -152,6 +152,9 @@ uint64_t rl_context_random(void);
  * bound to the scenario's points, checked against the mode, and the points
  * made live. 0; -1 bad input (err says why); -3 the descriptor or libfiu. */
 int rl_points_setup(const rl_scenario *sc, rl_config *cfg, char *err, size_t errlen);
+/* The same without making the points live: what --describe checks of the
+ * options, so that the driver can ask a program before it runs it. */
+int rl_points_check(const rl_scenario *sc, rl_config *cfg, char *err, size_t errlen);
 /* Every declared point's spec and per-actor counters, into out[n_points]. */
 void rl_point_counts(const rl_scenario *sc, rl_point_record *out);
 /* The declared points no actor reached, into out[]; returns their count. */

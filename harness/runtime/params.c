@@ -2,6 +2,7 @@
  * with a default and a range in its descriptor. */
 #include "internal.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,21 +45,49 @@ int rl_check_params(const rl_scenario *sc, const rl_config *cfg, char *err, size
     return 0;
 }
 
-/* 0 when accepted; -1 for a malformed spec, -2 when there are too many. */
+/* A whole number as a person writes it: an optional '-' and decimal digits
+ * (rl_parse_u64's strict spelling), within a long. No exponent ("1e1"), no
+ * hexadecimal, no fraction: the value is the text, never a rounded double. */
+static int parse_whole(const char *text, long *out)
+{
+    int negative = text[0] == '-';
+    unsigned long long magnitude = 0;
+    if (rl_parse_u64(text + negative, &magnitude) != 0)
+        return -1;
+    if (negative ? magnitude > (unsigned long long)LONG_MAX + 1 : magnitude > LONG_MAX)
+        return -1;
+    *out = negative ? (long)(0 - magnitude) : (long)magnitude;
+    return 0;
+}
+
+static int given(const rl_config *cfg, const char *key)
+{
+    for (int i = 0; i < cfg->n_params; i++)
+        if (strcmp(cfg->param_keys[i], key) == 0)
+            return 1;
+    return 0;
+}
+
+/* 0 when accepted; -1 for a malformed spec, -2 when there are too many, -3
+ * when the key was given before (a repeated knob is refused, not last-wins). */
 int rl_parse_param(rl_config *cfg, const char *text)
 {
     const char *eq = strchr(text, '=');
     if (eq == NULL || eq == text || (size_t)(eq - text) >= sizeof cfg->param_keys[0])
         return -1;
-    double value = 0;
-    if (rl_parse_double(eq + 1, &value) != 0 || value != (double)(long)value)
+    long value = 0;
+    if (parse_whole(eq + 1, &value) != 0)
         return -1;
     if (cfg->n_params >= RL_MAX_PARAMS)
         return -2;
+    char key[sizeof cfg->param_keys[0]];
+    memcpy(key, text, (size_t)(eq - text));
+    key[eq - text] = '\0';
+    if (given(cfg, key))
+        return -3;
     int i = cfg->n_params++;
-    memcpy(cfg->param_keys[i], text, (size_t)(eq - text));
-    cfg->param_keys[i][eq - text] = '\0';
-    cfg->param_values[i] = (long)value;
+    memcpy(cfg->param_keys[i], key, sizeof key);
+    cfg->param_values[i] = value;
     return 0;
 }
 
@@ -70,9 +99,8 @@ long rl_param(const char *name)
                 params_scenario->name, name);
         abort();
     }
-    long value = p->default_value;
     for (int i = 0; i < params_config->n_params; i++)
         if (strcmp(params_config->param_keys[i], name) == 0)
-            value = params_config->param_values[i]; /* the last one given wins */
-    return value;
+            return params_config->param_values[i]; /* given once (rl_parse_param) */
+    return p->default_value;
 }

@@ -89,7 +89,7 @@ static int check_mode(const rl_config *cfg, char *err, size_t errlen)
     return 0;
 }
 
-int rl_points_setup(const rl_scenario *sc, rl_config *cfg, char *err, size_t errlen)
+int rl_points_check(const rl_scenario *sc, rl_config *cfg, char *err, size_t errlen)
 {
     int rc = apply_profile(sc, cfg, err, errlen);
     if (rc == 0)
@@ -100,8 +100,14 @@ int rl_points_setup(const rl_scenario *sc, rl_config *cfg, char *err, size_t err
         decls[i] = (rl_point_decl){sc->points[i].name, sc->points[i].kind == RL_FAULT_POINT};
     if (rl_points_bind(sc->name, decls, sc->n_points, cfg->specs, cfg->n_specs, err, errlen) != 0)
         return -1;
-    if (check_mode(cfg, err, errlen) != 0)
-        return -1;
+    return check_mode(cfg, err, errlen);
+}
+
+int rl_points_setup(const rl_scenario *sc, rl_config *cfg, char *err, size_t errlen)
+{
+    int rc = rl_points_check(sc, cfg, err, errlen);
+    if (rc != 0)
+        return rc;
     if (cfg->mode == RL_MODE_STRESS)
         return 0;
     /* sched mode without faults: libfiu is not needed */

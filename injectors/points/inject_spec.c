@@ -8,6 +8,7 @@
  */
 #include "../../harness/common/parse_number.h"
 #include "points.h"
+#include "spec_words.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -64,22 +65,28 @@ int rl_parse_inject(const char *text, rl_inject_spec *spec, char *err, size_t er
     if (colon == NULL || colon == buf)
         return fail_with(err, errlen, text, "expected PATTERN:ACTION[,p=P]");
     *colon = '\0';
-    if (strlen(buf) >= sizeof spec->pattern)
+    size_t pattern_len = strlen(buf);
+    if (pattern_len >= sizeof spec->pattern)
         return fail_with(err, errlen, text, "pattern longer than 127 characters");
-    snprintf(spec->pattern, sizeof spec->pattern, "%s", buf);
+    memcpy(spec->pattern, buf, pattern_len + 1); /* the length is checked: no snprintf */
 
     char *rest = colon + 1;
-    char *save = NULL;
-    char *word = strtok_r(rest, ",", &save);
-    if (word == NULL)
+    if (*rest == '\0')
         return fail_with(err, errlen, text, "no action after ':'");
-    if (parse_action(word, spec, err, errlen, text) != 0)
+    char *words[8];
+    int n = rl_spec_words(rest, words, 8);
+    if (n < 0)
+        return fail_with(err, errlen, text,
+                         "expected PATTERN:ACTION[,p=P] (an empty word, or too many)");
+    if (parse_action(words[0], spec, err, errlen, text) != 0)
         return -1;
-    while ((word = strtok_r(NULL, ",", &save)) != NULL) {
-        if (strncmp(word, "p=", 2) != 0)
+    for (int i = 1; i < n; i++) {
+        if (strncmp(words[i], "p=", 2) != 0)
             return fail_with(err, errlen, text, "unknown option (only p=P)");
+        if (i > 1)
+            return fail_with(err, errlen, text, "p given twice");
         double p = 0;
-        if (rl_parse_double(word + 2, &p) != 0 || p < 0 || p > 1)
+        if (rl_parse_double(words[i] + 2, &p) != 0 || p < 0 || p > 1)
             return fail_with(err, errlen, text, "p must be a number from 0 to 1");
         spec->probability = p;
     }

@@ -9,6 +9,7 @@
  * preload does not intercept, so the record is never the victim. */
 #include "posix_faults.h"
 #include "../../harness/common/parse_number.h"
+#include "spec_words.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -56,15 +57,20 @@ int rl_posix_fault_parse(const char *text, int tsan, char *command, size_t comma
     char *opts = strchr(buf, ':');
     if (opts != NULL)
         *opts++ = '\0';
-    if (strncmp(buf, "posix/", 6) != 0 && strncmp(buf, "libc/", 5) != 0) {
+    if (strncmp(buf, "posix/", 6) != 0 && strncmp(buf, "libc/", 5) != 0 &&
+        strncmp(buf, "linux/", 6) != 0) {
         snprintf(err, errlen,
                  "bad --posix-faults '%s': the point must be one of libfiu's "
                  "posix/... or libc/... points, e.g. posix/io/rw/write",
                  text);
         return -1;
     }
-    if (strchr(buf, ',') != NULL || strchr(buf, ' ') != NULL) {
-        snprintf(err, errlen, "bad --posix-faults '%s': expected NAME[:p=P][,errno=E]", text);
+    if (!rl_posix_point_known(buf)) {
+        snprintf(err, errlen,
+                 "bad --posix-faults '%s': libfiu's POSIX preload has no point %s "
+                 "(posix/io/rw/write, posix/io/sync/fsync, posix/io/oc/open...; a trailing * "
+                 "matches several)",
+                 text, buf);
         return -1;
     }
     /* DESIGN.md: TSan has its own allocator, so libc/mm faults do nothing. */
@@ -76,9 +82,21 @@ int rl_posix_fault_parse(const char *text, int tsan, char *command, size_t comma
         return -1;
     }
     double p = 1;
-    int errno_value = 0;
-    char *save = NULL;
-    for (char *w = opts ? strtok_r(opts, ",", &save) : NULL; w; w = strtok_r(NULL, ",", &save)) {
+    int errno_value = 0, p_given = 0;
+    char *words[8];
+    int n = opts == NULL ? 0 : rl_spec_words(opts, words, 8);
+    if (n < 0) {
+        snprintf(err, errlen, "bad --posix-faults '%s': expected NAME[:p=P][,errno=E]", text);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *w = words[i];
+        if ((strncmp(w, "p=", 2) == 0 && p_given++) ||
+            (strncmp(w, "errno=", 6) == 0 && errno_value != 0)) {
+            snprintf(err, errlen, "bad --posix-faults '%s': %.*s given twice", text,
+                     (int)strcspn(w, "="), w);
+            return -1;
+        }
         if (strncmp(w, "p=", 2) == 0) {
             if (rl_parse_double(w + 2, &p) != 0 || p < 0 || p > 1) {
                 snprintf(err, errlen, "bad --posix-faults '%s': p must be a number from 0 to 1",

@@ -14,6 +14,11 @@
 int rl_posix_fault_parse(const char *text, int tsan, char *command, size_t command_len, char *err,
                          size_t errlen);
 
+/* NAME is one of libfiu's POSIX preload points (posix_points.c), or a prefix
+ * of some ending in libfiu's one wildcard, a
+ * trailing '*' ("posix/io/rw/" then '*': every read and write point). */
+int rl_posix_point_known(const char *name);
+
 /* Runs the program again under fiu-run -x with the commands; returns 0 at
  * once when there are none or this is already the run under fiu-run, and
  * -1 when fiu-run cannot be started (on success it does not return). */
