@@ -38,7 +38,8 @@ typedef struct {
     int n_fixed_params;
     char **injects; /* fuzz-mode specs for every fuzz run */
     int n_injects;
-    int no_cost; /* --no-cost: correctness only */
+    int no_cost;    /* --no-cost: correctness only */
+    int cost_modes; /* bit 0 stress, bit 1 fuzz */
     const char *out_dir;
     char *build_dir;
     /* from the budget */

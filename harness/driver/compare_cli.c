@@ -34,6 +34,7 @@ static const char USAGE[] =
     "  --dfs-trials N    the dfs run's cap on schedules (default 20000)\n"
     "  --seed N          the first seed (default 1; round r uses N+r)\n"
     "  --timeout S       the programs' own watchdog (default 3)\n"
+    "  --cost-mode M     stress, fuzz or both (default both)\n"
     "  --no-cost         correctness only\n"
     "  --out DIR         results folder (default results/<UTC>-<host>/): runs.jsonl and\n"
     "                    compare.txt\n"
@@ -43,7 +44,7 @@ static const char USAGE[] =
     "3 harness failure, 130 interrupted\n";
 
 enum { O_BUDGET = 256, O_ROUNDS, O_PARAM, O_FLAVOUR, O_INJECT, O_DFS, O_DFS_TRIALS, O_SEED,
-       O_TIMEOUT, O_NO_COST, O_OUT, O_BUILD };
+       O_TIMEOUT, O_COST_MODE, O_NO_COST, O_OUT, O_BUILD };
 
 static const struct option OPTIONS[] = {
     {"budget", required_argument, NULL, O_BUDGET},
@@ -56,6 +57,7 @@ static const struct option OPTIONS[] = {
     {"dfs-trials", required_argument, NULL, O_DFS_TRIALS},
     {"seed", required_argument, NULL, O_SEED},
     {"timeout", required_argument, NULL, O_TIMEOUT},
+    {"cost-mode", required_argument, NULL, O_COST_MODE},
     {"no-cost", no_argument, NULL, O_NO_COST},
     {"out", required_argument, NULL, O_OUT},
     {"build", required_argument, NULL, O_BUILD},
@@ -212,7 +214,7 @@ static void split_budget(compare_opts *o)
     int flavours = (o->flavours & FLAVOUR_PLAIN ? 1 : 0) + (o->flavours & FLAVOUR_TSAN ? 1 : 0);
     int n_check = (o->n_cands + o->n_controls) * flavours * 3;
     int values = o->n_knob_values > 0 ? o->n_knob_values : 1;
-    int n_cost = o->n_cands * values * CMP_MAX_MODES * o->rounds;
+    int n_cost = o->n_cands * values * (o->cost_modes == 3 ? 2 : 1) * o->rounds;
     double share = o->no_cost ? 1.0 : 0.4;
     o->check_seconds = o->budget * share / n_check;
     if (o->check_seconds < 0.2)
@@ -275,6 +277,12 @@ static int parse_options(int argc, char **argv, compare_opts *o, deferred *d)
             if (parse_seconds(a, 0.01, 3600, &o->timeout) != 0)
                 return bad("--timeout", a);
             break;
+        case O_COST_MODE:
+            o->cost_modes = strcmp(a, "stress") == 0 ? 1 : strcmp(a, "fuzz") == 0 ? 2
+                            : strcmp(a, "both") == 0 ? 3 : 0;
+            if (o->cost_modes == 0)
+                return bad("--cost-mode (stress, fuzz or both)", a);
+            break;
         case O_NO_COST: o->no_cost = 1; break;
         case O_OUT: o->out_dir = a; break;
         case O_BUILD:
@@ -307,6 +315,7 @@ int compare_parse(int argc, char **argv, compare_opts *o)
     o->timeout = 3;
     o->dfs_bound = DEFAULT_DFS;
     o->dfs_trials = DEFAULT_DFS_TRIALS;
+    o->cost_modes = 3;
     char **v = xcalloc((size_t)argc + 2, sizeof *v);
     v[0] = "racelab compare";
     for (int i = 0; i < argc; i++)

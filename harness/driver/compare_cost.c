@@ -41,7 +41,7 @@ static int one_cost_run(const compare_opts *o, int log_fd, cmp_cost *c, int cand
     argv[n++] = "--timeout";
     argv[n++] = timeout;
     n += compare_param_args(o, o->n_knob_values > 0 ? value : -1, argv + n, MAX_ARGS - n - 8);
-    for (int i = 0; mode == 1 && i < o->n_injects && n < MAX_ARGS - 4; i++)
+    for (int i = 0; strcmp(c->modes[mode], "fuzz") == 0 && i < o->n_injects && n < MAX_ARGS - 4; i++)
         if (spec_applies(o->sc, o->injects[i])) {
             argv[n++] = "--inject";
             argv[n++] = o->injects[i];
@@ -76,9 +76,10 @@ static int one_cost_run(const compare_opts *o, int log_fd, cmp_cost *c, int cand
 int compare_cost(const compare_opts *o, int log_fd, cmp_cost *c)
 {
     memset(c, 0, sizeof *c);
-    c->n_modes = CMP_MAX_MODES;
-    c->modes[0] = "stress";
-    c->modes[1] = "fuzz";
+    if (o->cost_modes & 1)
+        c->modes[c->n_modes++] = "stress";
+    if (o->cost_modes & 2)
+        c->modes[c->n_modes++] = "fuzz";
     c->n_cands = o->n_cands;
     c->n_values = o->n_knob_values > 0 ? o->n_knob_values : 1;
     c->rounds = o->rounds;
