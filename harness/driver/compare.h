@@ -28,10 +28,10 @@ typedef struct {
     double budget; /* seconds, about, for the whole comparison */
     int rounds;    /* interleaved cost rounds */
     unsigned long long seed;
-    double timeout;      /* the programs' own watchdog */
-    int dfs_bound;       /* dfs:B; 0: no dfs run */
+    double timeout;                /* the programs' own watchdog */
+    int dfs_bound;                 /* dfs:B; 0: no dfs run */
     unsigned long long dfs_trials; /* the trial cap of a dfs run */
-    const char *knob;    /* the --param with several values, or NULL */
+    const char *knob;              /* the --param with several values, or NULL */
     char *knob_values[CMP_MAX_VALUES];
     int n_knob_values;
     char **fixed_params; /* KEY=N passed to every run */
@@ -74,7 +74,7 @@ typedef struct {
     const char *modes[CMP_MAX_MODES];
     double *tput; /* [cand][mode][value][round] */
     int n_cands, n_values, rounds;
-    unsigned long long failures; /* forbidden outcomes seen in cost runs, all candidates */
+    unsigned long long failures;       /* forbidden outcomes seen in cost runs, all candidates */
     unsigned long long *cand_failures; /* per candidate */
 } cmp_cost;
 

@@ -72,8 +72,8 @@ static void judge_candidate(cmp_run *r, int control_state)
     in.points_act = strcmp(r->mode, "stress") != 0;
     in.tsan_flavour = r->tsan;
     in.trials = (unsigned long long)rec_num(rec, "trials", NULL);
-    in.forbidden = (unsigned long long)(rec_num(rec, "forbidden", NULL) +
-                                        rec_num(rec, "crashes", NULL));
+    in.forbidden =
+        (unsigned long long)(rec_num(rec, "forbidden", NULL) + rec_num(rec, "crashes", NULL));
     in.interesting = (unsigned long long)rec_num(rec, "interesting", NULL);
     in.tsan_reports = (unsigned long long)rec_num(rec, "tsan", "reports");
     in.interrupted = jtrue(jget(rec, "interrupted"));
@@ -112,8 +112,8 @@ static int one_run(const compare_opts *o, int log_fd, cmp_run *r, const setting 
     }
     if (isatty(2))
         fprintf(stderr, "\r\033[K  correctness: %s %s %s%s%s", r->var->name,
-            r->tsan ? "tsan" : "plain", s->mode, s->strategy ? " " : "",
-            s->strategy ? s->strategy : "");
+                r->tsan ? "tsan" : "plain", s->mode, s->strategy ? " " : "",
+                s->strategy ? s->strategy : "");
     return rc;
 }
 
@@ -126,8 +126,8 @@ static int run_setting(const compare_opts *o, int log_fd, cmp_runs *runs, int ts
         if (!can_control(var, tsan, s->mode))
             continue;
         cmp_run *r = add_run(runs);
-        *r = (cmp_run){.var = var, .tsan = tsan, .mode = s->mode, .strategy = s->strategy,
-                       .control = 1};
+        *r = (cmp_run){
+            .var = var, .tsan = tsan, .mode = s->mode, .strategy = s->strategy, .control = 1};
         int rc = one_run(o, log_fd, r, s);
         if (rc != 0 && rc != EXIT_HARNESS)
             return rc;
@@ -139,8 +139,7 @@ static int run_setting(const compare_opts *o, int log_fd, cmp_runs *runs, int ts
     }
     for (int i = 0; i < o->n_cands; i++) {
         cmp_run *r = add_run(runs);
-        *r = (cmp_run){.var = o->cands[i], .tsan = tsan, .mode = s->mode,
-                       .strategy = s->strategy};
+        *r = (cmp_run){.var = o->cands[i], .tsan = tsan, .mode = s->mode, .strategy = s->strategy};
         int rc = one_run(o, log_fd, r, s);
         if (rc != 0 && rc != EXIT_HARNESS)
             return rc;

@@ -43,26 +43,38 @@ static const char USAGE[] =
     "fails, 4 weak evidence (none fails-free with a reproduced control), 2 bad input,\n"
     "3 harness failure, 130 interrupted\n";
 
-enum { O_BUDGET = 256, O_ROUNDS, O_PARAM, O_FLAVOUR, O_INJECT, O_DFS, O_DFS_TRIALS, O_SEED,
-       O_TIMEOUT, O_COST_MODE, O_NO_COST, O_OUT, O_BUILD };
+enum {
+    O_BUDGET = 256,
+    O_ROUNDS,
+    O_PARAM,
+    O_FLAVOUR,
+    O_INJECT,
+    O_DFS,
+    O_DFS_TRIALS,
+    O_SEED,
+    O_TIMEOUT,
+    O_COST_MODE,
+    O_NO_COST,
+    O_OUT,
+    O_BUILD
+};
 
-static const struct option OPTIONS[] = {
-    {"budget", required_argument, NULL, O_BUDGET},
-    {"rounds", required_argument, NULL, O_ROUNDS},
-    {"param", required_argument, NULL, O_PARAM},
-    {"flavour", required_argument, NULL, O_FLAVOUR},
-    {"flavor", required_argument, NULL, O_FLAVOUR},
-    {"inject", required_argument, NULL, O_INJECT},
-    {"dfs", required_argument, NULL, O_DFS},
-    {"dfs-trials", required_argument, NULL, O_DFS_TRIALS},
-    {"seed", required_argument, NULL, O_SEED},
-    {"timeout", required_argument, NULL, O_TIMEOUT},
-    {"cost-mode", required_argument, NULL, O_COST_MODE},
-    {"no-cost", no_argument, NULL, O_NO_COST},
-    {"out", required_argument, NULL, O_OUT},
-    {"build", required_argument, NULL, O_BUILD},
-    {"help", no_argument, NULL, 'h'},
-    {0, 0, 0, 0}};
+static const struct option OPTIONS[] = {{"budget", required_argument, NULL, O_BUDGET},
+                                        {"rounds", required_argument, NULL, O_ROUNDS},
+                                        {"param", required_argument, NULL, O_PARAM},
+                                        {"flavour", required_argument, NULL, O_FLAVOUR},
+                                        {"flavor", required_argument, NULL, O_FLAVOUR},
+                                        {"inject", required_argument, NULL, O_INJECT},
+                                        {"dfs", required_argument, NULL, O_DFS},
+                                        {"dfs-trials", required_argument, NULL, O_DFS_TRIALS},
+                                        {"seed", required_argument, NULL, O_SEED},
+                                        {"timeout", required_argument, NULL, O_TIMEOUT},
+                                        {"cost-mode", required_argument, NULL, O_COST_MODE},
+                                        {"no-cost", no_argument, NULL, O_NO_COST},
+                                        {"out", required_argument, NULL, O_OUT},
+                                        {"build", required_argument, NULL, O_BUILD},
+                                        {"help", no_argument, NULL, 'h'},
+                                        {0, 0, 0, 0}};
 
 static int bad(const char *what, const char *text)
 {
@@ -92,8 +104,8 @@ static int take_param(compare_opts *o, const char *text)
     double lo = 0, hi = 0;
     if (decl == NULL || jnumber(jget(decl, "min"), &lo) != 0 ||
         jnumber(jget(decl, "max"), &hi) != 0) {
-        error_msg("compare: %s has no knob '%s' (racelab describe %s lists them)", o->sc->name,
-                  key, o->sc->name);
+        error_msg("compare: %s has no knob '%s' (racelab describe %s lists them)", o->sc->name, key,
+                  o->sc->name);
         free(key);
         return EXIT_USAGE;
     }
@@ -103,8 +115,8 @@ static int take_param(compare_opts *o, const char *text)
     for (char *v = strtok_r(values, ",", &save); v != NULL && rc == 0;
          v = strtok_r(NULL, ",", &save)) {
         unsigned long long x;
-        if (n == CMP_MAX_VALUES || parse_whole(v, (unsigned long long)lo, (unsigned long long)hi,
-                                               &x) != 0) {
+        if (n == CMP_MAX_VALUES ||
+            parse_whole(v, (unsigned long long)lo, (unsigned long long)hi, &x) != 0) {
             rc = bad("--param value (a whole number in the knob's range, at most 16 values)", v);
             break;
         }
@@ -119,7 +131,8 @@ static int take_param(compare_opts *o, const char *text)
         memcpy(o->knob_values, list, sizeof list[0] * (size_t)n);
         o->n_knob_values = n;
     } else if (rc == 0 && n == 1) {
-        o->fixed_params = xrealloc(o->fixed_params, sizeof(char *) * (size_t)(o->n_fixed_params + 1));
+        o->fixed_params =
+            xrealloc(o->fixed_params, sizeof(char *) * (size_t)(o->n_fixed_params + 1));
         o->fixed_params[o->n_fixed_params++] = list[0];
     } else {
         for (int i = 0; i < n; i++)
@@ -155,8 +168,8 @@ static int take_target(compare_opts *o, const char *text)
     }
     free(name);
     const scenario_info *sc = o->sc;
-    o->cands = xcalloc((size_t)sc->n_variants + 16, sizeof *o->cands);
-    o->controls = xcalloc((size_t)sc->n_variants, sizeof *o->controls);
+    o->cands = xcalloc((size_t)sc->n_variants + 16, sizeof(const variant_info *));
+    o->controls = xcalloc((size_t)sc->n_variants + 1, sizeof(const variant_info *));
     for (int i = 0; i < sc->n_variants; i++) {
         int racy = strcmp(sc->variants[i].expectation, "reproduces") == 0;
         if (racy)
@@ -182,8 +195,8 @@ static int take_target(compare_opts *o, const char *text)
         }
         free(list);
     }
-    if (o->n_cands == 0) {
-        error_msg("compare: no candidates in '%s'", text);
+    if (o->n_cands == 0 || o->n_cands > 64) {
+        error_msg("compare: %s candidates in '%s'", o->n_cands ? "more than 64" : "no", text);
         return EXIT_USAGE;
     }
     return 0;
@@ -278,8 +291,10 @@ static int parse_options(int argc, char **argv, compare_opts *o, deferred *d)
                 return bad("--timeout", a);
             break;
         case O_COST_MODE:
-            o->cost_modes = strcmp(a, "stress") == 0 ? 1 : strcmp(a, "fuzz") == 0 ? 2
-                            : strcmp(a, "both") == 0 ? 3 : 0;
+            o->cost_modes = strcmp(a, "stress") == 0 ? 1
+                            : strcmp(a, "fuzz") == 0 ? 2
+                            : strcmp(a, "both") == 0 ? 3
+                                                     : 0;
             if (o->cost_modes == 0)
                 return bad("--cost-mode (stress, fuzz or both)", a);
             break;

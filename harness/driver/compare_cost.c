@@ -27,7 +27,8 @@ static int one_cost_run(const compare_opts *o, int log_fd, cmp_cost *c, int cand
     char *argv[MAX_ARGS];
     int n = 0;
     int tsan = !(o->flavours & FLAVOUR_PLAIN);
-    char *secs = xasprintf("%g", o->cost_seconds), *seed = xasprintf("%llu", o->seed + (unsigned)round);
+    char *secs = xasprintf("%g", o->cost_seconds),
+         *seed = xasprintf("%llu", o->seed + (unsigned)round);
     char *timeout = xasprintf("%g", o->timeout);
     argv[n++] = tsan ? o->sc->tsan_path : o->sc->plain_path;
     argv[n++] = "--variant";
@@ -41,7 +42,8 @@ static int one_cost_run(const compare_opts *o, int log_fd, cmp_cost *c, int cand
     argv[n++] = "--timeout";
     argv[n++] = timeout;
     n += compare_param_args(o, o->n_knob_values > 0 ? value : -1, argv + n, MAX_ARGS - n - 8);
-    for (int i = 0; strcmp(c->modes[mode], "fuzz") == 0 && i < o->n_injects && n < MAX_ARGS - 4; i++)
+    for (int i = 0; strcmp(c->modes[mode], "fuzz") == 0 && i < o->n_injects && n < MAX_ARGS - 4;
+         i++)
         if (spec_applies(o->sc, o->injects[i])) {
             argv[n++] = "--inject";
             argv[n++] = o->injects[i];
@@ -56,8 +58,8 @@ static int one_cost_run(const compare_opts *o, int log_fd, cmp_cost *c, int cand
                 c->modes[mode], o->n_knob_values > 0 ? o->knob_values[value] : "");
     cost_at(c, cand, mode, value)[round] = rec ? rec_num(rec, "trials_per_s", NULL) : 0;
     if (rec != NULL) {
-        unsigned long long bad = (unsigned long long)(rec_num(rec, "forbidden", NULL) +
-                                                      rec_num(rec, "tsan", "reports"));
+        unsigned long long bad =
+            (unsigned long long)(rec_num(rec, "forbidden", NULL) + rec_num(rec, "tsan", "reports"));
         c->cand_failures[cand] += bad;
         c->failures += bad;
         compare_log(log_fd, rec, "cost", "candidate", round);
@@ -83,7 +85,9 @@ int compare_cost(const compare_opts *o, int log_fd, cmp_cost *c)
     c->n_cands = o->n_cands;
     c->n_values = o->n_knob_values > 0 ? o->n_knob_values : 1;
     c->rounds = o->rounds;
-    c->tput = xcalloc((size_t)(c->n_cands * c->n_modes * c->n_values * c->rounds), sizeof(double));
+    c->tput =
+        xcalloc((size_t)c->n_cands * (size_t)c->n_modes * (size_t)c->n_values * (size_t)c->rounds,
+                sizeof(double));
     c->cand_failures = xcalloc((size_t)c->n_cands, sizeof *c->cand_failures);
     for (int r = 0; r < c->rounds; r++)
         for (int m = 0; m < c->n_modes; m++)

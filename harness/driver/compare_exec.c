@@ -121,10 +121,10 @@ int compare_exec(char *const argv[], double limit, json_object **rec, char **why
     } else if (rc == 0) {
         *rec = last_record_line(text);
         if (*rec == NULL) {
-            *why = timed_out            ? xasprintf("past the deadline of %.0f s", limit)
-                   : WIFSIGNALED(status) ? xasprintf("killed by %s", signal_name(WTERMSIG(status)))
-                                         : xasprintf("no record (exit status %d)",
-                                                     WEXITSTATUS(status));
+            *why = timed_out ? xasprintf("past the deadline of %.0f s", limit)
+                   : WIFSIGNALED(status)
+                       ? xasprintf("killed by %s", signal_name(WTERMSIG(status)))
+                       : xasprintf("no record (exit status %d)", WEXITSTATUS(status));
             rc = interrupt_count() > 0 ? EXIT_INTERRUPTED : EXIT_HARNESS;
         } else if (interrupt_count() > 0) {
             rc = EXIT_INTERRUPTED;

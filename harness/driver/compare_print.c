@@ -10,10 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *setting_name(const cmp_run *r)
-{
-    return r->strategy ? r->strategy : r->mode;
-}
+static const char *setting_name(const cmp_run *r) { return r->strategy ? r->strategy : r->mode; }
 
 static void print_run(FILE *f, const cmp_run *r)
 {
@@ -69,9 +66,10 @@ static cand_state print_statement(FILE *f, const compare_opts *o, const cmp_runs
         if (r->exhausted && r->v.failures == 0 && r->v.met)
             exhausted[r->tsan] = 1;
     }
-    const char *word = st == CAND_HOLDS ? "holds" : st == CAND_FAILS ? "OUT, fails"
-                     : st == CAND_ERROR ? "error"
-                                        : "inconclusive";
+    const char *word = st == CAND_HOLDS   ? "holds"
+                       : st == CAND_FAILS ? "OUT, fails"
+                       : st == CAND_ERROR ? "error"
+                                          : "inconclusive";
     fprintf(f, "  %-16s %s:", cand->name, word);
     if (st == CAND_FAILS) {
         fprintf(f, " failed in %d of %d settings", failed, settings);
@@ -123,8 +121,9 @@ static int fastest_of(const cmp_cost *c, const cand_state *st, int mode, int val
 static void print_cost(FILE *f, const compare_opts *o, const cmp_cost *c, const cand_state *st)
 {
     for (int m = 0; m < c->n_modes; m++) {
-        fprintf(f, "\ncost, %s mode (%s build): trials/s, geometric mean of %d interleaved rounds "
-                   "of %g s;\n  xF [lo, hi]: the fastest is F times faster (95%% interval)\n",
+        fprintf(f,
+                "\ncost, %s mode (%s build): trials/s, geometric mean of %d interleaved rounds "
+                "of %g s;\n  xF [lo, hi]: the fastest is F times faster (95%% interval)\n",
                 c->modes[m], o->flavours & FLAVOUR_PLAIN ? "plain" : "tsan", c->rounds,
                 o->cost_seconds);
         fprintf(f, "  %-16s", "candidate");
@@ -209,15 +208,16 @@ static void print_decision(FILE *f, const compare_opts *o, const cmp_cost *c, co
         fprintf(f, " (fastest or within noise in %d of %d settings): no cost reason to pick one\n",
                 top[best], n_settings);
     } else {
-        fprintf(f, "decision: %s — holds, and is the fastest or within noise of it in %d of %d "
-                   "settings\n",
+        fprintf(f,
+                "decision: %s — holds, and is the fastest or within noise of it in %d of %d "
+                "settings\n",
                 o->cands[best]->name, top[best], n_settings);
     }
 }
 
 int compare_print(FILE *f, const compare_opts *o, const cmp_runs *runs, const cmp_cost *cost)
 {
-    cand_state st[64];
+    cand_state st[64] = {CAND_ERROR};
     fprintf(f, "racelab compare %s:", o->sc->name);
     for (int i = 0; i < o->n_cands; i++)
         fprintf(f, "%s%s", i ? "," : "", o->cands[i]->name);
