@@ -108,6 +108,8 @@ double cost_geomean(const cmp_cost *c, int cand, int mode, int value);
  * returns the number of paired rounds used. */
 int cost_ratio(const cmp_cost *c, int fastest, int cand, int mode, int value, double *ratio,
                double *lo, double *hi);
+/* Throughput at the knob's last value over its first, paired by round. */
+int cost_growth(const cmp_cost *c, int cand, int mode, double *ratio, double *lo, double *hi);
 void cost_free(cmp_cost *c);
 
 /* compare_print.c: prints everything and returns the exit status. */

@@ -116,15 +116,16 @@ double cost_geomean(const cmp_cost *c, int cand, int mode, int value)
     return n ? exp(sum / n) : 0;
 }
 
-int cost_ratio(const cmp_cost *c, int fastest, int cand, int mode, int value, double *ratio,
-               double *lo, double *hi)
+/* The geometric mean of a[r]/b[r] over the rounds with both figures, with
+ * a 95% t-interval on the logarithms; returns how many rounds. */
+static int paired_ratio(const double *a, const double *b, int rounds, double *ratio, double *lo,
+                        double *hi)
 {
-    const double *f = cost_at(c, fastest, mode, value), *t = cost_at(c, cand, mode, value);
     double d[64], sum = 0, ss = 0;
     int n = 0;
-    for (int r = 0; r < c->rounds; r++)
-        if (f[r] > 0 && t[r] > 0) {
-            d[n] = log(f[r] / t[r]);
+    for (int r = 0; r < rounds && r < 64; r++)
+        if (a[r] > 0 && b[r] > 0) {
+            d[n] = log(a[r] / b[r]);
             sum += d[n++];
         }
     *ratio = *lo = *hi = 0;
@@ -143,6 +144,19 @@ int cost_ratio(const cmp_cost *c, int fastest, int cand, int mode, int value, do
     *lo = exp(mean - half);
     *hi = exp(mean + half);
     return n;
+}
+
+int cost_ratio(const cmp_cost *c, int fastest, int cand, int mode, int value, double *ratio,
+               double *lo, double *hi)
+{
+    return paired_ratio(cost_at(c, fastest, mode, value), cost_at(c, cand, mode, value), c->rounds,
+                        ratio, lo, hi);
+}
+
+int cost_growth(const cmp_cost *c, int cand, int mode, double *ratio, double *lo, double *hi)
+{
+    return paired_ratio(cost_at(c, cand, mode, c->n_values - 1), cost_at(c, cand, mode, 0),
+                        c->rounds, ratio, lo, hi);
 }
 
 void cost_free(cmp_cost *c)

@@ -118,6 +118,22 @@ static int fastest_of(const cmp_cost *c, const cand_state *st, int mode, int val
     return best;
 }
 
+/* How each candidate's throughput moves from the knob's first value to its
+ * last: the contention story in one line. */
+static void print_growth(FILE *f, const compare_opts *o, const cmp_cost *c, int m)
+{
+    if (c->n_values < 2)
+        return;
+    fprintf(f, "  growth, trials/s at %s over %s:", o->knob_values[c->n_values - 1],
+            o->knob_values[0]);
+    for (int i = 0; i < c->n_cands; i++) {
+        double x, lo, hi;
+        if (cost_growth(c, i, m, &x, &lo, &hi) > 0)
+            fprintf(f, "%s %s x%.2f [%.2f, %.2f]", i ? ";" : "", o->cands[i]->name, x, lo, hi);
+    }
+    fputc('\n', f);
+}
+
 static void print_cost(FILE *f, const compare_opts *o, const cmp_cost *c, const cand_state *st)
 {
     for (int m = 0; m < c->n_modes; m++) {
@@ -147,6 +163,7 @@ static void print_cost(FILE *f, const compare_opts *o, const cmp_cost *c, const 
             }
             fprintf(f, "%s\n", st[i] == CAND_FAILS ? "  (out: fails)" : "");
         }
+        print_growth(f, o, c, m);
     }
 }
 
