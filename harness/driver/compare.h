@@ -58,7 +58,8 @@ typedef struct {
     rl_verdict v;         /* candidates: as a fix; controls: as a racy variant */
     int exhausted;        /* sched.exhausted */
     unsigned long long trials;
-    int control_state; /* candidates: rl_control of its controls in this setting */
+    unsigned long long tsan_reports; /* as the TSan build counted them */
+    int control_state;               /* candidates: rl_control of its controls in this setting */
 } cmp_run;
 
 typedef struct {

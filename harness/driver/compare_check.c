@@ -107,6 +107,7 @@ static int one_run(const compare_opts *o, int log_fd, cmp_run *r, const setting 
         free(num[i]);
     if (r->rec != NULL) {
         r->trials = (unsigned long long)rec_num(r->rec, "trials", NULL);
+        r->tsan_reports = (unsigned long long)rec_num(r->rec, "tsan", "reports");
         r->exhausted = jtrue(jget(jget(r->rec, "sched"), "exhausted"));
         compare_log(log_fd, r->rec, "correctness", r->control ? "control" : "candidate", -1);
     }

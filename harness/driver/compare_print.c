@@ -29,6 +29,8 @@ static void print_run(FILE *f, const cmp_run *r)
         fprintf(f, " %9s  %s", "-", rl_verdict_name(r->v.verdict));
         if (r->v.failures > 0)
             fprintf(f, ", rate %s", rate);
+        if (r->tsan_reports > 0)
+            fprintf(f, ", %llu TSan report%s", r->tsan_reports, r->tsan_reports == 1 ? "" : "s");
         fprintf(f, "%s%s\n", r->v.judged ? "" : " (not judged here)",
                 dfs && r->exhausted ? " (space exhausted)" : "");
         free(rate);
@@ -36,6 +38,8 @@ static void print_run(FILE *f, const cmp_run *r)
     }
     char *upper = rp_prob(r->v.upper95);
     fprintf(f, " %9s  %s", dfs && r->exhausted ? "-" : upper, rl_verdict_name(r->v.verdict));
+    if (r->tsan_reports > 0)
+        fprintf(f, " (%llu TSan report%s)", r->tsan_reports, r->tsan_reports == 1 ? "" : "s");
     if (r->v.verdict == RL_VERDICT_INCONCLUSIVE && r->control_state == RL_CONTROL_MISSED)
         fputs(" (no control reproduced)", f);
     if (dfs && r->exhausted && r->v.failures == 0)
