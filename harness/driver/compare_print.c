@@ -70,7 +70,8 @@ static cand_state print_statement(FILE *f, const compare_opts *o, const cmp_runs
         if (r->exhausted && r->v.failures == 0 && r->v.met)
             exhausted[r->tsan] = 1;
     }
-    const char *word = st == CAND_HOLDS   ? "holds"
+    int benign = strcmp(cand->expectation, "benign") == 0;
+    const char *word = st == CAND_HOLDS   ? (benign ? "benign (holds)" : "holds")
                        : st == CAND_FAILS ? "OUT, fails"
                        : st == CAND_ERROR ? "error"
                                           : "inconclusive";
