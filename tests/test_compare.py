@@ -94,6 +94,8 @@ def test_model_save_orders_the_candidates_as_the_benchmark(tmp_path):
     assert len(rounds) == 5
     assert all(sorted(v) == sorted(["class-lock", "instance-lock", "atomic-update"] * 2)
                for v in rounds.values())
+    page = (tmp_path / "out" / "compare.html").read_text()
+    assert page.count("<svg") == 1 and "<script" not in page and "default-src 'none'" in page
     assert ROOT.exists()
 
 

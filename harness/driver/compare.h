@@ -7,6 +7,7 @@
  *   compare_check.c  correctness: stress, fuzz, sched and dfs:B runs, graded
  *   compare_cost.c   cost: interleaved rounds, ratios with 95% intervals
  *   compare_print.c  the tables and the decision
+ *   compare_html.c   DIR/compare.html: the text and a cost plot per mode
  *   compare_main.c   cmd_compare: the folder, the parts, the exit status
  */
 #ifndef RL_COMPARE_H
@@ -115,5 +116,9 @@ void cost_free(cmp_cost *c);
 
 /* compare_print.c: prints everything and returns the exit status. */
 int compare_print(FILE *f, const compare_opts *o, const cmp_runs *runs, const cmp_cost *cost);
+
+/* compare_html.c: DIR/compare.html. Returns 0 or EXIT_HARNESS. */
+int compare_html(const char *path, const compare_opts *o, const cmp_runs *runs,
+                 const cmp_cost *cost);
 
 #endif

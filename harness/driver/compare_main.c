@@ -42,7 +42,10 @@ static int write_text(const compare_opts *o, const session *s, const cmp_runs *r
     compare_print(f, o, runs, cost);
     int bad = fclose(f) != 0;
     free(path);
-    return bad ? EXIT_HARNESS : 0;
+    path = xasprintf("%s/compare.html", s->dir);
+    int rc = compare_html(path, o, runs, cost);
+    free(path);
+    return bad ? EXIT_HARNESS : rc;
 }
 
 int cmd_compare(int argc, char **argv)
@@ -71,7 +74,7 @@ int cmd_compare(int argc, char **argv)
         rc = compare_print(stdout, &o, &runs, c);
         int wrc = write_text(&o, &s, &runs, c);
         rc = rl_worse_exit(rc, wrc);
-        printf("results: %s (runs.jsonl, compare.txt)\n", relative_path(s.dir));
+        printf("results: %s (runs.jsonl, compare.txt, compare.html)\n", relative_path(s.dir));
     } else {
         error_msg("compare stopped (%s); the finished runs are in %s/runs.jsonl",
                   rc == EXIT_INTERRUPTED ? "interrupted" : "a program refused its input", s.dir);
