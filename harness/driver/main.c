@@ -12,6 +12,7 @@
  * Exit status: 0 every expectation met, 1 an expectation not met, 2 usage or
  * input error, 3 harness or environment failure, 130 interrupted. The command
  * lines and the help of every command are options.c's. */
+#include "compare.h"
 #include "driver.h"
 #include "report.h"
 
@@ -214,6 +215,8 @@ static int own_options(int argc, char **argv, int *rc)
         *rc = cmd_report(argc - 2, argv + 2);
     else if (strcmp(argv[1], "diff") == 0)
         *rc = cmd_diff(argc - 2, argv + 2);
+    else if (strcmp(argv[1], "compare") == 0)
+        *rc = cmd_compare(argc - 2, argv + 2);
     else
         return 0;
     return 1;

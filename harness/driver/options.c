@@ -282,6 +282,8 @@ static void general_usage(FILE *f)
               "junit.xml, results.tap, report.html; several: trends");
     help_line(f, "  diff OLD NEW [--json FILE]",
               "what changed: regressions, rates (Fisher), times");
+    help_line(f, "  compare NAME[:V1,V2,...] [options]",
+              "candidate fixes: correctness, cost interleaved, a decision");
     fputs("global options (before or after the command):\n", f);
     option_help(f, option_of(OPT_BUILD), "DIR",
                 "where plain/ and tsan/ are (default: next to this program)");
