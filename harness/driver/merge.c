@@ -302,7 +302,26 @@ static char *count_text(const json_object *obj, const char *key)
     return xstrdup(text != NULL ? text : "-");
 }
 
-/* summary.txt of the merged runs, through summary.c's table. */
+/* The note of a fix judged with a control, as the shard's table said it. */
+static char *note_of(const json_object *rec)
+{
+    const char *role = jstring(jget(rec, "role"));
+    if (role != NULL && strcmp(role, "control") == 0)
+        return xstrdup("run as a positive control");
+    const json_object *ctl = jget(rec, "control");
+    const char *variant = jstring(jget(ctl, "variant"));
+    const char *verdict = jstring(jget(ctl, "verdict"));
+    if (variant == NULL || verdict == NULL)
+        return xstrdup("");
+    if (strcmp(verdict, "reproduced") != 0)
+        return xasprintf("control %s not reproduced: inconclusive", variant);
+    const char *failures = jnumber_text(jget(ctl, "failures"));
+    const char *trials = jnumber_text(jget(ctl, "trials"));
+    return xasprintf("control %s: %s/%s", variant, failures ? failures : "?",
+                     trials ? trials : "?");
+}
+
+/* summary.txt of the merged runs (and stdout), through summary.c's table. */
 static int write_summary(const char *out, int n_planned, int status)
 {
     report_set set;
@@ -332,8 +351,7 @@ static int write_summary(const char *out, int n_planned, int status)
         row->tsan = r->flavour && strcmp(r->flavour, "tsan") == 0
                         ? count_text(jget(r->rec, "tsan"), "reports")
                         : xstrdup("-");
-        const char *role = jstring(jget(r->rec, "role"));
-        row->note = xstrdup(role && strcmp(role, "control") == 0 ? "run as a positive control" : "");
+        row->note = note_of(r->rec);
         row->met = r->met;
         row->index = i;
         row->severity = report_class_exit(r->cls);
@@ -349,6 +367,8 @@ static int write_summary(const char *out, int n_planned, int status)
         summary_write_file(&s, f, 0, status);
         if (fclose(f) != 0)
             rc = EXIT_HARNESS;
+        summary_write_file(&s, stdout, 0, status);
+        fflush(stdout);
     }
     if (rc != 0)
         error_msg("cannot write %s", path);
