@@ -126,8 +126,8 @@ static int check_complete(const shard *sh, int n, int total)
 /* The plan index of a record of shard S (by its scenario:variant:flavour). */
 static int plan_index(const shard *s, const json_object *rec)
 {
-    char *key = xasprintf("%s:%s:%s", jstring(jget(rec, "scenario")),
-                          jstring(jget(rec, "variant")), jstring(jget(rec, "flavour")));
+    char *key = xasprintf("%s:%s:%s", jstring(jget(rec, "scenario")), jstring(jget(rec, "variant")),
+                          jstring(jget(rec, "flavour")));
     const json_object *runs = jget(s->info, "runs");
     int index = -1;
     for (size_t i = 0; i < jlen(runs) && index < 0; i++) {
@@ -164,8 +164,8 @@ static int load_runs(const shard *s, merged_run **runs, int *n)
             break;
         }
         *runs = xrealloc(*runs, (size_t)(*n + 1) * sizeof **runs);
-        (*runs)[(*n)++] = (merged_run){index, json_object_get(rec), s, xstrdup(id),
-                                       renumber(id, index)};
+        (*runs)[(*n)++] =
+            (merged_run){index, json_object_get(rec), s, xstrdup(id), renumber(id, index)};
     }
     report_set_free(&set);
     return rc;
@@ -234,9 +234,9 @@ static char *moved_path(const char *path, const merged_run *r, const char *out)
     for (size_t i = 0; i < N_SUBDIRS; i++) {
         char *tail = xasprintf("/%s/%s.", SUBDIRS[i], r->old_id);
         const char *at = strstr(path, tail);
-        char *moved = at == NULL ? NULL
-                                 : xasprintf("%s/%s/%s%s", out, SUBDIRS[i], r->new_id,
-                                             at + strlen(tail) - 1);
+        char *moved =
+            at == NULL ? NULL
+                       : xasprintf("%s/%s/%s%s", out, SUBDIRS[i], r->new_id, at + strlen(tail) - 1);
         free(tail);
         if (moved != NULL)
             return moved;
@@ -346,7 +346,8 @@ static int write_summary(const char *out, int n_planned, int status)
         row->flavour = xstrdup(r->flavour ? r->flavour : "-");
         row->verdict = xstrdup(r->verdict ? r->verdict : "?");
         row->trials = count_text(r->rec, "trials");
-        row->rate = jnumber(jget(r->rec, "trials_per_s"), &rate) == 0 ? rp_count(rate) : xstrdup("-");
+        row->rate =
+            jnumber(jget(r->rec, "trials_per_s"), &rate) == 0 ? rp_count(rate) : xstrdup("-");
         row->forbidden = count_text(r->rec, "forbidden");
         row->tsan = r->flavour && strcmp(r->flavour, "tsan") == 0
                         ? count_text(jget(r->rec, "tsan"), "reports")
@@ -375,9 +376,9 @@ static int write_summary(const char *out, int n_planned, int status)
     free(path);
     for (int i = 0; i < s.n_rows; i++) {
         summary_row *row = &s.rows[i];
-        char *texts[] = {row->scenario, row->variant, row->expectation, row->mode,  row->flavour,
-                         row->verdict,  row->trials,  row->rate,        row->forbidden,
-                         row->tsan,     row->note};
+        char *texts[] = {row->scenario,  row->variant, row->expectation, row->mode,
+                         row->flavour,   row->verdict, row->trials,      row->rate,
+                         row->forbidden, row->tsan,    row->note};
         for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++)
             free(texts[t]);
     }
@@ -407,7 +408,8 @@ static int merge_into(const shard *sh, int n, const char *out_given, int incompl
     int n_runs = 0, rc = out == NULL ? EXIT_HARNESS : 0;
     for (int i = 0; i < n && rc == 0; i++)
         rc = load_runs(&sh[i], &runs, &n_runs);
-    qsort(runs, (size_t)n_runs, sizeof *runs, by_index);
+    if (n_runs > 1)
+        qsort(runs, (size_t)n_runs, sizeof *runs, by_index);
     if (rc == 0)
         rc = write_runs(runs, n_runs, out);
     int n_planned = (int)jlen(jget(sh[0].info, "runs")); /* a shard's; the plan's below */

@@ -131,7 +131,7 @@ static json_object *run_json(const plan_item *it, int index, double cost, int sh
 static json_object *plan_json(const plan_item *plan, int n, const run_options *o, int shards,
                               int only)
 {
-    int *of = shards > 0 ? shard_assign(plan, n, shards, o) : NULL;
+    int *of = shard_assign(plan, n, shards > 0 ? shards : 1, o);
     json_object *j = json_object_new_object();
     char *hash = plan_hash(plan, n, o);
     json_object_object_add(j, "version", jtext(RL_VERSION));
@@ -151,8 +151,8 @@ static json_object *plan_json(const plan_item *plan, int n, const run_options *o
     }
     for (int i = 0; i < n; i++)
         if (only < 0 || of[i] == only)
-            json_object_array_add(runs,
-                                  run_json(&plan[i], i, shard_cost(&plan[i], o), of ? of[i] : -1));
+            json_object_array_add(
+                runs, run_json(&plan[i], i, shard_cost(&plan[i], o), shards > 0 ? of[i] : -1));
     json_object_object_add(j, "shard_costs", costs);
     json_object_object_add(j, "runs", runs);
     free(hash);
