@@ -14,6 +14,8 @@
  *   record_sink.c  runs.jsonl written a whole record at a time, or not at all
  *   summary.c    the table on the terminal and in summary.txt
  *   drive.c      one session of runs: folder, table, runs, totals
+ *   shard.c      --shard K/N: the plan split by cost, its hash, shard.json
+ *   merge.c      `racelab merge`: one results folder from the shards
  *   fifos.c      libfiu control FIFOs left in /tmp by crashed runs
  *   rerun.c      `racelab rerun`: one record run again
  *   repro.c      `racelab repro`: a variant's minimal failing interleaving
@@ -195,7 +197,8 @@ typedef struct {
     const char *build_dir;
     int controls; /* run: fixes wait for their positive controls (plan_add_controls) */
     int jobs;
-    char **patterns; /* not owned */
+    int shard_k, shard_n; /* --shard K/N (run) or --shards N (plan); shard_n 0: whole plan */
+    char **patterns;      /* not owned */
     int n_patterns;
 } run_options;
 
@@ -417,6 +420,28 @@ int drive(const run_options *o, const plan_item *plan, int n, int quiet, char **
 void row_free(summary_row *r);
 /* The last record of DIR/runs.jsonl, or NULL. */
 json_object *last_record(const char *dir);
+
+/* ---- shard.c ----------------------------------------------------------- */
+
+/* Each plan item's shard, 0..shards-1: the runs of one scenario in one
+ * flavour (a fix and its controls) stay together, groups go largest first
+ * to the least loaded shard (cost: budget x flavour weight). The same for
+ * the same plan and options on every machine. Returns a new array. */
+int *shard_assign(const plan_item *plan, int n, int shards, const run_options *o);
+double shard_cost(const plan_item *it, const run_options *o);
+/* The plan's identity: every run's key, role and arguments (not the
+ * program's path), 16 hex digits; malloc'd. */
+char *plan_hash(const plan_item *plan, int n, const run_options *o);
+/* racelab plan: the plan and its split (--shards N), a table or --json. */
+int cmd_plan_print(const plan_item *plan, int n, const run_options *o, int json);
+/* racelab run --shard K/N: the runs of shard K, driven into --out DIR, and
+ * the identity of the whole plan in DIR/shard.json (written before the runs
+ * with complete false, again after them). Returns the exit status. */
+int shard_run(const plan_item *plan, int n, const run_options *o);
+
+/* ---- merge.c ----------------------------------------------------------- */
+
+int cmd_merge(const command_line *c);
 
 /* ---- fifos.c ----------------------------------------------------------- */
 

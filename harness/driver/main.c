@@ -4,7 +4,9 @@
  *   racelab list [--json]
  *   racelab describe NAME [--json]
  *   racelab points [NAME] [--json]
- *   racelab run [PATTERN[:VARIANT]]... [options]
+ *   racelab run [PATTERN[:VARIANT]]... [options] [--shard K/N]
+ *   racelab plan [PATTERN[:VARIANT]]... [--shards N] [--json]
+ *   racelab merge DIR... --out DIR                     (merge.c)
  *   racelab rerun RECORD [--line N] [--out DIR]        (rerun.c)
  *   racelab repro NAME:VARIANT [options]                (repro.c)
  *   racelab parse-tsan FILE...
@@ -173,34 +175,58 @@ static int cmd_parse_tsan(const command_line *c)
     return rc;
 }
 
+/* The plan of run and plan: the runs asked for, their positive controls,
+ * the checks of --inject and the programs' own options. *o gets the
+ * default mode. Returns 0, or the exit status after a one-line error. */
+static int make_plan(const command_line *c, run_options *o, catalog *cat, plan_item **plan, int *n)
+{
+    *o = c->o;
+    if (o->mode == NULL) /* the default finds what stress alone misses (README) */
+        o->mode = "stress+fuzz";
+    char *dir = o->build_dir ? xstrdup(o->build_dir) : self_dir();
+    int rc = catalog_load(cat, dir);
+    free(dir);
+    if (rc != 0)
+        return rc;
+    *plan = NULL;
+    rc = plan_select(cat, o->patterns, o->n_patterns, o->flavours, plan, n);
+    if (rc != 0)
+        return rc;
+    *n = plan_add_controls(plan, *n, o->mode);
+    o->controls = 1;
+    if (o->n_injects > 0 && strcmp(o->mode, "stress") == 0) {
+        error_msg("--inject needs --mode fuzz or sched (points do nothing in stress mode)");
+        return EXIT_USAGE;
+    }
+    rc = plan_check_injects(cat, o->injects, o->n_injects);
+    if (rc == 0)
+        rc = check_passthrough(*plan, *n, o);
+    return rc;
+}
+
 static int cmd_run(const command_line *c)
 {
-    run_options with_default = c->o;
-    if (with_default.mode == NULL) /* the default finds what stress alone misses (README) */
-        with_default.mode = "stress+fuzz";
-    const run_options *o = &with_default;
-    char *dir = o->build_dir ? xstrdup(o->build_dir) : self_dir();
+    run_options o;
     catalog cat;
-    int rc = catalog_load(&cat, dir);
-    free(dir);
     plan_item *plan = NULL;
     int n = 0;
+    int rc = make_plan(c, &o, &cat, &plan, &n);
     if (rc == 0)
-        rc = plan_select(&cat, o->patterns, o->n_patterns, o->flavours, &plan, &n);
-    if (rc == 0) {
-        n = plan_add_controls(&plan, n, o->mode);
-        with_default.controls = 1;
-    }
-    if (rc == 0 && o->n_injects > 0 && strcmp(o->mode, "stress") == 0) {
-        error_msg("--inject needs --mode fuzz or sched (points do nothing in stress mode)");
-        rc = EXIT_USAGE;
-    }
+        rc = o.shard_n > 0 ? shard_run(plan, n, &o) : drive(&o, plan, n, 0, NULL);
+    free(plan);
+    catalog_free(&cat);
+    return rc;
+}
+
+static int cmd_plan(const command_line *c)
+{
+    run_options o;
+    catalog cat;
+    plan_item *plan = NULL;
+    int n = 0;
+    int rc = make_plan(c, &o, &cat, &plan, &n);
     if (rc == 0)
-        rc = plan_check_injects(&cat, o->injects, o->n_injects);
-    if (rc == 0)
-        rc = check_passthrough(plan, n, o);
-    if (rc == 0)
-        rc = drive(o, plan, n, 0, NULL);
+        rc = cmd_plan_print(plan, n, &o, c->json);
     free(plan);
     catalog_free(&cat);
     return rc;
@@ -238,6 +264,10 @@ int main(int argc, char **argv)
             rc = cmd_points(&c);
         else if (strcmp(c.command, "run") == 0)
             rc = cmd_run(&c);
+        else if (strcmp(c.command, "plan") == 0)
+            rc = cmd_plan(&c);
+        else if (strcmp(c.command, "merge") == 0)
+            rc = cmd_merge(&c);
         else if (strcmp(c.command, "rerun") == 0)
             rc = cmd_rerun(&c);
         else if (strcmp(c.command, "repro") == 0)

@@ -49,6 +49,8 @@ enum {
     OPT_OUT,
     OPT_LINE,
     OPT_OUTCOME,
+    OPT_SHARD,
+    OPT_SHARDS,
 };
 
 typedef struct {
@@ -90,6 +92,9 @@ static const option_def OPTIONS[] = {
     {OPT_JOBS, "jobs", "N", "runs at once (default 1: races need the cores)"},
     {OPT_JSON, "json", NULL, "JSON instead of a table"},
     {OPT_LINE, "line", "N", "run line N of RECORD, a runs.jsonl (from 1)"},
+    {OPT_SHARD, "shard", "K/N",
+     "run only shard K (0 to N-1) of the plan split in N by cost; needs --out and --seed"},
+    {OPT_SHARDS, "shards", "N", "the plan split in N shards, as run --shard K/N splits it"},
     {OPT_BUILD, "build", "DIR",
      "where plain/ and tsan/ are (default: next to this program); before or after the command"},
     {OPT_HELP, "help", NULL, "this help"},
@@ -157,8 +162,40 @@ static const command_def COMMANDS[] = {
       {OPT_DEADLINE, NULL, NULL},
       {OPT_OUT, NULL, NULL},
       {OPT_JOBS, NULL, NULL},
+      {OPT_SHARD, NULL, NULL},
       GLOBAL,
       END}},
+    {"plan",
+     "[PATTERN[:VARIANT]]... [--shards N] [--json] [run's options]",
+     "the runs `racelab run` would make, and their split in shards",
+     "The runs that `racelab run` with the same words and options would make, positive "
+     "controls included, each with its cost (budget x flavour weight, TSan 3) and, with "
+     "--shards N, the shard `racelab run --shard K/N` gives it; the plan's hash is what "
+     "`racelab merge` checks.",
+     {{OPT_SHARDS, NULL, NULL},
+      {OPT_JSON, NULL, NULL},
+      {OPT_MODE, NULL, NULL},
+      {OPT_STRATEGY, NULL, NULL},
+      {OPT_UNTIL_FAIL, NULL, NULL},
+      {OPT_FLAVOUR, NULL, NULL},
+      {OPT_SECONDS, NULL, NULL},
+      {OPT_TRIALS, NULL, NULL},
+      {OPT_SEED, NULL, NULL},
+      {OPT_INJECT, NULL, NULL},
+      {OPT_PARAM, NULL, NULL},
+      {OPT_PROFILE, NULL, NULL},
+      {OPT_POSIX_FAULTS, NULL, NULL},
+      {OPT_TIMEOUT, NULL, NULL},
+      GLOBAL,
+      END}},
+    {"merge",
+     "DIR... --out DIR",
+     "one results folder from the shards of a night",
+     "Joins the folders of `racelab run --shard K/N` into one: records in plan order with "
+     "their run ids, TSan logs, stacks and stderr files, summary.txt, junit.xml, results.tap "
+     "and report.html. Shards of different plans or versions, or one given twice: exit 2. "
+     "A missing or unfinished shard is named: exit 3. Else the worst run's status.",
+     {{OPT_OUT, NULL, "the merged results folder (new)"}, GLOBAL, END}},
     {"rerun",
      "RECORD [--line N] [options]",
      "run one record of runs.jsonl again, the same way",
@@ -411,6 +448,26 @@ static int apply(command_line *c, int id, const char *value)
             return bad("--jobs wants a number from 1 to 64", value);
         o->jobs = (int)n;
         return 0;
+    case OPT_SHARD: {
+        unsigned long long k, total;
+        char *slash = strchr(value, '/');
+        char *left = xstrdup(value);
+        if (slash != NULL)
+            left[slash - value] = '\0';
+        int ok = slash != NULL && parse_whole(left, 0, 9999, &k) == 0 &&
+                 parse_whole(slash + 1, 1, 10000, &total) == 0 && k < total;
+        free(left);
+        if (!ok)
+            return bad("--shard wants K/N with 0 <= K < N <= 10000", value);
+        o->shard_k = (int)k;
+        o->shard_n = (int)total;
+        return 0;
+    }
+    case OPT_SHARDS:
+        if (parse_whole(value, 1, 10000, &n) != 0)
+            return bad("--shards wants a number from 1 to 10000", value);
+        o->shard_n = (int)n;
+        return 0;
     case OPT_LINE:
         if (parse_whole(value, 1, 1ULL << 40, &c->line) != 0)
             return bad("--line wants a line number from 1", value);
@@ -556,8 +613,8 @@ int parse_command_line(int argc, char **argv, command_line *c)
     }
     const command_def *cmd = command_of(name);
     if (cmd == NULL) {
-        error_msg("unknown command '%s' (list, describe, points, run, rerun, repro, parse-tsan, "
-                  "help)",
+        error_msg("unknown command '%s' (list, describe, points, run, plan, merge, rerun, "
+                  "repro, parse-tsan, help)",
                   name);
         return EXIT_USAGE;
     }
