@@ -20,7 +20,7 @@
 #define DESCRIBE_MAX_BYTES (1u << 20)
 
 /* Runs `path --describe`, returns its stdout when it exits 0, else NULL. */
-static char *describe_output(const char *path)
+char *describe_output(const char *path)
 {
     int fds[2];
     if (pipe(fds) != 0)

@@ -120,6 +120,9 @@ typedef struct {
     int n;
 } catalog;
 
+/* `PATH --describe` in its own process group, with a deadline: its stdout
+ * when it exits 0, else NULL (the caller frees it). */
+char *describe_output(const char *path);
 /* Returns 0, or an exit status after printing a one-line error. */
 int catalog_load(catalog *cat, const char *build_dir);
 void catalog_free(catalog *cat); /* what catalog_load made, on success or not */

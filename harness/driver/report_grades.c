@@ -7,6 +7,7 @@
  * seen in a run with nothing interesting is not interesting, and when the
  * remaining candidates of a run add up to its forbidden (or interesting)
  * total they all are. What stays open is shown as unknown. */
+#include "driver.h"
 #include "report.h"
 
 #include <fcntl.h>
@@ -18,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DESCRIBE_LIMIT_MS 5000
 #define DESCRIBE_MAX (1 << 20)
 
 typedef struct {
@@ -39,59 +39,10 @@ struct rp_grades {
     int n;
 };
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-/* PROGRAM --describe, at most DESCRIBE_LIMIT_MS; its stdout or NULL. */
+/* PROGRAM --describe (discover.c's, with its deadline); its stdout or NULL. */
 static char *describe(const char *program)
 {
-    if (access(program, X_OK) != 0)
-        return NULL;
-    int fds[2];
-    if (pipe(fds) != 0)
-        return NULL;
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return NULL;
-    }
-    if (pid == 0) {
-        dup2(fds[1], 1);
-        int null = open("/dev/null", O_RDWR);
-        if (null >= 0) {
-            dup2(null, 0);
-            dup2(null, 2);
-        }
-        close(fds[0]);
-        close(fds[1]);
-        execl(program, program, "--describe", (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    rp_buf out = {0};
-    double deadline = now_ms() + DESCRIBE_LIMIT_MS;
-    char chunk[4096];
-    for (;;) {
-        double left = deadline - now_ms();
-        struct pollfd p = {fds[0], POLLIN, 0};
-        if (left <= 0 || poll(&p, 1, (int)left) <= 0)
-            break;
-        ssize_t got = read(fds[0], chunk, sizeof chunk - 1);
-        if (got <= 0 || out.len > DESCRIBE_MAX)
-            break;
-        chunk[got] = '\0';
-        rp_add(&out, chunk);
-    }
-    close(fds[0]);
-    kill(pid, SIGKILL);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return rp_take(&out);
+    return access(program, X_OK) == 0 ? describe_output(program) : NULL;
 }
 
 static report_grade grade_from_name(const char *name)
