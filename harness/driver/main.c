@@ -12,6 +12,7 @@
  * Exit status: 0 every expectation met, 1 an expectation not met, 2 usage or
  * input error, 3 harness or environment failure, 130 interrupted. */
 #include "driver.h"
+#include "exec.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,8 @@ static void usage(FILE *f)
           "                                --flavour plain|tsan, --strategy S, --inject,\n"
           "                                --param, --timeout, --out DIR\n"
           "  parse-tsan FILE...            counts, kinds and sites of ThreadSanitizer logs\n"
+          "  exec [options] -- PROGRAM...  run an unmodified pthread program many times with\n"
+          "                                noise at its pthread calls (racelab exec --help)\n"
           "  help, --help, --version\n"
           "  --build DIR                   where plain/ and tsan/ are (default: next to\n"
           "                                this program)\n"
@@ -304,6 +307,8 @@ int main(int argc, char **argv)
         return cmd_repro(rest, args);
     if (strcmp(cmd, "parse-tsan") == 0)
         return cmd_parse_tsan(rest, args);
+    if (strcmp(cmd, "exec") == 0)
+        return cmd_exec(rest, args);
     error_msg("unknown command '%s' (list, describe, points, run, rerun, repro, parse-tsan, help)",
               cmd);
     return EXIT_USAGE;
