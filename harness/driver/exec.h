@@ -117,6 +117,7 @@ typedef struct {
     unsigned long long hits[RL_EXEC_N_POINTS], fired[RL_EXEC_N_POINTS];
     int processes;   /* reports read */
     int descendants; /* processes other than the run's own (forked or executed) */
+    int helpers;     /* of those, a sanitizer's helpers (llvm-symbolizer): not counted */
     int counted;     /* the run's own process reported (it exited) */
     int threads;     /* threads the run's own process started */
 } exec_counts;

@@ -9,7 +9,8 @@
  * descendant: a forked child (which starts its counts from zero) or a
  * program it executed. A process that dies by a signal writes nothing, so it
  * also leaves PREFIX.<pid>.child at once when it is a descendant: the driver
- * learns that the program forked even when nothing exits cleanly. I/O is by
+ * learns that the program forked even when nothing exits cleanly, and what
+ * ran in the descendant. I/O is by
  * syscall: libfiu's POSIX preload may be failing write() and open() on
  * purpose. */
 #include "preload.h"
@@ -44,20 +45,27 @@ static void write_file(const char *path, const char *text, size_t len)
     syscall(SYS_close, (int)fd);
 }
 
-static void mark_descendant(void)
+/* PREFIX.<pid>.child says how the process came to be (a fork of the
+ * program, or a program executed by one of its processes) and what it runs:
+ * "fork /path/prog" or "exec /usr/bin/llvm-symbolizer-14". */
+static void mark_descendant(const char *how)
 {
     if (prefix[0] == '\0')
         return;
-    char path[448];
+    char exe[256];
+    long n = syscall(SYS_readlinkat, AT_FDCWD, "/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    char path[448], text[300];
     snprintf(path, sizeof path, "%s.%ld.child", prefix, (long)getpid());
-    write_file(path, "", 0);
+    int len = snprintf(text, sizeof text, "%s %s\n", how, exe);
+    write_file(path, text, len > 0 ? (size_t)len : 0);
 }
 
 static void after_fork_child(void)
 {
     forked = 1;
     rl_exec_counts_reset();
-    mark_descendant();
+    mark_descendant("fork");
 }
 
 void rl_exec_report_init(void)
@@ -67,7 +75,7 @@ void rl_exec_report_init(void)
         snprintf(prefix, sizeof prefix, "%s", p);
     pthread_atfork(NULL, NULL, after_fork_child);
     if (!is_root())
-        mark_descendant();
+        mark_descendant("exec");
 }
 
 __attribute__((destructor)) static void report_at_exit(void)
