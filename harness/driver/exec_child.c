@@ -3,7 +3,8 @@
  * and stderr through pipes (kept up to 1 MB each), and the environment the
  * preloaded library reads (exec_points.h), libfiu's (--posix-faults) and
  * TSan's (log_path per run, atexit_sleep_ms=0, after the user's own
- * TSAN_OPTIONS). Past its deadline gdb takes the threads' stacks and the
+ * TSAN_OPTIONS). It is started with vfork, the way a shell starts a
+ * command. Past its deadline gdb takes the threads' stacks and the
  * group is killed: a hang. */
 #include "exec.h"
 
@@ -32,9 +33,66 @@ static char *tsan_options(const exec_context *x, const exec_child *c)
     return env;
 }
 
-/* In the child, after fork: never returns. */
-static void become_run(const exec_context *x, const exec_child *c, int out_w, int err_w,
-                       int status_w, const char *tsan_env, pid_t parent)
+/* The run's environment: the driver's, with the variables below set. It is
+ * built before vfork (the child may not allocate). */
+typedef struct {
+    char **items;
+    int n;
+} env_list;
+
+static void env_set(env_list *e, const char *name, const char *value)
+{
+    size_t len = strlen(name);
+    char *item = xasprintf("%s=%s", name, value);
+    for (int i = 0; i < e->n; i++)
+        if (strncmp(e->items[i], name, len) == 0 && e->items[i][len] == '=') {
+            free(e->items[i]);
+            e->items[i] = item;
+            return;
+        }
+    e->items = xrealloc(e->items, (size_t)(e->n + 2) * sizeof *e->items);
+    e->items[e->n++] = item;
+    e->items[e->n] = NULL;
+}
+
+static char **run_environment(const exec_context *x, const exec_child *c, const char *tsan_env,
+                              char **root_slot)
+{
+    extern char **environ;
+    env_list e = {xcalloc(1, sizeof(char *)), 0};
+    for (char **v = environ; *v != NULL; v++) {
+        e.items = xrealloc(e.items, (size_t)(e.n + 2) * sizeof *e.items);
+        e.items[e.n++] = xstrdup(*v);
+        e.items[e.n] = NULL;
+    }
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
+    char *report = xasprintf("%s/%s", x->reports_dir, c->label);
+    env_set(&e, "LD_PRELOAD", x->s->preload);
+    env_set(&e, RL_EXEC_ENV_MODE, x->o->mode);
+    env_set(&e, RL_EXEC_ENV_SEED, seed);
+    env_set(&e, RL_EXEC_ENV_INJECT, x->s->inject_env);
+    env_set(&e, RL_EXEC_ENV_REPORT, report);
+    free(report);
+    if (x->s->fiu_enable != NULL) {
+        /* what `fiu-run -x -f ''` sets, without its own LD_PRELOAD */
+        env_set(&e, "FIU_ENABLE", x->s->fiu_enable);
+        env_set(&e, "FIU_CTRL_FIFO", "");
+    }
+    if (tsan_env != NULL)
+        env_set(&e, "TSAN_OPTIONS", tsan_env);
+    env_set(&e, RL_EXEC_ENV_ROOT, "00000000000000000000");
+    for (char **v = e.items; *v != NULL; v++)
+        if (strncmp(*v, RL_EXEC_ENV_ROOT "=", sizeof RL_EXEC_ENV_ROOT) == 0)
+            *root_slot = *v + sizeof RL_EXEC_ENV_ROOT;
+    return e.items;
+}
+
+/* In the child, after vfork: system calls only, then exec or _exit. The
+ * run's own pid (RACELAB_EXEC_ROOT) is known only here: the child writes it
+ * into the environment entry the parent reserved for it. */
+_Noreturn static void become_run(const exec_context *x, char **envp, char *root_slot, int out_w,
+                                 int err_w, int status_w, pid_t parent)
 {
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -42,31 +100,41 @@ static void become_run(const exec_context *x, const exec_child *c, int out_w, in
         _exit(127);
     interrupt_restore_in_child();
     int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0)
+    if (devnull > 0) {
         dup2(devnull, 0);
+        close(devnull);
+    }
     dup2(out_w, 1);
     dup2(err_w, 2);
-    char seed[32], root[32];
-    snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
-    snprintf(root, sizeof root, "%ld", (long)getpid());
-    char *report = xasprintf("%s/%s", x->reports_dir, c->label);
-    setenv("LD_PRELOAD", x->s->preload, 1);
-    setenv(RL_EXEC_ENV_MODE, x->o->mode, 1);
-    setenv(RL_EXEC_ENV_SEED, seed, 1);
-    setenv(RL_EXEC_ENV_INJECT, x->s->inject_env, 1);
-    setenv(RL_EXEC_ENV_REPORT, report, 1);
-    setenv(RL_EXEC_ENV_ROOT, root, 1);
-    if (x->s->fiu_enable != NULL) {
-        /* what `fiu-run -x -f ''` sets, without its own LD_PRELOAD */
-        setenv("FIU_ENABLE", x->s->fiu_enable, 1);
-        setenv("FIU_CTRL_FIFO", "", 1);
-    }
-    if (tsan_env != NULL)
-        setenv("TSAN_OPTIONS", tsan_env, 1);
-    execv(x->p->path, x->o->argv);
+    /* getpid() into the slot, by hand (no stdio in a vfork child) */
+    char digits[24];
+    int n = 0;
+    for (long pid = (long)getpid(); pid > 0 && n < 23; pid /= 10)
+        digits[n++] = (char)('0' + pid % 10);
+    while (n > 0)
+        *root_slot++ = digits[--n];
+    *root_slot = '\0';
+    execve(x->p->path, x->o->argv, envp);
     int e = errno;
     (void)!write(status_w, &e, sizeof e);
     _exit(127);
+}
+
+/* vfork in a frame of its own: nothing of the caller's lives across it. */
+__attribute__((noinline)) static pid_t start_child(const exec_context *x, char **envp,
+                                                   char *root_slot, const int fds[3], pid_t parent)
+{
+    pid_t pid = vfork();
+    if (pid == 0)
+        become_run(x, envp, root_slot, fds[0], fds[1], fds[2], parent);
+    return pid;
+}
+
+static void free_environment(char **envp)
+{
+    for (char **v = envp; *v != NULL; v++)
+        free(*v);
+    free(envp);
 }
 
 static void close_pair(int p[2])
@@ -103,16 +171,22 @@ int exec_child_start(const exec_context *x, exec_child *c)
     }
     set_cloexec_nonblock(out[0]);
     set_cloexec_nonblock(err[0]);
+    char *root_slot = NULL;
+    char **envp = run_environment(x, c, tsan_env, &root_slot);
     fflush(stdout);
     fflush(stderr);
     pid_t parent = getpid();
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, &old);
     c->start = now_seconds();
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(st[0]);
-        become_run(x, c, out[1], err[1], st[1], tsan_env, parent);
-    }
+    /* vfork: the parent waits until the child has exec'd, so on a busy
+     * machine the run starts at once instead of queueing for a CPU */
+    const int child_fds[3] = {out[1], err[1], st[1]};
+    pid_t pid = start_child(x, envp, root_slot, child_fds, parent);
     int fork_errno = errno;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    free_environment(envp);
     free(tsan_env);
     close(out[1]);
     close(err[1]);

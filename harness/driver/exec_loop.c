@@ -9,6 +9,7 @@
 #include "exec.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -17,6 +18,37 @@
 
 #define TERM_GRACE_S 2.0
 #define PROGRESS_EVERY_S 0.5
+
+/* SIGCHLD through a pipe: a run that ended wakes the loop at once (its
+ * pipes may close before it can be reaped). */
+static int chld_pipe[2] = {-1, -1};
+
+static void on_chld(int sig)
+{
+    (void)sig;
+    int saved = errno;
+    (void)!write(chld_pipe[1], "c", 1);
+    errno = saved;
+}
+
+static void chld_install(void)
+{
+    if (chld_pipe[0] < 0 && pipe2(chld_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+        return;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_chld;
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGCHLD, &sa, NULL);
+}
+
+static void chld_drain(void)
+{
+    char buf[64];
+    while (chld_pipe[0] >= 0 && read(chld_pipe[0], buf, sizeof buf) > 0) {
+    }
+}
 
 uint64_t exec_run_seed(uint64_t seed, unsigned long long index) { return seed + index; }
 
@@ -73,7 +105,8 @@ int exec_run_all(const exec_context *x, exec_tally *t)
     int jobs = o->jobs;
     exec_child *slots = xcalloc((size_t)jobs, sizeof *slots);
     int *busy = xcalloc((size_t)jobs, sizeof *busy);
-    struct pollfd *fds = xcalloc((size_t)jobs * 2 + 1, sizeof *fds);
+    struct pollfd *fds = xcalloc((size_t)jobs * 2 + 2, sizeof *fds);
+    chld_install();
     int tty = isatty(1), shown = 0, active = 0, signals = 0, stop = 0;
     unsigned long long started = 0;
     double last_progress = 0;
@@ -104,6 +137,8 @@ int exec_run_all(const exec_context *x, exec_tally *t)
 
         int nf = 0;
         fds[nf++] = (struct pollfd){interrupt_fd(), POLLIN, 0};
+        if (chld_pipe[0] >= 0)
+            fds[nf++] = (struct pollfd){chld_pipe[0], POLLIN, 0};
         for (int j = 0; j < jobs; j++) {
             if (!busy[j])
                 continue;
@@ -112,10 +147,11 @@ int exec_run_all(const exec_context *x, exec_tally *t)
             if (slots[j].fd_err >= 0)
                 fds[nf++] = (struct pollfd){slots[j].fd_err, POLLIN, 0};
         }
-        /* An exit shows as EOF on the pipes, but a grandchild may hold them:
-         * poll in short steps so that reaping never waits long. */
-        if (poll(fds, (nfds_t)nf, 5) < 0 && errno != EINTR)
+        /* An exit shows as SIGCHLD (and EOF on the pipes, unless a grandchild
+         * holds them); the short step bounds the deadline checks. */
+        if (poll(fds, (nfds_t)nf, 20) < 0 && errno != EINTR)
             break;
+        chld_drain();
 
         if (interrupt_count() != signals) {
             interrupt_drain();
