@@ -1,19 +1,18 @@
-/* exec_child.c — one run of PROGRAM: a child in its own process group
- * (killed with the driver: PR_SET_PDEATHSIG), stdin from /dev/null, stdout
- * and stderr through pipes (kept up to 1 MB each), and the environment the
- * preloaded library reads (exec_points.h), libfiu's (--posix-faults) and
- * TSan's (log_path per run, atexit_sleep_ms=0, after the user's own
- * TSAN_OPTIONS). It is started with vfork, the way a shell starts a
- * command. Past its deadline gdb takes the threads' stacks and the
- * group is killed: a hang. */
+/* exec_child.c — one run of PROGRAM: a child in its own process group,
+ * stdin from /dev/null, stdout and stderr through pipes (kept up to 1 MB
+ * each), and the environment the preloaded library reads (exec_points.h),
+ * libfiu's (--posix-faults) and TSan's (log_path per run, atexit_sleep_ms=0,
+ * after the user's own TSAN_OPTIONS). posix_spawn starts it, and the library
+ * makes it die with the driver (RACELAB_EXEC_PARENT). Past its deadline gdb
+ * takes the threads' stacks and the group is killed: a hang. */
 #include "exec.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,8 +32,7 @@ static char *tsan_options(const exec_context *x, const exec_child *c)
     return env;
 }
 
-/* The run's environment: the driver's, with the variables below set. It is
- * built before vfork (the child may not allocate). */
+/* The run's environment: the driver's, with the variables below set. */
 typedef struct {
     char **items;
     int n;
@@ -55,8 +53,7 @@ static void env_set(env_list *e, const char *name, const char *value)
     e->items[e->n] = NULL;
 }
 
-static char **run_environment(const exec_context *x, const exec_child *c, const char *tsan_env,
-                              char **root_slot)
+static char **run_environment(const exec_context *x, const exec_child *c, const char *tsan_env)
 {
     extern char **environ;
     env_list e = {xcalloc(1, sizeof(char *)), 0};
@@ -65,14 +62,16 @@ static char **run_environment(const exec_context *x, const exec_child *c, const 
         e.items[e.n++] = xstrdup(*v);
         e.items[e.n] = NULL;
     }
-    char seed[32];
+    char seed[32], parent[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
+    snprintf(parent, sizeof parent, "%ld", (long)getpid());
     char *report = xasprintf("%s/%s", x->reports_dir, c->label);
     env_set(&e, "LD_PRELOAD", x->s->preload);
     env_set(&e, RL_EXEC_ENV_MODE, x->o->mode);
     env_set(&e, RL_EXEC_ENV_SEED, seed);
     env_set(&e, RL_EXEC_ENV_INJECT, x->s->inject_env);
     env_set(&e, RL_EXEC_ENV_REPORT, report);
+    env_set(&e, RL_EXEC_ENV_PARENT, parent);
     free(report);
     if (x->s->fiu_enable != NULL) {
         /* what `fiu-run -x -f ''` sets, without its own LD_PRELOAD */
@@ -81,53 +80,7 @@ static char **run_environment(const exec_context *x, const exec_child *c, const 
     }
     if (tsan_env != NULL)
         env_set(&e, "TSAN_OPTIONS", tsan_env);
-    env_set(&e, RL_EXEC_ENV_ROOT, "00000000000000000000");
-    for (char **v = e.items; *v != NULL; v++)
-        if (strncmp(*v, RL_EXEC_ENV_ROOT "=", sizeof RL_EXEC_ENV_ROOT) == 0)
-            *root_slot = *v + sizeof RL_EXEC_ENV_ROOT;
     return e.items;
-}
-
-/* In the child, after vfork: system calls only, then exec or _exit. The
- * run's own pid (RACELAB_EXEC_ROOT) is known only here: the child writes it
- * into the environment entry the parent reserved for it. */
-_Noreturn static void become_run(const exec_context *x, char **envp, char *root_slot, int out_w,
-                                 int err_w, int status_w, pid_t parent)
-{
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-        _exit(127);
-    interrupt_restore_in_child();
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull > 0) {
-        dup2(devnull, 0);
-        close(devnull);
-    }
-    dup2(out_w, 1);
-    dup2(err_w, 2);
-    /* getpid() into the slot, by hand (no stdio in a vfork child) */
-    char digits[24];
-    int n = 0;
-    for (long pid = (long)getpid(); pid > 0 && n < 23; pid /= 10)
-        digits[n++] = (char)('0' + pid % 10);
-    while (n > 0)
-        *root_slot++ = digits[--n];
-    *root_slot = '\0';
-    execve(x->p->path, x->o->argv, envp);
-    int e = errno;
-    (void)!write(status_w, &e, sizeof e);
-    _exit(127);
-}
-
-/* vfork in a frame of its own: nothing of the caller's lives across it. */
-__attribute__((noinline)) static pid_t start_child(const exec_context *x, char **envp,
-                                                   char *root_slot, const int fds[3], pid_t parent)
-{
-    pid_t pid = vfork();
-    if (pid == 0)
-        become_run(x, envp, root_slot, fds[0], fds[1], fds[2], parent);
-    return pid;
 }
 
 static void free_environment(char **envp)
@@ -135,6 +88,39 @@ static void free_environment(char **envp)
     for (char **v = envp; *v != NULL; v++)
         free(*v);
     free(envp);
+}
+
+/* posix_spawn: its own process group, the default dispositions of the
+ * signals the driver handles, an empty mask, stdin from /dev/null, stdout
+ * and stderr into the pipes. glibc starts it with CLONE_VFORK, as a shell
+ * starts a command: on a busy machine the run starts at once instead of
+ * queueing for a processor, as a forked child would. */
+static int spawn(const exec_context *x, char **envp, int out_w, int err_w, pid_t *pid)
+{
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_t files;
+    posix_spawnattr_init(&attr);
+    posix_spawn_file_actions_init(&files);
+    sigset_t none, dfl;
+    sigemptyset(&none);
+    sigemptyset(&dfl);
+    const int handled[] = {SIGINT, SIGTERM, SIGPIPE, SIGQUIT, SIGCHLD};
+    for (size_t i = 0; i < sizeof handled / sizeof handled[0]; i++)
+        sigaddset(&dfl, handled[i]);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
+                                        POSIX_SPAWN_SETSIGMASK);
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setsigdefault(&attr, &dfl);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&files, out_w, 1);
+    posix_spawn_file_actions_adddup2(&files, err_w, 2);
+    posix_spawn_file_actions_addclose(&files, out_w);
+    posix_spawn_file_actions_addclose(&files, err_w);
+    int rc = posix_spawn(pid, x->p->path, &files, &attr, x->o->argv, envp);
+    posix_spawn_file_actions_destroy(&files);
+    posix_spawnattr_destroy(&attr);
+    return rc;
 }
 
 static void close_pair(int p[2])
@@ -149,71 +135,38 @@ int exec_child_start(const exec_context *x, exec_child *c)
     c->label = xasprintf("run-%06llu", c->index);
     if (x->p->tsan)
         c->tsan_base = xasprintf("%s/tsan/%s", x->dir, c->label);
-    char *tsan_env = x->p->tsan ? tsan_options(x, c) : NULL;
-    int out[2], err[2], st[2];
+    int out[2], err[2];
     if (pipe(out) != 0) {
         c->spawn_errno = errno;
-        free(tsan_env);
         return -1;
     }
     if (pipe(err) != 0) {
         c->spawn_errno = errno;
         close_pair(out);
-        free(tsan_env);
-        return -1;
-    }
-    if (pipe2(st, O_CLOEXEC) != 0) {
-        c->spawn_errno = errno;
-        close_pair(out);
-        close_pair(err);
-        free(tsan_env);
         return -1;
     }
     set_cloexec_nonblock(out[0]);
     set_cloexec_nonblock(err[0]);
-    char *root_slot = NULL;
-    char **envp = run_environment(x, c, tsan_env, &root_slot);
+    char *tsan_env = x->p->tsan ? tsan_options(x, c) : NULL;
+    char **envp = run_environment(x, c, tsan_env);
+    free(tsan_env);
     fflush(stdout);
     fflush(stderr);
-    pid_t parent = getpid();
-    sigset_t all, old;
-    sigfillset(&all);
-    sigprocmask(SIG_SETMASK, &all, &old);
     c->start = now_seconds();
-    /* vfork: the parent waits until the child has exec'd, so on a busy
-     * machine the run starts at once instead of queueing for a CPU */
-    const int child_fds[3] = {out[1], err[1], st[1]};
-    pid_t pid = start_child(x, envp, root_slot, child_fds, parent);
-    int fork_errno = errno;
-    sigprocmask(SIG_SETMASK, &old, NULL);
+    pid_t pid = 0;
+    int rc = spawn(x, envp, out[1], err[1], &pid);
     free_environment(envp);
-    free(tsan_env);
     close(out[1]);
     close(err[1]);
-    close(st[1]);
-    if (pid < 0) {
+    if (rc != 0) {
         close(out[0]);
         close(err[0]);
-        close(st[0]);
-        c->spawn_errno = fork_errno;
+        c->spawn_errno = rc;
         return -1;
     }
-    setpgid(pid, pid);
     c->pid = pid;
     c->fd_out = out[0];
     c->fd_err = err[0];
-    int exec_errno = 0;
-    ssize_t n;
-    while ((n = read(st[0], &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR)
-        ;
-    close(st[0]);
-    if (n == (ssize_t)sizeof exec_errno) {
-        c->spawn_errno = exec_errno;
-        while (waitpid(pid, &c->status, 0) < 0 && errno == EINTR)
-            ;
-        c->reaped = 1;
-        return -1;
-    }
     c->deadline = c->start + x->o->timeout;
     return 0;
 }

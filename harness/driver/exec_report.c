@@ -1,21 +1,23 @@
 /* exec_report.c — what the processes of one run left in the reports folder
  * (injectors/exec/preload/report.c writes them):
  *
- *   PREFIX.<pid>        at exit: "pid P root R forked F threads T", then one
+ *   PREFIX.<pid>.start  when the library started in a process: "exec EXE",
+ *                       or "fork EXE" for a fork
+ *   PREFIX.<pid>        at exit: "pid P forked F threads T", then one
  *                       "point hits fired" line per point that was hit
- *   PREFIX.<pid>.child  at start, from a process that is not the run's own:
- *                       "fork EXE" or "exec EXE"
  *
- * A sanitizer's helper (TSan runs llvm-symbolizer to name the frames of a
- * report) is a descendant too, but not the program's: it is counted apart.
- *
- * The files are read, summed and removed. */
+ * The run's own process is the one the driver started (its pid); any other
+ * is a descendant — but a sanitizer's helper (TSan runs llvm-symbolizer to
+ * name the frames of a report) is not the program's, and is counted apart,
+ * its counts left out. The files are read, summed and removed. */
 #include "exec.h"
 
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#define MAX_HELPERS 64
 
 static int point_index(const char *name)
 {
@@ -31,11 +33,10 @@ static void read_counts(const char *path, pid_t root, exec_counts *c)
     if (f == NULL)
         return;
     long pid = 0;
-    int is_root = 0, forked = 0, threads = 0;
-    if (fscanf(f, "pid %ld root %d forked %d threads %d\n", &pid, &is_root, &forked, &threads) ==
-        4) {
+    int forked = 0, threads = 0;
+    if (fscanf(f, "pid %ld forked %d threads %d\n", &pid, &forked, &threads) == 3) {
         c->processes++;
-        if (pid == (long)root && is_root) {
+        if (pid == (long)root && !forked) {
             c->counted = 1;
             c->threads = threads;
         }
@@ -68,10 +69,10 @@ static int is_helper(const char *path)
     return helper;
 }
 
-/* The pid in "PREFIX.<pid>" or "PREFIX.<pid>.child". */
-static long pid_of(const char *name, size_t prefix_len)
+static int ends_with(const char *s, const char *tail)
 {
-    return strtol(name + prefix_len + 1, NULL, 10);
+    size_t n = strlen(s), k = strlen(tail);
+    return n > k && strcmp(s + n - k, tail) == 0;
 }
 
 void exec_read_reports(const char *dir, const char *prefix, pid_t root, exec_counts *c)
@@ -80,30 +81,31 @@ void exec_read_reports(const char *dir, const char *prefix, pid_t root, exec_cou
     struct dirent **names = NULL;
     int n = scandir(dir, &names, NULL, alphasort);
     size_t plen = strlen(prefix);
-    long helper_pids[64];
+    long helpers[MAX_HELPERS];
     int n_helpers = 0;
-    /* the markers first: a helper's counts are not the program's */
+    /* the start markers first: a helper's counts are not the program's */
     for (int pass = 0; pass < 2; pass++)
         for (int i = 0; i < n; i++) {
             const char *name = names[i]->d_name;
             if (strncmp(name, prefix, plen) != 0 || name[plen] != '.')
                 continue;
-            size_t len = strlen(name);
-            int marker = len > 6 && strcmp(name + len - 6, ".child") == 0;
+            int marker = ends_with(name, ".start");
             if (marker != (pass == 0))
                 continue;
             char *path = xasprintf("%s/%s", dir, name);
-            long pid = pid_of(name, plen);
-            if (marker && is_helper(path)) {
-                c->helpers++;
-                if (n_helpers < 64)
-                    helper_pids[n_helpers++] = pid;
-            } else if (marker) {
-                c->descendants++;
-            } else {
+            long pid = strtol(name + plen + 1, NULL, 10);
+            if (marker && pid != (long)root) {
+                if (is_helper(path)) {
+                    c->helpers++;
+                    if (n_helpers < MAX_HELPERS)
+                        helpers[n_helpers++] = pid;
+                } else {
+                    c->descendants++;
+                }
+            } else if (!marker) {
                 int helper = 0;
                 for (int k = 0; k < n_helpers; k++)
-                    helper |= helper_pids[k] == pid;
+                    helper |= helpers[k] == pid;
                 if (!helper)
                     read_counts(path, root, c);
             }

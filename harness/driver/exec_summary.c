@@ -14,8 +14,8 @@
 char *exec_rerun_command(const exec_context *x, const exec_failure *f)
 {
     const exec_options *o = x->o;
-    char **argv =
-        xcalloc((size_t)(24 + 2 * EXEC_MAX_SPECS + 2 * EXEC_MAX_POSIX + o->argc), sizeof *argv);
+    size_t room = 24 + 2 * (size_t)EXEC_MAX_SPECS + 2 * (size_t)EXEC_MAX_POSIX + (size_t)o->argc;
+    char **argv = xcalloc(room, sizeof *argv);
     char seed[32], timeout[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)f->seed);
     snprintf(timeout, sizeof timeout, "%g", o->timeout);

@@ -13,8 +13,8 @@
 #include <pthread.h>
 #include <stdio.h>
 
-#define THREADS 2
-#define HITS 20
+#define THREADS 2L
+#define HITS 20L
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static long hits;
@@ -51,7 +51,7 @@ int main(void)
         pthread_create(&t[i], NULL, count_hits, NULL);
     for (int i = 0; i < THREADS; i++)
         pthread_join(t[i], NULL);
-    printf("hits: %ld of %d\n", hits, THREADS * HITS);
+    printf("hits: %ld of %ld\n", hits, THREADS * HITS);
     assert(hits == THREADS * HITS);
     return 0;
 }

@@ -21,6 +21,7 @@ static struct {
     long host;
     long port; /* always 8000 + 10 * host + 1 */
 } service = {0, 8001};
+static long hosts_seen; /* by the client */
 
 static long get_host(void)
 {
@@ -60,7 +61,8 @@ static void *client(void *arg)
         assert(port == 8000 + 10 * host + 1);
         seen += host;
     }
-    return (void *)seen;
+    hosts_seen = seen;
+    return NULL;
 }
 
 int main(void)
@@ -70,6 +72,7 @@ int main(void)
     pthread_create(&t2, NULL, client, NULL);
     pthread_join(t1, NULL);
     pthread_join(t2, NULL);
-    printf("service at host %ld port %ld\n", service.host, service.port);
+    printf("service at host %ld port %ld; the client saw %ld\n", service.host, service.port,
+           hosts_seen);
     return 0;
 }

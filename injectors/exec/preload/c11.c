@@ -8,9 +8,9 @@
         __typeof__(&fn) real = RL_REAL(fn);                                                        \
         if (real == NULL)                                                                          \
             return thrd_error;                                                                     \
-        rl_exec_event(point, RL_EXEC_BEFORE, object, RL_EXEC_CALLER, 0);                           \
+        rl_exec_event(point, RL_EXEC_BEFORE, (uintptr_t)(object), RL_EXEC_CALLER, 0);              \
         int rc = real(__VA_ARGS__);                                                                \
-        rl_exec_event(point, RL_EXEC_AFTER, object, RL_EXEC_CALLER, rc);                           \
+        rl_exec_event(point, RL_EXEC_AFTER, (uintptr_t)(object), RL_EXEC_CALLER, rc);              \
         return rc;                                                                                 \
     } while (0)
 
@@ -57,7 +57,7 @@ static int c11_trampoline(void *p)
     int index = s->index;
     rl_exec_start_release(s);
     rl_exec_thread_begin(index);
-    rl_exec_event(RL_EXEC_START, RL_EXEC_BEFORE, NULL, RL_EXEC_CALLER, 0);
+    rl_exec_event(RL_EXEC_START, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
     return start(arg);
 }
 
@@ -66,7 +66,7 @@ RL_EXEC_EXPORT int thrd_create(thrd_t *th, thrd_start_t start, void *arg)
     __typeof__(&thrd_create) real = RL_REAL(thrd_create);
     if (real == NULL)
         return thrd_error;
-    rl_exec_event(RL_EXEC_CREATE, RL_EXEC_BEFORE, NULL, RL_EXEC_CALLER, 0);
+    rl_exec_event(RL_EXEC_CREATE, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
     rl_exec_start *s = rl_exec_start_take();
     int rc;
     if (s != NULL) {
@@ -77,19 +77,19 @@ RL_EXEC_EXPORT int thrd_create(thrd_t *th, thrd_start_t start, void *arg)
     } else {
         rc = real(th, start, arg);
     }
-    rl_exec_event(RL_EXEC_CREATE, RL_EXEC_AFTER, NULL, RL_EXEC_CALLER, rc);
+    rl_exec_event(RL_EXEC_CREATE, RL_EXEC_AFTER, 0, RL_EXEC_CALLER, rc);
     return rc;
 }
 
 RL_EXEC_EXPORT int thrd_join(thrd_t th, int *res)
 {
-    RL_EXEC_C11_CALL(RL_EXEC_JOIN, (const void *)th, thrd_join, th, res);
+    RL_EXEC_C11_CALL(RL_EXEC_JOIN, (uintptr_t)th, thrd_join, th, res);
 }
 
 RL_EXEC_EXPORT void thrd_exit(int res)
 {
     __typeof__(&thrd_exit) real = RL_REAL(thrd_exit);
-    rl_exec_event(RL_EXEC_EXIT, RL_EXEC_BEFORE, NULL, RL_EXEC_CALLER, 0);
+    rl_exec_event(RL_EXEC_EXIT, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
     if (real != NULL)
         real(res);
     __builtin_trap();
@@ -100,9 +100,9 @@ RL_EXEC_EXPORT void thrd_yield(void)
     __typeof__(&thrd_yield) real = RL_REAL(thrd_yield);
     if (real == NULL)
         return;
-    rl_exec_event(RL_EXEC_SCHED_YIELD, RL_EXEC_BEFORE, NULL, RL_EXEC_CALLER, 0);
+    rl_exec_event(RL_EXEC_SCHED_YIELD, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
     real();
-    rl_exec_event(RL_EXEC_SCHED_YIELD, RL_EXEC_AFTER, NULL, RL_EXEC_CALLER, 0);
+    rl_exec_event(RL_EXEC_SCHED_YIELD, RL_EXEC_AFTER, 0, RL_EXEC_CALLER, 0);
 }
 
 RL_EXEC_EXPORT int thrd_sleep(const struct timespec *d, struct timespec *rem)
@@ -110,8 +110,8 @@ RL_EXEC_EXPORT int thrd_sleep(const struct timespec *d, struct timespec *rem)
     __typeof__(&thrd_sleep) real = RL_REAL(thrd_sleep);
     if (real == NULL)
         return -2;
-    rl_exec_event(RL_EXEC_NANOSLEEP, RL_EXEC_BEFORE, NULL, RL_EXEC_CALLER, 0);
+    rl_exec_event(RL_EXEC_NANOSLEEP, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
     int rc = real(d, rem);
-    rl_exec_event(RL_EXEC_NANOSLEEP, RL_EXEC_AFTER, NULL, RL_EXEC_CALLER, rc);
+    rl_exec_event(RL_EXEC_NANOSLEEP, RL_EXEC_AFTER, 0, RL_EXEC_CALLER, rc);
     return rc;
 }

@@ -55,7 +55,7 @@ static void act(const rl_exec_action *a, rl_exec_thread *t)
     }
 }
 
-int rl_exec_event(rl_exec_point point, rl_exec_phase phase, const void *object, const void *caller,
+int rl_exec_event(rl_exec_point point, rl_exec_phase phase, uintptr_t object, const void *caller,
                   int result)
 {
     (void)object;

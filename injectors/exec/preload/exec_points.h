@@ -11,8 +11,9 @@
  *   RACELAB_EXEC_MODE    noise (absent or empty: the library only passes calls on)
  *   RACELAB_EXEC_SEED    the run's seed, a decimal number
  *   RACELAB_EXEC_INJECT  the specs in force, PATTERN:ACTION[=ARG][,p=P], one a line
- *   RACELAB_EXEC_REPORT  path prefix: each process writes PREFIX.<pid> at exit
- *   RACELAB_EXEC_ROOT    the pid of the run's own process (others are descendants)
+ *   RACELAB_EXEC_REPORT  path prefix: PREFIX.<pid>.start when a process starts,
+ *                        PREFIX.<pid> (its counts) when it exits
+ *   RACELAB_EXEC_PARENT  the driver's pid: the run's own process dies with it
  */
 #ifndef RACELAB_EXEC_POINTS_H
 #define RACELAB_EXEC_POINTS_H
@@ -21,7 +22,7 @@
 #define RL_EXEC_ENV_SEED "RACELAB_EXEC_SEED"
 #define RL_EXEC_ENV_INJECT "RACELAB_EXEC_INJECT"
 #define RL_EXEC_ENV_REPORT "RACELAB_EXEC_REPORT"
-#define RL_EXEC_ENV_ROOT "RACELAB_EXEC_ROOT"
+#define RL_EXEC_ENV_PARENT "RACELAB_EXEC_PARENT"
 
 /* X(ID, name, meaning) */
 #define RL_EXEC_POINTS(X)                                                                          \

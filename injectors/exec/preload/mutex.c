@@ -26,9 +26,9 @@ RL_EXEC_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
     __typeof__(&pthread_mutex_lock) real = RL_REAL(pthread_mutex_lock);
     if (real == NULL)
         return libc_lock(m);
-    rl_exec_event(RL_EXEC_MUTEX_LOCK, RL_EXEC_BEFORE, m, RL_EXEC_CALLER, 0);
+    rl_exec_event(RL_EXEC_MUTEX_LOCK, RL_EXEC_BEFORE, (uintptr_t)m, RL_EXEC_CALLER, 0);
     int rc = real(m);
-    rl_exec_event(RL_EXEC_MUTEX_LOCK, RL_EXEC_AFTER, m, RL_EXEC_CALLER, rc);
+    rl_exec_event(RL_EXEC_MUTEX_LOCK, RL_EXEC_AFTER, (uintptr_t)m, RL_EXEC_CALLER, rc);
     return rc;
 }
 
@@ -37,9 +37,9 @@ RL_EXEC_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
     __typeof__(&pthread_mutex_trylock) real = RL_REAL(pthread_mutex_trylock);
     if (real == NULL)
         return libc_trylock(m);
-    rl_exec_event(RL_EXEC_MUTEX_TRYLOCK, RL_EXEC_BEFORE, m, RL_EXEC_CALLER, 0);
+    rl_exec_event(RL_EXEC_MUTEX_TRYLOCK, RL_EXEC_BEFORE, (uintptr_t)m, RL_EXEC_CALLER, 0);
     int rc = real(m);
-    rl_exec_event(RL_EXEC_MUTEX_TRYLOCK, RL_EXEC_AFTER, m, RL_EXEC_CALLER, rc);
+    rl_exec_event(RL_EXEC_MUTEX_TRYLOCK, RL_EXEC_AFTER, (uintptr_t)m, RL_EXEC_CALLER, rc);
     return rc;
 }
 
@@ -48,9 +48,9 @@ RL_EXEC_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct time
     __typeof__(&pthread_mutex_timedlock) real = RL_REAL(pthread_mutex_timedlock);
     if (real == NULL)
         return EAGAIN;
-    rl_exec_event(RL_EXEC_MUTEX_TIMEDLOCK, RL_EXEC_BEFORE, m, RL_EXEC_CALLER, 0);
+    rl_exec_event(RL_EXEC_MUTEX_TIMEDLOCK, RL_EXEC_BEFORE, (uintptr_t)m, RL_EXEC_CALLER, 0);
     int rc = real(m, abstime);
-    rl_exec_event(RL_EXEC_MUTEX_TIMEDLOCK, RL_EXEC_AFTER, m, RL_EXEC_CALLER, rc);
+    rl_exec_event(RL_EXEC_MUTEX_TIMEDLOCK, RL_EXEC_AFTER, (uintptr_t)m, RL_EXEC_CALLER, rc);
     return rc;
 }
 
@@ -59,8 +59,8 @@ RL_EXEC_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
     __typeof__(&pthread_mutex_unlock) real = RL_REAL(pthread_mutex_unlock);
     if (real == NULL)
         return libc_unlock(m);
-    rl_exec_event(RL_EXEC_MUTEX_UNLOCK, RL_EXEC_BEFORE, m, RL_EXEC_CALLER, 0);
+    rl_exec_event(RL_EXEC_MUTEX_UNLOCK, RL_EXEC_BEFORE, (uintptr_t)m, RL_EXEC_CALLER, 0);
     int rc = real(m);
-    rl_exec_event(RL_EXEC_MUTEX_UNLOCK, RL_EXEC_AFTER, m, RL_EXEC_CALLER, rc);
+    rl_exec_event(RL_EXEC_MUTEX_UNLOCK, RL_EXEC_AFTER, (uintptr_t)m, RL_EXEC_CALLER, rc);
     return rc;
 }

@@ -163,9 +163,10 @@ typedef enum { RL_EXEC_BEFORE, RL_EXEC_AFTER } rl_exec_phase;
  * returns (`result`: its return value). Noise mode counts the hit and may
  * yield, spin or pause, as the point's spec says, from the thread's own
  * generator. The controlled scheduler will act here too, keyed by `object`
- * (the mutex, condition, thread... the call is about); the return value is
+ * (the address of the mutex, condition... the call is about, or the thread's
+ * id; 0 when there is none); the return value is
  * for it (0: go on with the call as made). */
-int rl_exec_event(rl_exec_point point, rl_exec_phase phase, const void *object, const void *caller,
+int rl_exec_event(rl_exec_point point, rl_exec_phase phase, uintptr_t object, const void *caller,
                   int result);
 
 /* Where the interposed call was made from (the interposer's return address):
@@ -185,7 +186,8 @@ int rl_exec_caller_foreign(const void *caller);
 
 /* ---- report.c ---------------------------------------------------------- */
 
-/* Registers the fork handler and notes an exec'd descendant. */
+/* Registers the fork handler, leaves the start marker and, in the run's own
+ * process, asks to die with the driver. */
 void rl_exec_report_init(void);
 
 #endif

@@ -37,7 +37,7 @@ static void resolve_all(void)
     /* Only the calls every libc has are required; the others may be NULL
      * (an interposer whose real call is missing is never reached: the
      * program could not have linked against it either). */
-#define RL_EXEC_RESOLVE(fn) rl_exec_real_fns.fn = (__typeof__(&fn))dlsym(RTLD_NEXT, #fn);
+#define RL_EXEC_RESOLVE(fn) rl_exec_real_fns.fn = (__typeof__(&(fn)))dlsym(RTLD_NEXT, #fn);
     RL_EXEC_REAL_FUNCTIONS(RL_EXEC_RESOLVE)
 #undef RL_EXEC_RESOLVE
     if (rl_exec_real_fns.pthread_mutex_lock == NULL)

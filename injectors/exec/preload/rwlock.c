@@ -9,9 +9,9 @@
         __typeof__(&fn) real = RL_REAL(fn);                                                        \
         if (real == NULL)                                                                          \
             return EAGAIN;                                                                         \
-        rl_exec_event(point, RL_EXEC_BEFORE, l, RL_EXEC_CALLER, 0);                                \
+        rl_exec_event(point, RL_EXEC_BEFORE, (uintptr_t)(l), RL_EXEC_CALLER, 0);                   \
         int rc = real(__VA_ARGS__);                                                                \
-        rl_exec_event(point, RL_EXEC_AFTER, l, RL_EXEC_CALLER, rc);                                \
+        rl_exec_event(point, RL_EXEC_AFTER, (uintptr_t)(l), RL_EXEC_CALLER, rc);                   \
         return rc;                                                                                 \
     } while (0)
 

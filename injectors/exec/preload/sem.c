@@ -11,9 +11,9 @@
             errno = EAGAIN;                                                                        \
             return -1;                                                                             \
         }                                                                                          \
-        rl_exec_event(point, RL_EXEC_BEFORE, s, RL_EXEC_CALLER, 0);                                \
+        rl_exec_event(point, RL_EXEC_BEFORE, (uintptr_t)(s), RL_EXEC_CALLER, 0);                   \
         int rc = real(__VA_ARGS__);                                                                \
-        rl_exec_event(point, RL_EXEC_AFTER, s, RL_EXEC_CALLER, rc);                                \
+        rl_exec_event(point, RL_EXEC_AFTER, (uintptr_t)(s), RL_EXEC_CALLER, rc);                   \
         return rc;                                                                                 \
     } while (0)
 

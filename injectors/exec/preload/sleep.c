@@ -10,9 +10,9 @@ RL_EXEC_EXPORT int sched_yield(void)
     __typeof__(&sched_yield) real = RL_REAL(sched_yield);
     if (real == NULL)
         return 0;
-    rl_exec_event(RL_EXEC_SCHED_YIELD, RL_EXEC_BEFORE, NULL, RL_EXEC_CALLER, 0);
+    rl_exec_event(RL_EXEC_SCHED_YIELD, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
     int rc = real();
-    rl_exec_event(RL_EXEC_SCHED_YIELD, RL_EXEC_AFTER, NULL, RL_EXEC_CALLER, rc);
+    rl_exec_event(RL_EXEC_SCHED_YIELD, RL_EXEC_AFTER, 0, RL_EXEC_CALLER, rc);
     return rc;
 }
 
@@ -23,9 +23,9 @@ RL_EXEC_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
         errno = EINTR;
         return -1;
     }
-    rl_exec_event(RL_EXEC_NANOSLEEP, RL_EXEC_BEFORE, NULL, RL_EXEC_CALLER, 0);
+    rl_exec_event(RL_EXEC_NANOSLEEP, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
     int rc = real(req, rem);
-    rl_exec_event(RL_EXEC_NANOSLEEP, RL_EXEC_AFTER, NULL, RL_EXEC_CALLER, rc);
+    rl_exec_event(RL_EXEC_NANOSLEEP, RL_EXEC_AFTER, 0, RL_EXEC_CALLER, rc);
     return rc;
 }
 
@@ -35,9 +35,9 @@ RL_EXEC_EXPORT int clock_nanosleep(clockid_t clock, int flags, const struct time
     __typeof__(&clock_nanosleep) real = RL_REAL(clock_nanosleep);
     if (real == NULL)
         return EINTR;
-    rl_exec_event(RL_EXEC_CLOCK_NANOSLEEP, RL_EXEC_BEFORE, NULL, RL_EXEC_CALLER, 0);
+    rl_exec_event(RL_EXEC_CLOCK_NANOSLEEP, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
     int rc = real(clock, flags, req, rem);
-    rl_exec_event(RL_EXEC_CLOCK_NANOSLEEP, RL_EXEC_AFTER, NULL, RL_EXEC_CALLER, rc);
+    rl_exec_event(RL_EXEC_CLOCK_NANOSLEEP, RL_EXEC_AFTER, 0, RL_EXEC_CALLER, rc);
     return rc;
 }
 
@@ -48,9 +48,9 @@ RL_EXEC_EXPORT int usleep(useconds_t us)
         errno = EINTR;
         return -1;
     }
-    rl_exec_event(RL_EXEC_USLEEP, RL_EXEC_BEFORE, NULL, RL_EXEC_CALLER, 0);
+    rl_exec_event(RL_EXEC_USLEEP, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
     int rc = real(us);
-    rl_exec_event(RL_EXEC_USLEEP, RL_EXEC_AFTER, NULL, RL_EXEC_CALLER, rc);
+    rl_exec_event(RL_EXEC_USLEEP, RL_EXEC_AFTER, 0, RL_EXEC_CALLER, rc);
     return rc;
 }
 
@@ -59,8 +59,8 @@ RL_EXEC_EXPORT unsigned int sleep(unsigned int seconds)
     __typeof__(&sleep) real = RL_REAL(sleep);
     if (real == NULL)
         return seconds;
-    rl_exec_event(RL_EXEC_SLEEP, RL_EXEC_BEFORE, NULL, RL_EXEC_CALLER, 0);
+    rl_exec_event(RL_EXEC_SLEEP, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
     unsigned int left = real(seconds);
-    rl_exec_event(RL_EXEC_SLEEP, RL_EXEC_AFTER, NULL, RL_EXEC_CALLER, (int)left);
+    rl_exec_event(RL_EXEC_SLEEP, RL_EXEC_AFTER, 0, RL_EXEC_CALLER, (int)left);
     return left;
 }

@@ -16,7 +16,7 @@ static void *trampoline(void *p)
     int index = s->index;
     rl_exec_start_release(s);
     rl_exec_thread_begin(index);
-    rl_exec_event(RL_EXEC_START, RL_EXEC_BEFORE, NULL, RL_EXEC_CALLER, 0);
+    rl_exec_event(RL_EXEC_START, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
     return start(arg);
 }
 
@@ -26,7 +26,7 @@ RL_EXEC_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, voi
     __typeof__(&pthread_create) real = RL_REAL(pthread_create);
     if (real == NULL)
         return EAGAIN;
-    rl_exec_event(RL_EXEC_CREATE, RL_EXEC_BEFORE, NULL, RL_EXEC_CALLER, 0);
+    rl_exec_event(RL_EXEC_CREATE, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
     rl_exec_start *s = rl_exec_start_take();
     int rc;
     if (s != NULL) {
@@ -37,8 +37,7 @@ RL_EXEC_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, voi
     } else {
         rc = real(th, attr, start, arg); /* numbered when it first calls in */
     }
-    rl_exec_event(RL_EXEC_CREATE, RL_EXEC_AFTER, rc == 0 ? (const void *)*th : NULL, RL_EXEC_CALLER,
-                  rc);
+    rl_exec_event(RL_EXEC_CREATE, RL_EXEC_AFTER, rc == 0 ? (uintptr_t)*th : 0, RL_EXEC_CALLER, rc);
     return rc;
 }
 
@@ -47,16 +46,16 @@ RL_EXEC_EXPORT int pthread_join(pthread_t th, void **ret)
     __typeof__(&pthread_join) real = RL_REAL(pthread_join);
     if (real == NULL)
         return EINVAL;
-    rl_exec_event(RL_EXEC_JOIN, RL_EXEC_BEFORE, (const void *)th, RL_EXEC_CALLER, 0);
+    rl_exec_event(RL_EXEC_JOIN, RL_EXEC_BEFORE, (uintptr_t)th, RL_EXEC_CALLER, 0);
     int rc = real(th, ret);
-    rl_exec_event(RL_EXEC_JOIN, RL_EXEC_AFTER, (const void *)th, RL_EXEC_CALLER, rc);
+    rl_exec_event(RL_EXEC_JOIN, RL_EXEC_AFTER, (uintptr_t)th, RL_EXEC_CALLER, rc);
     return rc;
 }
 
 RL_EXEC_EXPORT void pthread_exit(void *ret)
 {
     __typeof__(&pthread_exit) real = RL_REAL(pthread_exit);
-    rl_exec_event(RL_EXEC_EXIT, RL_EXEC_BEFORE, NULL, RL_EXEC_CALLER, 0);
+    rl_exec_event(RL_EXEC_EXIT, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
     if (real != NULL)
         real(ret);
     __builtin_trap(); /* pthread_exit cannot be resolved: nothing else is right */
