@@ -69,8 +69,7 @@ static void read_specs(const char *list)
         size_t len = end != NULL ? (size_t)(end - list) : strlen(list);
         if (len >= sizeof line)
             refuse("a spec longer than 511 characters", NULL);
-        memcpy(line, list, len);
-        line[len] = '\0';
+        snprintf(line, sizeof line, "%.*s", (int)len, list);
         if (len > 0)
             take_spec(line, n++);
         list += len + (end != NULL);
