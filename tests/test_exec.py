@@ -255,6 +255,20 @@ def test_a_forking_program_says_so(tmp_path):
     assert "started other processes" in stdout
 
 
+def test_c11_threads_reach_the_same_points(tmp_path):
+    out = tmp_path / "out"
+    rc, _, _ = racelab_exec("--seed", 1, "--runs", 3, "--out", out, "--",
+                            program("plain", "aux_c11"))
+    assert rc == 0
+    points = record(out)["points"]
+    # 2 threads x 10 rounds of mtx_lock, plus main's; thrd_create and thrd_join
+    assert points["pthread/mutex_lock"]["hits"][0] >= 3 * 21
+    assert points["pthread/create"]["hits"][0] == 3 * 2
+    assert points["pthread/join"]["hits"][0] == 3 * 2
+    assert points["sched/yield"]["hits"][0] == 3 * 20
+    assert points["pthread/cond_broadcast"]["hits"][0] == 3 * 20
+
+
 def test_profile_none_and_explicit_specs(tmp_path):
     rc, _, _ = racelab_exec("--runs", 2, "--profile", "none", "--out", tmp_path / "a", "--",
                             program("plain", "counter_fixed"))
