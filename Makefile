@@ -162,3 +162,39 @@ format:
 
 clean:
 	rm -rf build
+
+# ---- exec mode (README "Exec mode") -----------------------------------------
+# build/exec/libracelab-exec.so, preloaded into unmodified programs: its own
+# sources (injectors/exec/preload, one level below the runtime's
+# injectors/*/*.c wildcard: its interposers must never enter a scenario
+# program's archive) and the spec parser, compiled -fPIC with everything but
+# the interposers hidden. The driver links the spec and POSIX-fault parsers.
+EXEC_LIB_SRC := $(wildcard injectors/exec/preload/*.c) injectors/points/inject_spec.c injectors/points/spec_words.c harness/common/parse_number.c
+EXEC_LIB_OBJ := $(patsubst %.c,build/exec/obj/%.o,$(EXEC_LIB_SRC))
+EXEC_HEADERS := $(wildcard injectors/exec/preload/*.h)
+EXEC_PROG_SRC := $(wildcard tests/exec_programs/*.c)
+EXEC_PROGS := $(patsubst tests/exec_programs/%.c,build/exec_programs/plain/%,$(EXEC_PROG_SRC)) \
+              $(patsubst tests/exec_programs/%.c,build/exec_programs/tsan/%,$(EXEC_PROG_SRC))
+DRIVER_PARSERS := build/plain/obj/injectors/points/inject_spec.o build/plain/obj/injectors/points/spec_words.o build/plain/obj/injectors/points/posix_faults.o build/plain/obj/injectors/points/posix_points.o
+.PHONY: exec lint-exec
+all: exec
+exec: build/exec/libracelab-exec.so $(EXEC_PROGS)
+build/exec/obj/%.o: %.c $(HEADERS) $(EXEC_HEADERS)
+	@mkdir -p $(dir $@)
+	$(PLAIN_CC) $(PLAIN_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+build/exec/libracelab-exec.so: $(EXEC_LIB_OBJ)
+	$(PLAIN_CC) -shared -Wl,-z,defs $^ -ldl -lpthread -o $@
+build/exec_programs/plain/%: tests/exec_programs/%.c
+	@mkdir -p $(dir $@)
+	$(PLAIN_CC) $(WARN) -D_GNU_SOURCE -O2 -g $< -lpthread -o $@
+build/exec_programs/tsan/%: tests/exec_programs/%.c
+	@mkdir -p $(dir $@)
+	$(TSAN_CC) $(WARN) -D_GNU_SOURCE -fsanitize=thread -O1 -g -fno-omit-frame-pointer $< -lpthread -o $@
+build/racelab: $(DRIVER_PARSERS) $(EXEC_HEADERS)
+DRIVER_LIBS += $(DRIVER_PARSERS) build/common/libracelab-common.a
+LINT_SRC += $(wildcard injectors/exec/preload/*.c) $(EXEC_PROG_SRC)
+lint: lint-exec
+lint-exec:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --inline-suppr --std=c11 -D_GNU_SOURCE tests/exec_programs
+	clang-format --dry-run -Werror $(EXEC_HEADERS)

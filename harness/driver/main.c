@@ -16,6 +16,7 @@
  * lines and the help of every command are options.c's. */
 #include "compare.h"
 #include "driver.h"
+#include "exec.h"
 #include "report.h"
 
 #include <stdlib.h>
@@ -243,6 +244,8 @@ static int own_options(int argc, char **argv, int *rc)
         *rc = cmd_diff(argc - 2, argv + 2);
     else if (strcmp(argv[1], "compare") == 0)
         *rc = cmd_compare(argc - 2, argv + 2);
+    else if (strcmp(argv[1], "exec") == 0)
+        *rc = cmd_exec(argc - 2, argv + 2);
     else
         return 0;
     return 1;

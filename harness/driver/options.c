@@ -321,6 +321,8 @@ static void general_usage(FILE *f)
               "what changed: regressions, rates (Fisher), times");
     help_line(f, "  compare NAME[:V1,V2,...] [options]",
               "candidate fixes: correctness, cost interleaved, a decision");
+    help_line(f, "  exec [options] -- PROGRAM...",
+              "an unmodified pthread program, many runs, noise at its pthread calls");
     fputs("global options (before or after the command):\n", f);
     option_help(f, option_of(OPT_BUILD), "DIR",
                 "where plain/ and tsan/ are (default: next to this program)");

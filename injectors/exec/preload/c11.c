@@ -1,0 +1,117 @@
+/* c11.c — C11 threads. glibc builds mtx_*, cnd_* and thrd_* on its pthread
+ * code, but calls it internally, past the pthread interposers: they get their
+ * own, which reach the same points as the pthread calls. */
+#include "preload.h"
+
+#define RL_EXEC_C11_CALL(point, object, fn, ...)                                                   \
+    do {                                                                                           \
+        __typeof__(&fn) real = RL_REAL(fn);                                                        \
+        if (real == NULL)                                                                          \
+            return thrd_error;                                                                     \
+        rl_exec_event(point, RL_EXEC_BEFORE, (uintptr_t)(object), RL_EXEC_CALLER, 0);              \
+        int rc = real(__VA_ARGS__);                                                                \
+        rl_exec_event(point, RL_EXEC_AFTER, (uintptr_t)(object), RL_EXEC_CALLER, rc);              \
+        return rc;                                                                                 \
+    } while (0)
+
+RL_EXEC_EXPORT int mtx_lock(mtx_t *m) { RL_EXEC_C11_CALL(RL_EXEC_MUTEX_LOCK, m, mtx_lock, m); }
+
+RL_EXEC_EXPORT int mtx_trylock(mtx_t *m)
+{
+    RL_EXEC_C11_CALL(RL_EXEC_MUTEX_TRYLOCK, m, mtx_trylock, m);
+}
+
+RL_EXEC_EXPORT int mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict t)
+{
+    RL_EXEC_C11_CALL(RL_EXEC_MUTEX_TIMEDLOCK, m, mtx_timedlock, m, t);
+}
+
+RL_EXEC_EXPORT int mtx_unlock(mtx_t *m)
+{
+    RL_EXEC_C11_CALL(RL_EXEC_MUTEX_UNLOCK, m, mtx_unlock, m);
+}
+
+RL_EXEC_EXPORT int cnd_wait(cnd_t *c, mtx_t *m)
+{
+    RL_EXEC_C11_CALL(RL_EXEC_COND_WAIT, c, cnd_wait, c, m);
+}
+
+RL_EXEC_EXPORT int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m,
+                                 const struct timespec *restrict t)
+{
+    RL_EXEC_C11_CALL(RL_EXEC_COND_TIMEDWAIT, c, cnd_timedwait, c, m, t);
+}
+
+RL_EXEC_EXPORT int cnd_signal(cnd_t *c) { RL_EXEC_C11_CALL(RL_EXEC_COND_SIGNAL, c, cnd_signal, c); }
+
+RL_EXEC_EXPORT int cnd_broadcast(cnd_t *c)
+{
+    RL_EXEC_C11_CALL(RL_EXEC_COND_BROADCAST, c, cnd_broadcast, c);
+}
+
+static int c11_trampoline(void *p)
+{
+    rl_exec_start *s = p;
+    int (*start)(void *) = s->c11_start;
+    void *arg = s->arg;
+    int index = s->index;
+    rl_exec_start_release(s);
+    rl_exec_thread_begin(index);
+    rl_exec_event(RL_EXEC_START, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
+    return start(arg);
+}
+
+RL_EXEC_EXPORT int thrd_create(thrd_t *th, thrd_start_t start, void *arg)
+{
+    __typeof__(&thrd_create) real = RL_REAL(thrd_create);
+    if (real == NULL)
+        return thrd_error;
+    rl_exec_event(RL_EXEC_CREATE, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
+    rl_exec_start *s = rl_exec_start_take();
+    int rc;
+    if (s != NULL) {
+        *s = (rl_exec_start){NULL, start, arg, rl_exec_next_index()};
+        rc = real(th, c11_trampoline, s);
+        if (rc != thrd_success)
+            rl_exec_start_release(s);
+    } else {
+        rc = real(th, start, arg);
+    }
+    rl_exec_event(RL_EXEC_CREATE, RL_EXEC_AFTER, 0, RL_EXEC_CALLER, rc);
+    return rc;
+}
+
+RL_EXEC_EXPORT int thrd_join(thrd_t th, int *res)
+{
+    RL_EXEC_C11_CALL(RL_EXEC_JOIN, (uintptr_t)th, thrd_join, th, res);
+}
+
+RL_EXEC_EXPORT void thrd_exit(int res)
+{
+    __typeof__(&thrd_exit) real = RL_REAL(thrd_exit);
+    rl_exec_event(RL_EXEC_EXIT, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
+    if (real != NULL)
+        real(res);
+    __builtin_trap();
+}
+
+RL_EXEC_EXPORT void thrd_yield(void)
+{
+    __typeof__(&thrd_yield) real = RL_REAL(thrd_yield);
+    if (real == NULL)
+        return;
+    rl_exec_event(RL_EXEC_SCHED_YIELD, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
+    real();
+    rl_exec_event(RL_EXEC_SCHED_YIELD, RL_EXEC_AFTER, 0, RL_EXEC_CALLER, 0);
+}
+
+RL_EXEC_EXPORT int thrd_sleep(const struct timespec *d, struct timespec *rem)
+{
+    __typeof__(&thrd_sleep) real = RL_REAL(thrd_sleep);
+    if (real == NULL)
+        return -2;
+    rl_exec_event(RL_EXEC_NANOSLEEP, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
+    int rc = real(d, rem);
+    rl_exec_event(RL_EXEC_NANOSLEEP, RL_EXEC_AFTER, 0, RL_EXEC_CALLER, rc);
+    return rc;
+}

@@ -1,0 +1,193 @@
+/* preload.h — the inside of libracelab-exec.so (not for programs).
+ *
+ *   real.c     the real functions behind the interposers (dlsym RTLD_NEXT)
+ *   config.c   the environment: mode, seed, the spec acting on each point
+ *   threads.c  each thread's index, generator and counters; start trampolines
+ *   event.c    rl_exec_event: the one hook every interposed call goes through
+ *   callers.c  which calls come from libfiu's own libraries (passed through)
+ *   report.c   per-process counts, written at exit; fork and exec noticed
+ *   mutex.c, cond.c, thread.c, rwlock.c, sem.c, sleep.c, c11.c  the interposers
+ *
+ * Nothing here may call an interposed function by name (it would come back
+ * through an interposer, or through TSan's interceptor into one): the library
+ * calls the real ones from rl_exec_real, and does its own I/O by syscall. */
+#ifndef RACELAB_EXEC_PRELOAD_H
+#define RACELAB_EXEC_PRELOAD_H
+
+#include "exec_points.h"
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <threads.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The interposers are the library's only exported symbols. */
+#define RL_EXEC_EXPORT __attribute__((visibility("default")))
+
+/* ---- real.c ------------------------------------------------------------ */
+
+#define RL_EXEC_REAL_FUNCTIONS(X)                                                                  \
+    X(pthread_mutex_lock)                                                                          \
+    X(pthread_mutex_trylock)                                                                       \
+    X(pthread_mutex_timedlock)                                                                     \
+    X(pthread_mutex_unlock)                                                                        \
+    X(pthread_cond_wait)                                                                           \
+    X(pthread_cond_timedwait)                                                                      \
+    X(pthread_cond_signal)                                                                         \
+    X(pthread_cond_broadcast)                                                                      \
+    X(pthread_create)                                                                              \
+    X(pthread_join)                                                                                \
+    X(pthread_exit)                                                                                \
+    X(pthread_rwlock_rdlock)                                                                       \
+    X(pthread_rwlock_tryrdlock)                                                                    \
+    X(pthread_rwlock_timedrdlock)                                                                  \
+    X(pthread_rwlock_wrlock)                                                                       \
+    X(pthread_rwlock_trywrlock)                                                                    \
+    X(pthread_rwlock_timedwrlock)                                                                  \
+    X(pthread_rwlock_unlock)                                                                       \
+    X(sem_wait)                                                                                    \
+    X(sem_trywait)                                                                                 \
+    X(sem_timedwait)                                                                               \
+    X(sem_post)                                                                                    \
+    X(sched_yield)                                                                                 \
+    X(nanosleep)                                                                                   \
+    X(clock_nanosleep)                                                                             \
+    X(usleep)                                                                                      \
+    X(sleep)                                                                                       \
+    X(clock_gettime)                                                                               \
+    X(mtx_lock)                                                                                    \
+    X(mtx_trylock)                                                                                 \
+    X(mtx_timedlock)                                                                               \
+    X(mtx_unlock)                                                                                  \
+    X(cnd_wait)                                                                                    \
+    X(cnd_timedwait)                                                                               \
+    X(cnd_signal)                                                                                  \
+    X(cnd_broadcast)                                                                               \
+    X(thrd_create)                                                                                 \
+    X(thrd_join)                                                                                   \
+    X(thrd_exit)                                                                                   \
+    X(thrd_yield)                                                                                  \
+    X(thrd_sleep)
+
+typedef struct {
+#define RL_EXEC_REAL_FIELD(fn) __typeof__(&fn) fn;
+    RL_EXEC_REAL_FUNCTIONS(RL_EXEC_REAL_FIELD)
+#undef RL_EXEC_REAL_FIELD
+} rl_exec_real_table;
+
+extern rl_exec_real_table rl_exec_real_fns;
+extern _Atomic int rl_exec_real_ready;
+
+/* Resolves every real function once (the first interposed call, or the
+ * constructor). A call re-entered while dlsym runs (dlsym may allocate, an
+ * allocator may lock) gets 0: the caller then takes its fallback. */
+int rl_exec_resolve(void);
+
+/* The real FN, resolved on first use; NULL only inside the resolution. */
+#define RL_REAL(fn)                                                                                \
+    (atomic_load_explicit(&rl_exec_real_ready, memory_order_acquire) || rl_exec_resolve()          \
+         ? rl_exec_real_fns.fn                                                                     \
+         : (__typeof__(&fn))0)
+
+/* ---- config.c ---------------------------------------------------------- */
+
+typedef enum { RL_EXEC_IDLE, RL_EXEC_NOISE } rl_exec_mode;
+
+/* One action on a point: what rl_parse_inject made of a spec. */
+enum { RL_EXEC_ACT_YIELD, RL_EXEC_ACT_SPIN, RL_EXEC_ACT_DELAY };
+
+typedef struct {
+    int action; /* RL_EXEC_ACT_* */
+    uint64_t amount;
+    double probability;
+} rl_exec_action;
+
+extern rl_exec_mode rl_exec_mode_now;
+extern uint64_t rl_exec_seed;
+/* The action of the last spec that matches each point, or NULL. */
+extern const rl_exec_action *rl_exec_point_action[RL_EXEC_N_POINTS];
+
+/* Reads the environment; a bad value ends the process (status 125) with a
+ * one-line message: the driver checks the specs before any run. */
+void rl_exec_configure(void);
+
+/* ---- threads.c --------------------------------------------------------- */
+
+typedef struct {
+    _Atomic unsigned long long hits[RL_EXEC_N_POINTS];
+    _Atomic unsigned long long fired[RL_EXEC_N_POINTS];
+} rl_exec_counts;
+
+typedef struct {
+    int index; /* 0 the main thread, then in creation order; -1 unknown */
+    int busy;  /* inside rl_exec_event (no re-entry) */
+    uint64_t rng;
+    rl_exec_counts *counts;
+} rl_exec_thread;
+
+/* The calling thread, its index and generator set on first use. */
+rl_exec_thread *rl_exec_self(void);
+/* The index the next created thread gets (the creating thread draws it). */
+int rl_exec_next_index(void);
+/* Called first in a new thread with the index its creator drew. */
+void rl_exec_thread_begin(int index);
+/* Threads started so far (the main thread included). */
+int rl_exec_thread_count(void);
+/* The counters of every slot summed into `out`. */
+void rl_exec_counts_sum(rl_exec_counts *out);
+/* After fork(), in the child: the counters start again from zero. */
+void rl_exec_counts_reset(void);
+
+/* A start routine wrapped so the new thread learns its index first. */
+typedef struct {
+    void *(*start)(void *);
+    int (*c11_start)(void *);
+    void *arg;
+    int index;
+} rl_exec_start;
+
+/* A record for pthread_create's argument (from a pool; malloc when it is
+ * exhausted), or NULL: then the thread is created unwrapped. */
+rl_exec_start *rl_exec_start_take(void);
+/* The new thread copies its record and gives it back. */
+void rl_exec_start_release(rl_exec_start *s);
+
+/* ---- event.c ----------------------------------------------------------- */
+
+typedef enum { RL_EXEC_BEFORE, RL_EXEC_AFTER } rl_exec_phase;
+
+/* Every interposed call comes here before the real call and after it
+ * returns (`result`: its return value). Noise mode counts the hit and may
+ * yield, spin or pause, as the point's spec says, from the thread's own
+ * generator. The controlled scheduler will act here too, keyed by `object`
+ * (the address of the mutex, condition... the call is about, or the thread's
+ * id; 0 when there is none); the return value is
+ * for it (0: go on with the call as made). */
+int rl_exec_event(rl_exec_point point, rl_exec_phase phase, uintptr_t object, const void *caller,
+                  int result);
+
+/* Where the interposed call was made from (the interposer's return address):
+ * the scheduler will name source lines by it; noise passes through calls made
+ * by libfiu's own libraries (their internal locks are not the program's). */
+#define RL_EXEC_CALLER __builtin_return_address(0)
+
+/* A pause of `ns` nanoseconds through the real clock and sleep. */
+void rl_exec_pause_ns(uint64_t ns);
+
+/* ---- callers.c --------------------------------------------------------- */
+
+/* Notes where libfiu's libraries are mapped (once, at start-up). */
+void rl_exec_callers_init(void);
+/* Whether `caller` lies in one of them. */
+int rl_exec_caller_foreign(const void *caller);
+
+/* ---- report.c ---------------------------------------------------------- */
+
+/* Registers the fork handler, leaves the start marker and, in the run's own
+ * process, asks to die with the driver. */
+void rl_exec_report_init(void);
+
+#endif

@@ -1,0 +1,29 @@
+/* sem.c — sem_wait, sem_trywait, sem_timedwait and sem_post. (errno, by which
+ * they report errors, survives the events: rl_exec_event keeps it). */
+#include "preload.h"
+
+#include <errno.h>
+
+#define RL_EXEC_SEM_CALL(point, fn, ...)                                                           \
+    do {                                                                                           \
+        __typeof__(&fn) real = RL_REAL(fn);                                                        \
+        if (real == NULL) {                                                                        \
+            errno = EAGAIN;                                                                        \
+            return -1;                                                                             \
+        }                                                                                          \
+        rl_exec_event(point, RL_EXEC_BEFORE, (uintptr_t)(s), RL_EXEC_CALLER, 0);                   \
+        int rc = real(__VA_ARGS__);                                                                \
+        rl_exec_event(point, RL_EXEC_AFTER, (uintptr_t)(s), RL_EXEC_CALLER, rc);                   \
+        return rc;                                                                                 \
+    } while (0)
+
+RL_EXEC_EXPORT int sem_wait(sem_t *s) { RL_EXEC_SEM_CALL(RL_EXEC_SEM_WAIT, sem_wait, s); }
+
+RL_EXEC_EXPORT int sem_trywait(sem_t *s) { RL_EXEC_SEM_CALL(RL_EXEC_SEM_TRYWAIT, sem_trywait, s); }
+
+RL_EXEC_EXPORT int sem_timedwait(sem_t *s, const struct timespec *t)
+{
+    RL_EXEC_SEM_CALL(RL_EXEC_SEM_TIMEDWAIT, sem_timedwait, s, t);
+}
+
+RL_EXEC_EXPORT int sem_post(sem_t *s) { RL_EXEC_SEM_CALL(RL_EXEC_SEM_POST, sem_post, s); }
