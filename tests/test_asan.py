@@ -67,7 +67,8 @@ def test_run_rerun_and_repro_are_clean(asan_build, tmp_path):
     driver("run", "list_append", "model_save:class-lock", "--flavour", "plain", "--mode", "fuzz",
            "--trials", 200, "--seed", 1, "--out", out)
     records = [json.loads(line) for line in (out / "runs.jsonl").read_text().splitlines()]
-    assert len(records) == 4 and all("error" not in r for r in records), records
+    # three of list_append, model_save:class-lock, and its positive control (racy)
+    assert len(records) >= 4 and all("error" not in r for r in records), records
     for r in records:  # the programs are ASan builds too
         if r["stderr_file"]:
             text = open(r["stderr_file"]).read()

@@ -35,7 +35,7 @@ def refused(rc, out, err, folder, status=2):
     (["--mode", "sched", "--strategy", "pct:0"], "pct:0"),
     (["--strategy", "random"], "--mode sched"),
     (["--mode", "sched", "--inject", "*:delay=1us"], "only fail"),
-    (["--profile", "gentle"], "--mode fuzz"),
+    (["--mode", "stress", "--profile", "gentle"], "--mode fuzz"),
     (["--mode", "fuzz", "--inject", "*:delay=1us,,"], "empty word"),
     (["--posix-faults", "posix/does/not/exist"], "no point"),
 ])
