@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 #define JOBS 20
-#define BACKLOG 4 /* jobs queued before the worker starts */
+#define BACKLOG 8 /* jobs queued before the worker starts */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t all_done = PTHREAD_COND_INITIALIZER;
@@ -16,6 +16,7 @@ static int closed;
 static int done;
 static unsigned long total;
 
+/* A few microseconds of work, then the processor for whoever wants it. */
 static unsigned long run_job(int job)
 {
     unsigned long x = (unsigned long)job;
@@ -28,8 +29,15 @@ static unsigned long run_job(int job)
 static void *worker(void *arg)
 {
     (void)arg;
+    unsigned long result = 0;
+    int have_result = 0;
+    pthread_mutex_lock(&lock);
     for (;;) {
-        pthread_mutex_lock(&lock);
+        if (have_result) {
+            total += result;
+            if (++done == JOBS)
+                pthread_cond_signal(&all_done);
+        }
         while (head == tail && !closed)
             pthread_cond_wait(&work, &lock);
         if (head == tail) {
@@ -38,14 +46,14 @@ static void *worker(void *arg)
         }
         int job = queue[head++];
         pthread_mutex_unlock(&lock);
-        unsigned long result = run_job(job);
+        result = run_job(job);
+        have_result = 1;
         pthread_mutex_lock(&lock);
-        total += result;
-        if (++done == JOBS)
-            pthread_cond_signal(&all_done);
-        pthread_mutex_unlock(&lock);
     }
 }
+
+static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
+static int submitted; /* for a progress report */
 
 static void submit(int job)
 {
@@ -53,6 +61,9 @@ static void submit(int job)
     queue[tail++] = job;
     pthread_cond_signal(&work);
     pthread_mutex_unlock(&lock);
+    pthread_mutex_lock(&stats_lock);
+    submitted++;
+    pthread_mutex_unlock(&stats_lock);
 }
 
 int main(void)
