@@ -283,6 +283,9 @@ int tsan_parse_file(tsan_summary *t, const char *path, const char **why);
 void tsan_parse_prefix(tsan_summary *t, const char *dir, const char *base);
 json_object *tsan_to_json(const tsan_summary *t);
 void tsan_free(tsan_summary *t);
+/* TSAN_OPTIONS for a run whose log goes to LOG_BASE.<pid>: the user's own
+ * TSAN_OPTIONS first, then ours, then EXTRA (":"-led, or "" for none). */
+char *tsan_run_options(const char *log_base, const char *extra);
 
 /* ---- stacks.c ---------------------------------------------------------- */
 

@@ -205,13 +205,17 @@ static unsigned long long count_of(const json_object *obj, const char *key)
     return jnumber(v, &x) == 0 && x > 0 ? (unsigned long long)x : 0;
 }
 
+/* ISO 8601 UTC with milliseconds: reports order folders by their earliest
+ * finished_at, and two nights' runs a fraction of a second apart must not tie. */
 static char *utc_stamp(void)
 {
-    char stamp[32];
-    time_t t = time(NULL);
+    char stamp[40];
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
     struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    gmtime_r(&now.tv_sec, &tm);
+    size_t n = strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(stamp + n, sizeof stamp - n, ".%03ldZ", now.tv_nsec / 1000000L);
     return xstrdup(stamp);
 }
 

@@ -126,9 +126,7 @@ static int spawn(child_run *c, const run_options *o, const session *s)
     char *tsan_env = NULL;
     if (c->item.tsan) {
         c->tsan_base = results_path(s, "tsan", c->run_id);
-        const char *user = getenv("TSAN_OPTIONS");
-        tsan_env = xasprintf("%s%slog_path=%s:atexit_sleep_ms=0:second_deadlock_stack=1",
-                             user ? user : "", user && *user ? ":" : "", c->tsan_base);
+        tsan_env = tsan_run_options(c->tsan_base, "");
     }
     int out[2], err[2], st[2];
     if (pipe(out) != 0) {

@@ -22,6 +22,13 @@
 
 #define SEPARATOR "=================="
 
+char *tsan_run_options(const char *log_base, const char *extra)
+{
+    const char *user = getenv("TSAN_OPTIONS");
+    return xasprintf("%s%slog_path=%s:atexit_sleep_ms=0:second_deadlock_stack=1%s",
+                     user != NULL ? user : "", user != NULL && *user ? ":" : "", log_base, extra);
+}
+
 typedef struct {
     char **items;
     int n, cap;
