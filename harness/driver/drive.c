@@ -94,6 +94,7 @@ int drive(const run_options *o, const plan_item *plan, int n, int quiet, char **
     s.tty = !quiet && isatty(1);
     const char *term = getenv("TERM");
     s.colour = s.tty && getenv("NO_COLOR") == NULL && !(term && strcmp(term, "dumb") == 0);
+    s.started = now_seconds();
     signal(SIGPIPE, SIG_IGN);
     interrupt_install();
     summary_header(&s, plan, n);

@@ -318,6 +318,12 @@ typedef struct child_run {
     pid_t pid;
     int fd_out, fd_err;
     buffer out, err;
+    /* The program's progress feed (harness/runtime/progress.c): a pipe of
+     * "progress TRIALS FAILURES" lines, the last whole one kept. */
+    int fd_progress;
+    char feed[128];
+    size_t feed_len;
+    long long live_trials, live_failures; /* -1: no line yet */
     double start, end, deadline, kill_at;
     int status;      /* wait status */
     int reaped;      /* status valid */
@@ -361,6 +367,7 @@ typedef struct session {
     int jsonl_fd;
     int tty, colour;
     int n_planned;
+    double started; /* now_seconds() when the first run started: the ETA */
     summary_row *rows;
     int n_rows;
     int width_scenario, width_variant;

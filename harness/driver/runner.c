@@ -91,8 +91,8 @@ static void build_command(child_run *c, const run_options *o)
     c->argv = run_argv(&c->item, o, &c->argc);
 }
 
-static void child_exec(child_run *c, int out_w, int err_w, int status_w, const char *tsan_env,
-                       pid_t parent)
+static void child_exec(child_run *c, int out_w, int err_w, int status_w, int progress_w,
+                       const char *tsan_env, pid_t parent)
 {
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL); /* the driver killed outright: so is the run */
@@ -106,6 +106,11 @@ static void child_exec(child_run *c, int out_w, int err_w, int status_w, const c
     dup2(err_w, 2);
     if (tsan_env != NULL)
         setenv("TSAN_OPTIONS", tsan_env, 1);
+    if (progress_w >= 0 && fcntl(progress_w, F_SETFD, 0) == 0) { /* kept across exec */
+        char fd_text[16];
+        snprintf(fd_text, sizeof fd_text, "%d", progress_w);
+        setenv("RACELAB_PROGRESS_FD", fd_text, 1);
+    }
     execv(c->argv[0], c->argv);
     int e = errno;
     (void)!write(status_w, &e, sizeof e);
@@ -116,7 +121,7 @@ static void child_exec(child_run *c, int out_w, int err_w, int status_w, const c
 static int spawn(child_run *c, const run_options *o, const session *s)
 {
     build_command(c, o);
-    c->fd_out = c->fd_err = -1;
+    c->fd_out = c->fd_err = c->fd_progress = -1;
     c->start = now_seconds();
     c->deadline = c->start + run_deadline(o);
     if (c->argv[0] == NULL || access(c->argv[0], X_OK) != 0) {
@@ -150,25 +155,38 @@ static int spawn(child_run *c, const run_options *o, const session *s)
         free(tsan_env);
         return -1;
     }
+    /* the feed is a nicety: without its pipe the run goes on unfollowed */
+    int feed[2] = {-1, -1};
+    if (pipe2(feed, O_CLOEXEC) != 0)
+        feed[0] = feed[1] = -1;
     set_cloexec_nonblock(out[0]);
     set_cloexec_nonblock(err[0]);
+    if (feed[0] >= 0)
+        set_cloexec_nonblock(feed[0]);
     fflush(stdout);
     fflush(stderr);
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
         close(st[0]);
-        child_exec(c, out[1], err[1], st[1], tsan_env, parent);
+        child_exec(c, out[1], err[1], st[1], feed[1], tsan_env, parent);
     }
     int fork_errno = errno;
     free(tsan_env);
     close(out[1]);
     close(err[1]);
     close(st[1]);
+    if (feed[1] >= 0)
+        close(feed[1]);
+    c->fd_progress = feed[0];
+    c->live_trials = c->live_failures = -1;
     if (pid < 0) {
         close(out[0]);
         close(err[0]);
         close(st[0]);
+        if (feed[0] >= 0)
+            close(feed[0]);
+        c->fd_progress = -1;
         c->spawn_errno = fork_errno;
         return -1;
     }
@@ -187,6 +205,9 @@ static int spawn(child_run *c, const run_options *o, const session *s)
             ;
         close(c->fd_out);
         close(c->fd_err);
+        if (c->fd_progress >= 0)
+            close(c->fd_progress);
+        c->fd_progress = -1;
         c->fd_out = c->fd_err = -1;
         c->pid = 0;
         return -1;
@@ -194,6 +215,40 @@ static int spawn(child_run *c, const run_options *o, const session *s)
     c->start = now_seconds();
     c->deadline = c->start + run_deadline(o);
     return 0;
+}
+
+/* The feed's lines: the last whole "progress TRIALS FAILURES" is kept. */
+static void read_feed(child_run *c)
+{
+    for (;;) {
+        ssize_t n = read(c->fd_progress, c->feed + c->feed_len, sizeof c->feed - 1 - c->feed_len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0 || errno != EAGAIN) {
+                close(c->fd_progress);
+                c->fd_progress = -1;
+            }
+            return;
+        }
+        c->feed_len += (size_t)n;
+        c->feed[c->feed_len] = '\0';
+        char *line = c->feed, *nl;
+        while ((nl = strchr(line, '\n')) != NULL) {
+            *nl = '\0';
+            long long t, f;
+            char tail;
+            if (sscanf(line, "progress %lld %lld%c", &t, &f, &tail) == 2 && t >= 0 && f >= 0) {
+                c->live_trials = t;
+                c->live_failures = f;
+            }
+            line = nl + 1;
+        }
+        c->feed_len = strlen(line);
+        memmove(c->feed, line, c->feed_len + 1);
+        if (c->feed_len >= sizeof c->feed - 1)
+            c->feed_len = 0; /* not a line of ours: dropped */
+    }
 }
 
 static void drain(int *fd, buffer *b, size_t cap)
@@ -261,6 +316,8 @@ static void child_free(child_run *c)
         close(c->fd_out);
     if (c->fd_err >= 0)
         close(c->fd_err);
+    if (c->fd_progress >= 0)
+        close(c->fd_progress);
     memset(c, 0, sizeof *c);
 }
 
@@ -276,7 +333,7 @@ int run_all(session *s, const run_options *o, const plan_item *plan, int n)
     child_run *slots = xcalloc((size_t)jobs, sizeof *slots);
     int *busy = xcalloc((size_t)jobs, sizeof *busy);
     const child_run **running = xcalloc((size_t)jobs, sizeof(const child_run *));
-    struct pollfd *fds = xcalloc((size_t)jobs * 2 + 1, sizeof *fds);
+    struct pollfd *fds = xcalloc((size_t)jobs * 3 + 1, sizeof *fds);
     int next = 0, active = 0, done = 0, signals = 0;
     double last_progress = 0;
 
@@ -317,6 +374,8 @@ int run_all(session *s, const run_options *o, const plan_item *plan, int n)
                 fds[nf++] = (struct pollfd){c->fd_out, POLLIN, 0};
             if (c->fd_err >= 0)
                 fds[nf++] = (struct pollfd){c->fd_err, POLLIN, 0};
+            if (c->fd_progress >= 0)
+                fds[nf++] = (struct pollfd){c->fd_progress, POLLIN, 0};
             if (!c->reaped && !c->timed_out && c->deadline < wake)
                 wake = c->deadline;
             if (c->kill_at > 0 && c->kill_at < wake)
@@ -357,6 +416,8 @@ int run_all(session *s, const run_options *o, const plan_item *plan, int n)
                 drain(&c->fd_out, &c->out, OUT_CAP);
             if (c->fd_err >= 0)
                 drain(&c->fd_err, &c->err, ERR_CAP);
+            if (c->fd_progress >= 0)
+                read_feed(c);
             try_reap(c);
             if (!c->reaped && !c->timed_out && !c->interrupted && now >= c->deadline) {
                 summary_progress_clear(s);

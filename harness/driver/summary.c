@@ -68,17 +68,33 @@ void summary_row_print(session *s, const summary_row *r)
 
 void summary_progress(session *s, int done, const child_run *const *running, int n_running)
 {
-    if (!s->tty || s->quiet)
+    /* a line rewritten in place: a terminal that takes escapes (the colour
+     * test: a tty, no NO_COLOR, TERM not dumb); elsewhere rows only */
+    if (!s->colour || s->quiet)
         return;
     double now = now_seconds();
-    printf("\r\033[K%s[%d/%d]", s->colour ? DIM : "", done, s->n_planned);
-    for (int i = 0; i < n_running && i < 3; i++) {
-        const child_run *c = running[i];
-        printf(" %s:%s %s %.1fs", c->item.sc->name, c->item.var->name,
-               c->item.tsan ? "tsan" : "plain", now - c->start);
+    int not_met = 0;
+    for (int i = 0; i < s->n_rows; i++)
+        not_met += s->rows[i].met == 0;
+    printf("\r\033[K%s[%d/%d] %d not met", s->colour ? DIM : "", done, s->n_planned, not_met);
+    /* the runs so far at their mean duration, for what is left */
+    if (done > 0 && s->started > 0 && done < s->n_planned) {
+        double eta = (now - s->started) / done * (s->n_planned - done);
+        if (eta >= 60)
+            printf(", ETA %dm%02ds", (int)eta / 60, (int)eta % 60);
+        else
+            printf(", ETA %.0fs", eta);
     }
-    if (n_running > 3)
-        printf(" +%d", n_running - 3);
+    for (int i = 0; i < n_running && i < 2; i++) {
+        const child_run *c = running[i];
+        printf(" | %s:%s %s %.1fs", c->item.sc->name, c->item.var->name,
+               c->item.tsan ? "tsan" : "plain", now - c->start);
+        /* the program's own feed: Go's stress's "N runs so far, M failures" */
+        if (c->live_trials >= 0)
+            printf(" %lld trials, %lld failures", c->live_trials, c->live_failures);
+    }
+    if (n_running > 2)
+        printf(" +%d", n_running - 2);
     fputs(s->colour ? RESET : "", stdout);
     fflush(stdout);
     s->progress_shown = 1;

@@ -28,6 +28,9 @@ typedef struct {
     _Atomic uint32_t finished;
     _Atomic int interrupted;
     _Atomic int failed; /* a forbidden outcome was graded (--until-fail) */
+    /* For the progress feed (progress.c), read by the watchdog while the
+     * trials go on: the trials published, the forbidden outcomes graded. */
+    _Atomic unsigned long long live_trials, live_failures;
     rl_tally tally[RL_MAX_ACTORS];
     rl_position position[RL_MAX_ACTORS];
     unsigned long long trials_graded; /* written by the leader only */
@@ -39,6 +42,17 @@ typedef struct {
 void rl_run_begin(rl_run *run, const rl_scenario *sc, const rl_config *cfg);
 /* Grade one finished trial into a tally. */
 void rl_grade_trial(rl_run *run, rl_tally *t, void *state, long long trial, double seconds);
+/* A forbidden outcome (a sched target) was graded: --until-fail stops, the
+ * progress feed counts it. */
+void rl_run_note_failure(rl_run *run);
+/* The graded trials' tallies published to the watchdog: called by the one
+ * thread that grades, after every batch (every trial in the naive and sched
+ * engines). */
+void rl_run_publish(rl_run *run);
+/* progress.c: RACELAB_PROGRESS_FD (-1 without it; a bad value ends the
+ * process, status 2), and one "progress TRIALS FAILURES" line to it. */
+int rl_progress_fd(void);
+void rl_progress_send(int fd, unsigned long long trials, unsigned long long failures);
 /* Whether the budget is spent after `done` trials. */
 int rl_budget_spent(rl_run *run, unsigned long long done);
 /* Runs on the main thread until `finished` is set. On a hang it fills

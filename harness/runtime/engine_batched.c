@@ -131,8 +131,7 @@ static void before_run(void *p)
     e->batch_started = rl_now();
     /* Every actor has graded its share: publish the tallies to the watchdog
      * (release pairs with its acquire of `progress`). */
-    e->run.graded = e->run.trials_graded;
-    atomic_fetch_add_explicit(&e->run.progress, 1, memory_order_release);
+    rl_run_publish(&e->run);
     if (e->stop)
         rl_run_finish(&e->run);
 }

@@ -51,8 +51,7 @@ static void *naive_loop(void *p)
         if (sc->fini != NULL)
             sc->fini(state, variant);
         run->trials_graded++;
-        run->graded = run->trials_graded;
-        atomic_fetch_add_explicit(&run->progress, 1, memory_order_release);
+        rl_run_publish(run);
     }
     free(state);
     rl_run_finish(run);

@@ -111,13 +111,27 @@ void rl_grade_trial(rl_run *run, rl_tally *t, void *state, long long trial, doub
     }
     t->counts[o]++;
     if (sc->outcomes[o].grade == RL_FORBIDDEN)
-        atomic_store_explicit(&run->failed, 1, memory_order_relaxed);
+        rl_run_note_failure(run);
     if (sc->outcomes[o].grade == RL_FORBIDDEN &&
         (t->first_failure_trial < 0 || trial < t->first_failure_trial)) {
         t->first_failure_trial = trial;
         t->first_failure_outcome = o;
         t->first_failure_seconds = seconds;
     }
+}
+
+void rl_run_note_failure(rl_run *run)
+{
+    atomic_store_explicit(&run->failed, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&run->live_failures, 1, memory_order_relaxed);
+}
+
+void rl_run_publish(rl_run *run)
+{
+    run->graded = run->trials_graded;
+    atomic_store_explicit(&run->live_trials, run->trials_graded, memory_order_relaxed);
+    /* release: pairs with the watchdog's acquire of `progress` */
+    atomic_fetch_add_explicit(&run->progress, 1, memory_order_release);
 }
 
 int rl_budget_spent(rl_run *run, unsigned long long done)
@@ -193,11 +207,24 @@ static uint64_t progress_signature(rl_run *run)
 void rl_watch(rl_run *run, rl_result *out)
 {
     uint64_t seen = progress_signature(run);
-    double last_progress = rl_now();
+    double last_progress = rl_now(), last_sent = last_progress;
+    int feed = rl_progress_fd();
+    /* a stress+fuzz run's second half goes on from the first half's counts */
+    unsigned long long carried_trials = carried.result ? carried.result->trials : 0;
+    unsigned long long carried_failures =
+        carried.result ? forbidden_of(run->sc, carried.result) : 0;
     while (!atomic_load(&run->finished)) {
         rl_futex_wait(&run->finished, 0, 0.05);
         uint64_t now_progress = progress_signature(run);
         double now = rl_now();
+        if (feed >= 0 && now - last_sent >= 1.0) {
+            last_sent = now;
+            rl_progress_send(
+                feed,
+                carried_trials + atomic_load_explicit(&run->live_trials, memory_order_relaxed),
+                carried_failures +
+                    atomic_load_explicit(&run->live_failures, memory_order_relaxed));
+        }
         if (now_progress != seen) {
             seen = now_progress;
             last_progress = now;

@@ -219,7 +219,7 @@ static void *controller(void *p)
         else
             t->counts[outcome]++;
         if (is_target(e, outcome)) {
-            atomic_store_explicit(&e->run.failed, 1, memory_order_relaxed);
+            rl_run_note_failure(&e->run);
             if (out->failure_trial < 0) {
                 keep_failure(e, outcome, &tr, seconds);
                 e->target = outcome; /* the shrink keeps this failure */
@@ -227,8 +227,7 @@ static void *controller(void *p)
         }
         e->trial++;
         e->run.trials_graded++;
-        e->run.graded = e->run.trials_graded;
-        atomic_fetch_add_explicit(&e->run.progress, 1, memory_order_release);
+        rl_run_publish(&e->run);
         if (!tr.more) {
             out->exhausted = 1; /* dfs: every schedule within the bound was run */
             break;
