@@ -24,7 +24,7 @@
  * can deadlock doing so: a SEGV in one thread while another is inside
  * ReportRace leaves both waiting for the report lock (a gdb stack of
  * init_order_bug under load), and the run is taken for a hang. */
-#define EXEC_TSAN_SIGNALS \
+#define EXEC_TSAN_SIGNALS                                                                          \
     ":handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:handle_abort=0"
 
 static char *tsan_options(const exec_context *x, const exec_child *c)

@@ -222,8 +222,7 @@ void rl_watch(rl_run *run, rl_result *out)
             rl_progress_send(
                 feed,
                 carried_trials + atomic_load_explicit(&run->live_trials, memory_order_relaxed),
-                carried_failures +
-                    atomic_load_explicit(&run->live_failures, memory_order_relaxed));
+                carried_failures + atomic_load_explicit(&run->live_failures, memory_order_relaxed));
         }
         if (now_progress != seen) {
             seen = now_progress;

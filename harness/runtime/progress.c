@@ -21,9 +21,9 @@ int rl_progress_fd(void)
     if (text == NULL || *text == '\0')
         return -1;
     unsigned long long fd;
-    if (rl_parse_u64(text, &fd) != 0 || fd < 3 || fd > INT_MAX ||
-        fcntl((int)fd, F_GETFD) < 0) {
-        fprintf(stderr, "racelab: error: RACELAB_PROGRESS_FD='%s' is not an open descriptor above 2\n",
+    if (rl_parse_u64(text, &fd) != 0 || fd < 3 || fd > INT_MAX || fcntl((int)fd, F_GETFD) < 0) {
+        fprintf(stderr,
+                "racelab: error: RACELAB_PROGRESS_FD='%s' is not an open descriptor above 2\n",
                 text);
         _exit(2);
     }
