@@ -24,7 +24,7 @@
  * can deadlock doing so: a SEGV in one thread while another is inside
  * ReportRace leaves both waiting for the report lock (a gdb stack of
  * init_order_bug under load), and the run is taken for a hang. */
-#define EXEC_TSAN_SIGNALS \
+#define EXEC_TSAN_SIGNALS                                                                          \
     ":handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:handle_abort=0"
 
 static char *tsan_options(const exec_context *x, const exec_child *c)
@@ -78,6 +78,15 @@ static char **run_environment(const exec_context *x, const exec_child *c, const 
     env_set(&e, RL_EXEC_ENV_REPORT, report);
     env_set(&e, RL_EXEC_ENV_PARENT, parent);
     free(report);
+    if (x->o->sched) {
+        char steps[32];
+        snprintf(steps, sizeof steps, "%d", c->steps_hint);
+        const char *schedule = c->schedule != NULL ? c->schedule : x->o->replay;
+        env_set(&e, RL_EXEC_ENV_STRATEGY, x->o->strategy);
+        env_set(&e, RL_EXEC_ENV_SCHEDULE, schedule != NULL ? schedule : "");
+        env_set(&e, RL_EXEC_ENV_STEPS, steps);
+        env_set(&e, RL_EXEC_ENV_TRACE, c->trace ? "1" : "0");
+    }
     if (x->s->fiu_enable != NULL) {
         /* what `fiu-run -x -f ''` sets, without its own LD_PRELOAD */
         env_set(&e, "FIU_ENABLE", x->s->fiu_enable);

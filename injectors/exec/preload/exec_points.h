@@ -11,8 +11,9 @@
  *   RACELAB_EXEC_MODE    noise or sched (absent or empty: the library only
  *                        passes calls on)
  *   RACELAB_EXEC_SEED    the run's seed, a decimal number
- *   RACELAB_EXEC_STRATEGY   sched: random or pct:D, seeded by the run's seed
- *                        (dfs is the driver's: it passes each run's prefix)
+ *   RACELAB_EXEC_STRATEGY   sched: random or pct:D, seeded by the run's seed;
+ *                        dfs:B follows RACELAB_EXEC_SCHEDULE (the search is
+ *                        the driver's: it passes each run's prefix)
  *   RACELAB_EXEC_SCHEDULE   sched: a schedule to follow (schedule_text.h),
  *                        then the running thread kept; instead of a strategy
  *   RACELAB_EXEC_STEPS   sched: the most steps an earlier run of the

@@ -128,16 +128,18 @@ static rl_exec_sched_report *open_report(void)
 void rl_exec_sched_start(const char *strategy_text, const char *schedule_text, int steps, int trace)
 {
     rl_sched_strategy *strategy = NULL;
-    if (schedule_text != NULL && *schedule_text != '\0') {
-        int n = rl_schedule_parse(schedule_text, schedule, RL_SCHED_MAX_STEPS);
-        if (n < 0)
+    rl_strategy spec;
+    const char *text = strategy_text != NULL && *strategy_text ? strategy_text : "random";
+    if (rl_parse_strategy(text, &spec) != 0)
+        refuse("bad " RL_EXEC_ENV_STRATEGY " (random, pct:D, dfs:B)", text);
+    if ((schedule_text != NULL && *schedule_text != '\0') || spec.kind == RL_STRAT_DFS) {
+        /* a replay, or dfs's prefix for this run (the search is the driver's) */
+        int n = 0;
+        if (schedule_text != NULL && *schedule_text != '\0' &&
+            (n = rl_schedule_parse(schedule_text, schedule, RL_SCHED_MAX_STEPS)) < 0)
             refuse("bad " RL_EXEC_ENV_SCHEDULE, schedule_text);
         strategy = rl_strategy_replay(schedule, n);
     } else {
-        rl_strategy spec;
-        const char *text = strategy_text != NULL && *strategy_text ? strategy_text : "random";
-        if (rl_parse_strategy(text, &spec) != 0 || spec.kind == RL_STRAT_DFS)
-            refuse("bad " RL_EXEC_ENV_STRATEGY " (random, pct:D)", text);
         strategy = rl_strategy_make(&spec, rl_exec_seed);
     }
     if (strategy == NULL)
