@@ -148,6 +148,7 @@ typedef struct {
     char *stacks_file, *stacks_note;
     char *tsan_base; /* DIR/tsan/<label> (TSan adds .<pid>) */
     char *schedule;  /* sched: the schedule it follows (--replay, a dfs prefix); not freed here */
+    int follow;      /* sched: a trial of a search (dfs, shrink): `schedule`, then no preemption */
     int trace;       /* sched: trace every step */
     int steps_hint;  /* sched: the most steps an earlier run took */
 } exec_child;

@@ -82,7 +82,9 @@ static char **run_environment(const exec_context *x, const exec_child *c, const 
         char steps[32];
         snprintf(steps, sizeof steps, "%d", c->steps_hint);
         const char *schedule = c->schedule != NULL ? c->schedule : x->o->replay;
-        env_set(&e, RL_EXEC_ENV_STRATEGY, x->o->strategy);
+        /* dfs (any bound) makes the library follow the schedule and then keep
+         * the running thread: a search's trial */
+        env_set(&e, RL_EXEC_ENV_STRATEGY, c->follow ? "dfs:0" : x->o->strategy);
         env_set(&e, RL_EXEC_ENV_SCHEDULE, schedule != NULL ? schedule : "");
         env_set(&e, RL_EXEC_ENV_STEPS, steps);
         env_set(&e, RL_EXEC_ENV_TRACE, c->trace ? "1" : "0");

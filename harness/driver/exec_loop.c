@@ -147,6 +147,7 @@ int exec_run_all(const exec_context *x, exec_tally *t)
             if (o->sched) {
                 c->steps_hint = t->max_steps;
                 c->schedule = t->dfs != NULL ? exec_sched_prefix(t->dfs) : NULL;
+                c->follow = t->dfs != NULL;
             }
             if (exec_child_start(x, c) != 0) {
                 clear_progress(&shown);

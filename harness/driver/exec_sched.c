@@ -290,10 +290,11 @@ static int shrink_trial(void *p, rl_sched_strategy *dfs, rl_sched_trial *trial)
     c.index = s->t->runs_started + s->runs++;
     c.seed = s->x->o->seed;
     c.schedule = exec_sched_prefix(dfs);
+    c.follow = 1;
     int outcome = exec_run_one(s->x, &c, &scratch);
     memset(trial, 0, sizeof *trial);
     int failed = 0;
-    if (outcome >= 0 && scratch.last != NULL && scratch.last->present) {
+    if (outcome != -1 && scratch.last != NULL && scratch.last->present) {
         trial->more = exec_sched_feed(dfs, scratch.last);
         trial->preemptions = scratch.last->preemptions;
         trial->steps = scratch.last->steps;
@@ -329,6 +330,7 @@ void exec_shrink(const exec_context *x, exec_tally *t)
         c.index = t->runs_started + ctx.runs++;
         c.seed = x->o->seed;
         c.schedule = text;
+        c.follow = 1;
         c.trace = 1;
         int outcome = exec_run_one(x, &c, &scratch);
         exec_sched_run *r = scratch.last;
