@@ -3,7 +3,7 @@
  * In noise mode it is an event like any call's (counted; a spec may act on
  * it); with no spec on the point that is the thread's counter and nothing
  * more. In sched mode it is a scheduling point, traced as "mem/write 8
- * bytes at 0x…" with the access's site. */
+ * bytes @0x…" with the access's site. */
 #include "preload.h"
 
 #include "exec_access.h"
@@ -32,7 +32,7 @@ RL_EXEC_EXPORT void rl_exec_access(rl_exec_access_kind kind, const void *addr, u
     char what[96];
     const char *line = NULL;
     if (rl_exec_sched_tracing()) {
-        snprintf(what, sizeof what, "%s %u bytes at %p", rl_exec_point_name(point), size, addr);
+        snprintf(what, sizeof what, "%s %u bytes @%p", rl_exec_point_name(point), size, addr);
         line = what;
     }
     rl_exec_sched_point(point, line, caller);
