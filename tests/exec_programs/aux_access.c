@@ -12,7 +12,7 @@
 
 #pragma weak rl_exec_access
 
-#define ADDS 5
+#define ADDS 5L
 
 static long total;
 
@@ -46,7 +46,7 @@ int main(void)
     pthread_create(&b, NULL, add, NULL);
     pthread_join(a, NULL);
     pthread_join(b, NULL);
-    printf("total %ld of %d\n", total, 2 * ADDS);
+    printf("total %ld of %ld\n", total, 2 * ADDS);
     assert(total == 2 * ADDS);
     return 0;
 }

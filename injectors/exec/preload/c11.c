@@ -2,12 +2,14 @@
  * code, but calls it internally, past the pthread interposers: they get their
  * own, which reach the same points as the pthread calls. In sched mode
  * they go to the scheduler as the pthread calls do (sched.c); a scheduled
- * C11 thread is created through pthread_create (its int result travels as
- * a pointer, as thrd_join reads it back). */
+ * C11 thread is created through pthread_create: its int result is kept in
+ * a slot of its scheduler id, and the thread's pointer result points to it,
+ * which thrd_join reads back. */
 #include "preload.h"
 
+#include "../../sched/sched_limits.h"
+
 #include <errno.h>
-#include <stdint.h>
 
 /* pthread results into C11 ones */
 static int c11_result(int rc)
@@ -94,10 +96,19 @@ typedef struct {
     void *arg;
 } c11_part;
 
+static int c11_results[RL_SCHED_MAX_THREADS]; /* by scheduler id */
+
+static void *c11_result_of(int res)
+{
+    int *slot = &c11_results[rl_exec_self()->sched_id];
+    *slot = res;
+    return slot;
+}
+
 static void *c11_call(void *p)
 {
     const c11_part *c = p;
-    return (void *)(intptr_t)c->start(c->arg);
+    return c11_result_of(c->start(c->arg));
 }
 
 /* sched mode: a C11 thread started through pthread_create */
@@ -155,7 +166,7 @@ RL_EXEC_EXPORT int thrd_join(thrd_t th, int *res)
         void *ret = NULL;
         int rc = rl_exec_sched_join(th, &ret, RL_EXEC_CALLER);
         if (res != NULL)
-            *res = (int)(intptr_t)ret;
+            *res = ret != NULL ? *(const int *)ret : 0;
         return c11_result(rc);
     }
     RL_EXEC_C11_CALL(RL_EXEC_JOIN, (uintptr_t)th, thrd_join, th, res);
@@ -167,7 +178,9 @@ RL_EXEC_EXPORT void thrd_exit(int res)
     if (rl_exec_sched_here(RL_EXEC_CALLER)) {
         /* a scheduled C11 thread runs on pthread_create: its exit too */
         rl_exec_sched_exit(RL_EXEC_CALLER);
-        RL_REAL(pthread_exit)((void *)(intptr_t)res);
+        __typeof__(&pthread_exit) exit_thread = RL_REAL(pthread_exit);
+        if (exit_thread != NULL)
+            exit_thread(c11_result_of(res));
     }
     rl_exec_event(RL_EXEC_EXIT, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
     if (real != NULL)

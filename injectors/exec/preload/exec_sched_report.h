@@ -40,8 +40,8 @@ typedef struct {
     int32_t diverged_to;  /* RL_EXEC_SCHED_DIVERGED: the thread the schedule named */
     uint64_t exe_base;
     char waits[1024]; /* deadlock: "T1 waits for mutex@0x… [pc 0x…] held by T2 (taken [pc 0x…])" */
-    int8_t chosen[RL_SCHED_MAX_STEPS];
-    int8_t current[RL_SCHED_MAX_STEPS]; /* the thread that reached the point, -1 none */
+    uint8_t chosen[RL_SCHED_MAX_STEPS];
+    int16_t current[RL_SCHED_MAX_STEPS]; /* the thread that reached the point, -1 none */
     uint32_t runnable[RL_SCHED_MAX_STEPS];
     char trace[1 << 18]; /* RACELAB_EXEC_TRACE=1: one line a step */
 } rl_exec_sched_report;

@@ -128,8 +128,9 @@ typedef struct {
 } rl_exec_counts;
 
 typedef struct {
-    int index; /* 0 the main thread, then in creation order; -1 unknown */
-    int busy;  /* inside rl_exec_event (no re-entry) */
+    int index;    /* 0 the main thread, then in creation order; -1 unknown */
+    int busy;     /* inside rl_exec_event (no re-entry) */
+    int sched_id; /* sched mode: its id under the scheduler (0 the main thread) */
     uint64_t rng;
     rl_exec_counts *counts;
 } rl_exec_thread;

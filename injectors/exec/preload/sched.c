@@ -57,8 +57,8 @@ _Noreturn static void refuse(const char *what, const char *value)
 
 static void on_step(int step, int current, uint32_t runnable, int choice)
 {
-    report->chosen[step] = (int8_t)choice;
-    report->current[step] = (int8_t)current;
+    report->chosen[step] = (uint8_t)choice;
+    report->current[step] = (int16_t)current;
     report->runnable[step] = runnable;
     report->preemptions += rl_sched_preempts(current, runnable, choice);
     report->steps = step + 1;
@@ -255,7 +255,8 @@ int rl_exec_sched_create(pthread_t *th, const pthread_attr_t *attr, rl_exec_star
         report->unscheduled++; /* more than RL_SCHED_MAX_THREADS: it runs free */
     else if (s->sched_id + 1 > report->threads)
         report->threads = s->sched_id + 1;
-    int rc = RL_REAL(pthread_create)(th, attr, trampoline, s);
+    __typeof__(&pthread_create) real = RL_REAL(pthread_create);
+    int rc = real != NULL ? real(th, attr, trampoline, s) : EAGAIN;
     if (s->sched_id >= 0)
         rl_sched_spawn_done(s->sched_id, th, rc);
     call_end(c);
@@ -281,6 +282,7 @@ void *rl_exec_sched_run(int id, void *(*start)(void *), void *arg)
 {
     part pt = {start, arg, NULL};
     tids[id] = syscall(SYS_gettid);
+    rl_exec_self()->sched_id = id;
     rl_exec_self()->busy = 1;
     rl_sched_run_thread(id, run_part, &pt);
     rl_exec_self()->busy = 0;
