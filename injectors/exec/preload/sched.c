@@ -164,7 +164,8 @@ void rl_exec_sched_start(const char *strategy_text, const char *schedule_text, i
 
 void rl_exec_sched_finish(void)
 {
-    if (report == NULL || atomic_exchange(&finished, 1))
+    /* a forked child (rl_sched_active is 0 there) shares the mapping: not its report */
+    if (report == NULL || !rl_sched_active || atomic_exchange(&finished, 1))
         return;
     if (report->status == RL_EXEC_SCHED_RUNNING)
         report->status = RL_EXEC_SCHED_EXITED;
