@@ -162,9 +162,10 @@ static void code_names(const char *program, uint64_t base, const uint64_t *pcs, 
          i++) {
         fn[strcspn(fn, "\n")] = '\0';
         where[strcspn(where, " \n")] = '\0';
+        size_t len = strlen(where);
         if (strncmp(where, "??", 2) == 0 || strstr(where, ":?") != NULL ||
-            strstr(where, ":0") == where + strlen(where) - 2)
-            continue;
+            (len >= 2 && strcmp(where + len - 2, ":0") == 0))
+            continue; /* no line known */
         out[i] = strcmp(fn, "??") != 0 ? xasprintf("%s in %s", relative_path(where), fn)
                                        : xstrdup(relative_path(where));
     }

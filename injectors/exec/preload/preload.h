@@ -129,7 +129,7 @@ typedef struct {
 
 typedef struct {
     int index;    /* 0 the main thread, then in creation order; -1 unknown */
-    int busy;     /* inside rl_exec_event (no re-entry) */
+    int busy;     /* inside rl_exec_event or the scheduler (no re-entry) */
     int sched_id; /* sched mode: its id under the scheduler (0 the main thread) */
     uint64_t rng;
     rl_exec_counts *counts;
@@ -204,7 +204,8 @@ int rl_exec_sched_here(const void *caller);
  * `point` says which call of its family. */
 int rl_exec_sched_mutex(rl_exec_point point, void *mutex, const void *caller);
 int rl_exec_sched_cond(rl_exec_point point, void *cond, void *mutex, const void *caller);
-/* pthread_create through the scheduler; `c11` starts a thrd_t routine. */
+/* pthread_create through the scheduler: `s` gets the new thread's id
+ * (-1: more threads than the scheduler holds), `trampoline` starts it. */
 int rl_exec_sched_create(pthread_t *th, const pthread_attr_t *attr, rl_exec_start *s,
                          void *(*trampoline)(void *), const void *caller);
 /* The scheduled part of a new thread (from the create trampolines):
