@@ -72,6 +72,8 @@ void exec_print_failure(const exec_context *x, const exec_failure *f, FILE *out)
 {
     (void)x;
     fprintf(out, "run %llu (seed %llu) failed: %s", f->run, (unsigned long long)f->seed, f->cause);
+    if (f->schedule != NULL)
+        fprintf(out, "; schedule %s", f->schedule);
     if (f->output_file != NULL)
         fprintf(out, "; output in %s", relative_path(f->output_file));
     if (f->stacks_file != NULL)

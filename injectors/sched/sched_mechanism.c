@@ -46,7 +46,8 @@ static void absorb_wants(void)
         if (M.t[i].state == T_OUTSIDE && atomic_exchange(&M.t[i].want_in, 0)) {
             M.t[i].state = T_RUNNABLE;
             M.outside--;
-            rl_sched_tracef_as(i, "rejoins the schedule");
+            if (M.tracing)
+                rl_sched_tracef_as(i, "rejoins the schedule");
         }
 }
 
@@ -122,7 +123,8 @@ static int take_over(int h, int me)
     M.t[h].state = T_OUTSIDE;
     M.outside++;
     M.result.left_control++;
-    rl_sched_tracef_as(h, "leaves control (blocked in a call outside the scheduler)");
+    if (M.tracing)
+        rl_sched_tracef_as(h, "leaves control (blocked in a call outside the scheduler)");
     if (M.hooks.left != NULL)
         M.hooks.left(h);
     int next = rl_sched_choose(h);
