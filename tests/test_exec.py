@@ -47,7 +47,8 @@ FIXED_RUNS_TSAN = 4
 EXEC_FIELDS = {
     "program", "args", "script", "tsan_detected_by", "budget", "jobs", "run_seeds",
     "failures", "fail_on", "ok_status", "library", "preload", "runs_counted", "forked_runs",
-    "forks_note", "left_control", "unscheduled", "shrink_runs", "spawn_failures", "results",
+    "forks_note", "left_control", "unscheduled", "unrecorded",
+    "shrink_runs", "spawn_failures", "results",
 }
 FAILURE_FIELDS = {
     "run", "seed", "outcome", "cause", "at", "duration", "exit_status", "signal",

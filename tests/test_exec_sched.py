@@ -304,3 +304,13 @@ def racelab_noise(*args):
     proc = subprocess.run([str(RACELAB), "exec", *map(str, args)], capture_output=True,
                           text=True, timeout=600, cwd=ROOT)
     return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_a_run_longer_than_a_schedule_goes_on_unrecorded_and_is_not_graded(tmp_path):
+    out = tmp_path / "out"
+    rc, stdout, err = sched("--seed", 1, "--runs", 3, "--out", out, "--", program("aux_long"))
+    rec = record(out)
+    assert rec["outcomes"]["hang"] == 0 and rec["forbidden"] == 0, (stdout, err)
+    assert rec["exec"]["unrecorded"] == 3 and rec["sched"]["diverged"] == 3
+    assert rec["sched"]["max_steps"] == 20000  # RL_SCHED_MAX_STEPS: what a schedule records
+    assert rec["trials"] == 0 and rec["verdict"] == "error" and rc == 3

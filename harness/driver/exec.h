@@ -208,6 +208,7 @@ typedef struct {
     int present; /* the report was there */
     int status;  /* RL_EXEC_SCHED_* */
     int steps, preemptions, threads, left_control, unscheduled, diverged_to;
+    int unrecorded; /* steps past RL_SCHED_MAX_STEPS, not recorded */
     uint64_t base;
     int choices[RL_SCHED_MAX_STEPS];
     int current[RL_SCHED_MAX_STEPS];
@@ -233,7 +234,7 @@ typedef struct {
     int interrupted;
     /* sched mode */
     unsigned long long runs_started;
-    unsigned long long deadlocks, diverged, left_control, unscheduled;
+    unsigned long long deadlocks, diverged, left_control, unscheduled, unrecorded;
     int max_steps, exhausted;
     exec_sched_run *last;   /* the last run's report */
     rl_sched_strategy *dfs; /* --strategy dfs:B: the search, across runs */

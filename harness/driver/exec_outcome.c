@@ -15,8 +15,8 @@
  * by the model, at once) or a livelock is a hang, with who waited for what;
  * a run whose replayed schedule named a thread that could not run, or that
  * left control (a thread blocked outside the model, more threads than the
- * scheduler holds) and did not fail, diverged: it is not graded — it proves
- * nothing either way. */
+ * scheduler holds, more steps than its schedule can record) and did not
+ * fail, diverged: it is not graded — it proves nothing either way. */
 #include "../../injectors/exec/preload/exec_sched_report.h"
 #include "exec.h"
 
@@ -148,6 +148,7 @@ static exec_sched_run *sched_report(const exec_context *x, const exec_child *c, 
         t->max_steps = sr->steps;
     t->left_control += sr->left_control > 0;
     t->unscheduled += sr->unscheduled > 0;
+    t->unrecorded += sr->unrecorded > 0;
     return sr;
 }
 
@@ -209,7 +210,8 @@ int exec_grade(const exec_context *x, exec_child *c, exec_tally *t)
         outcome = EXEC_EXIT_STATUS;
         cause = xasprintf("exit status %d", status);
     }
-    if (outcome == EXEC_OK && sr != NULL && (sr->left_control > 0 || sr->unscheduled > 0)) {
+    if (outcome == EXEC_OK && sr != NULL &&
+        (sr->left_control > 0 || sr->unscheduled > 0 || sr->unrecorded > 0)) {
         t->diverged++; /* it passed out of control: no evidence */
         tsan_free(&ts);
         return EXEC_DIVERGED;

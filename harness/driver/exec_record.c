@@ -145,6 +145,8 @@ static void exec_fields(FILE *f, const exec_context *x, const exec_tally *t)
     fprintf(f, "%llu", t->left_control);
     rl_json_key(f, &first, "unscheduled");
     fprintf(f, "%llu", t->unscheduled);
+    rl_json_key(f, &first, "unrecorded");
+    fprintf(f, "%llu", t->unrecorded);
     rl_json_key(f, &first, "shrink_runs");
     fprintf(f, "%llu", t->shrink_runs);
     rl_json_key(f, &first, "spawn_failures");

@@ -52,6 +52,7 @@ int exec_sched_read(const char *dir, const char *label, pid_t pid, exec_sched_ru
     r->preemptions = rep.preemptions;
     r->threads = rep.threads;
     r->left_control = rep.left_control;
+    r->unrecorded = rep.unrecorded;
     r->unscheduled = rep.unscheduled;
     r->diverged_to = rep.diverged_to;
     r->base = rep.exe_base;

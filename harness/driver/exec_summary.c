@@ -126,6 +126,11 @@ void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_ver
                 "  note           %llu run%s left control: a thread blocked in a call the "
                 "scheduler does not model, and another ran\n",
                 t->left_control, t->left_control == 1 ? "" : "s");
+    if (t->unrecorded > 0)
+        fprintf(out,
+                "  note           %llu run%s took more than %d steps: the steps past them "
+                "ran scheduled but unrecorded (no replay)\n",
+                t->unrecorded, t->unrecorded == 1 ? "" : "s", RL_SCHED_MAX_STEPS);
     if (t->unscheduled > 0)
         fprintf(out, "  note           %llu run%s had threads beyond the scheduler's %d\n",
                 t->unscheduled, t->unscheduled == 1 ? "" : "s", RL_SCHED_MAX_THREADS);

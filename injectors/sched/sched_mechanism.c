@@ -75,7 +75,7 @@ int rl_sched_choose(int current)
         mask = time_out_waits();
     if (mask == 0)
         return -1;
-    if (M.steps >= RL_SCHED_MAX_STEPS) {
+    if (M.steps >= RL_SCHED_MAX_STEPS && !M.hooks.unbounded) {
         M.result.step_limit = 1;
         rl_sched_abort(); /* returns only on the driver's thread */
         return -1;
@@ -91,7 +91,9 @@ int rl_sched_choose(int current)
     M.preemptions += rl_sched_preempts(current, mask, c);
     if (M.hooks.step != NULL)
         M.hooks.step(M.steps, current, mask, c);
-    M.choices[M.steps++] = c;
+    if (M.steps < RL_SCHED_MAX_STEPS)
+        M.choices[M.steps] = c; /* past the limit (unbounded): chosen, not recorded */
+    M.steps++;
     atomic_fetch_add_explicit(&M.progress, 1, memory_order_relaxed);
     return c;
 }

@@ -112,6 +112,11 @@ typedef struct {
      * and it rejoins at its next rl_sched_enter. NULL: threads never leave. */
     int (*stalled)(int id);
     void (*left)(int id); /* thread `id` has left control */
+    /* 1: a trial may take more than RL_SCHED_MAX_STEPS steps (a whole
+     * program): the steps past it are chosen as usual but not recorded, so
+     * rl_sched_choices and the step hook stop there (the hook still sees
+     * every step number); 0: a trial reaching it is a livelock. */
+    int unbounded;
 } rl_sched_hooks;
 
 #define RL_SCHED_STALL_TICK 0.02 /* seconds */

@@ -26,7 +26,7 @@ enum {
     RL_EXEC_SCHED_EXITED,  /* the process exited */
     RL_EXEC_SCHED_DEADLOCK,
     RL_EXEC_SCHED_DIVERGED, /* the schedule named a thread that could not run */
-    RL_EXEC_SCHED_LIVELOCK  /* RL_SCHED_MAX_STEPS choices */
+    RL_EXEC_SCHED_LIVELOCK  /* unused: a run past RL_SCHED_MAX_STEPS goes on, unrecorded */
 };
 
 typedef struct {
@@ -38,6 +38,7 @@ typedef struct {
     int32_t left_control; /* times a thread blocked outside the model and left control */
     int32_t unscheduled;  /* threads started beyond RL_SCHED_MAX_THREADS: not scheduled */
     int32_t diverged_to;  /* RL_EXEC_SCHED_DIVERGED: the thread the schedule named */
+    int32_t unrecorded;   /* steps past RL_SCHED_MAX_STEPS: taken, not recorded (no replay) */
     uint64_t exe_base;
     char waits[1024]; /* deadlock: "T1 waits for mutex@0x… [pc 0x…] held by T2 (taken [pc 0x…])" */
     uint8_t chosen[RL_SCHED_MAX_STEPS];

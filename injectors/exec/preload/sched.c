@@ -14,7 +14,9 @@
  *   - each choice goes into the report as it is made, a file mapped shared
  *     (exec_sched_report.h), so it survives a death by signal; an aborted
  *     run (deadlock, divergence, livelock) fills in why and exits at once
- *     with RL_EXEC_SCHED_ABORT_STATUS;
+ *     with RL_EXEC_SCHED_ABORT_STATUS; a run longer than RL_SCHED_MAX_STEPS
+ *     goes on scheduled, but its steps past that are no longer recorded
+ *     (`unrecorded`: the run cannot be replayed, and the driver says so);
  *   - a thread that blocks in a call the library does not model (read,
  *     poll, a raw futex) is noticed by the waiting threads, which find it
  *     asleep in the kernel (/proc/self/task/TID/stat) and let another thread
@@ -57,6 +59,10 @@ _Noreturn static void refuse(const char *what, const char *value)
 
 static void on_step(int step, int current, uint32_t runnable, int choice)
 {
+    if (step >= RL_SCHED_MAX_STEPS) { /* the schedule is no longer kept */
+        report->unrecorded = step + 1 - RL_SCHED_MAX_STEPS;
+        return;
+    }
     report->chosen[step] = (uint8_t)choice;
     report->current[step] = (int16_t)current;
     report->runnable[step] = runnable;
@@ -154,7 +160,7 @@ void rl_exec_sched_start(const char *strategy_text, const char *schedule_text, i
     tracing = trace;
     tids[0] = syscall(SYS_gettid);
     rl_sched_trace_into(report->trace, sizeof report->trace);
-    rl_sched_hooks hooks = {on_step, on_abort, stalled, left};
+    rl_sched_hooks hooks = {on_step, on_abort, stalled, left, 1};
     rl_sched_set_hooks(&hooks);
     rl_sched_setup(1, rl_exec_seed);
     rl_sched_use(strategy); /* kept for the process's life */
