@@ -5,7 +5,7 @@
 #include <pthread.h>
 #include <stdio.h>
 
-#define TIMES 8000
+#define TIMES 8000L
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static long count;
