@@ -170,18 +170,28 @@ clean:
 # program's archive) and the spec parser, compiled -fPIC with everything but
 # the interposers hidden. The driver links the spec and POSIX-fault parsers.
 EXEC_LIB_SRC := $(wildcard injectors/exec/preload/*.c) injectors/points/inject_spec.c injectors/points/spec_words.c harness/common/parse_number.c
-EXEC_LIB_OBJ := $(patsubst %.c,build/exec/obj/%.o,$(EXEC_LIB_SRC))
+# sched mode: the scheduler's mechanism and strategies (injectors/sched), the
+# same sources as the scenarios', built into the library with sched_real.h
+# included first (its pthread_join is the real one, not the interposer)
+EXEC_SCHED_SRC := $(wildcard injectors/sched/*.c) harness/common/gate.c
+EXEC_LIB_OBJ := $(patsubst %.c,build/exec/obj/%.o,$(EXEC_LIB_SRC)) \
+                $(patsubst %.c,build/exec/sched/%.o,$(EXEC_SCHED_SRC))
 EXEC_HEADERS := $(wildcard injectors/exec/preload/*.h)
 EXEC_PROG_SRC := $(wildcard tests/exec_programs/*.c)
 EXEC_PROGS := $(patsubst tests/exec_programs/%.c,build/exec_programs/plain/%,$(EXEC_PROG_SRC)) \
               $(patsubst tests/exec_programs/%.c,build/exec_programs/tsan/%,$(EXEC_PROG_SRC))
-DRIVER_PARSERS := build/plain/obj/injectors/points/inject_spec.o build/plain/obj/injectors/points/spec_words.o build/plain/obj/injectors/points/posix_faults.o build/plain/obj/injectors/points/posix_points.o
+DRIVER_PARSERS := build/plain/obj/injectors/points/inject_spec.o build/plain/obj/injectors/points/spec_words.o build/plain/obj/injectors/points/posix_faults.o build/plain/obj/injectors/points/posix_points.o \
+	$(patsubst %.c,build/plain/obj/%.o,injectors/sched/schedule_text.c injectors/sched/sched_shrink.c $(wildcard injectors/sched/strategy_*.c))
 .PHONY: exec lint-exec
 all: exec
 exec: build/exec/libracelab-exec.so $(EXEC_PROGS)
 build/exec/obj/%.o: %.c $(HEADERS) $(EXEC_HEADERS)
 	@mkdir -p $(dir $@)
 	$(PLAIN_CC) $(PLAIN_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+build/exec/sched/%.o: %.c $(HEADERS) $(EXEC_HEADERS)
+	@mkdir -p $(dir $@)
+	$(PLAIN_CC) $(PLAIN_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
+	  -include injectors/exec/preload/sched_real.h -c $< -o $@
 build/exec/libracelab-exec.so: $(EXEC_LIB_OBJ)
 	$(PLAIN_CC) -shared -Wl,-z,defs $^ -ldl -lpthread -o $@
 build/exec_programs/plain/%: tests/exec_programs/%.c

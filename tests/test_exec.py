@@ -47,11 +47,13 @@ FIXED_RUNS_TSAN = 4
 EXEC_FIELDS = {
     "program", "args", "script", "tsan_detected_by", "budget", "jobs", "run_seeds",
     "failures", "fail_on", "ok_status", "library", "preload", "runs_counted", "forked_runs",
-    "forks_note", "spawn_failures", "results",
+    "forks_note", "left_control", "unscheduled", "unrecorded",
+    "shrink_runs", "spawn_failures", "results",
 }
 FAILURE_FIELDS = {
     "run", "seed", "outcome", "cause", "at", "duration", "exit_status", "signal",
-    "output_file", "stacks_file", "stacks_note", "tsan_log", "rerun",
+    "output_file", "stacks_file", "stacks_note", "tsan_log", "schedule", "preemptions", "waits",
+    "rerun",
 }
 
 
@@ -354,7 +356,10 @@ def odd_programs(tmp_path_factory):
     (["--profile", "bogus", "--", "true"], "unknown profile"),
     (["--posix-faults", "write", "--", "true"], "posix"),
     (["--expect", "maybe", "--", "true"], "--expect"),
-    (["--mode", "sched", "--", "true"], "not available"),
+    (["--strategy", "pct:3", "--", "true"], "needs --mode sched"),
+    (["--mode", "sched", "--strategy", "pct:99", "--", "true"], "--strategy"),
+    (["--mode", "sched", "--replay", "0.x", "--", "true"], "--replay"),
+    (["--mode", "sched", "--inject", "*:yield", "--", "true"], "noise mode"),
     (["--fail-on", "(", "--", "true"], "regular expression"),
     (["--ok-status", "1-x", "--", "true"], "--ok-status"),
     (["--bogus", "--", "true"], "unknown option"),

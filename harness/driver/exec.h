@@ -13,6 +13,8 @@
  *   exec_record.c   the one record of an invocation (rl_record + exec fields)
  *   exec_summary.c  what the terminal and summary.txt say
  *   exec_points.c   --list-points
+ *   exec_sched.c    sched mode: each run's schedule report, addresses named,
+ *                   dfs across runs, --shrink
  */
 #ifndef RL_DRIVER_EXEC_H
 #define RL_DRIVER_EXEC_H
@@ -20,6 +22,8 @@
 #include "driver.h"
 
 #include "../../injectors/exec/preload/exec_points.h"
+#include "../../injectors/sched/sched_limits.h"
+#include "../../injectors/sched/strategy.h"
 #include "../common/grader.h"
 
 #include <regex.h>
@@ -35,7 +39,12 @@
 /* ---- exec_options.c ---------------------------------------------------- */
 
 typedef struct {
-    const char *mode; /* noise */
+    const char *mode;     /* noise or sched */
+    int sched;            /* --mode sched */
+    const char *strategy; /* sched: random, pct:D, dfs:B (default pct:3) */
+    rl_strategy strategy_spec;
+    const char *replay; /* sched: the schedule every run follows */
+    int shrink;
     unsigned long long runs;
     double seconds; /* > 0: a time budget instead of runs */
     int jobs;
@@ -138,6 +147,10 @@ typedef struct {
     int status, reaped, timed_out, interrupted, spawn_errno;
     char *stacks_file, *stacks_note;
     char *tsan_base; /* DIR/tsan/<label> (TSan adds .<pid>) */
+    char *schedule;  /* sched: the schedule it follows (--replay, a dfs prefix); not freed here */
+    int follow;      /* sched: a trial of a search (dfs, shrink): `schedule`, then no preemption */
+    int trace;       /* sched: trace every step */
+    int steps_hint;  /* sched: the most steps an earlier run took */
 } exec_child;
 
 typedef struct {
@@ -185,7 +198,24 @@ typedef struct {
     const char *signal;
     char *stacks_file, *stacks_note, *output_file, *tsan_log;
     char *stderr_tail;
+    char *schedule; /* sched mode: the run's schedule, its preemptions, who waited for what */
+    int preemptions;
+    char *waits;
 } exec_failure;
+
+/* What one run under the scheduler reported (exec_sched.c). */
+typedef struct {
+    int present; /* the report was there */
+    int status;  /* RL_EXEC_SCHED_* */
+    int steps, preemptions, threads, left_control, unscheduled, diverged_to;
+    int unrecorded; /* steps past RL_SCHED_MAX_STEPS, not recorded */
+    uint64_t base;
+    int choices[RL_SCHED_MAX_STEPS];
+    int current[RL_SCHED_MAX_STEPS];
+    uint32_t runnable[RL_SCHED_MAX_STEPS];
+    char waits[1024];
+    char *trace;
+} exec_sched_run;
 
 typedef struct {
     unsigned long long runs, failures;
@@ -202,10 +232,23 @@ typedef struct {
     unsigned long long spawn_failures;
     double started, seconds;
     int interrupted;
+    /* sched mode */
+    unsigned long long runs_started;
+    unsigned long long deadlocks, diverged, left_control, unscheduled, unrecorded;
+    int max_steps, exhausted;
+    exec_sched_run *last;   /* the last run's report */
+    rl_sched_strategy *dfs; /* --strategy dfs:B: the search, across runs */
+    unsigned long long shrink_runs;
+    struct {
+        int present, preemptions, minimal;
+        char *schedule, *cause, *waits, *trace;
+    } shrunk;
 } exec_tally;
 
 /* Grades a finished run (its output, logs and reports) into the tally;
- * returns its outcome. */
+ * returns its outcome, or EXEC_DIVERGED: a sched run that left its schedule
+ * or control and did not fail, not graded (counted in t->diverged). */
+#define EXEC_DIVERGED (-2)
 int exec_grade(const exec_context *x, exec_child *c, exec_tally *t);
 void exec_free_tally(exec_tally *t);
 
@@ -225,6 +268,21 @@ void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_ver
                         FILE *out);
 /* The command that runs one failed run again. */
 char *exec_rerun_command(const exec_context *x, const exec_failure *f);
+
+/* ---- exec_sched.c ------------------------------------------------------ */
+
+/* Reads and removes DIR/LABEL.<pid>.sched; 0, or -1 when it is not there. */
+int exec_sched_read(const char *dir, const char *label, pid_t pid, exec_sched_run *r);
+char *exec_sched_schedule(const exec_sched_run *r); /* its choices as text */
+/* `text` with "[pc 0x…]" and "@0x…" named from PROGRAM loaded at `base`. */
+char *exec_symbolise(const char *program, uint64_t base, const char *text);
+/* dfs: what a run saw, fed into the strategy; returns whether there is more. */
+int exec_sched_feed(rl_sched_strategy *dfs, const exec_sched_run *r);
+char *exec_sched_prefix(const rl_sched_strategy *dfs); /* the next run's prefix, or NULL */
+/* Runs one child to its end and grades it into `t`; its outcome, or -1. */
+int exec_run_one(const exec_context *x, exec_child *c, exec_tally *t);
+/* --shrink: the first failure's schedule to the fewest preemptions (t->shrunk). */
+void exec_shrink(const exec_context *x, exec_tally *t);
 
 /* ---- exec_points.c ----------------------------------------------------- */
 

@@ -78,6 +78,17 @@ static char **run_environment(const exec_context *x, const exec_child *c, const 
     env_set(&e, RL_EXEC_ENV_REPORT, report);
     env_set(&e, RL_EXEC_ENV_PARENT, parent);
     free(report);
+    if (x->o->sched) {
+        char steps[32];
+        snprintf(steps, sizeof steps, "%d", c->steps_hint);
+        const char *schedule = c->schedule != NULL ? c->schedule : x->o->replay;
+        /* dfs (any bound) makes the library follow the schedule and then keep
+         * the running thread: a search's trial */
+        env_set(&e, RL_EXEC_ENV_STRATEGY, c->follow ? "dfs:0" : x->o->strategy);
+        env_set(&e, RL_EXEC_ENV_SCHEDULE, schedule != NULL ? schedule : "");
+        env_set(&e, RL_EXEC_ENV_STEPS, steps);
+        env_set(&e, RL_EXEC_ENV_TRACE, c->trace ? "1" : "0");
+    }
     if (x->s->fiu_enable != NULL) {
         /* what `fiu-run -x -f ''` sets, without its own LD_PRELOAD */
         env_set(&e, "FIU_ENABLE", x->s->fiu_enable);

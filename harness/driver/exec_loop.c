@@ -5,7 +5,12 @@
  * failed run's seed again. On a terminal a progress line says
  * "N runs so far, M failures", as Go's stress does; each failure is
  * reported as it happens. SIGINT/SIGTERM: SIGTERM to the running groups,
- * SIGKILL after 2 s or a second signal; runs cut short are not counted. */
+ * SIGKILL after 2 s or a second signal; runs cut short are not counted.
+ *
+ * Sched mode: each run is told the most steps a run took so far (pct draws
+ * its change points below it); with dfs, each run follows the prefix the
+ * search gives it, and the search stops when every schedule within its
+ * bound has run (exhausted). */
 #include "exec.h"
 
 #include <errno.h>
@@ -52,10 +57,18 @@ static void chld_drain(void)
 
 uint64_t exec_run_seed(uint64_t seed, unsigned long long index) { return seed + index; }
 
+static void fatal_oom(void)
+{
+    error_msg("exec: out of memory for the dfs search");
+    exit(EXIT_HARNESS);
+}
+
 static int budget_left(const exec_options *o, const exec_tally *t, unsigned long long started,
                        double now)
 {
     if (o->until_fail && t->failures > 0)
+        return 0;
+    if (t->exhausted)
         return 0;
     if (o->seconds > 0)
         return now - t->started < o->seconds;
@@ -90,7 +103,13 @@ static void finish(const exec_context *x, exec_child *c, exec_tally *t, int tty,
     }
     unsigned long long before = t->failures;
     int n_before = t->n_failed;
-    exec_grade(x, c, t);
+    int outcome = exec_grade(x, c, t);
+    if (t->dfs != NULL) {
+        /* a run without a report teaches the search nothing: it would repeat */
+        int more = outcome != -1 && t->last != NULL && t->last->present &&
+                   exec_sched_feed(t->dfs, t->last);
+        t->exhausted = !more;
+    }
     if (t->failures > before && t->n_failed > n_before) {
         clear_progress(shown);
         exec_print_failure(x, &t->failed[t->n_failed - 1], stdout);
@@ -107,6 +126,9 @@ int exec_run_all(const exec_context *x, exec_tally *t)
     int *busy = xcalloc((size_t)jobs, sizeof *busy);
     struct pollfd *fds = xcalloc((size_t)jobs * 2 + 2, sizeof *fds);
     chld_install();
+    if (o->sched && o->strategy_spec.kind == RL_STRAT_DFS &&
+        (t->dfs = rl_strategy_dfs(o->strategy_spec.preemptions)) == NULL)
+        fatal_oom();
     int tty = isatty(1), shown = 0, active = 0, signals = 0, stop = 0;
     unsigned long long started = 0;
     double last_progress = 0;
@@ -121,10 +143,17 @@ int exec_run_all(const exec_context *x, exec_tally *t)
             memset(c, 0, sizeof *c);
             c->index = started++;
             c->seed = exec_run_seed(o->seed, c->index);
+            t->runs_started++;
+            if (o->sched) {
+                c->steps_hint = t->max_steps;
+                c->schedule = t->dfs != NULL ? exec_sched_prefix(t->dfs) : NULL;
+                c->follow = t->dfs != NULL;
+            }
             if (exec_child_start(x, c) != 0) {
                 clear_progress(&shown);
                 error_msg("exec: cannot run %s: %s", x->p->path, strerror(c->spawn_errno));
                 t->spawn_failures++;
+                free(c->schedule);
                 exec_child_free(c);
                 stop = 1;
                 break;
@@ -186,6 +215,7 @@ int exec_run_all(const exec_context *x, exec_tally *t)
                 if (c->timed_out || WIFSIGNALED(c->status))
                     fifo_cleanup_pid(c->pid);
                 finish(x, c, t, tty, &shown);
+                free(c->schedule);
                 exec_child_free(c);
                 busy[j] = 0;
                 active--;

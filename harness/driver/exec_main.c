@@ -129,6 +129,8 @@ static int run(const exec_options *o, const exec_program *p, const exec_setup *s
     exec_tally t;
     memset(&t, 0, sizeof t);
     exec_run_all(&x, &t);
+    if (o->shrink && !t.interrupted)
+        exec_shrink(&x, &t);
     rl_verdict v;
     int rc = exec_write_record(&x, &t, &v);
     int status = rc != 0 ? EXIT_HARNESS : exit_status(&t, &v);

@@ -7,6 +7,8 @@
  * on stderr and exit status 2. */
 #include "exec.h"
 
+#include "../../injectors/sched/schedule_text.h"
+
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +20,15 @@ static void usage(FILE *f)
     fputs("usage: racelab exec [options] -- PROGRAM [ARGS...]\n"
           "Runs an unmodified, dynamically linked pthread program many times, each run a\n"
           "child in its own process group, with yields and delays injected at its pthread\n"
-          "calls by a preloaded library; a run fails on a non-zero exit status, a signal,\n"
-          "a hang, a ThreadSanitizer report (TSan builds) or output matching --fail-on.\n"
-          "  --mode noise            how interleavings are pushed (noise, the only one yet)\n"
+          "calls by a preloaded library, or its threads run one at a time under the\n"
+          "controlled scheduler; a run fails on a non-zero exit status, a signal, a hang\n"
+          "or deadlock, a ThreadSanitizer report (TSan builds) or output matching --fail-on.\n"
+          "  --mode noise|sched      how interleavings are pushed (default noise)\n"
+          "  --strategy S            sched: random, pct:D (default pct:3) or dfs:B (the\n"
+          "                          schedules with at most B preemptions, one a run)\n"
+          "  --replay SCHEDULE       sched: every run follows this schedule (from a record)\n"
+          "  --shrink                sched: the first failing schedule reduced to the\n"
+          "                          fewest preemptions, its trace printed\n"
           "  --runs N | --seconds S  the budget (default 100 runs)\n"
           "  --jobs N                runs at once (default 1)\n"
           "  --seed N                run i is seeded with N + i (default: from the clock)\n"
@@ -63,6 +71,9 @@ enum {
     OPT_OUT,
     OPT_LIST_POINTS,
     OPT_JSON,
+    OPT_STRATEGY,
+    OPT_REPLAY,
+    OPT_SHRINK,
     OPT_HELP
 };
 
@@ -83,6 +94,9 @@ static const struct option options[] = {
     {"out", required_argument, NULL, OPT_OUT},
     {"list-points", no_argument, NULL, OPT_LIST_POINTS},
     {"json", no_argument, NULL, OPT_JSON},
+    {"strategy", required_argument, NULL, OPT_STRATEGY},
+    {"replay", required_argument, NULL, OPT_REPLAY},
+    {"shrink", no_argument, NULL, OPT_SHRINK},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -129,14 +143,24 @@ static int take(exec_options *o, int opt, const char *arg)
     unsigned long long n;
     switch (opt) {
     case OPT_MODE:
-        if (strcmp(arg, "sched") == 0) {
-            error_msg("exec: --mode sched is not available yet (noise only)");
-            return EXIT_USAGE;
-        }
-        if (strcmp(arg, "noise") != 0)
-            return bad("--mode wants noise", arg);
+        if (strcmp(arg, "noise") != 0 && strcmp(arg, "sched") != 0)
+            return bad("--mode wants noise or sched", arg);
         o->mode = arg;
+        o->sched = strcmp(arg, "sched") == 0;
         return 0;
+    case OPT_STRATEGY:
+        if (rl_parse_strategy(arg, &o->strategy_spec) != 0)
+            return bad("--strategy wants random, pct:D (D 1..16) or dfs:B (B 0..64)", arg);
+        o->strategy = arg;
+        return 0;
+    case OPT_REPLAY: {
+        static int scratch[RL_SCHED_MAX_STEPS];
+        if (rl_schedule_parse(arg, scratch, RL_SCHED_MAX_STEPS) <= 0)
+            return bad("--replay wants a schedule such as 0*3.1.0*2", arg);
+        o->replay = arg;
+        return 0;
+    }
+    case OPT_SHRINK: o->shrink = 1; return 0;
     case OPT_RUNS:
         if (parse_whole(arg, 1, 100000000ULL, &o->runs) != 0)
             return bad("--runs wants a whole number from 1", arg);
@@ -216,6 +240,7 @@ int exec_parse_options(int argc, char **argv, exec_options *o)
     o->ok_status[0] = 1;
     o->ok_status_text = "0";
     int seen_runs = 0, seen_seconds = 0;
+    const char *sched_only = NULL; /* the last sched-only option given */
     /* getopt_long wants the command's name in argv[0]: "exec" stands for it */
     char **args = xcalloc((size_t)argc + 2, sizeof *args);
     args[0] = "exec";
@@ -239,6 +264,10 @@ int exec_parse_options(int argc, char **argv, exec_options *o)
             rc = EXIT_USAGE;
             break;
         }
+        if (opt == OPT_STRATEGY || opt == OPT_REPLAY || opt == OPT_SHRINK)
+            sched_only = opt == OPT_STRATEGY ? "--strategy"
+                         : opt == OPT_REPLAY ? "--replay"
+                                             : "--shrink";
         seen_runs |= opt == OPT_RUNS;
         seen_seconds |= opt == OPT_SECONDS;
         rc = take(o, opt, optarg);
@@ -253,6 +282,22 @@ int exec_parse_options(int argc, char **argv, exec_options *o)
     }
     if (!seen_seconds)
         o->seconds = 0;
+    if (sched_only != NULL && !o->sched) {
+        error_msg("exec: %s needs --mode sched", sched_only);
+        return EXIT_USAGE;
+    }
+    if (o->sched && (o->n_injects > 0 || o->profile != NULL)) {
+        error_msg("exec: --inject and --profile are noise mode's (sched mode schedules instead)");
+        return EXIT_USAGE;
+    }
+    if (o->sched && o->strategy == NULL) {
+        o->strategy = "pct:3";
+        rl_parse_strategy(o->strategy, &o->strategy_spec);
+    }
+    if (o->sched && o->strategy_spec.kind == RL_STRAT_DFS && (o->jobs > 1 || o->replay != NULL)) {
+        error_msg("exec: --strategy dfs runs one schedule after another (no --jobs, no --replay)");
+        return EXIT_USAGE;
+    }
     if (o->json && !o->list_points) {
         error_msg("exec: --json goes with --list-points");
         return EXIT_USAGE;

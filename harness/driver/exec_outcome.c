@@ -9,7 +9,15 @@
  *   fail-on      its stdout or stderr matches --fail-on
  *   exit-status  it exited with a status not in --ok-status
  * and is `ok` otherwise. A failed run's output is kept in
- * DIR/output/<run>.txt (stdout, then stderr). */
+ * DIR/output/<run>.txt (stdout, then stderr).
+ *
+ * In sched mode the run's schedule report comes first: a deadlock (found
+ * by the model, at once) or a livelock is a hang, with who waited for what;
+ * a run whose replayed schedule named a thread that could not run, or that
+ * left control (a thread blocked outside the model, more threads than the
+ * scheduler holds, more steps than its schedule can record) and did not
+ * fail, diverged: it is not graded — it proves nothing either way. */
+#include "../../injectors/exec/preload/exec_sched_report.h"
 #include "exec.h"
 
 #include <signal.h>
@@ -94,7 +102,8 @@ static char *keep_output(const exec_context *x, const exec_child *c)
 }
 
 static void record_failure(const exec_context *x, exec_child *c, exec_tally *t, int outcome,
-                           char *cause, const tsan_summary *ts, const char *sig)
+                           char *cause, const tsan_summary *ts, const char *sig,
+                           const exec_sched_run *sr)
 {
     t->failures++;
     if (t->n_failed == EXEC_MAX_FAILURES) {
@@ -117,6 +126,30 @@ static void record_failure(const exec_context *x, exec_child *c, exec_tally *t, 
     f->tsan_log = ts->n_files > 0 ? xstrdup(ts->files[0]) : NULL;
     if (c->err.len > 0)
         f->stderr_tail = xstrdup(c->err.data + (c->err.len > TAIL ? c->err.len - TAIL : 0));
+    if (sr != NULL) {
+        f->schedule = exec_sched_schedule(sr);
+        f->preemptions = sr->preemptions;
+        f->waits = sr->waits[0] ? exec_symbolise(x->p->path, sr->base, sr->waits) : NULL;
+    }
+}
+
+/* The sched report of the run (NULL in noise mode or when it is missing),
+ * with the tally's sched counts. */
+static exec_sched_run *sched_report(const exec_context *x, const exec_child *c, exec_tally *t)
+{
+    if (!x->o->sched)
+        return NULL;
+    if (t->last == NULL)
+        t->last = xcalloc(1, sizeof *t->last);
+    exec_sched_run *sr = t->last;
+    if (exec_sched_read(x->reports_dir, c->label, c->pid, sr) != 0)
+        return NULL;
+    if (sr->steps > t->max_steps)
+        t->max_steps = sr->steps;
+    t->left_control += sr->left_control > 0;
+    t->unscheduled += sr->unscheduled > 0;
+    t->unrecorded += sr->unrecorded > 0;
+    return sr;
 }
 
 int exec_grade(const exec_context *x, exec_child *c, exec_tally *t)
@@ -130,9 +163,9 @@ int exec_grade(const exec_context *x, exec_child *c, exec_tally *t)
         tsan_parse_prefix(&ts, dir, base);
         free(dir);
     }
+    exec_sched_run *sr = sched_report(x, c, t);
     exec_counts counts;
     exec_read_reports(x->reports_dir, c->label, c->pid, &counts);
-    t->runs++;
     for (int p = 0; p < RL_EXEC_N_POINTS; p++) {
         t->points.hits[p] += counts.hits[p];
         t->points.fired[p] += counts.fired[p];
@@ -145,7 +178,22 @@ int exec_grade(const exec_context *x, exec_child *c, exec_tally *t)
     const char *sig = NULL;
     int exited = WIFEXITED(c->status), status = exited ? WEXITSTATUS(c->status) : -1;
     const char *tsan_sig = ts.n_files > 0 ? tsan_deadly_signal(&ts) : NULL;
-    if (c->timed_out) {
+    int sched_status = sr != NULL ? sr->status : -1;
+    if (sched_status == RL_EXEC_SCHED_DIVERGED) {
+        t->diverged++;
+        tsan_free(&ts);
+        return EXEC_DIVERGED;
+    }
+    if (sched_status == RL_EXEC_SCHED_DEADLOCK) {
+        outcome = EXEC_HANG;
+        char *waits = exec_symbolise(x->p->path, sr->base, sr->waits);
+        cause = xasprintf("deadlock: %s", waits);
+        free(waits);
+        t->deadlocks++;
+    } else if (sched_status == RL_EXEC_SCHED_LIVELOCK) {
+        outcome = EXEC_HANG;
+        cause = xasprintf("livelock (%d scheduling points)", sr->steps);
+    } else if (c->timed_out) {
         outcome = EXEC_HANG;
         cause = xasprintf("hang (no exit within %g s)", o->timeout);
     } else if (WIFSIGNALED(c->status) || tsan_sig != NULL) {
@@ -162,10 +210,17 @@ int exec_grade(const exec_context *x, exec_child *c, exec_tally *t)
         outcome = EXEC_EXIT_STATUS;
         cause = xasprintf("exit status %d", status);
     }
+    if (outcome == EXEC_OK && sr != NULL &&
+        (sr->left_control > 0 || sr->unscheduled > 0 || sr->unrecorded > 0)) {
+        t->diverged++; /* it passed out of control: no evidence */
+        tsan_free(&ts);
+        return EXEC_DIVERGED;
+    }
+    t->runs++;
     add_kinds(t, &ts);
     t->outcomes[outcome]++;
     if (outcome != EXEC_OK)
-        record_failure(x, c, t, outcome, cause, &ts, sig);
+        record_failure(x, c, t, outcome, cause, &ts, sig, sr);
     tsan_free(&ts);
     return outcome;
 }
@@ -182,6 +237,16 @@ void exec_free_tally(exec_tally *t)
         free(f->output_file);
         free(f->tsan_log);
         free(f->stderr_tail);
+        free(f->schedule);
+        free(f->waits);
     }
+    if (t->last != NULL)
+        free(t->last->trace);
+    free(t->last);
+    rl_strategy_free(t->dfs);
+    free(t->shrunk.schedule);
+    free(t->shrunk.cause);
+    free(t->shrunk.waits);
+    free(t->shrunk.trace);
     memset(t, 0, sizeof *t);
 }

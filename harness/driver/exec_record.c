@@ -79,6 +79,13 @@ static void failure_json(FILE *f, const exec_failure *e, const char *rerun)
     key_string(f, &first, "stacks_file", e->stacks_file);
     key_string(f, &first, "stacks_note", e->stacks_note);
     key_string(f, &first, "tsan_log", e->tsan_log);
+    key_string(f, &first, "schedule", e->schedule);
+    rl_json_key(f, &first, "preemptions");
+    if (e->schedule != NULL)
+        fprintf(f, "%d", e->preemptions);
+    else
+        fputs("null", f);
+    key_string(f, &first, "waits", e->waits);
     key_string(f, &first, "rerun", rerun);
     fputc('}', f);
 }
@@ -128,9 +135,20 @@ static void exec_fields(FILE *f, const exec_context *x, const exec_tally *t)
     rl_json_key(f, &first, "forked_runs");
     fprintf(f, "%llu", t->runs_forked);
     key_string(f, &first, "forks_note",
-               t->runs_forked > 0 ? "the program started other processes: they ran with the "
-                                    "preload too, with the run's seed; their counts are in points"
-                                  : NULL);
+               t->runs_forked == 0 ? NULL
+               : o->sched          ? "the program started other processes: a forked child runs "
+                                     "unscheduled (real pthreads, outside the schedule); a program it "
+                                     "executes runs under a scheduler of its own"
+                                   : "the program started other processes: they ran with the "
+                                     "preload too, with the run's seed; their counts are in points");
+    rl_json_key(f, &first, "left_control");
+    fprintf(f, "%llu", t->left_control);
+    rl_json_key(f, &first, "unscheduled");
+    fprintf(f, "%llu", t->unscheduled);
+    rl_json_key(f, &first, "unrecorded");
+    fprintf(f, "%llu", t->unrecorded);
+    rl_json_key(f, &first, "shrink_runs");
+    fprintf(f, "%llu", t->shrink_runs);
     rl_json_key(f, &first, "spawn_failures");
     fprintf(f, "%llu", t->spawn_failures);
     key_string(f, &first, "results", x->dir);
@@ -183,6 +201,29 @@ int exec_write_record(const exec_context *x, const exec_tally *t, rl_verdict *ve
         r.first_failure.trial = (long long)t->failed[0].run;
         r.first_failure.seconds = t->failed[0].at;
         r.first_failure.cause = t->failed[0].cause;
+        r.first_failure.has_schedule = t->failed[0].schedule != NULL;
+        r.first_failure.schedule = t->failed[0].schedule;
+        r.first_failure.preemptions = t->failed[0].preemptions;
+        r.first_failure.waits = t->failed[0].waits;
+    }
+    if (o->sched) {
+        r.sched.present = 1;
+        r.sched.strategy = o->strategy;
+        r.sched.schedules = t->runs + t->diverged;
+        r.sched.deadlocks = t->deadlocks;
+        r.sched.diverged = t->diverged;
+        r.sched.exhausted = t->exhausted;
+        r.sched.max_steps = t->max_steps;
+        r.sched.replay = o->replay;
+        if (t->shrunk.present) {
+            r.sched.shrunk.present = 1;
+            r.sched.shrunk.schedule = t->shrunk.schedule;
+            r.sched.shrunk.preemptions = t->shrunk.preemptions;
+            r.sched.shrunk.minimal = t->shrunk.minimal;
+            r.sched.shrunk.cause = t->shrunk.cause;
+            r.sched.shrunk.waits = t->shrunk.waits;
+            r.sched.shrunk.trace = t->shrunk.trace;
+        }
     }
     r.hangs = t->outcomes[EXEC_HANG];
     r.crashes = t->outcomes[EXEC_SIGNAL];

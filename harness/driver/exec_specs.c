@@ -190,6 +190,13 @@ static int posix_setup(const exec_options *o, exec_setup *s)
 int exec_prepare(const exec_options *o, const exec_program *p, exec_setup *s)
 {
     memset(s, 0, sizeof *s);
+    if (o->sched && p->tsan) {
+        /* TSan's pthread_create waits for the new thread to start inside the
+         * sanitizer, while the scheduler holds it until its turn */
+        error_msg("exec: --mode sched needs a plain build (%s is a ThreadSanitizer build)",
+                  p->name);
+        return EXIT_USAGE;
+    }
     s->program_is_tsan = program_is_tsan = p->tsan;
     char *here = self_dir();
     s->library = xasprintf("%s/exec/libracelab-exec.so", here);
@@ -199,7 +206,7 @@ int exec_prepare(const exec_options *o, const exec_program *p, exec_setup *s)
         return EXIT_HARNESS;
     }
     int rc;
-    if (o->profile != NULL || o->n_injects == 0) {
+    if (!o->sched && (o->profile != NULL || o->n_injects == 0)) {
         s->profile = o->profile != NULL ? o->profile : "default";
         s->default_profile = o->profile == NULL;
         if ((rc = profile_spec(s->profile, &s->profile_spec)) != 0)

@@ -33,6 +33,12 @@ char *exec_rerun_command(const exec_context *x, const exec_failure *f)
     argv[n++] = "reproduces";
     argv[n++] = "--timeout";
     argv[n++] = timeout;
+    if (o->sched && f->schedule != NULL) {
+        argv[n++] = "--mode";
+        argv[n++] = "sched";
+        argv[n++] = "--replay";
+        argv[n++] = f->schedule;
+    }
     if (o->profile != NULL) {
         argv[n++] = "--profile";
         argv[n++] = (char *)o->profile;
@@ -66,6 +72,8 @@ void exec_print_failure(const exec_context *x, const exec_failure *f, FILE *out)
 {
     (void)x;
     fprintf(out, "run %llu (seed %llu) failed: %s", f->run, (unsigned long long)f->seed, f->cause);
+    if (f->schedule != NULL)
+        fprintf(out, "; schedule %s", f->schedule);
     if (f->output_file != NULL)
         fprintf(out, "; output in %s", relative_path(f->output_file));
     if (f->stacks_file != NULL)
@@ -104,11 +112,37 @@ void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_ver
         fprintf(out, "  run it again   %s\n", rerun);
         free(rerun);
     }
-    if (t->runs_forked > 0)
+    if (t->n_failed > 0 && t->failed[0].schedule != NULL)
+        fprintf(out, "  schedule       %s (%d preemptions)\n", t->failed[0].schedule,
+                t->failed[0].preemptions);
+    if (o->sched)
         fprintf(out,
-                "  note           %llu run%s started other processes: they ran with the "
-                "preload too\n",
-                t->runs_forked, t->runs_forked == 1 ? "" : "s");
+                "  scheduler      %s: %llu schedules, %llu deadlocked, %llu diverged (not "
+                "graded)%s; the longest %d steps\n",
+                o->strategy, t->runs + t->diverged, t->deadlocks, t->diverged,
+                t->exhausted ? ", space exhausted" : "", t->max_steps);
+    if (t->left_control > 0)
+        fprintf(out,
+                "  note           %llu run%s left control: a thread blocked in a call the "
+                "scheduler does not model, and another ran\n",
+                t->left_control, t->left_control == 1 ? "" : "s");
+    if (t->unrecorded > 0)
+        fprintf(out,
+                "  note           %llu run%s took more than %d steps: the steps past them "
+                "ran scheduled but unrecorded (no replay)\n",
+                t->unrecorded, t->unrecorded == 1 ? "" : "s", RL_SCHED_MAX_STEPS);
+    if (t->unscheduled > 0)
+        fprintf(out, "  note           %llu run%s had threads beyond the scheduler's %d\n",
+                t->unscheduled, t->unscheduled == 1 ? "" : "s", RL_SCHED_MAX_THREADS);
+    if (t->shrunk.present)
+        fprintf(out, "  shrunk to %d preemptions%s (%s) in %llu runs: %s\n%s",
+                t->shrunk.preemptions, t->shrunk.minimal ? ", the fewest possible" : "",
+                t->shrunk.cause, t->shrink_runs, t->shrunk.schedule,
+                t->shrunk.trace != NULL ? t->shrunk.trace : "");
+    if (t->runs_forked > 0)
+        fprintf(out, "  note           %llu run%s started other processes: %s\n", t->runs_forked,
+                t->runs_forked == 1 ? "" : "s",
+                o->sched ? "a forked child runs unscheduled" : "they ran with the preload too");
     fprintf(out, "verdict: %s (expected %s)", rl_verdict_name(v->verdict),
             rl_expectation_name((rl_expectation)o->expect));
     if (t->runs > 0 && v->failures == 0) {

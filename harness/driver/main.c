@@ -246,7 +246,16 @@ static int own_options(int argc, char **argv, int *rc)
         *rc = cmd_compare(argc - 2, argv + 2);
     else if (strcmp(argv[1], "exec") == 0)
         *rc = cmd_exec(argc - 2, argv + 2);
-    else
+    else if (strcmp(argv[1], "points") == 0 && argc >= 3 && strcmp(argv[2], "--exec") == 0) {
+        /* exec mode's points: `racelab exec --list-points` under the scenarios' command */
+        int json = argc == 4 && strcmp(argv[3], "--json") == 0;
+        if (argc > 4 || (argc == 4 && !json)) {
+            error_msg("points --exec takes only --json");
+            *rc = EXIT_USAGE;
+        } else {
+            *rc = exec_list_points(json);
+        }
+    } else
         return 0;
     return 1;
 }

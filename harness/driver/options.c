@@ -135,10 +135,11 @@ static const command_def COMMANDS[] = {
      "One scenario: its variants, outcomes and points (--json: its descriptor).",
      {{OPT_JSON, NULL, NULL}, GLOBAL, END}},
     {"points",
-     "[NAME] [--json]",
-     "the points of every scenario (or of NAME)",
+     "[NAME] [--json] | --exec [--json]",
+     "the points of every scenario (or of NAME), or exec mode's",
      "One line per point of every scenario (or of NAME): scenario, point, kind "
-     "(delay or fault), meaning.",
+     "(delay or fault), meaning. With --exec: the points of exec mode's preloaded "
+     "library (racelab exec --list-points).",
      {{OPT_JSON, NULL, NULL}, GLOBAL, END}},
     {"run",
      "[PATTERN[:VARIANT]]... [options]",

@@ -149,10 +149,13 @@ static void keep_failure(sched_engine *e, int outcome, const rl_sched_trial *tr,
     snprintf(out->failure_waits, sizeof out->failure_waits, "%s", tr->waits);
 }
 
-static int shrink_trial(void *ctx, rl_sched_trial *tr)
+static int shrink_trial(void *ctx, rl_sched_strategy *strategy, rl_sched_trial *tr)
 {
     sched_engine *e = ctx;
-    return is_target(e, run_trial(e, 0, tr));
+    rl_sched_use(strategy);
+    int failed = is_target(e, run_trial(e, 0, tr));
+    rl_sched_use(NULL);
+    return failed;
 }
 
 /* --shrink: the search, then its result replayed with the trace on. */

@@ -1,4 +1,6 @@
-/* sched_deadlock.c — the deadlock report: who waits for what, and who holds it. */
+/* sched_deadlock.c — the deadlock report: who waits for what, and who holds it;
+ * with sites (rl_sched_site), where the waiter waits and where the holder
+ * took the mutex: "T1 waits for mutex@0x… [pc 0x…] held by T2 (taken [pc 0x…])". */
 #include "sched_internal.h"
 
 #include <stdio.h>
@@ -22,9 +24,16 @@ void rl_sched_describe_waits(char *out, size_t len)
                 holder = t->waits_for->owner - 1;
         }
         const char *sep = used ? "; " : "";
-        int w = holder >= 0 ? snprintf(out + used, len - used, "%sT%d waits for %s held by T%d",
-                                       sep, i, what, holder)
-                            : snprintf(out + used, len - used, "%sT%d waits for %s", sep, i, what);
+        int w = snprintf(out + used, len - used, "%sT%d waits for %s", sep, i, what);
         used += (size_t)w;
+        if (t->site != NULL && used < len)
+            used += (size_t)snprintf(out + used, len - used, " [pc %p]", t->site);
+        if (holder >= 0 && used < len)
+            used += (size_t)snprintf(out + used, len - used, " held by T%d", holder);
+        if (holder >= 0 && t->waits_for->site != NULL && used < len)
+            used +=
+                (size_t)snprintf(out + used, len - used, " (taken [pc %p])", t->waits_for->site);
+        if (used >= len)
+            used = len - 1;
     }
 }

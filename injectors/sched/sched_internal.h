@@ -12,7 +12,12 @@
 
 #include <stdatomic.h>
 
-typedef enum { T_RUNNABLE, T_BLOCKED, T_DONE } sched_thread_state;
+/* T_OUTSIDE: left control, blocked in a call the driver does not model */
+typedef enum { T_RUNNABLE, T_BLOCKED, T_DONE, T_OUTSIDE } sched_thread_state;
+/* Who may touch the state, when threads may leave control: the baton's
+ * holder is L_HELD in its own code, L_POINT inside the mechanism; a waiting
+ * thread that finds it stalled swaps L_HELD for L_STOLEN and takes over. */
+enum { L_IDLE, L_HELD, L_POINT, L_STOLEN };
 typedef enum { W_NONE, W_MUTEX, W_COND, W_JOIN } sched_wait_kind;
 
 /* A modelled mutex or condition variable of the current trial (sched_models.c). */
@@ -24,6 +29,7 @@ typedef struct {
     int owner; /* mutex: holding thread + 1, 0 when free */
     int depth; /* mutex: times taken by its owner */
     int recursive;
+    const void *site; /* mutex: where its owner took it */
 } sched_object;
 
 typedef struct {
@@ -34,6 +40,10 @@ typedef struct {
     _Atomic uint32_t go;           /* futex word, 1: this thread holds the baton */
     pthread_t pthread;
     int spawned, detached, joined;
+    const void *site;     /* where its current modelled call comes from */
+    int timed, timed_out; /* a timed condition wait; it timed out */
+    _Atomic int lease;    /* L_*: see above */
+    _Atomic int want_in;  /* 1: it left control and wants back in */
 } sched_thread;
 
 typedef struct {
@@ -52,8 +62,13 @@ typedef struct {
     const char *state_base;
     size_t state_size;
     int tracing;
-    char trace[65536];
-    size_t trace_len;
+    char own_trace[65536];
+    char *trace; /* own_trace, or the driver's (rl_sched_trace_into) */
+    size_t trace_cap, trace_len;
+    rl_sched_hooks hooks;
+    _Atomic int holder;        /* the baton's thread; -1: parked (threads outside) */
+    _Atomic uint32_t progress; /* choices made: a stalled holder makes none */
+    int outside;               /* threads that left control, not back yet */
 } sched_mechanism;
 
 extern sched_mechanism rl_sched_m;
@@ -77,6 +92,8 @@ void rl_sched_describe_waits(char *out, size_t len);
 
 /* sched_trace.c */
 __attribute__((format(printf, 1, 2))) void rl_sched_tracef(const char *fmt, ...);
+/* A line of thread `who` written by another (the one that takes over from it). */
+__attribute__((format(printf, 2, 3))) void rl_sched_tracef_as(int who, const char *fmt, ...);
 /* A line of the trace; its arguments are evaluated only when tracing. */
 #define SCHED_TRACE(...)                                                                           \
     do {                                                                                           \

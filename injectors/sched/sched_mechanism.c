@@ -5,7 +5,16 @@
  * the next thread's word, which that thread acquires. When nobody can run,
  * or the strategy names a thread that cannot, the trial is aborted: every
  * thread still inside is woken with the abort flag set and longjmps back to
- * where its part began (rl_sched_run_thread). */
+ * where its part began (rl_sched_run_thread) — or, when the driver set an
+ * abort hook (exec mode: the trial is the process), the hook ends it all.
+ *
+ * With a `stalled` hook, threads waiting for their turn also watch the
+ * holder: one that makes no choice for RL_SCHED_STALL_TICKS ticks while the
+ * driver says it is blocked outside the model leaves control (T_OUTSIDE),
+ * and the watcher that wins the lease takes over and passes the baton on.
+ * The thread that left asks back in (want_in) at its next rl_sched_enter;
+ * the next holder's choice, or the thread itself when nobody holds the
+ * baton, makes it runnable again. */
 #include "sched_internal.h"
 
 #include "../../harness/common/gate.h"
@@ -30,12 +39,43 @@ static uint32_t runnable_mask(void)
     return mask;
 }
 
+/* Threads back from outside control become runnable (the holder's work). */
+static void absorb_wants(void)
+{
+    for (int i = 0; i < M.nthreads && M.outside > 0; i++)
+        if (M.t[i].state == T_OUTSIDE && atomic_exchange(&M.t[i].want_in, 0)) {
+            M.t[i].state = T_RUNNABLE;
+            M.outside--;
+            if (M.tracing)
+                rl_sched_tracef_as(i, "rejoins the schedule");
+        }
+}
+
+/* Nobody else can run: timed waits time out (time passes only then). */
+static uint32_t time_out_waits(void)
+{
+    uint32_t mask = 0;
+    for (int i = 0; i < M.nthreads; i++) {
+        sched_thread *t = &M.t[i];
+        if (t->state == T_BLOCKED && t->waiting == W_COND && t->timed) {
+            t->state = T_RUNNABLE;
+            t->waiting = W_NONE;
+            t->timed_out = 1;
+            mask |= 1u << i;
+        }
+    }
+    return mask;
+}
+
 int rl_sched_choose(int current)
 {
+    absorb_wants();
     uint32_t mask = runnable_mask();
     if (mask == 0)
+        mask = time_out_waits();
+    if (mask == 0)
         return -1;
-    if (M.steps >= RL_SCHED_MAX_STEPS) {
+    if (M.steps >= RL_SCHED_MAX_STEPS && !M.hooks.unbounded) {
         M.result.step_limit = 1;
         rl_sched_abort(); /* returns only on the driver's thread */
         return -1;
@@ -49,7 +89,12 @@ int rl_sched_choose(int current)
         return -1;
     }
     M.preemptions += rl_sched_preempts(current, mask, c);
-    M.choices[M.steps++] = c;
+    if (M.hooks.step != NULL)
+        M.hooks.step(M.steps, current, mask, c);
+    if (M.steps < RL_SCHED_MAX_STEPS)
+        M.choices[M.steps] = c; /* past the limit (unbounded): chosen, not recorded */
+    M.steps++;
+    atomic_fetch_add_explicit(&M.progress, 1, memory_order_relaxed);
     return c;
 }
 
@@ -57,6 +102,10 @@ int rl_sched_choose(int current)
 
 void rl_sched_pass(int next)
 {
+    int me = rl_sched_me;
+    if (me >= 0 && me != next)
+        atomic_store_explicit(&M.t[me].lease, L_IDLE, memory_order_relaxed);
+    atomic_store_explicit(&M.holder, next, memory_order_relaxed);
     atomic_store_explicit(&M.t[next].go, 1, memory_order_release);
     rl_futex_wake_all(&M.t[next].go);
 }
@@ -69,11 +118,72 @@ void rl_sched_leave(void)
     }
 }
 
+/* The stalled holder `h` has left control; the caller `me` has its lease.
+ * Returns 1 when the baton is the caller's now. */
+static int take_over(int h, int me)
+{
+    M.t[h].state = T_OUTSIDE;
+    M.outside++;
+    M.result.left_control++;
+    if (M.tracing)
+        rl_sched_tracef_as(h, "leaves control (blocked in a call outside the scheduler)");
+    if (M.hooks.left != NULL)
+        M.hooks.left(h);
+    int next = rl_sched_choose(h);
+    if (next < 0) {
+        atomic_store(&M.holder, -1); /* parked until a thread comes back */
+        return 0;
+    }
+    if (next == me) {
+        atomic_store(&M.holder, me);
+        return 1;
+    }
+    rl_sched_pass(next);
+    return 0;
+}
+
+/* Until the baton is the caller's: given by its holder, taken over from a
+ * stalled holder, or picked up when parked and the caller wants back in. */
+static void wait_for_baton(int me)
+{
+    uint32_t last = 0;
+    int quiet = 0;
+    while (!atomic_load_explicit(&M.t[me].go, memory_order_acquire)) {
+        if (M.hooks.stalled == NULL) {
+            rl_futex_wait(&M.t[me].go, 0, 0);
+            continue;
+        }
+        rl_futex_wait(&M.t[me].go, 0, RL_SCHED_STALL_TICK);
+        if (atomic_load_explicit(&M.t[me].go, memory_order_acquire))
+            break;
+        int h = atomic_load(&M.holder);
+        if (h < 0) {
+            int parked = -1;
+            if (atomic_load(&M.t[me].want_in) &&
+                atomic_compare_exchange_strong(&M.holder, &parked, me)) {
+                absorb_wants();
+                return;
+            }
+            continue;
+        }
+        uint32_t p = atomic_load_explicit(&M.progress, memory_order_relaxed);
+        int holding = h != me && atomic_load(&M.t[h].lease) == L_HELD;
+        quiet = p == last && holding ? quiet + 1 : 0;
+        last = p;
+        if (quiet < RL_SCHED_STALL_TICKS || !M.hooks.stalled(h))
+            continue;
+        quiet = 0;
+        int held = L_HELD;
+        if (atomic_compare_exchange_strong(&M.t[h].lease, &held, L_STOLEN) && take_over(h, me))
+            return;
+    }
+}
+
 void rl_sched_wait_turn(int me)
 {
-    while (!atomic_load_explicit(&M.t[me].go, memory_order_acquire))
-        rl_futex_wait(&M.t[me].go, 0, 0);
+    wait_for_baton(me);
     atomic_store_explicit(&M.t[me].go, 0, memory_order_relaxed);
+    atomic_store_explicit(&M.t[me].lease, L_POINT, memory_order_relaxed);
     if (M.aborting) {
         rl_sched_leave();
         longjmp(*abort_to, 1);
@@ -91,6 +201,8 @@ void rl_sched_abort(void)
     }
     M.result.steps = M.steps;
     M.result.preemptions = M.preemptions;
+    if (M.hooks.abort != NULL)
+        M.hooks.abort(&M.result); /* does not return */
     for (int i = 0; i < M.nthreads; i++)
         if (i != me && M.t[i].state != T_DONE)
             rl_sched_pass(i);
@@ -110,10 +222,26 @@ void rl_sched_switch(void)
     }
 }
 
+/* Nobody can run but a thread outside control will come back: the baton
+ * is parked. */
+static int park(void)
+{
+    if (M.outside == 0)
+        return 0;
+    if (rl_sched_me >= 0)
+        atomic_store(&M.t[rl_sched_me].lease, L_IDLE);
+    atomic_store(&M.holder, -1);
+    return 1;
+}
+
 void rl_sched_block(void)
 {
     int me = rl_sched_me;
     int next = rl_sched_choose(me);
+    if (next < 0 && park()) {
+        rl_sched_wait_turn(me);
+        return;
+    }
     if (next < 0) {
         rl_sched_abort(); /* longjmps: a blocked thread never comes back here */
         return;
@@ -154,6 +282,7 @@ static int unfinished(void)
 static void thread_done(void)
 {
     int me = rl_sched_me;
+    M.t[me].site = NULL;
     SCHED_TRACE("ends");
     M.t[me].state = T_DONE;
     for (int i = 0; i < M.nthreads; i++)
@@ -162,6 +291,10 @@ static void thread_done(void)
             M.t[i].waiting = W_NONE;
         }
     int next = rl_sched_choose(me);
+    if (next < 0 && park()) {
+        rl_sched_leave();
+        return;
+    }
     if (next < 0) {
         if (unfinished())
             rl_sched_abort(); /* longjmps to the part's start: it is over anyway */
@@ -179,12 +312,65 @@ void rl_sched_run_thread(int id, void (*body)(void *arg), void *arg)
         rl_sched_me = id;
         abort_to = &start;
         rl_sched_wait_turn(id);
+        rl_sched_exit();
         body(arg);
+        rl_sched_enter();
         thread_done();
     }
     rl_sched_me = -1;
     abort_to = NULL;
 }
+
+void rl_sched_adopt(int id)
+{
+    rl_sched_me = id;
+    rl_sched_wait_turn(id);
+    rl_sched_exit();
+}
+
+void rl_sched_thread_end(void)
+{
+    if (!rl_sched_here())
+        return;
+    rl_sched_enter();
+    thread_done();
+    rl_sched_me = -1;
+}
+
+void rl_sched_enter(void)
+{
+    int me = rl_sched_me;
+    if (me < 0 || M.hooks.stalled == NULL)
+        return;
+    int held = L_HELD;
+    if (atomic_compare_exchange_strong(&M.t[me].lease, &held, L_POINT))
+        return;
+    /* stolen: it left control while blocked outside; back in line */
+    atomic_store(&M.t[me].lease, L_IDLE);
+    atomic_store(&M.t[me].want_in, 1);
+    int parked = -1;
+    if (atomic_compare_exchange_strong(&M.holder, &parked, me)) {
+        absorb_wants();
+        atomic_store(&M.t[me].lease, L_POINT);
+        return;
+    }
+    rl_sched_wait_turn(me);
+}
+
+void rl_sched_exit(void)
+{
+    int me = rl_sched_me;
+    if (me >= 0 && M.hooks.stalled != NULL)
+        atomic_store(&M.t[me].lease, L_HELD);
+}
+
+void rl_sched_site(const void *caller)
+{
+    if (rl_sched_me >= 0)
+        M.t[rl_sched_me].site = caller;
+}
+
+void rl_sched_set_hooks(const rl_sched_hooks *hooks) { M.hooks = *hooks; }
 
 int rl_sched_here(void) { return rl_sched_active && rl_sched_me >= 0; }
 
@@ -194,6 +380,8 @@ void rl_sched_setup(int threads, uint64_t seed)
 {
     M.initial_threads = threads;
     M.seed = seed;
+    if (M.trace == NULL)
+        rl_sched_trace_into(M.own_trace, sizeof M.own_trace);
     rl_sched_active = 1;
 }
 
@@ -213,13 +401,18 @@ void rl_sched_begin_trial(const void *state, size_t state_size, int tracing)
     M.tracing = tracing;
     M.trace_len = 0;
     M.trace[0] = '\0';
+    M.outside = 0;
     rl_sched_objects_reset();
     for (int i = 0; i < M.nthreads; i++) {
         sched_thread *t = &M.t[i];
         t->state = T_RUNNABLE;
         t->waiting = W_NONE;
         t->spawned = t->detached = t->joined = 0;
+        t->site = NULL;
+        t->timed = t->timed_out = 0;
         atomic_store_explicit(&t->go, 0, memory_order_relaxed);
+        atomic_store_explicit(&t->lease, L_IDLE, memory_order_relaxed);
+        atomic_store_explicit(&t->want_in, 0, memory_order_relaxed);
     }
     M.strategy->new_trial(M.strategy, M.nthreads);
     atomic_store_explicit(&M.live, M.nthreads, memory_order_relaxed);

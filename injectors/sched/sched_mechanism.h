@@ -32,8 +32,9 @@ typedef struct {
     int step_limit; /* more than RL_SCHED_MAX_STEPS points: a livelock */
     int steps;
     int preemptions;
-    int more;        /* the strategy has another schedule to try */
-    char waits[512]; /* deadlock: "T0 waits for X held by T1; …" */
+    int more;         /* the strategy has another schedule to try */
+    int left_control; /* threads that left control (rl_sched_hooks.stalled) */
+    char waits[512];  /* deadlock: "T0 waits for X held by T1; …" */
 } rl_sched_trial;
 
 /* Set by rl_sched_setup; 0 again in a forked child (which runs unscheduled). */
@@ -78,6 +79,9 @@ void rl_sched_unlock(const void *mutex, const char *name);
 void rl_sched_cond_wait(const void *cond, const char *cond_name, const void *mutex,
                         const char *mutex_name);
 void rl_sched_cond_wake(const void *cond, const char *name, int all);
+/* A timed wait: it times out (returns 1) only when nobody else can run. */
+int rl_sched_cond_timedwait(const void *cond, const char *cond_name, const void *mutex,
+                            const char *mutex_name);
 
 /* Spawning is three steps, so that the driver creates the thread with its
  * own start routine: prepare (a scheduling point) gives the new thread's id,
@@ -89,5 +93,50 @@ void rl_sched_spawn_done(int id, const pthread_t *thread, int rc);
 /* Joins for real once the modelled thread has ended; a thread not of this
  * trial is joined at once. */
 void *rl_sched_join(pthread_t thread);
+
+/* ---- a driver whose threads live in a program it does not control -------
+ * Exec mode's preloaded library: the trial is the whole process, its main
+ * thread is thread 0, and a thread may block in a call the driver does not
+ * model (read, poll, a raw futex). The scenario runtime uses none of this. */
+
+typedef struct {
+    /* Every choice as it is made: the schedule, with what the strategy saw. */
+    void (*step)(int step, int current, uint32_t runnable, int choice);
+    /* The trial is aborted (deadlock, divergence, livelock), as `t` says.
+     * When set, it is called instead of the longjmp and must not return. */
+    void (*abort)(const rl_sched_trial *t);
+    /* Whether thread `id`, which holds the baton and has reached no
+     * scheduling point for RL_SCHED_STALL_TICKS ticks, is blocked in a call
+     * the driver does not model. When set, waiting threads ask every tick,
+     * and a stalled thread leaves control: the baton passes on without it,
+     * and it rejoins at its next rl_sched_enter. NULL: threads never leave. */
+    int (*stalled)(int id);
+    void (*left)(int id); /* thread `id` has left control */
+    /* 1: a trial may take more than RL_SCHED_MAX_STEPS steps (a whole
+     * program): the steps past it are chosen as usual but not recorded, so
+     * rl_sched_choices and the step hook stop there (the hook still sees
+     * every step number); 0: a trial reaching it is a livelock. */
+    int unbounded;
+} rl_sched_hooks;
+
+#define RL_SCHED_STALL_TICK 0.02 /* seconds */
+#define RL_SCHED_STALL_TICKS 5
+
+void rl_sched_set_hooks(const rl_sched_hooks *hooks);
+/* Traced lines go into buf[0..cap) instead of the mechanism's own buffer. */
+void rl_sched_trace_into(char *buf, size_t cap);
+/* The calling thread becomes thread `id` without a part to run (the main
+ * thread of a program): waits for its turn, then returns to its caller. */
+void rl_sched_adopt(int id);
+/* The calling thread's part ends here (pthread_exit), as if its body returned. */
+void rl_sched_thread_end(void);
+/* Around every modelled call when threads may leave control: enter returns
+ * once the caller holds the baton (rejoining if it had left control); exit
+ * says it runs its own code again. No-ops without rl_sched_hooks.stalled. */
+void rl_sched_enter(void);
+void rl_sched_exit(void);
+/* Where the calling thread's modelled call comes from (a return address):
+ * traces and deadlock reports add " [pc 0x…]"; NULL: nothing. */
+void rl_sched_site(const void *caller);
 
 #endif

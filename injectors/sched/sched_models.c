@@ -64,6 +64,7 @@ static void acquire(sched_object *m, int me)
     }
     m->owner = me + 1;
     m->depth++;
+    m->site = rl_sched_m.t[me].site;
 }
 
 void rl_sched_lock(const void *mutex, const char *name, int recursive)
@@ -88,6 +89,7 @@ int rl_sched_trylock(const void *mutex, const char *name, int recursive)
         return 0;
     m->owner = rl_sched_me + 1;
     m->depth++;
+    m->site = rl_sched_m.t[rl_sched_me].site;
     return 1;
 }
 
@@ -108,8 +110,8 @@ void rl_sched_unlock(const void *mutex, const char *name)
     }
 }
 
-void rl_sched_cond_wait(const void *cond, const char *cond_name, const void *mutex,
-                        const char *mutex_name)
+static int cond_wait(const void *cond, const char *cond_name, const void *mutex,
+                     const char *mutex_name, int timed)
 {
     int me = rl_sched_me;
     char buf[64];
@@ -124,9 +126,27 @@ void rl_sched_cond_wait(const void *cond, const char *cond_name, const void *mut
     t->state = T_BLOCKED;
     t->waiting = W_COND;
     t->waits_for = c;
+    t->timed = timed;
+    t->timed_out = 0;
     rl_sched_block();
+    t->timed = 0;
+    if (t->timed_out)
+        SCHED_TRACE("times out on %s", rl_sched_label(c, buf, sizeof buf));
     acquire(m, me);
     m->depth = depth;
+    return t->timed_out;
+}
+
+void rl_sched_cond_wait(const void *cond, const char *cond_name, const void *mutex,
+                        const char *mutex_name)
+{
+    cond_wait(cond, cond_name, mutex, mutex_name, 0);
+}
+
+int rl_sched_cond_timedwait(const void *cond, const char *cond_name, const void *mutex,
+                            const char *mutex_name)
+{
+    return cond_wait(cond, cond_name, mutex, mutex_name, 1);
 }
 
 void rl_sched_cond_wake(const void *cond, const char *name, int all)

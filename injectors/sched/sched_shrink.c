@@ -12,13 +12,12 @@ static search_end search(int bound, long budget, rl_shrink_trial_fn run_trial, v
     rl_sched_strategy *dfs = rl_strategy_dfs(bound);
     if (dfs == NULL)
         return NO_MEMORY;
-    rl_sched_use(dfs);
     search_end end = BUDGET_SPENT;
     for (long n = 0; n < budget; n++) {
         rl_sched_trial trial;
-        if (run_trial(ctx, &trial)) {
+        if (run_trial(ctx, dfs, &trial)) {
             const int *choices = NULL;
-            out->n = rl_sched_choices(&choices);
+            out->n = rl_strategy_dfs_seen(dfs, &choices);
             memcpy(out->choices, choices, (size_t)out->n * sizeof *choices);
             out->preemptions = trial.preemptions;
             end = FOUND;
@@ -29,7 +28,6 @@ static search_end search(int bound, long budget, rl_shrink_trial_fn run_trial, v
             break;
         }
     }
-    rl_sched_use(NULL);
     rl_strategy_free(dfs);
     return end;
 }

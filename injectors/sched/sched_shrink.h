@@ -7,12 +7,14 @@
 #ifndef RACELAB_SCHED_SHRINK_H
 #define RACELAB_SCHED_SHRINK_H
 
-#include "sched_mechanism.h"
+#include "sched_mechanism.h" /* rl_sched_trial */
 
-/* Runs one trial under the mechanism's current strategy (the caller's state
- * init, rl_sched_begin_trial, its threads, rl_sched_end_trial, grading);
- * returns 1 when the trial failed. */
-typedef int (*rl_shrink_trial_fn)(void *ctx, rl_sched_trial *trial);
+/* Runs one trial under `strategy` (the caller's state init, rl_sched_use,
+ * rl_sched_begin_trial, its threads, rl_sched_end_trial, grading — or, in
+ * exec mode, one run of the program following the strategy's prefix);
+ * returns 1 when the trial failed. The search needs trial->preemptions and
+ * trial->more. */
+typedef int (*rl_shrink_trial_fn)(void *ctx, rl_sched_strategy *strategy, rl_sched_trial *trial);
 
 typedef struct {
     int choices[RL_SCHED_MAX_STEPS]; /* the schedule with the fewest preemptions found */
@@ -23,8 +25,8 @@ typedef struct {
 
 /* Starts from the failing schedule choices[0..n) with `preemptions`, tries
  * at most `budget` schedules per bound, and leaves the best in `out`. The
- * mechanism's strategy is changed (the caller sets its own again). Returns 0,
- * or -1 when out of memory. */
+ * failing schedule is what the dfs strategy saw (rl_strategy_dfs_seen).
+ * Returns 0, or -1 when out of memory. */
 int rl_sched_shrink(const int *choices, int n, int preemptions, long budget,
                     rl_shrink_trial_fn run_trial, void *ctx, rl_shrink_result *out);
 

@@ -43,6 +43,11 @@ typedef struct {
 rl_sched_strategy *rl_strategy_random(uint64_t seed);         /* uniform among runnable */
 rl_sched_strategy *rl_strategy_pct(uint64_t seed, int depth); /* PCT, bug depth d */
 rl_sched_strategy *rl_strategy_dfs(int preemption_bound);     /* bounded exhaustive */
+/* A dfs strategy's forced choices for its next trial, and their number (a
+ * driver that runs each trial in another process passes them on). */
+int rl_strategy_dfs_prefix(const rl_sched_strategy *dfs, const int **prefix);
+/* The choices a dfs strategy made in its last trial, and their number. */
+int rl_strategy_dfs_seen(const rl_sched_strategy *dfs, const int **choices);
 /* Follows `choices` (copied), then keeps the running thread. */
 rl_sched_strategy *rl_strategy_replay(const int *choices, int n);
 /* The strategy a spec names. */

@@ -98,3 +98,17 @@ rl_sched_strategy *rl_strategy_dfs(int preemption_bound)
     d->steps = 0;
     return &d->base;
 }
+
+int rl_strategy_dfs_prefix(const rl_sched_strategy *self, const int **prefix)
+{
+    const dfs *d = (const dfs *)self;
+    *prefix = d->prefix;
+    return d->nprefix;
+}
+
+int rl_strategy_dfs_seen(const rl_sched_strategy *self, const int **choices)
+{
+    const dfs *d = (const dfs *)self;
+    *choices = d->chosen;
+    return d->steps;
+}

@@ -7,6 +7,7 @@
 
 #include "../../../harness/common/parse_number.h"
 #include "../../points/points.h"
+#include "../../sched/sched_limits.h"
 
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -82,8 +83,9 @@ void rl_exec_configure(void)
     const char *mode = getenv(RL_EXEC_ENV_MODE);
     if (mode == NULL || *mode == '\0')
         return;
-    if (strcmp(mode, "noise") != 0)
-        refuse("unknown " RL_EXEC_ENV_MODE " (noise)", mode);
+    int sched = strcmp(mode, "sched") == 0;
+    if (!sched && strcmp(mode, "noise") != 0)
+        refuse("unknown " RL_EXEC_ENV_MODE " (noise, sched)", mode);
     unsigned long long seed = 0;
     const char *seed_text = getenv(RL_EXEC_ENV_SEED);
     if (seed_text != NULL && rl_parse_u64(seed_text, &seed) != 0)
@@ -92,5 +94,19 @@ void rl_exec_configure(void)
     const char *specs = getenv(RL_EXEC_ENV_INJECT);
     if (specs != NULL)
         read_specs(specs);
-    rl_exec_mode_now = RL_EXEC_NOISE;
+    rl_exec_mode_now = sched ? RL_EXEC_SCHED : RL_EXEC_NOISE;
+}
+
+void rl_exec_configure_sched(void)
+{
+    if (rl_exec_mode_now != RL_EXEC_SCHED)
+        return;
+    const char *trace = getenv(RL_EXEC_ENV_TRACE);
+    const char *steps_text = getenv(RL_EXEC_ENV_STEPS);
+    unsigned long long steps = 0;
+    if (steps_text != NULL && rl_parse_u64(steps_text, &steps) != 0)
+        refuse("bad " RL_EXEC_ENV_STEPS, steps_text);
+    rl_exec_sched_start(getenv(RL_EXEC_ENV_STRATEGY), getenv(RL_EXEC_ENV_SCHEDULE),
+                        steps > RL_SCHED_MAX_STEPS ? RL_SCHED_MAX_STEPS : (int)steps,
+                        trace != NULL && strcmp(trace, "1") == 0);
 }

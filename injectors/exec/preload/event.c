@@ -5,9 +5,8 @@
  * thread draws from its own generator and, with the spec's probability,
  * yields, spins or pauses for a random time in [0, DURATION] — the actions
  * and their meaning are those of scenario points (README "A scenario
- * program's command line"). The controlled scheduler (sched mode, later)
- * takes over here: `object` keys its model of mutexes, conditions and
- * threads, and its answer is the return value. */
+ * program's command line"). In sched mode the interposers call the
+ * scheduler instead (sched.c), and events do nothing. */
 #include "preload.h"
 
 #include "../../../harness/common/splitmix.h"
@@ -60,7 +59,7 @@ int rl_exec_event(rl_exec_point point, rl_exec_phase phase, uintptr_t object, co
 {
     (void)object;
     (void)result;
-    if (rl_exec_mode_now == RL_EXEC_IDLE || !rl_exec_real_ready || rl_exec_caller_foreign(caller))
+    if (rl_exec_mode_now != RL_EXEC_NOISE || !rl_exec_real_ready || rl_exec_caller_foreign(caller))
         return 0;
     rl_exec_thread *t = rl_exec_self();
     if (t->busy)

@@ -8,8 +8,18 @@
  * pthread calls glibc builds them on.
  *
  * Environment (set by `racelab exec` for each run; README "Exec mode"):
- *   RACELAB_EXEC_MODE    noise (absent or empty: the library only passes calls on)
+ *   RACELAB_EXEC_MODE    noise or sched (absent or empty: the library only
+ *                        passes calls on)
  *   RACELAB_EXEC_SEED    the run's seed, a decimal number
+ *   RACELAB_EXEC_STRATEGY   sched: random or pct:D, seeded by the run's seed;
+ *                        dfs:B follows RACELAB_EXEC_SCHEDULE (the search is
+ *                        the driver's: it passes each run's prefix)
+ *   RACELAB_EXEC_SCHEDULE   sched: a schedule to follow (schedule_text.h),
+ *                        then the running thread kept; instead of a strategy
+ *   RACELAB_EXEC_STEPS   sched: the most steps an earlier run of the
+ *                        invocation took (pct draws its change points below it)
+ *   RACELAB_EXEC_TRACE   sched: 1 to trace every step into the report
+ *                        (exec_sched_report.h)
  *   RACELAB_EXEC_INJECT  the specs in force, PATTERN:ACTION[=ARG][,p=P], one a line
  *   RACELAB_EXEC_REPORT  path prefix: PREFIX.<pid>.start when a process starts,
  *                        PREFIX.<pid> (its counts) when it exits
@@ -23,6 +33,10 @@
 #define RL_EXEC_ENV_INJECT "RACELAB_EXEC_INJECT"
 #define RL_EXEC_ENV_REPORT "RACELAB_EXEC_REPORT"
 #define RL_EXEC_ENV_PARENT "RACELAB_EXEC_PARENT"
+#define RL_EXEC_ENV_STRATEGY "RACELAB_EXEC_STRATEGY"
+#define RL_EXEC_ENV_SCHEDULE "RACELAB_EXEC_SCHEDULE"
+#define RL_EXEC_ENV_TRACE "RACELAB_EXEC_TRACE"
+#define RL_EXEC_ENV_STEPS "RACELAB_EXEC_STEPS"
 
 /* X(ID, name, meaning) */
 #define RL_EXEC_POINTS(X)                                                                          \
@@ -53,7 +67,10 @@
     X(NANOSLEEP, "sleep/nanosleep", "nanosleep, thrd_sleep")                                       \
     X(CLOCK_NANOSLEEP, "sleep/clock_nanosleep", "clock_nanosleep")                                 \
     X(USLEEP, "sleep/usleep", "usleep")                                                            \
-    X(SLEEP, "sleep/sleep", "sleep")
+    X(SLEEP, "sleep/sleep", "sleep")                                                               \
+    X(MEM_READ, "mem/read", "a load instrumented by racelab cc (exec_access.h)")                   \
+    X(MEM_WRITE, "mem/write", "a store instrumented by racelab cc")                                \
+    X(MEM_ATOMIC, "mem/atomic", "an atomic access instrumented by racelab cc")
 
 typedef enum {
 #define RL_EXEC_POINT_ENUM(id, name, meaning) RL_EXEC_##id,

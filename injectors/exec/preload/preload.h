@@ -6,6 +6,9 @@
  *   event.c    rl_exec_event: the one hook every interposed call goes through
  *   callers.c  which calls come from libfiu's own libraries (passed through)
  *   report.c   per-process counts, written at exit; fork and exec noticed
+ *   sched.c    sched mode: the scheduler's mechanism (injectors/sched, built
+ *              into the library with sched_real.h) driven from the interposers
+ *   access.c   rl_exec_access, racelab cc's memory accesses (exec_access.h)
  *   mutex.c, cond.c, thread.c, rwlock.c, sem.c, sleep.c, c11.c  the interposers
  *
  * Nothing here may call an interposed function by name (it would come back
@@ -94,7 +97,7 @@ int rl_exec_resolve(void);
 
 /* ---- config.c ---------------------------------------------------------- */
 
-typedef enum { RL_EXEC_IDLE, RL_EXEC_NOISE } rl_exec_mode;
+typedef enum { RL_EXEC_IDLE, RL_EXEC_NOISE, RL_EXEC_SCHED } rl_exec_mode;
 
 /* One action on a point: what rl_parse_inject made of a spec. */
 enum { RL_EXEC_ACT_YIELD, RL_EXEC_ACT_SPIN, RL_EXEC_ACT_DELAY };
@@ -113,6 +116,9 @@ extern const rl_exec_action *rl_exec_point_action[RL_EXEC_N_POINTS];
 /* Reads the environment; a bad value ends the process (status 125) with a
  * one-line message: the driver checks the specs before any run. */
 void rl_exec_configure(void);
+/* Sched mode: starts the scheduler as the environment says (last of the
+ * constructor's steps: the main thread becomes thread 0). */
+void rl_exec_configure_sched(void);
 
 /* ---- threads.c --------------------------------------------------------- */
 
@@ -122,8 +128,9 @@ typedef struct {
 } rl_exec_counts;
 
 typedef struct {
-    int index; /* 0 the main thread, then in creation order; -1 unknown */
-    int busy;  /* inside rl_exec_event (no re-entry) */
+    int index;    /* 0 the main thread, then in creation order; -1 unknown */
+    int busy;     /* inside rl_exec_event or the scheduler (no re-entry) */
+    int sched_id; /* sched mode: its id under the scheduler (0 the main thread) */
     uint64_t rng;
     rl_exec_counts *counts;
 } rl_exec_thread;
@@ -147,6 +154,7 @@ typedef struct {
     int (*c11_start)(void *);
     void *arg;
     int index;
+    int sched_id; /* sched mode: its thread id under the scheduler, -1 none */
 } rl_exec_start;
 
 /* A record for pthread_create's argument (from a pool; malloc when it is
@@ -183,6 +191,34 @@ void rl_exec_pause_ns(uint64_t ns);
 void rl_exec_callers_init(void);
 /* Whether `caller` lies in one of them. */
 int rl_exec_caller_foreign(const void *caller);
+
+/* ---- sched.c ----------------------------------------------------------- */
+
+/* Sched mode set up from the environment (config.c calls it): the
+ * strategy or schedule, the report, and the main thread as thread 0. */
+void rl_exec_sched_start(const char *strategy, const char *schedule, int steps, int trace);
+/* Whether a call from `caller` in the calling thread goes to the scheduler
+ * (sched mode, a thread under it, not re-entered, not libfiu's). */
+int rl_exec_sched_here(const void *caller);
+/* The modelled calls; each returns what the call returns (0 or an errno).
+ * `point` says which call of its family. */
+int rl_exec_sched_mutex(rl_exec_point point, void *mutex, const void *caller);
+int rl_exec_sched_cond(rl_exec_point point, void *cond, void *mutex, const void *caller);
+/* pthread_create through the scheduler: `s` gets the new thread's id
+ * (-1: more threads than the scheduler holds), `trampoline` starts it. */
+int rl_exec_sched_create(pthread_t *th, const pthread_attr_t *attr, rl_exec_start *s,
+                         void *(*trampoline)(void *), const void *caller);
+/* The scheduled part of a new thread (from the create trampolines):
+ * runs start(arg) when its turn comes; returns its value. */
+void *rl_exec_sched_run(int id, void *(*start)(void *), void *arg);
+int rl_exec_sched_join(pthread_t th, void **ret, const void *caller);
+void rl_exec_sched_exit(const void *caller); /* pthread_exit: the part ends */
+/* A scheduling point and nothing else (rwlocks, semaphores, yields, sleeps,
+ * memory accesses); `what`, when tracing, is the line's text. */
+void rl_exec_sched_point(rl_exec_point point, const char *what, const void *caller);
+int rl_exec_sched_tracing(void);
+/* At exit: the report says the process exited; calls pass through after. */
+void rl_exec_sched_finish(void);
 
 /* ---- report.c ---------------------------------------------------------- */
 

@@ -89,6 +89,7 @@ void rl_exec_report_init(void)
 
 __attribute__((destructor)) static void report_at_exit(void)
 {
+    rl_exec_sched_finish();
     if (prefix[0] == '\0' || rl_exec_mode_now == RL_EXEC_IDLE)
         return;
     static rl_exec_counts sum;
@@ -116,4 +117,5 @@ __attribute__((constructor(101))) static void start_up(void)
     rl_exec_callers_init();
     rl_exec_configure();
     rl_exec_report_init();
+    rl_exec_configure_sched();
 }

@@ -1,4 +1,6 @@
-/* rwlock.c — the pthread read-write lock calls. */
+/* rwlock.c — the pthread read-write lock calls. In sched mode each is a
+ * scheduling point before the real call (not modelled: a real call that
+ * blocks makes its thread leave control, sched.c). */
 #include "preload.h"
 
 #include <errno.h>
@@ -9,6 +11,8 @@
         __typeof__(&fn) real = RL_REAL(fn);                                                        \
         if (real == NULL)                                                                          \
             return EAGAIN;                                                                         \
+        if (rl_exec_sched_here(RL_EXEC_CALLER))                                                    \
+            rl_exec_sched_point(point, NULL, RL_EXEC_CALLER);                                      \
         rl_exec_event(point, RL_EXEC_BEFORE, (uintptr_t)(l), RL_EXEC_CALLER, 0);                   \
         int rc = real(__VA_ARGS__);                                                                \
         rl_exec_event(point, RL_EXEC_AFTER, (uintptr_t)(l), RL_EXEC_CALLER, rc);                   \

@@ -1,5 +1,6 @@
 /* sem.c — sem_wait, sem_trywait, sem_timedwait and sem_post. (errno, by which
- * they report errors, survives the events: rl_exec_event keeps it). */
+ * they report errors, survives the events: rl_exec_event keeps it). In sched
+ * mode each is a scheduling point before the real call, as rwlocks are. */
 #include "preload.h"
 
 #include <errno.h>
@@ -11,6 +12,8 @@
             errno = EAGAIN;                                                                        \
             return -1;                                                                             \
         }                                                                                          \
+        if (rl_exec_sched_here(RL_EXEC_CALLER))                                                    \
+            rl_exec_sched_point(point, NULL, RL_EXEC_CALLER);                                      \
         rl_exec_event(point, RL_EXEC_BEFORE, (uintptr_t)(s), RL_EXEC_CALLER, 0);                   \
         int rc = real(__VA_ARGS__);                                                                \
         rl_exec_event(point, RL_EXEC_AFTER, (uintptr_t)(s), RL_EXEC_CALLER, rc);                   \

@@ -1,5 +1,7 @@
 /* sleep.c — sched_yield and the sleep calls (errno, which says EINTR after
- * an interrupted sleep, survives the events: rl_exec_event keeps it). */
+ * an interrupted sleep, survives the events: rl_exec_event keeps it). In
+ * sched mode each is a scheduling point and a sleep does not sleep: under the
+ * scheduler, time passes only in timed waits, when nobody else can run. */
 #include "preload.h"
 
 #include <errno.h>
@@ -11,6 +13,10 @@ RL_EXEC_EXPORT int sched_yield(void)
     if (real == NULL)
         return 0;
     rl_exec_event(RL_EXEC_SCHED_YIELD, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
+    if (rl_exec_sched_here(RL_EXEC_CALLER)) {
+        rl_exec_sched_point(RL_EXEC_SCHED_YIELD, NULL, RL_EXEC_CALLER);
+        return 0;
+    }
     int rc = real();
     rl_exec_event(RL_EXEC_SCHED_YIELD, RL_EXEC_AFTER, 0, RL_EXEC_CALLER, rc);
     return rc;
@@ -22,6 +28,10 @@ RL_EXEC_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
     if (real == NULL) {
         errno = EINTR;
         return -1;
+    }
+    if (rl_exec_sched_here(RL_EXEC_CALLER)) {
+        rl_exec_sched_point(RL_EXEC_NANOSLEEP, NULL, RL_EXEC_CALLER);
+        return 0;
     }
     rl_exec_event(RL_EXEC_NANOSLEEP, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
     int rc = real(req, rem);
@@ -36,6 +46,10 @@ RL_EXEC_EXPORT int clock_nanosleep(clockid_t clock, int flags, const struct time
     if (real == NULL)
         return EINTR;
     rl_exec_event(RL_EXEC_CLOCK_NANOSLEEP, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
+    if (rl_exec_sched_here(RL_EXEC_CALLER)) {
+        rl_exec_sched_point(RL_EXEC_CLOCK_NANOSLEEP, NULL, RL_EXEC_CALLER);
+        return 0;
+    }
     int rc = real(clock, flags, req, rem);
     rl_exec_event(RL_EXEC_CLOCK_NANOSLEEP, RL_EXEC_AFTER, 0, RL_EXEC_CALLER, rc);
     return rc;
@@ -47,6 +61,10 @@ RL_EXEC_EXPORT int usleep(useconds_t us)
     if (real == NULL) {
         errno = EINTR;
         return -1;
+    }
+    if (rl_exec_sched_here(RL_EXEC_CALLER)) {
+        rl_exec_sched_point(RL_EXEC_USLEEP, NULL, RL_EXEC_CALLER);
+        return 0;
     }
     rl_exec_event(RL_EXEC_USLEEP, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
     int rc = real(us);
@@ -60,6 +78,10 @@ RL_EXEC_EXPORT unsigned int sleep(unsigned int seconds)
     if (real == NULL)
         return seconds;
     rl_exec_event(RL_EXEC_SLEEP, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
+    if (rl_exec_sched_here(RL_EXEC_CALLER)) {
+        rl_exec_sched_point(RL_EXEC_SLEEP, NULL, RL_EXEC_CALLER);
+        return 0;
+    }
     unsigned int left = real(seconds);
     rl_exec_event(RL_EXEC_SLEEP, RL_EXEC_AFTER, 0, RL_EXEC_CALLER, (int)left);
     return left;

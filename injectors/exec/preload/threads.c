@@ -24,7 +24,8 @@
 #define SLOTS 64
 #define POOL 512
 
-static __thread rl_exec_thread self __attribute__((tls_model("initial-exec"))) = {-1, 0, 0, NULL};
+static __thread rl_exec_thread self
+    __attribute__((tls_model("initial-exec"))) = {-1, 0, 0, 0, NULL};
 
 static rl_exec_counts slots[SLOTS];
 static _Atomic int next_index = 1;
