@@ -175,6 +175,8 @@ int cmd_cc(int argc, char **argv, int cxx)
         add(&w, args[i]);
     if (!job.compile_only) {
         add(&w, "-fno-sanitize-link-runtime");
+        /* the mark racelab exec reads in .dynsym (exec_elf.c), stripped or not */
+        add(&w, "-Wl,--export-dynamic-symbol=rl_cc_runtime");
         add(&w, runtime);
         add(&w, "-lpthread");
     }
