@@ -18,7 +18,6 @@ typedef enum {
     RL_EXEC_ACCESS_ATOMIC /* an atomic load, store, exchange or read-modify-write */
 } rl_exec_access_kind;
 
-void rl_exec_access(rl_exec_access_kind kind, const void *addr, unsigned size,
-                    const void *caller);
+void rl_exec_access(rl_exec_access_kind kind, const void *addr, unsigned size, const void *caller);
 
 #endif
