@@ -208,3 +208,35 @@ lint-exec:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --inline-suppr --std=c11 -D_GNU_SOURCE tests/exec_programs
 	clang-format --dry-run -Werror $(EXEC_HEADERS)
+
+# ---- racelab cc (README "racelab cc") ---------------------------------------
+# build/cc/libracelab-cc.a: ThreadSanitizer's entry points made points for
+# exec mode (injectors/cc/runtime, one level below the runtime's wildcard:
+# its __tsan_* must never enter a scenario program). -fPIC: it links into
+# PIE executables, and its weak reference to rl_exec_access must stay a
+# dynamic one. The cc test programs are built by `racelab cc` itself, and
+# plainly (gcc -O2) as the benchmark's baseline.
+CC_RT_SRC := $(wildcard injectors/cc/runtime/*.c)
+CC_RT_OBJ := $(patsubst %.c,build/cc/obj/%.o,$(CC_RT_SRC))
+CC_RT_HEADERS := $(wildcard injectors/cc/runtime/*.h) injectors/exec/preload/exec_access.h
+CC_PROG_SRC := $(wildcard tests/cc_programs/*.c)
+CC_PROGS := $(patsubst tests/cc_programs/%.c,build/cc_programs/cc/%,$(CC_PROG_SRC)) \
+            $(patsubst tests/cc_programs/%.c,build/cc_programs/plain/%,$(CC_PROG_SRC))
+.PHONY: cc lint-cc
+all: cc
+cc: build/cc/libracelab-cc.a $(CC_PROGS)
+build/cc/obj/%.o: %.c $(CC_RT_HEADERS)
+	@mkdir -p $(dir $@)
+	$(PLAIN_CC) $(WARN) -D_GNU_SOURCE -O2 -g -fPIC -fvisibility=hidden -c $< -o $@
+build/cc/libracelab-cc.a: $(CC_RT_OBJ)
+	rm -f $@ && ar rcs $@ $^
+build/cc_programs/cc/%: tests/cc_programs/%.c build/racelab build/cc/libracelab-cc.a
+	@mkdir -p $(dir $@)
+	build/racelab cc $(WARN) -D_GNU_SOURCE -O1 -g $< -o $@
+build/cc_programs/plain/%: tests/cc_programs/%.c
+	@mkdir -p $(dir $@)
+	$(PLAIN_CC) $(WARN) -D_GNU_SOURCE -O2 -g $< -lpthread -o $@
+LINT_SRC += $(CC_RT_SRC) $(CC_PROG_SRC)
+lint: lint-cc
+lint-cc:
+	clang-format --dry-run -Werror $(wildcard injectors/cc/runtime/*.h)

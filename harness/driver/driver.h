@@ -19,6 +19,7 @@
  *   fifos.c      libfiu control FIFOs left in /tmp by crashed runs
  *   rerun.c      `racelab rerun`: one record run again
  *   repro.c      `racelab repro`: a variant's minimal failing interleaving
+ *   cc_main.c    `racelab cc`, `racelab c++`: clang with racelab's access runtime
  *   main.c       subcommands list, describe, points, run, parse-tsan
  *
  * What the driver shares with the scenario runtime is in harness/common: the
@@ -64,6 +65,8 @@ void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int parse_seconds(const char *text, double lo, double hi, double *out);
 int parse_whole(const char *text, unsigned long long lo, unsigned long long hi,
                 unsigned long long *out);
+/* racelab cc (cxx 0) and racelab c++ (cc_main.c): ARGV after the command. */
+int cmd_cc(int argc, char **argv, int cxx);
 /* Where the driver executable lives (for build/plain next to it). */
 char *self_dir(void);
 /* argv as one line a shell takes back (words quoted where needed). */

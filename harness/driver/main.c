@@ -10,6 +10,7 @@
  *   racelab rerun RECORD [--line N] [--out DIR]        (rerun.c)
  *   racelab repro NAME:VARIANT [options]                (repro.c)
  *   racelab parse-tsan FILE...
+ *   racelab cc | c++ [--tsan] CLANG-ARGUMENTS...       (cc_main.c)
  *
  * Exit status: 0 every expectation met, 1 an expectation not met, 2 usage or
  * input error, 3 harness or environment failure, 130 interrupted. The command
@@ -255,6 +256,8 @@ static int own_options(int argc, char **argv, int *rc)
         } else {
             *rc = exec_list_points(json);
         }
+    } else if (strcmp(argv[1], "cc") == 0 || strcmp(argv[1], "c++") == 0) {
+        *rc = cmd_cc(argc - 2, argv + 2, argv[1][1] == '+');
     } else
         return 0;
     return 1;

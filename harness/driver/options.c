@@ -324,6 +324,8 @@ static void general_usage(FILE *f)
               "candidate fixes: correctness, cost interleaved, a decision");
     help_line(f, "  exec [options] -- PROGRAM...",
               "an unmodified pthread program, many runs, noise at its pthread calls");
+    help_line(f, "  cc | c++ [--tsan] CLANG-ARGS...",
+              "clang whose output makes every shared access a point for exec");
     fputs("global options (before or after the command):\n", f);
     option_help(f, option_of(OPT_BUILD), "DIR",
                 "where plain/ and tsan/ are (default: next to this program)");
