@@ -45,7 +45,7 @@ BUGS = {
 FIXED_RUNS_PLAIN = 60
 FIXED_RUNS_TSAN = 4
 EXEC_FIELDS = {
-    "program", "args", "script", "tsan_detected_by", "budget", "jobs", "run_seeds",
+    "program", "args", "script", "tsan_detected_by", "built_by", "budget", "jobs", "run_seeds",
     "failures", "fail_on", "ok_status", "library", "preload", "runs_counted", "forked_runs",
     "forks_note", "left_control", "unscheduled", "unrecorded",
     "shrink_runs", "spawn_failures", "results",

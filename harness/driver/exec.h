@@ -80,6 +80,7 @@ typedef struct {
     int tsan;              /* a ThreadSanitizer build */
     const char *tsan_sign; /* what said so: "__tsan_init", "libtsan" */
     int script;            /* #!: the preload acts on its interpreter */
+    int cc;                /* built by racelab cc: its accesses are points */
 } exec_program;
 
 /* Finds PROGRAM (PATH when it has no slash) and refuses what the preload
@@ -92,6 +93,7 @@ typedef struct {
     int dynamic; /* has an interpreter (PT_INTERP): the dynamic loader runs it */
     int tsan;    /* defines __tsan_init, or needs libtsan */
     const char *tsan_sign;
+    int cc; /* built by racelab cc: defines rl_cc_runtime (its __tsan_init is not exported) */
 } elf_facts;
 
 /* 0 when the file could be read (facts filled), -1 otherwise. */

@@ -35,7 +35,8 @@ static const char *string_at(const image *im, uint64_t off)
     return memchr(s, '\0', im->size - off) != NULL ? s : NULL;
 }
 
-static int defines_tsan_init(const image *im, const Elf64_Ehdr *eh)
+/* Whether .dynsym defines `wanted`. */
+static int defines(const image *im, const Elf64_Ehdr *eh, const char *wanted)
 {
     const Elf64_Shdr *sh = at(im, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof *sh);
     if (sh == NULL || eh->e_shentsize != sizeof *sh)
@@ -51,7 +52,7 @@ static int defines_tsan_init(const image *im, const Elf64_Ehdr *eh)
             if (syms[k].st_shndx == SHN_UNDEF || syms[k].st_name >= strtab->sh_size)
                 continue;
             const char *name = string_at(im, strtab->sh_offset + syms[k].st_name);
-            if (name != NULL && strcmp(name, "__tsan_init") == 0)
+            if (name != NULL && strcmp(name, wanted) == 0)
                 return 1;
         }
     }
@@ -110,7 +111,8 @@ static void read_image(const image *im, elf_facts *f)
     for (int i = 0; i < eh->e_phnum; i++)
         if (ph[i].p_type == PT_INTERP)
             f->dynamic = 1;
-    if (defines_tsan_init(im, eh)) {
+    f->cc = defines(im, eh, "rl_cc_runtime");
+    if (defines(im, eh, "__tsan_init")) {
         f->tsan = 1;
         f->tsan_sign = "__tsan_init";
     } else if (needs_libtsan(im, ph, eh->e_phnum)) {

@@ -96,6 +96,7 @@ int exec_find_program(const char *given, exec_program *p)
         return refuse(p, "is statically linked: LD_PRELOAD cannot act on it");
     p->tsan = f.tsan;
     p->tsan_sign = f.tsan_sign;
+    p->cc = f.cc;
     return 0;
 }
 

@@ -106,6 +106,7 @@ static void exec_fields(FILE *f, const exec_context *x, const exec_tally *t)
     rl_json_key(f, &first, "script");
     fputs(x->p->script ? "true" : "false", f);
     key_string(f, &first, "tsan_detected_by", x->p->tsan_sign);
+    key_string(f, &first, "built_by", x->p->cc ? "racelab cc" : NULL);
     rl_json_key(f, &first, "budget");
     if (o->seconds > 0) {
         fputs("{\"seconds\": ", f);

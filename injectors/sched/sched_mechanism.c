@@ -217,6 +217,9 @@ void rl_sched_switch(void)
     int me = rl_sched_me;
     int next = rl_sched_choose(me);
     if (next != me) {
+        /* the point's line says what the thread was about to do: this one
+         * says it has not done it yet when the next thread's steps follow */
+        SCHED_TRACE("preempted: T%d runs", next);
         rl_sched_pass(next);
         rl_sched_wait_turn(me);
     }
