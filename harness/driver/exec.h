@@ -293,5 +293,8 @@ int exec_list_points(int json);
 /* ---- main.c's dispatch ------------------------------------------------- */
 
 int cmd_exec(int argc, char **argv);
+/* exec_rerun.c: `racelab rerun` of a record with an `exec` object (WHERE
+ * names it in messages); the exit status of the exec it runs, or 2. */
+int exec_rerun(json_object *rec, const char *where, const char *out_dir);
 
 #endif

@@ -89,8 +89,8 @@ void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_ver
 {
     const exec_options *o = x->o;
     fprintf(out, "%s (%s%s, %s): %llu run%s in %.1f s, %llu failure%s", x->p->name,
-            x->p->tsan ? "tsan" : "plain", x->p->cc ? ", racelab cc" : "", o->mode, t->runs, t->runs == 1 ? "" : "s", t->seconds,
-            t->failures, t->failures == 1 ? "" : "s");
+            x->p->tsan ? "tsan" : "plain", x->p->cc ? ", racelab cc" : "", o->mode, t->runs,
+            t->runs == 1 ? "" : "s", t->seconds, t->failures, t->failures == 1 ? "" : "s");
     int any = 0;
     for (int i = 1; i < EXEC_N_OUTCOMES; i++)
         if (t->outcomes[i] > 0) {

@@ -8,8 +8,9 @@
  * posix_faults, the inject specs — the profile by name (--profile) rather
  * than its spec — and in sched mode the strategy and, when the record holds
  * a failing schedule (first_failure.schedule), --replay of it. The new run
- * goes to a results folder like `racelab run`'s. Its options are options.c's. */
-#include "driver.h"
+ * goes to a results folder like `racelab run`'s. Its options are options.c's.
+ * A record of racelab exec is exec_rerun.c's. */
+#include "exec.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -438,6 +439,12 @@ int cmd_rerun(const command_line *c)
     if (rec == NULL) {
         free(where);
         return EXIT_USAGE;
+    }
+    if (jis_object(jget(rec, "exec"))) { /* a record of racelab exec */
+        int rc = exec_rerun(rec, where, c->o.out_dir);
+        free(where);
+        json_object_put(rec);
+        return rc;
     }
     char *dir = c->o.build_dir ? xstrdup(c->o.build_dir) : self_dir();
     catalog cat;
