@@ -40,21 +40,6 @@ static const char CC_USAGE[] =
     "environment: RACELAB_CC, RACELAB_CXX (the compilers), RACELAB_CC_RUNTIME\n"
     "exit status: clang's; 2 a bad racelab option, 3 no compiler or runtime\n";
 
-typedef struct {
-    const char **argv;
-    int n, cap;
-} word_list;
-
-static void add(word_list *w, const char *word)
-{
-    if (w->n + 2 > w->cap) {
-        w->cap = w->cap ? 2 * w->cap : 32;
-        w->argv = xrealloc(w->argv, (size_t)w->cap * sizeof *w->argv);
-    }
-    w->argv[w->n++] = word;
-    w->argv[w->n] = NULL;
-}
-
 /* What clang's arguments ask for. */
 typedef struct {
     int compile_only; /* -c, -S, -E, -fsyntax-only, -M, -MM */
@@ -161,43 +146,43 @@ int cmd_cc(int argc, char **argv, int cxx)
         return EXIT_HARNESS;
     }
 
-    word_list w = {0};
-    add(&w, compiler(cxx));
-    add(&w, "-fsanitize=thread");
+    arglist w = {0};
+    arglist_add(&w, compiler(cxx));
+    arglist_add(&w, "-fsanitize=thread");
     /* TSan leaves out a load followed by a store to the same place in the
      * same block (the store's check covers it for race detection); the
      * load's point is where a lost update's other thread must come in. */
-    add(&w, "-mllvm");
-    add(&w, "-tsan-instrument-read-before-write");
+    arglist_add(&w, "-mllvm");
+    arglist_add(&w, "-tsan-instrument-read-before-write");
     if (!job.debug)
-        add(&w, "-gline-tables-only");
+        arglist_add(&w, "-gline-tables-only");
     for (int i = 0; i < n; i++)
-        add(&w, args[i]);
+        arglist_add(&w, args[i]);
     if (!job.compile_only) {
-        add(&w, "-fno-sanitize-link-runtime");
+        arglist_add(&w, "-fno-sanitize-link-runtime");
         /* the mark racelab exec reads in .dynsym (exec_elf.c), stripped or not */
-        add(&w, "-Wl,--export-dynamic-symbol=rl_cc_runtime");
-        add(&w, runtime);
-        add(&w, "-lpthread");
+        arglist_add(&w, "-Wl,--export-dynamic-symbol=rl_cc_runtime");
+        arglist_add(&w, runtime);
+        arglist_add(&w, "-lpthread");
     }
-    int rc = run(w.argv);
+    int rc = run((const char *const *)w.argv);
 
     if (rc == 0 && tsan) {
         char *tsan_out = xasprintf("%s.tsan", job.out);
-        word_list t = {0};
-        add(&t, compiler(cxx));
-        add(&t, "-fsanitize=thread");
+        arglist t = {0};
+        arglist_add(&t, compiler(cxx));
+        arglist_add(&t, "-fsanitize=thread");
         if (!job.debug)
-            add(&t, "-g");
+            arglist_add(&t, "-g");
         for (int i = 0; i < n; i++)
-            add(&t, args[i]);
-        add(&t, "-o"); /* the last -o wins */
-        add(&t, tsan_out);
-        rc = run(t.argv);
-        free((void *)t.argv);
+            arglist_add(&t, args[i]);
+        arglist_add(&t, "-o"); /* the last -o wins */
+        arglist_add(&t, tsan_out);
+        rc = run((const char *const *)t.argv);
+        free_argv(t.argv);
         free(tsan_out);
     }
-    free((void *)w.argv);
+    free_argv(w.argv);
     free(runtime);
     return rc;
 }

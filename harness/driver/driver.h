@@ -69,6 +69,13 @@ int parse_whole(const char *text, unsigned long long lo, unsigned long long hi,
 int cmd_cc(int argc, char **argv, int cxx);
 /* Where the driver executable lives (for build/plain next to it). */
 char *self_dir(void);
+/* A command line being built: argv[argc] is NULL; free_argv frees it. */
+typedef struct {
+    char **argv;
+    int argc;
+} arglist;
+void arglist_add(arglist *l, const char *word);                   /* a copy of word */
+void arglist_opt(arglist *l, const char *opt, const char *value); /* nothing when value NULL */
 /* argv as one line a shell takes back (words quoted where needed). */
 char *shell_join(char *const *argv, int argc);
 /* PATH relative to the working directory when it lies beneath it. */

@@ -13,27 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    char **argv;
-    int n, cap;
-} words;
-
-static void add(words *w, const char *s)
-{
-    if (w->n + 2 > w->cap) {
-        w->cap = w->cap ? 2 * w->cap : 32;
-        w->argv = xrealloc(w->argv, (size_t)w->cap * sizeof *w->argv);
-    }
-    w->argv[w->n++] = xstrdup(s);
-    w->argv[w->n] = NULL;
-}
-
-static void add2(words *w, const char *opt, const char *value)
-{
-    add(w, opt);
-    add(w, value);
-}
-
 /* The field's text: a string, or a number's exact text; NULL when absent or
  * null; *bad when it is something else. */
 static const char *text_of(json_object *rec, const char *key, const char **bad)
@@ -60,7 +39,8 @@ static const char *string_of(json_object *rec, const char *key, const char **bad
 
 /* Every string of the array at `key`, each after OPT (none when NULL);
  * *bad unless an array of strings (or absent/null). */
-static void add_each(words *w, json_object *rec, const char *key, const char *opt, const char **bad)
+static void add_each(arglist *w, json_object *rec, const char *key, const char *opt,
+                     const char **bad)
 {
     json_object *arr = jget(rec, key);
     if (arr == NULL)
@@ -76,27 +56,20 @@ static void add_each(words *w, json_object *rec, const char *key, const char *op
             return;
         }
         if (opt != NULL)
-            add(w, opt);
-        add(w, s);
+            arglist_add(w, opt);
+        arglist_add(w, s);
     }
-}
-
-static void free_words(words *w)
-{
-    for (int i = 0; i < w->n; i++)
-        free(w->argv[i]);
-    free(w->argv);
 }
 
 int exec_rerun(json_object *rec, const char *where, const char *out_dir)
 {
     json_object *x = jget(rec, "exec");
     const char *bad = NULL;
-    words w = {0};
-    add(&w, "exec");
+    arglist w = {0};
+    arglist_add(&w, "exec");
     const char *mode = string_of(rec, "mode", &bad);
     if (mode != NULL)
-        add2(&w, "--mode", mode);
+        arglist_opt(&w, "--mode", mode);
     json_object *failures = jget(x, "failures");
     json_object *first = jlen(failures) > 0 ? jat(failures, 0) : NULL;
     if (failures != NULL && !json_object_is_type(failures, json_type_array))
@@ -106,59 +79,59 @@ int exec_rerun(json_object *rec, const char *where, const char *out_dir)
         if (seed == NULL)
             bad = "exec.failures[0].seed";
         else
-            add2(&w, "--seed", seed);
-        add2(&w, "--runs", "1");
-        add2(&w, "--expect", "reproduces");
+            arglist_opt(&w, "--seed", seed);
+        arglist_opt(&w, "--runs", "1");
+        arglist_opt(&w, "--expect", "reproduces");
         const char *schedule = string_of(first, "schedule", &bad);
         if (schedule != NULL && mode != NULL && strcmp(mode, "sched") == 0)
-            add2(&w, "--replay", schedule);
+            arglist_opt(&w, "--replay", schedule);
     } else {
         const char *seed = text_of(rec, "seed", &bad), *v;
         if (seed != NULL)
-            add2(&w, "--seed", seed);
+            arglist_opt(&w, "--seed", seed);
         json_object *budget = jget(x, "budget");
         if ((v = text_of(budget, "runs", &bad)) != NULL)
-            add2(&w, "--runs", v);
+            arglist_opt(&w, "--runs", v);
         else if ((v = text_of(budget, "seconds", &bad)) != NULL)
-            add2(&w, "--seconds", v);
+            arglist_opt(&w, "--seconds", v);
         if ((v = string_of(rec, "expectation", &bad)) != NULL)
-            add2(&w, "--expect", v);
+            arglist_opt(&w, "--expect", v);
         if ((v = string_of(jget(rec, "sched"), "strategy", &bad)) != NULL)
-            add2(&w, "--strategy", v);
+            arglist_opt(&w, "--strategy", v);
     }
     const char *v;
     if ((v = text_of(rec, "timeout", &bad)) != NULL)
-        add2(&w, "--timeout", v);
+        arglist_opt(&w, "--timeout", v);
     if ((v = string_of(rec, "profile", &bad)) != NULL)
-        add2(&w, "--profile", v);
+        arglist_opt(&w, "--profile", v);
     else
         add_each(&w, rec, "inject", "--inject", &bad);
     add_each(&w, rec, "posix_faults", "--posix-faults", &bad);
     if ((v = string_of(x, "fail_on", &bad)) != NULL)
-        add2(&w, "--fail-on", v);
+        arglist_opt(&w, "--fail-on", v);
     if ((v = string_of(x, "ok_status", &bad)) != NULL)
-        add2(&w, "--ok-status", v);
+        arglist_opt(&w, "--ok-status", v);
     if (out_dir != NULL)
-        add2(&w, "--out", out_dir);
-    add(&w, "--");
+        arglist_opt(&w, "--out", out_dir);
+    arglist_add(&w, "--");
     const char *program = string_of(x, "program", &bad);
     if (program == NULL && bad == NULL)
         bad = "exec.program";
     if (program != NULL)
-        add(&w, program);
+        arglist_add(&w, program);
     add_each(&w, x, "args", NULL, &bad);
     if (bad != NULL) {
         error_msg("rerun: %s: the exec record's '%s' is missing or not what racelab exec "
                   "wrote",
                   where, bad);
-        free_words(&w);
+        free_argv(w.argv);
         return EXIT_USAGE;
     }
-    char *line = shell_join(w.argv + 1, w.n - 1);
+    char *line = shell_join(w.argv + 1, w.argc - 1);
     printf("rerun of %s (%s)\ncommand: racelab exec %s\n", program, where, line);
     free(line);
     fflush(stdout);
-    int rc = cmd_exec(w.n - 1, w.argv + 1);
-    free_words(&w);
+    int rc = cmd_exec(w.argc - 1, w.argv + 1);
+    free_argv(w.argv);
     return rc;
 }

@@ -27,54 +27,34 @@
 #define DRAIN_GRACE_S 1.0 /* pipes still open after the child ended */
 #define TICK_MS 200
 
-typedef struct {
-    char **argv;
-    int argc;
-} arglist;
-
-static void add_arg(arglist *l, const char *a)
-{
-    l->argv = xrealloc(l->argv, (size_t)(l->argc + 2) * sizeof *l->argv);
-    l->argv[l->argc++] = xstrdup(a);
-    l->argv[l->argc] = NULL;
-}
-
-static void add_opt(arglist *l, const char *opt, const char *value)
-{
-    if (value == NULL)
-        return;
-    add_arg(l, opt);
-    add_arg(l, value);
-}
-
 char **run_argv(const plan_item *it, const run_options *o, int *argc)
 {
     arglist l = {NULL, 0};
-    add_arg(&l, it->tsan ? it->sc->tsan_path : it->sc->plain_path);
-    add_opt(&l, "--variant", it->var->name);
-    add_opt(&l, "--mode", o->mode);
-    add_opt(&l, "--seconds", o->seconds_text);
-    add_opt(&l, "--trials", o->trials_text);
-    add_opt(&l, "--seed", o->seed_text);
-    add_opt(&l, "--timeout", o->timeout_text);
-    add_opt(&l, "--engine", o->engine);
-    add_opt(&l, "--strategy", o->strategy);
-    add_opt(&l, "--replay", o->replay);
+    arglist_add(&l, it->tsan ? it->sc->tsan_path : it->sc->plain_path);
+    arglist_opt(&l, "--variant", it->var->name);
+    arglist_opt(&l, "--mode", o->mode);
+    arglist_opt(&l, "--seconds", o->seconds_text);
+    arglist_opt(&l, "--trials", o->trials_text);
+    arglist_opt(&l, "--seed", o->seed_text);
+    arglist_opt(&l, "--timeout", o->timeout_text);
+    arglist_opt(&l, "--engine", o->engine);
+    arglist_opt(&l, "--strategy", o->strategy);
+    arglist_opt(&l, "--replay", o->replay);
     if (o->until_fail)
-        add_arg(&l, "--until-fail");
+        arglist_add(&l, "--until-fail");
     if (o->shrink)
-        add_arg(&l, "--shrink");
-    add_opt(&l, "--outcome", o->outcome);
-    add_opt(&l, "--profile", o->profile);
+        arglist_add(&l, "--shrink");
+    arglist_opt(&l, "--outcome", o->outcome);
+    arglist_opt(&l, "--profile", o->profile);
     for (int i = 0; i < o->n_injects; i++)
         if (spec_applies(it->sc, o->injects[i]))
-            add_opt(&l, "--inject", o->injects[i]);
+            arglist_opt(&l, "--inject", o->injects[i]);
     for (int i = 0; i < o->n_params; i++)
-        add_opt(&l, "--param", o->params[i]);
+        arglist_opt(&l, "--param", o->params[i]);
     /* To every scenario: the driver cannot know which do real I/O. */
     for (int i = 0; i < o->n_posix_faults; i++)
-        add_opt(&l, "--posix-faults", o->posix_faults[i]);
-    add_arg(&l, "--json");
+        arglist_opt(&l, "--posix-faults", o->posix_faults[i]);
+    arglist_add(&l, "--json");
     *argc = l.argc;
     return l.argv;
 }

@@ -196,6 +196,21 @@ int parse_whole(const char *text, unsigned long long lo, unsigned long long hi,
     return 0;
 }
 
+void arglist_add(arglist *l, const char *word)
+{
+    l->argv = xrealloc(l->argv, (size_t)(l->argc + 2) * sizeof *l->argv);
+    l->argv[l->argc++] = xstrdup(word);
+    l->argv[l->argc] = NULL;
+}
+
+void arglist_opt(arglist *l, const char *opt, const char *value)
+{
+    if (value == NULL)
+        return;
+    arglist_add(l, opt);
+    arglist_add(l, value);
+}
+
 char *self_dir(void)
 {
     char path[PATH_MAX];
