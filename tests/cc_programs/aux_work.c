@@ -15,7 +15,7 @@ static long rounds = 2000000;
 
 static void *worker(void *arg)
 {
-    long offset = (long)(size_t)arg;
+    long offset = *(const long *)arg;
     for (long i = 0; i < rounds; i += BATCH) {
         pthread_mutex_lock(&lock);
         for (long j = i; j < i + BATCH && j < rounds; j++)
@@ -36,8 +36,9 @@ int main(int argc, char **argv)
         }
     }
     pthread_t t[2];
-    for (long k = 0; k < 2; k++)
-        pthread_create(&t[k], NULL, worker, (void *)(size_t)(k * 7));
+    static long offsets[2] = {0, 7};
+    for (int k = 0; k < 2; k++)
+        pthread_create(&t[k], NULL, worker, &offsets[k]);
     for (int k = 0; k < 2; k++)
         pthread_join(t[k], NULL);
     long sum = 0;

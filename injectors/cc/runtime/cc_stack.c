@@ -45,5 +45,5 @@ void rl_cc_access(rl_exec_access_kind kind, const volatile void *addr, unsigned 
     uintptr_t a = (uintptr_t)addr;
     if (b->known > 0 && a >= b->lo && a < b->hi)
         return;
-    rl_exec_access(kind, (const void *)a, size, caller);
+    rl_exec_access(kind, (const void *)addr, size, caller);
 }
