@@ -45,7 +45,7 @@ BUGS = {
 FIXED_RUNS_PLAIN = 60
 FIXED_RUNS_TSAN = 4
 EXEC_FIELDS = {
-    "program", "args", "script", "tsan_detected_by", "built_by", "budget", "jobs", "run_seeds",
+    "program", "args", "script", "tsan_detected_by", "built_by", "raw_calls", "budget", "jobs", "run_seeds",
     "failures", "fail_on", "ok_status", "library", "preload", "runs_counted", "forked_runs",
     "forks_note", "left_control", "unscheduled", "unrecorded",
     "shrink_runs", "spawn_failures", "results",
@@ -412,3 +412,22 @@ def test_the_preload_alone_changes_nothing_without_racelab():
         proc = subprocess.run([str(program("plain", name))], env=env, capture_output=True,
                               text=True, timeout=30)
         assert proc.returncode == 0 and proc.stderr == ""
+
+
+@pytest.mark.parametrize("mode", ["noise", "sched"])
+def test_raw_syscalls_are_said_not_hidden(tmp_path, mode):
+    """aux_raw waits on a futex by syscall(): exec names what it imports that
+    the library cannot see, in the record and on stderr; an ordinary
+    program imports none of them."""
+    out = tmp_path / "out"
+    proc = subprocess.run([str(RACELAB), "exec", "--mode", mode, "--runs", "3", "--seed", "1",
+                           "--out", str(out), "--", str(program("plain", "aux_raw"))],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert record(out)["exec"]["raw_calls"] == ["syscall"]
+    warning = [x for x in proc.stderr.splitlines() if "imports syscall" in x]
+    assert len(warning) == 1 and ("scheduler" if mode == "sched" else "noise") in warning[0]
+    clean = tmp_path / "clean"
+    rc, _, _ = racelab_exec("--runs", 1, "--seed", 1, "--out", clean, "--",
+                            program("plain", "counter_fixed"))
+    assert rc == 0 and record(clean)["exec"]["raw_calls"] == []

@@ -81,6 +81,8 @@ typedef struct {
     const char *tsan_sign; /* what said so: "__tsan_init", "libtsan" */
     int script;            /* #!: the preload acts on its interpreter */
     int cc;                /* built by racelab cc: its accesses are points */
+    const char *raw[3];    /* what it imports that the library cannot see (exec_elf.c) */
+    int n_raw;
 } exec_program;
 
 /* Finds PROGRAM (PATH when it has no slash) and refuses what the preload
@@ -94,6 +96,8 @@ typedef struct {
     int tsan;    /* defines __tsan_init, or needs libtsan */
     const char *tsan_sign;
     int cc; /* built by racelab cc: defines rl_cc_runtime (its __tsan_init is not exported) */
+    const char *raw[3]; /* imported: clone, clone3, syscall (raw threads, raw futexes) */
+    int n_raw;
 } elf_facts;
 
 /* 0 when the file could be read (facts filled), -1 otherwise. */

@@ -4,7 +4,10 @@
  *   dynamic  it names an interpreter (PT_INTERP): the dynamic loader starts it
  *            and honours LD_PRELOAD; a static (or static-pie) one does not
  *   tsan     a ThreadSanitizer build: clang links the runtime in and exports
- *            __tsan_init (.dynsym); gcc's build needs libtsan.so (DT_NEEDED) */
+ *            __tsan_init (.dynsym); gcc's build needs libtsan.so (DT_NEEDED)
+ *   cc       built by racelab cc: exports rl_cc_runtime
+ *   raw      imports clone, clone3 or syscall: threads made, or futexes
+ *            waited on, without the pthread calls the library interposes */
 #include "exec.h"
 
 #include <elf.h>
@@ -35,8 +38,8 @@ static const char *string_at(const image *im, uint64_t off)
     return memchr(s, '\0', im->size - off) != NULL ? s : NULL;
 }
 
-/* Whether .dynsym defines `wanted`. */
-static int defines(const image *im, const Elf64_Ehdr *eh, const char *wanted)
+/* Whether .dynsym has `wanted`: defined (`defined` 1) or imported (0). */
+static int dynsym_has(const image *im, const Elf64_Ehdr *eh, const char *wanted, int defined)
 {
     const Elf64_Shdr *sh = at(im, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof *sh);
     if (sh == NULL || eh->e_shentsize != sizeof *sh)
@@ -49,7 +52,7 @@ static int defines(const image *im, const Elf64_Ehdr *eh, const char *wanted)
         if (syms == NULL || sh[i].sh_entsize != sizeof *syms)
             continue;
         for (uint64_t k = 0; k < sh[i].sh_size / sizeof *syms; k++) {
-            if (syms[k].st_shndx == SHN_UNDEF || syms[k].st_name >= strtab->sh_size)
+            if ((syms[k].st_shndx == SHN_UNDEF) == defined || syms[k].st_name >= strtab->sh_size)
                 continue;
             const char *name = string_at(im, strtab->sh_offset + syms[k].st_name);
             if (name != NULL && strcmp(name, wanted) == 0)
@@ -111,8 +114,12 @@ static void read_image(const image *im, elf_facts *f)
     for (int i = 0; i < eh->e_phnum; i++)
         if (ph[i].p_type == PT_INTERP)
             f->dynamic = 1;
-    f->cc = defines(im, eh, "rl_cc_runtime");
-    if (defines(im, eh, "__tsan_init")) {
+    f->cc = dynsym_has(im, eh, "rl_cc_runtime", 1);
+    static const char *const raw_calls[] = {"clone", "clone3", "syscall"};
+    for (size_t i = 0; i < sizeof raw_calls / sizeof *raw_calls; i++)
+        if (dynsym_has(im, eh, raw_calls[i], 0) && f->n_raw < 3)
+            f->raw[f->n_raw++] = raw_calls[i];
+    if (dynsym_has(im, eh, "__tsan_init", 1)) {
         f->tsan = 1;
         f->tsan_sign = "__tsan_init";
     } else if (needs_libtsan(im, ph, eh->e_phnum)) {

@@ -118,6 +118,12 @@ static int run(const exec_options *o, const exec_program *p, const exec_setup *s
                const char *dir)
 {
     exec_context x = {o, p, setup, dir, xasprintf("%s/.reports", dir)};
+    if (p->n_raw > 0) /* said, not hidden: the record's exec.raw_calls too */
+        warn_msg("exec: %s imports %s%s%s%s%s: threads it clones and futexes it waits on by "
+                 "syscall are not seen by the %s",
+                 p->name, p->raw[0], p->n_raw > 1 ? ", " : "", p->n_raw > 1 ? p->raw[1] : "",
+                 p->n_raw > 2 ? ", " : "", p->n_raw > 2 ? p->raw[2] : "",
+                 o->sched ? "scheduler" : "noise");
     mkdir(x.reports_dir, 0700);
     if (p->tsan) {
         char *tsan = xasprintf("%s/tsan", dir);

@@ -97,6 +97,9 @@ int exec_find_program(const char *given, exec_program *p)
     p->tsan = f.tsan;
     p->tsan_sign = f.tsan_sign;
     p->cc = f.cc;
+    p->n_raw = f.n_raw;
+    for (int i = 0; i < f.n_raw; i++)
+        p->raw[i] = f.raw[i];
     return 0;
 }
 

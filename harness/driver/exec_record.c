@@ -107,6 +107,13 @@ static void exec_fields(FILE *f, const exec_context *x, const exec_tally *t)
     fputs(x->p->script ? "true" : "false", f);
     key_string(f, &first, "tsan_detected_by", x->p->tsan_sign);
     key_string(f, &first, "built_by", x->p->cc ? "racelab cc" : NULL);
+    rl_json_key(f, &first, "raw_calls");
+    fputc('[', f);
+    for (int i = 0; i < x->p->n_raw; i++) {
+        fputs(i > 0 ? ", " : "", f);
+        rl_json_string(f, x->p->raw[i]);
+    }
+    fputc(']', f);
     rl_json_key(f, &first, "budget");
     if (o->seconds > 0) {
         fputs("{\"seconds\": ", f);

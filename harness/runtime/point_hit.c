@@ -6,6 +6,7 @@
 
 #include "../../injectors/sched/sched.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -22,6 +23,12 @@ void rl_points_arm(const rl_scenario *sc)
  * exit status 3 (other actors may still be running: no atexit handlers). */
 static _Noreturn void bad_point(const char *what)
 {
+    /* Several actors can reach the point at once: the first says it and
+     * ends the process, the others wait for that end (one line, not two). */
+    static atomic_flag said = ATOMIC_FLAG_INIT;
+    if (atomic_flag_test_and_set(&said))
+        for (;;)
+            pause();
     fprintf(stderr, "%s: error: %s\n", armed->name, what);
     fflush(stderr);
     rl_scratch_cleanup();
