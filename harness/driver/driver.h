@@ -316,6 +316,9 @@ typedef struct {
 } buffer;
 
 void buf_append(buffer *b, const char *data, size_t n, size_t cap);
+/* Reads the non-blocking FD until it would block, into B (up to CAP); at
+ * EOF or an error it closes FD and sets *fd to -1. */
+void buf_drain(int *fd, buffer *b, size_t cap);
 void buf_free(buffer *b);
 
 typedef struct child_run {

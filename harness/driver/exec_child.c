@@ -187,31 +187,12 @@ int exec_child_start(const exec_context *x, exec_child *c)
     return 0;
 }
 
-static void drain(int *fd, buffer *b)
-{
-    char chunk[16384];
-    for (;;) {
-        ssize_t n = read(*fd, chunk, sizeof chunk);
-        if (n > 0) {
-            buf_append(b, chunk, (size_t)n, OUT_CAP);
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n == 0 || errno != EAGAIN) {
-            close(*fd);
-            *fd = -1;
-        }
-        return;
-    }
-}
-
 void exec_child_poll(exec_child *c)
 {
     if (c->fd_out >= 0)
-        drain(&c->fd_out, &c->out);
+        buf_drain(&c->fd_out, &c->out, OUT_CAP);
     if (c->fd_err >= 0)
-        drain(&c->fd_err, &c->err);
+        buf_drain(&c->fd_err, &c->err, OUT_CAP);
     if (c->reaped || c->pid <= 0)
         return;
     siginfo_t si;

@@ -231,25 +231,6 @@ static void read_feed(child_run *c)
     }
 }
 
-static void drain(int *fd, buffer *b, size_t cap)
-{
-    char chunk[16384];
-    for (;;) {
-        ssize_t n = read(*fd, chunk, sizeof chunk);
-        if (n > 0) {
-            buf_append(b, chunk, (size_t)n, cap);
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n == 0 || errno != EAGAIN) {
-            close(*fd);
-            *fd = -1;
-        }
-        return;
-    }
-}
-
 /* Reaps the child if it has ended, killing whatever else is in its group
  * first (the group id stays ours while the leader is a zombie). */
 static void try_reap(child_run *c)
@@ -393,9 +374,9 @@ int run_all(session *s, const run_options *o, const plan_item *plan, int n)
                 continue;
             child_run *c = &slots[j];
             if (c->fd_out >= 0)
-                drain(&c->fd_out, &c->out, OUT_CAP);
+                buf_drain(&c->fd_out, &c->out, OUT_CAP);
             if (c->fd_err >= 0)
-                drain(&c->fd_err, &c->err, ERR_CAP);
+                buf_drain(&c->fd_err, &c->err, ERR_CAP);
             if (c->fd_progress >= 0)
                 read_feed(c);
             try_reap(c);

@@ -86,6 +86,25 @@ void buf_append(buffer *b, const char *data, size_t n, size_t cap)
     b->data[b->len] = '\0';
 }
 
+void buf_drain(int *fd, buffer *b, size_t cap)
+{
+    char chunk[16384];
+    for (;;) {
+        ssize_t n = read(*fd, chunk, sizeof chunk);
+        if (n > 0) {
+            buf_append(b, chunk, (size_t)n, cap);
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0 || errno != EAGAIN) {
+            close(*fd);
+            *fd = -1;
+        }
+        return;
+    }
+}
+
 void buf_free(buffer *b)
 {
     free(b->data);
