@@ -64,11 +64,12 @@ build/tsan/%: scenarios/%.c build/tsan/libracelab.a $(HEADERS)
 	$(TSAN_CC) $(TSAN_CFLAGS) $< build/tsan/libracelab.a $(LIBS) -o $@
 
 # The driver (`racelab`) and the misbehaving fixture programs its tests use.
-DRIVER_SRC := $(wildcard harness/driver/*.c)
+DRIVER_SRC := $(wildcard harness/driver/*.c harness/driver/*/*.c)
+DRIVER_HDR := $(wildcard harness/driver/*/*.h)
 DRIVER_LIBS := -ljson-c -lm
 FIXTURES := $(patsubst tests/fixtures/%.c,build/fixtures/%,$(wildcard tests/fixtures/*.c))
 driver: $(if $(DRIVER_SRC),build/racelab) $(FIXTURES)
-build/racelab: $(DRIVER_SRC) $(wildcard harness/driver/*.h) build/version.h build/common/libracelab-common.a $(HEADERS)
+build/racelab: $(DRIVER_SRC) $(DRIVER_HDR) build/version.h build/common/libracelab-common.a $(HEADERS)
 	$(PLAIN_CC) $(PLAIN_CFLAGS) -include build/version.h -Iharness/driver $(DRIVER_SRC) build/common/libracelab-common.a $(DRIVER_LIBS) -o $@
 build/fixtures/%: tests/fixtures/%.c $(wildcard tests/fixtures/*.h) build/common/libracelab-common.a $(HEADERS)
 	@mkdir -p build/fixtures
@@ -94,7 +95,7 @@ build/asan/libracelab.a: $(ASAN_OBJ)
 build/asan/plain/%: scenarios/%.c build/asan/libracelab.a $(HEADERS)
 	@mkdir -p build/asan/plain
 	$(ASAN_CC) $(ASAN_CFLAGS) $< build/asan/libracelab.a $(LIBS) -o $@
-build/asan/racelab: $(DRIVER_SRC) $(wildcard harness/driver/*.h) build/version.h $(ASAN_COMMON_OBJ) $(HEADERS)
+build/asan/racelab: $(DRIVER_SRC) $(DRIVER_HDR) build/version.h $(ASAN_COMMON_OBJ) $(HEADERS)
 	$(ASAN_CC) $(ASAN_CFLAGS) -include build/version.h -Iharness/driver $(DRIVER_SRC) $(ASAN_COMMON_OBJ) $(DRIVER_LIBS) -o $@
 
 # libFuzzer targets (tests/fuzz/fuzz_NAME.c), built with ASan and UBSan: the
@@ -114,7 +115,7 @@ FUZZ_TARGETS := $(addprefix build/fuzz/fuzz_,$(FUZZ_NAMES))
 FUZZ_DRIVER_NAMES := records
 FUZZ_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(RUNTIME_SRC))
 FUZZ_DRIVER_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(filter-out harness/driver/main.c,$(DRIVER_SRC)))
-build/fuzz/obj/%.o: %.c $(HEADERS) $(wildcard harness/driver/*.h) build/version.h
+build/fuzz/obj/%.o: %.c $(HEADERS) $(DRIVER_HDR) build/version.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -include build/version.h -Iharness/driver -c $< -o $@
 build/fuzz/libracelab-fuzz.a: $(FUZZ_OBJ)
@@ -155,7 +156,7 @@ lint: build/version.h
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --inline-suppr --std=c11 -D_GNU_SOURCE -DFIU_ENABLE -Iharness/runtime -Iharness/driver \
 	  harness injectors scenarios tests/fixtures tests/fuzz
-	clang-format --dry-run -Werror $(LINT_SRC) $(HEADERS) $(wildcard harness/driver/*.h)
+	clang-format --dry-run -Werror $(LINT_SRC) $(HEADERS) $(DRIVER_HDR)
 
 format:
 	clang-format -i $(RUNTIME_SRC) $(HEADERS) $(wildcard scenarios/*.c)

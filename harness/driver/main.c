@@ -15,10 +15,20 @@
  * Exit status: 0 every expectation met, 1 an expectation not met, 2 usage or
  * input error, 3 harness or environment failure, 130 interrupted. The command
  * lines and the help of every command are options.c's. */
-#include "compare.h"
-#include "driver.h"
-#include "exec.h"
-#include "report.h"
+#include "cc/cc.h"
+#include "compare/compare.h"
+#include "core/discover.h"
+#include "core/json_io.h"
+#include "core/options.h"
+#include "core/plan.h"
+#include "core/summary.h"
+#include "core/tsanlog.h"
+#include "core/util.h"
+#include "exec/exec.h"
+#include "report/report.h"
+#include "run/commands.h"
+#include "run/drive.h"
+#include "shard/shard.h"
 
 #include <stdlib.h>
 #include <string.h>

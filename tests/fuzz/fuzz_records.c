@@ -7,7 +7,11 @@
  * mod 4). Beyond "no crash, no UB, no leak": a record read is a command line
  * of that scenario's program ending in --json; a record refused is exit 2 or
  * 3 with no command. The driver's sources but main.c are linked in. */
-#include "driver.h"
+#include "core/discover.h"
+#include "core/json_io.h"
+#include "core/options.h"
+#include "core/runner.h"
+#include "run/commands.h"
 
 #include <stdint.h>
 #include <stdlib.h>

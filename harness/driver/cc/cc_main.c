@@ -1,0 +1,190 @@
+/* cc_main.c — racelab cc and racelab c++: clang with ThreadSanitizer's
+ * instrumentation and racelab's runtime (injectors/cc/runtime) in place of
+ * TSan's, so that every load and store that may be shared is a point for
+ * `racelab exec` (README "racelab cc").
+ *
+ *   racelab cc [--tsan] CLANG-ARGUMENTS...
+ *
+ * Compiling (-c, -S, -E, -fsyntax-only) adds -fsanitize=thread with every
+ * load kept, and line tables when no -g was given (traces name source
+ * lines). Linking adds
+ * -fsanitize=thread -fno-sanitize-link-runtime and the runtime archive.
+ * --tsan, on a build straight to an executable (-o OUT, no -c), also builds
+ * OUT.tsan with ThreadSanitizer itself: the same program, one command, both
+ * the failing interleaving and TSan's report.
+ *
+ * racelab's own options come first and end at the first other word: the
+ * rest is clang's, whose own options getopt cannot know. The compiler is
+ * clang (clang++ for c++), or $RACELAB_CC / $RACELAB_CXX; the runtime is
+ * cc/libracelab-cc.a beside this program, or $RACELAB_CC_RUNTIME. Exit
+ * status: clang's; 2 a bad racelab option, 3 no compiler or runtime. */
+#include "cc/cc.h"
+#include "core/runner.h"
+#include "core/util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char CC_USAGE[] =
+    "usage: racelab cc [--tsan] CLANG-ARGUMENTS...   (racelab c++: clang++)\n"
+    "  clang with ThreadSanitizer's instrumentation and racelab's runtime in place\n"
+    "  of TSan's: every load and store off the thread's own stack, and every\n"
+    "  atomic, is a point for racelab exec (mem/read, mem/write, mem/atomic), a\n"
+    "  switch in --mode sched and a place for noise in --mode noise. Run alone,\n"
+    "  the program behaves as it does built plainly.\n"
+    "  Use: racelab cc -o prog prog.c, or make CC='racelab cc'.\n"
+    "options (before clang's arguments):\n"
+    "  --tsan      with -o OUT and no -c: also OUT.tsan, a ThreadSanitizer build\n"
+    "  -h, --help  this help\n"
+    "environment: RACELAB_CC, RACELAB_CXX (the compilers), RACELAB_CC_RUNTIME\n"
+    "exit status: clang's; 2 a bad racelab option, 3 no compiler or runtime\n";
+
+/* What clang's arguments ask for. */
+typedef struct {
+    int compile_only; /* -c, -S, -E, -fsyntax-only, -M, -MM */
+    int debug;        /* some -g */
+    const char *out;  /* -o's value, or NULL */
+} clang_job;
+
+static clang_job read_job(int argc, char **argv)
+{
+    clang_job j = {0, 0, NULL};
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-c") == 0 || strcmp(a, "-S") == 0 || strcmp(a, "-E") == 0 ||
+            strcmp(a, "-fsyntax-only") == 0 || strcmp(a, "-M") == 0 || strcmp(a, "-MM") == 0)
+            j.compile_only = 1;
+        else if (strncmp(a, "-g", 2) == 0 && strcmp(a, "-g0") != 0)
+            j.debug = 1;
+        else if (strcmp(a, "-o") == 0 && i + 1 < argc)
+            j.out = argv[++i];
+        else if (strncmp(a, "-o", 2) == 0 && a[2] != '\0')
+            j.out = a + 2;
+    }
+    return j;
+}
+
+/* Runs argv to its end; the exit status clang gave, or 3. */
+static int run(const char *const *argv)
+{
+    pid_t pid = fork();
+    if (pid < 0) {
+        error_msg("cc: fork: %s", strerror(errno));
+        return EXIT_HARNESS;
+    }
+    if (pid == 0) {
+        execvp(argv[0], (char *const *)argv);
+        fprintf(stderr, "racelab: error: cc: cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(EXIT_HARNESS);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) {
+            error_msg("cc: waitpid: %s", strerror(errno));
+            return EXIT_HARNESS;
+        }
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    error_msg("cc: %s died of %s", argv[0], signal_name(WTERMSIG(status)));
+    return EXIT_HARNESS;
+}
+
+static char *runtime_path(void)
+{
+    const char *given = getenv("RACELAB_CC_RUNTIME");
+    if (given != NULL && *given != '\0')
+        return xstrdup(given);
+    char *dir = self_dir();
+    char *path = xasprintf("%s/cc/libracelab-cc.a", dir);
+    free(dir);
+    return path;
+}
+
+static const char *compiler(int cxx)
+{
+    const char *given = getenv(cxx ? "RACELAB_CXX" : "RACELAB_CC");
+    return given != NULL && *given != '\0' ? given : cxx ? "clang++" : "clang";
+}
+
+int cmd_cc(int argc, char **argv, int cxx)
+{
+    int tsan = 0, first = 0;
+    for (; first < argc && argv[first][0] == '-' && argv[first][1] == '-'; first++) {
+        if (strcmp(argv[first], "--tsan") == 0) {
+            tsan = 1;
+        } else if (strcmp(argv[first], "--help") == 0) {
+            fputs(CC_USAGE, stdout);
+            return 0;
+        } else if (strcmp(argv[first], "--") == 0) {
+            first++;
+            break;
+        } else {
+            break; /* clang's own long options (--target=..., --version) */
+        }
+    }
+    if (first < argc && strcmp(argv[first], "-h") == 0) {
+        fputs(CC_USAGE, stdout);
+        return 0;
+    }
+    int n = argc - first;
+    char **args = argv + first;
+    if (n == 0) {
+        error_msg("cc wants clang's arguments, e.g. racelab cc -o prog prog.c (see racelab cc "
+                  "--help)");
+        return EXIT_USAGE;
+    }
+    clang_job job = read_job(n, args);
+    if (tsan && (job.compile_only || job.out == NULL)) {
+        error_msg("cc: --tsan builds OUT and OUT.tsan, so it wants -o OUT and no -c, -S or -E");
+        return EXIT_USAGE;
+    }
+    char *runtime = runtime_path();
+    if (!job.compile_only && access(runtime, R_OK) != 0) {
+        error_msg("cc: the runtime %s is not there (run 'make')", runtime);
+        free(runtime);
+        return EXIT_HARNESS;
+    }
+
+    arglist w = {0};
+    arglist_add(&w, compiler(cxx));
+    arglist_add(&w, "-fsanitize=thread");
+    /* TSan leaves out a load followed by a store to the same place in the
+     * same block (the store's check covers it for race detection); the
+     * load's point is where a lost update's other thread must come in. */
+    arglist_add(&w, "-mllvm");
+    arglist_add(&w, "-tsan-instrument-read-before-write");
+    if (!job.debug)
+        arglist_add(&w, "-gline-tables-only");
+    for (int i = 0; i < n; i++)
+        arglist_add(&w, args[i]);
+    if (!job.compile_only) {
+        arglist_add(&w, "-fno-sanitize-link-runtime");
+        /* the mark racelab exec reads in .dynsym (exec_elf.c), stripped or not */
+        arglist_add(&w, "-Wl,--export-dynamic-symbol=rl_cc_runtime");
+        arglist_add(&w, runtime);
+        arglist_add(&w, "-lpthread");
+    }
+    int rc = run((const char *const *)w.argv);
+
+    if (rc == 0 && tsan) {
+        char *tsan_out = xasprintf("%s.tsan", job.out);
+        arglist t = {0};
+        arglist_add(&t, compiler(cxx));
+        arglist_add(&t, "-fsanitize=thread");
+        if (!job.debug)
+            arglist_add(&t, "-g");
+        for (int i = 0; i < n; i++)
+            arglist_add(&t, args[i]);
+        arglist_add(&t, "-o"); /* the last -o wins */
+        arglist_add(&t, tsan_out);
+        rc = run((const char *const *)t.argv);
+        free_argv(t.argv);
+        free(tsan_out);
+    }
+    free_argv(w.argv);
+    free(runtime);
+    return rc;
+}

@@ -1,0 +1,92 @@
+/* compare_main.c — `racelab compare NAME[:V1,V2,...]`: checks the command
+ * line, makes the results folder, runs correctness then cost, prints the
+ * comparison on stdout and into DIR/compare.txt. */
+#include "compare/compare.h"
+#include "core/interrupt.h"
+#include "core/options.h"
+#include "core/results.h"
+#include "core/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void free_runs(cmp_runs *runs)
+{
+    for (int i = 0; i < runs->n; i++) {
+        json_object_put(runs->runs[i].rec);
+        free(runs->runs[i].error);
+    }
+    free(runs->runs);
+}
+
+/* The results folder, made the way `racelab run` makes it. */
+static int open_folder(const compare_opts *o, session *s)
+{
+    run_options ro;
+    memset(&ro, 0, sizeof ro);
+    ro.out_dir = o->out_dir;
+    memset(s, 0, sizeof *s);
+    char *root = xasprintf("%s/../results", o->build_dir);
+    int rc = results_open(s, &ro, root);
+    free(root);
+    return rc;
+}
+
+static int write_text(const compare_opts *o, const session *s, const cmp_runs *runs,
+                      const cmp_cost *cost)
+{
+    char *path = xasprintf("%s/compare.txt", s->dir);
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
+        error_msg("cannot write %s", path);
+        free(path);
+        return EXIT_HARNESS;
+    }
+    compare_print(f, o, runs, cost);
+    int bad = fclose(f) != 0;
+    free(path);
+    path = xasprintf("%s/compare.html", s->dir);
+    int rc = compare_html(path, o, runs, cost);
+    free(path);
+    return bad ? EXIT_HARNESS : rc;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+    compare_opts o;
+    int rc = compare_parse(argc, argv, &o);
+    if (rc != 0) {
+        compare_opts_free(&o);
+        return rc == CLI_DONE ? 0 : rc;
+    }
+    session s;
+    rc = open_folder(&o, &s);
+    if (rc != 0) {
+        compare_opts_free(&o);
+        return rc;
+    }
+    interrupt_install();
+    cmp_runs runs = {0};
+    cmp_cost cost;
+    memset(&cost, 0, sizeof cost);
+    rc = compare_check(&o, s.jsonl_fd, &runs);
+    if (rc == 0 && !o.no_cost)
+        rc = compare_cost(&o, s.jsonl_fd, &cost);
+    if (rc == 0) {
+        const cmp_cost *c = o.no_cost ? NULL : &cost;
+        rc = compare_print(stdout, &o, &runs, c);
+        int wrc = write_text(&o, &s, &runs, c);
+        rc = rl_worse_exit(rc, wrc);
+        printf("results: %s (runs.jsonl, compare.txt, compare.html)\n", relative_path(s.dir));
+    } else {
+        error_msg("compare stopped (%s); the finished runs are in %s/runs.jsonl",
+                  rc == EXIT_INTERRUPTED ? "interrupted" : "a program refused its input", s.dir);
+    }
+    close(s.jsonl_fd);
+    free(s.dir);
+    free_runs(&runs);
+    cost_free(&cost);
+    compare_opts_free(&o);
+    return rc;
+}

@@ -1,0 +1,17 @@
+/* interrupt.h — SIGINT/SIGTERM through a self-pipe. */
+#ifndef RL_DRIVER_CORE_INTERRUPT_H
+#define RL_DRIVER_CORE_INTERRUPT_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+void interrupt_install(void);
+int interrupt_fd(void);    /* readable after SIGINT/SIGTERM */
+int interrupt_count(void); /* signals seen so far */
+void interrupt_drain(void);
+void interrupt_restore_in_child(void);
+
+#endif

@@ -1,0 +1,70 @@
+/* results.h — the results folder, run records, runs.jsonl written whole or not at all. */
+#ifndef RL_DRIVER_CORE_RESULTS_H
+#define RL_DRIVER_CORE_RESULTS_H
+
+#include "core/options.h"
+#include "core/plan.h"
+#include "core/runner.h"
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+typedef struct {
+    char *scenario, *variant, *expectation, *mode, *flavour, *verdict, *note;
+    char *trials, *rate, *forbidden, *tsan;
+    char *unhit;  /* declared points no actor reached, ", " joined, or NULL */
+    int met;      /* 1 met, 0 not met, -1 not judged */
+    int index;    /* plan order */
+    int severity; /* exit status this run asks for */
+} summary_row;
+
+/* What a written run tells the fixes it controls. */
+typedef struct run_outcome {
+    int done;
+    char *variant, *verdict;
+    unsigned long long failures, trials;
+    double rate;
+} run_outcome;
+
+typedef struct session {
+    char *dir;
+    int jsonl_fd;
+    int tty, colour;
+    int n_planned;
+    double started; /* now_seconds() when the first run started: the ETA */
+    summary_row *rows;
+    int n_rows;
+    int width_scenario, width_variant;
+    int progress_shown;
+    int quiet; /* no table, progress or totals on stdout */
+    const run_options *opts;
+    const plan_item *plan; /* what this session runs, in order */
+    int n_plan;
+    struct run_outcome *finished; /* per plan index: the outcome, once written */
+    struct pending *pending;      /* fixes whose controls have not all finished */
+    int n_pending;
+    int n_unwritten;     /* records runs.jsonl could not take (record_sink.c) */
+    int unwritten_errno; /* why, the last time */
+} session;
+
+/* Makes the results folder (DIR or results/<stamp>-<host>); returns 0 or
+ * EXIT_HARNESS/EXIT_USAGE after a one-line error, with nothing left. */
+int results_open(session *s, const run_options *o, const char *default_root);
+/* The record of one finished run: written to runs.jsonl and the table. */
+void results_finish(session *s, child_run *c, const run_options *o);
+int results_close(session *s, int interrupted);
+void results_free(session *s);
+char *results_path(const session *s, const char *sub, const char *name);
+
+/* Appends one record (a line ending in '\n') to runs.jsonl whole or not at
+ * all: one write, fsync, and on failure the file cut back to its last whole
+ * line, the failure counted in the session and said in one warning line.
+ * Returns 0 when written. */
+int record_sink_append(session *s, const char *run_id, const char *line, size_t len);
+/* "N records could not be written ..." on F, when some could not. */
+void record_sink_report(const session *s, FILE *f);
+
+#endif

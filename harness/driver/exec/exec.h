@@ -1,0 +1,301 @@
+/* exec.h — `racelab exec`: unmodified programs, run many times under the
+ * preloaded noise library (README "Exec mode").
+ *
+ *   exec_main.c     cmd_exec: options, program, set-up, runs, record, exit status
+ *   exec_options.c  the command line (getopt_long) and --help
+ *   exec_program.c  PROGRAM found and checked: executable, not setuid, not static
+ *   exec_elf.c      what an ELF file says: interpreter, needed libraries, symbols
+ *   exec_specs.c    --inject, --profile and --posix-faults into each run's environment
+ *   exec_child.c    one run: its process group, pipes, environment and watchdog
+ *   exec_loop.c     the runs, --jobs at once, until the budget or a failure
+ *   exec_outcome.c  a finished run's outcome, and the tally of all of them
+ *   exec_report.c   the counts each process of a run leaves behind
+ *   exec_record.c   the one record of an invocation (rl_record + exec fields)
+ *   exec_summary.c  what the terminal and summary.txt say
+ *   exec_points.c   --list-points
+ *   exec_sched.c    sched mode: each run's schedule report, addresses named,
+ *                   dfs across runs, --shrink
+ */
+#ifndef RL_DRIVER_EXEC_H
+#define RL_DRIVER_EXEC_H
+
+#include "core/util.h"
+
+#include "../../../injectors/exec/preload/exec_points.h"
+#include "../../../injectors/sched/sched_limits.h"
+#include "../../../injectors/sched/strategy.h"
+#include "../../common/grader.h"
+
+#include <regex.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define EXEC_MAX_SPECS 32
+#define EXEC_MAX_POSIX 8
+
+/* ---- exec_options.c ---------------------------------------------------- */
+
+typedef struct {
+    const char *mode;     /* noise or sched */
+    int sched;            /* --mode sched */
+    const char *strategy; /* sched: random, pct:D, dfs:B (default pct:3) */
+    rl_strategy strategy_spec;
+    const char *replay; /* sched: the schedule every run follows */
+    int shrink;
+    unsigned long long runs;
+    double seconds; /* > 0: a time budget instead of runs */
+    int jobs;
+    uint64_t seed;
+    int seed_given;
+    int until_fail;
+    int expect; /* RL_HOLDS or RL_REPRODUCES */
+    double timeout;
+    const char *injects[EXEC_MAX_SPECS];
+    int n_injects;
+    const char *profile;
+    const char *posix_faults[EXEC_MAX_POSIX];
+    int n_posix;
+    const char *fail_on;
+    regex_t fail_re;
+    unsigned char ok_status[256]; /* 1: an exit status that is not a failure */
+    const char *ok_status_text;
+    const char *out_dir;
+    int list_points, json;
+    char **argv; /* PROGRAM ARGS..., NULL-terminated */
+    int argc;
+} exec_options;
+
+/* Returns 0, EXIT_USAGE after a one-line error, or -1 after --help. */
+int exec_parse_options(int argc, char **argv, exec_options *o);
+void exec_free_options(exec_options *o);
+
+/* ---- exec_program.c, exec_elf.c ---------------------------------------- */
+
+typedef struct {
+    char *path;            /* as run: absolute, or as given with a slash */
+    char *name;            /* its basename: the record's scenario */
+    int tsan;              /* a ThreadSanitizer build */
+    const char *tsan_sign; /* what said so: "__tsan_init", "libtsan" */
+    int script;            /* #!: the preload acts on its interpreter */
+    int cc;                /* built by racelab cc: its accesses are points */
+    const char *raw[3];    /* what it imports that the library cannot see (exec_elf.c) */
+    int n_raw;
+} exec_program;
+
+/* Finds PROGRAM (PATH when it has no slash) and refuses what the preload
+ * cannot act on. Returns 0 or EXIT_USAGE after a one-line error. */
+int exec_find_program(const char *given, exec_program *p);
+void exec_free_program(exec_program *p);
+
+typedef struct {
+    int elf;     /* an ELF file at all */
+    int dynamic; /* has an interpreter (PT_INTERP): the dynamic loader runs it */
+    int tsan;    /* defines __tsan_init, or needs libtsan */
+    const char *tsan_sign;
+    int cc; /* built by racelab cc: defines rl_cc_runtime (its __tsan_init is not exported) */
+    const char *raw[3]; /* imported: clone, clone3, syscall (raw threads, raw futexes) */
+    int n_raw;
+} elf_facts;
+
+/* 0 when the file could be read (facts filled), -1 otherwise. */
+int elf_read_facts(const char *path, elf_facts *f);
+
+/* ---- exec_specs.c ------------------------------------------------------ */
+
+typedef struct {
+    char *library;                         /* build/exec/libracelab-exec.so */
+    char *preload;                         /* LD_PRELOAD of every run */
+    const char *specs[EXEC_MAX_SPECS + 1]; /* in force, the profile's first */
+    int n_specs;
+    char *inject_env;        /* the specs, one a line */
+    const char *profile;     /* in force, or NULL */
+    char *profile_spec;      /* what the profile put first, or NULL */
+    int default_profile;     /* no --profile and no --inject: `default` */
+    char *fiu_enable;        /* libfiu's commands, one a line, or NULL */
+    char *tsan_suppressions; /* a suppressions file for libfiu's libraries, or NULL */
+    int program_is_tsan;
+} exec_setup;
+
+/* Checks and resolves every spec before any run. Returns 0, EXIT_USAGE
+ * (one-line error) or EXIT_HARNESS (the library or libfiu's preload missing). */
+int exec_prepare(const exec_options *o, const exec_program *p, exec_setup *s);
+/* The suppressions file goes in the results folder: written there. */
+int exec_write_suppressions(exec_setup *s, const char *dir);
+void exec_free_setup(exec_setup *s);
+
+/* ---- exec_report.c ----------------------------------------------------- */
+
+typedef struct {
+    unsigned long long hits[RL_EXEC_N_POINTS], fired[RL_EXEC_N_POINTS];
+    int processes;   /* reports read */
+    int descendants; /* processes other than the run's own (forked or executed) */
+    int helpers;     /* of those, a sanitizer's helpers (llvm-symbolizer): not counted */
+    int counted;     /* the run's own process reported (it exited) */
+    int threads;     /* threads the run's own process started */
+} exec_counts;
+
+/* Reads and removes DIR/PREFIX.* (the library's reports of one run). */
+void exec_read_reports(const char *dir, const char *prefix, pid_t root, exec_counts *c);
+
+/* ---- exec_child.c ------------------------------------------------------ */
+
+typedef struct {
+    unsigned long long index; /* from 0 */
+    uint64_t seed;
+    char *label; /* run-000012 */
+    pid_t pid;
+    int fd_out, fd_err;
+    buffer out, err;
+    double start, end, deadline, kill_at;
+    int status, reaped, timed_out, interrupted, spawn_errno;
+    char *stacks_file, *stacks_note;
+    char *tsan_base; /* DIR/tsan/<label> (TSan adds .<pid>) */
+    char *schedule;  /* sched: the schedule it follows (--replay, a dfs prefix); not freed here */
+    int follow;      /* sched: a trial of a search (dfs, shrink): `schedule`, then no preemption */
+    int trace;       /* sched: trace every step */
+    int steps_hint;  /* sched: the most steps an earlier run took */
+} exec_child;
+
+typedef struct {
+    const exec_options *o;
+    const exec_program *p;
+    const exec_setup *s;
+    const char *dir;   /* the results folder */
+    char *reports_dir; /* DIR/.reports: the library's per-process counts */
+} exec_context;
+
+/* Starts one run; 0, or -1 with c->spawn_errno set. */
+int exec_child_start(const exec_context *x, exec_child *c);
+/* Reads what is there on its pipes; reaps it when it has ended. */
+void exec_child_poll(exec_child *c);
+/* Past its deadline: gdb's stacks into DIR/stacks, then its group is killed. */
+void exec_child_watchdog(const exec_context *x, exec_child *c);
+int exec_child_done(const exec_child *c, double now);
+void exec_child_free(exec_child *c);
+
+/* ---- exec_outcome.c ---------------------------------------------------- */
+
+enum {
+    EXEC_OK,
+    EXEC_EXIT_STATUS,
+    EXEC_SIGNAL,
+    EXEC_HANG,
+    EXEC_TSAN,
+    EXEC_FAIL_ON,
+    EXEC_N_OUTCOMES
+};
+const char *exec_outcome_name(int outcome);
+
+#define EXEC_MAX_KINDS 16
+#define EXEC_MAX_FAILURES 20
+
+/* One failed run, as the record keeps it. */
+typedef struct {
+    unsigned long long run;
+    uint64_t seed;
+    int outcome;
+    char *cause; /* "signal SIGABRT", "exit status 3", "hang", "tsan data-race"... */
+    double at;   /* seconds since the invocation started */
+    double duration;
+    int exit_status; /* -1 when it did not exit */
+    const char *signal;
+    char *stacks_file, *stacks_note, *output_file, *tsan_log;
+    char *stderr_tail;
+    char *schedule; /* sched mode: the run's schedule, its preemptions, who waited for what */
+    int preemptions;
+    char *waits;
+} exec_failure;
+
+/* What one run under the scheduler reported (exec_sched.c). */
+typedef struct {
+    int present; /* the report was there */
+    int status;  /* RL_EXEC_SCHED_* */
+    int steps, preemptions, threads, left_control, unscheduled, diverged_to;
+    int unrecorded; /* steps past RL_SCHED_MAX_STEPS, not recorded */
+    uint64_t base;
+    int choices[RL_SCHED_MAX_STEPS];
+    int current[RL_SCHED_MAX_STEPS];
+    uint32_t runnable[RL_SCHED_MAX_STEPS];
+    char waits[1024];
+    char *trace;
+} exec_sched_run;
+
+typedef struct {
+    unsigned long long runs, failures;
+    unsigned long long outcomes[EXEC_N_OUTCOMES];
+    unsigned long long tsan_reports;
+    char *kinds[EXEC_MAX_KINDS];
+    unsigned long long kind_counts[EXEC_MAX_KINDS];
+    int n_kinds;
+    exec_failure failed[EXEC_MAX_FAILURES]; /* the first ones, in the order seen */
+    int n_failed;
+    exec_counts points;              /* summed over every run */
+    unsigned long long runs_counted; /* runs whose own process reported counts */
+    unsigned long long runs_forked;  /* runs with more than one process */
+    unsigned long long spawn_failures;
+    double started, seconds;
+    int interrupted;
+    /* sched mode */
+    unsigned long long runs_started;
+    unsigned long long deadlocks, diverged, left_control, unscheduled, unrecorded;
+    int max_steps, exhausted;
+    exec_sched_run *last;   /* the last run's report */
+    rl_sched_strategy *dfs; /* --strategy dfs:B: the search, across runs */
+    unsigned long long shrink_runs;
+    struct {
+        int present, preemptions, minimal;
+        char *schedule, *cause, *waits, *trace;
+    } shrunk;
+} exec_tally;
+
+/* Grades a finished run (its output, logs and reports) into the tally;
+ * returns its outcome, or EXEC_DIVERGED: a sched run that left its schedule
+ * or control and did not fail, not graded (counted in t->diverged). */
+#define EXEC_DIVERGED (-2)
+int exec_grade(const exec_context *x, exec_child *c, exec_tally *t);
+void exec_free_tally(exec_tally *t);
+
+/* ---- exec_loop.c ------------------------------------------------------- */
+
+/* Runs the budget; returns nonzero when interrupted. */
+int exec_run_all(const exec_context *x, exec_tally *t);
+/* The seed of run `index`. */
+uint64_t exec_run_seed(uint64_t seed, unsigned long long index);
+
+/* ---- exec_record.c, exec_summary.c ------------------------------------- */
+
+/* Writes the record to DIR/runs.jsonl; 0 or -1. *verdict gets the judgement. */
+int exec_write_record(const exec_context *x, const exec_tally *t, rl_verdict *verdict);
+void exec_print_failure(const exec_context *x, const exec_failure *f, FILE *out);
+void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_verdict *v, int status,
+                        FILE *out);
+/* The command that runs one failed run again. */
+char *exec_rerun_command(const exec_context *x, const exec_failure *f);
+
+/* ---- exec_sched.c ------------------------------------------------------ */
+
+/* Reads and removes DIR/LABEL.<pid>.sched; 0, or -1 when it is not there. */
+int exec_sched_read(const char *dir, const char *label, pid_t pid, exec_sched_run *r);
+char *exec_sched_schedule(const exec_sched_run *r); /* its choices as text */
+/* `text` with "[pc 0x…]" and "@0x…" named from PROGRAM loaded at `base`. */
+char *exec_symbolise(const char *program, uint64_t base, const char *text);
+/* dfs: what a run saw, fed into the strategy; returns whether there is more. */
+int exec_sched_feed(rl_sched_strategy *dfs, const exec_sched_run *r);
+char *exec_sched_prefix(const rl_sched_strategy *dfs); /* the next run's prefix, or NULL */
+/* Runs one child to its end and grades it into `t`; its outcome, or -1. */
+int exec_run_one(const exec_context *x, exec_child *c, exec_tally *t);
+/* --shrink: the first failure's schedule to the fewest preemptions (t->shrunk). */
+void exec_shrink(const exec_context *x, exec_tally *t);
+
+/* ---- exec_points.c ----------------------------------------------------- */
+
+int exec_list_points(int json);
+
+/* ---- main.c's dispatch ------------------------------------------------- */
+
+int cmd_exec(int argc, char **argv);
+/* exec_rerun.c: `racelab rerun` of a record with an `exec` object (WHERE
+ * names it in messages); the exit status of the exec it runs, or 2. */
+int exec_rerun(json_object *rec, const char *where, const char *out_dir);
+
+#endif

@@ -1,0 +1,238 @@
+/* exec_loop.c — the runs of one invocation: --jobs at once, until --runs
+ * have finished or --seconds have passed (a run started in time finishes),
+ * or after the first failure with --until-fail (runs already going finish
+ * and count). Run i is seeded with seed + i: `--seed S --runs 1` runs a
+ * failed run's seed again. On a terminal a progress line says
+ * "N runs so far, M failures", as Go's stress does; each failure is
+ * reported as it happens. SIGINT/SIGTERM: SIGTERM to the running groups,
+ * SIGKILL after 2 s or a second signal; runs cut short are not counted.
+ *
+ * Sched mode: each run is told the most steps a run took so far (pct draws
+ * its change points below it); with dfs, each run follows the prefix the
+ * search gives it, and the search stops when every schedule within its
+ * bound has run (exhausted). */
+#include "core/fifos.h"
+#include "core/interrupt.h"
+#include "core/util.h"
+#include "exec/exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TERM_GRACE_S 2.0
+#define PROGRESS_EVERY_S 0.5
+
+/* SIGCHLD through a pipe: a run that ended wakes the loop at once (its
+ * pipes may close before it can be reaped). */
+static int chld_pipe[2] = {-1, -1};
+
+static void on_chld(int sig)
+{
+    (void)sig;
+    int saved = errno;
+    (void)!write(chld_pipe[1], "c", 1);
+    errno = saved;
+}
+
+static void chld_install(void)
+{
+    if (chld_pipe[0] < 0 && pipe2(chld_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+        return;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_chld;
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGCHLD, &sa, NULL);
+}
+
+static void chld_drain(void)
+{
+    char buf[64];
+    while (chld_pipe[0] >= 0 && read(chld_pipe[0], buf, sizeof buf) > 0) {
+    }
+}
+
+uint64_t exec_run_seed(uint64_t seed, unsigned long long index) { return seed + index; }
+
+static void fatal_oom(void)
+{
+    error_msg("exec: out of memory for the dfs search");
+    exit(EXIT_HARNESS);
+}
+
+static int budget_left(const exec_options *o, const exec_tally *t, unsigned long long started,
+                       double now)
+{
+    if (o->until_fail && t->failures > 0)
+        return 0;
+    if (t->exhausted)
+        return 0;
+    if (o->seconds > 0)
+        return now - t->started < o->seconds;
+    return started < o->runs;
+}
+
+static void progress(const exec_tally *t, int tty, int *shown)
+{
+    if (!tty)
+        return;
+    printf("\r\033[K%.0fs: %llu runs so far, %llu failure%s", now_seconds() - t->started, t->runs,
+           t->failures, t->failures == 1 ? "" : "s");
+    fflush(stdout);
+    *shown = 1;
+}
+
+static void clear_progress(int *shown)
+{
+    if (*shown) {
+        printf("\r\033[K");
+        fflush(stdout);
+        *shown = 0;
+    }
+}
+
+static void finish(const exec_context *x, exec_child *c, exec_tally *t, int tty, int *shown)
+{
+    if (c->interrupted && !c->timed_out) {
+        exec_counts ignored;
+        exec_read_reports(x->reports_dir, c->label, c->pid, &ignored);
+        return; /* cut short by us: not a run */
+    }
+    unsigned long long before = t->failures;
+    int n_before = t->n_failed;
+    int outcome = exec_grade(x, c, t);
+    if (t->dfs != NULL) {
+        /* a run without a report teaches the search nothing: it would repeat */
+        int more = outcome != -1 && t->last != NULL && t->last->present &&
+                   exec_sched_feed(t->dfs, t->last);
+        t->exhausted = !more;
+    }
+    if (t->failures > before && t->n_failed > n_before) {
+        clear_progress(shown);
+        exec_print_failure(x, &t->failed[t->n_failed - 1], stdout);
+    } else if (t->failures > before && tty) {
+        clear_progress(shown);
+    }
+}
+
+int exec_run_all(const exec_context *x, exec_tally *t)
+{
+    const exec_options *o = x->o;
+    int jobs = o->jobs;
+    exec_child *slots = xcalloc((size_t)jobs, sizeof *slots);
+    int *busy = xcalloc((size_t)jobs, sizeof *busy);
+    struct pollfd *fds = xcalloc((size_t)jobs * 2 + 2, sizeof *fds);
+    chld_install();
+    if (o->sched && o->strategy_spec.kind == RL_STRAT_DFS &&
+        (t->dfs = rl_strategy_dfs(o->strategy_spec.preemptions)) == NULL)
+        fatal_oom();
+    int tty = isatty(1), shown = 0, active = 0, signals = 0, stop = 0;
+    unsigned long long started = 0;
+    double last_progress = 0;
+    t->started = now_seconds();
+
+    for (;;) {
+        double now = now_seconds();
+        for (int j = 0; j < jobs && !stop && signals == 0 && budget_left(o, t, started, now); j++) {
+            if (busy[j])
+                continue;
+            exec_child *c = &slots[j];
+            memset(c, 0, sizeof *c);
+            c->index = started++;
+            c->seed = exec_run_seed(o->seed, c->index);
+            t->runs_started++;
+            if (o->sched) {
+                c->steps_hint = t->max_steps;
+                c->schedule = t->dfs != NULL ? exec_sched_prefix(t->dfs) : NULL;
+                c->follow = t->dfs != NULL;
+            }
+            if (exec_child_start(x, c) != 0) {
+                clear_progress(&shown);
+                error_msg("exec: cannot run %s: %s", x->p->path, strerror(c->spawn_errno));
+                t->spawn_failures++;
+                free(c->schedule);
+                exec_child_free(c);
+                stop = 1;
+                break;
+            }
+            busy[j] = 1;
+            active++;
+        }
+        if (active == 0)
+            break;
+
+        int nf = 0;
+        fds[nf++] = (struct pollfd){interrupt_fd(), POLLIN, 0};
+        if (chld_pipe[0] >= 0)
+            fds[nf++] = (struct pollfd){chld_pipe[0], POLLIN, 0};
+        for (int j = 0; j < jobs; j++) {
+            if (!busy[j])
+                continue;
+            if (slots[j].fd_out >= 0)
+                fds[nf++] = (struct pollfd){slots[j].fd_out, POLLIN, 0};
+            if (slots[j].fd_err >= 0)
+                fds[nf++] = (struct pollfd){slots[j].fd_err, POLLIN, 0};
+        }
+        /* An exit shows as SIGCHLD (and EOF on the pipes, unless a grandchild
+         * holds them); the short step bounds the deadline checks. */
+        if (poll(fds, (nfds_t)nf, 20) < 0 && errno != EINTR)
+            break;
+        chld_drain();
+
+        if (interrupt_count() != signals) {
+            interrupt_drain();
+            int first = signals == 0;
+            signals = interrupt_count();
+            t->interrupted = 1;
+            for (int j = 0; j < jobs; j++) {
+                exec_child *c = &slots[j];
+                if (!busy[j] || c->reaped)
+                    continue;
+                c->interrupted = 1;
+                kill(-c->pid, first ? SIGTERM : SIGKILL);
+                c->kill_at = first ? now_seconds() + TERM_GRACE_S : 0;
+            }
+        }
+
+        now = now_seconds();
+        for (int j = 0; j < jobs; j++) {
+            exec_child *c = &slots[j];
+            if (!busy[j])
+                continue;
+            exec_child_poll(c);
+            if (!c->reaped && !c->timed_out && !c->interrupted && now >= c->deadline) {
+                clear_progress(&shown);
+                exec_child_watchdog(x, c);
+            }
+            if (!c->reaped && c->kill_at > 0 && now >= c->kill_at) {
+                kill(-c->pid, SIGKILL);
+                c->kill_at = 0;
+            }
+            if (exec_child_done(c, now)) {
+                if (c->timed_out || WIFSIGNALED(c->status))
+                    fifo_cleanup_pid(c->pid);
+                finish(x, c, t, tty, &shown);
+                free(c->schedule);
+                exec_child_free(c);
+                busy[j] = 0;
+                active--;
+            }
+        }
+        if (now - last_progress >= PROGRESS_EVERY_S) {
+            progress(t, tty, &shown);
+            last_progress = now;
+        }
+    }
+    clear_progress(&shown);
+    t->seconds = now_seconds() - t->started;
+    free(slots);
+    free(busy);
+    free(fds);
+    return t->interrupted;
+}

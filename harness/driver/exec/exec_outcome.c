@@ -1,0 +1,254 @@
+/* exec_outcome.c — the outcome of one finished run, and the tally.
+ *
+ * A run fails, in this order of precedence:
+ *   hang         it outlived --timeout (the watchdog took its stacks, killed it)
+ *   signal       it died by one (assert's SIGABRT, SIGSEGV...); in a TSan build
+ *                TSan catches SIGSEGV/SIGBUS/SIGFPE itself and exits 66 with
+ *                "ERROR: ThreadSanitizer: SEGV": that is a signal too
+ *   tsan         its TSan logs hold reports (a TSan build)
+ *   fail-on      its stdout or stderr matches --fail-on
+ *   exit-status  it exited with a status not in --ok-status
+ * and is `ok` otherwise. A failed run's output is kept in
+ * DIR/output/<run>.txt (stdout, then stderr).
+ *
+ * In sched mode the run's schedule report comes first: a deadlock (found
+ * by the model, at once) or a livelock is a hang, with who waited for what;
+ * a run whose replayed schedule named a thread that could not run, or that
+ * left control (a thread blocked outside the model, more threads than the
+ * scheduler holds, more steps than its schedule can record) and did not
+ * fail, diverged: it is not graded — it proves nothing either way. */
+#include "../../../injectors/exec/preload/exec_sched_report.h"
+#include "core/tsanlog.h"
+#include "core/util.h"
+#include "exec/exec.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#define TAIL 2000
+
+static const char *const names[EXEC_N_OUTCOMES] = {"ok",   "exit-status", "signal",
+                                                   "hang", "tsan",        "fail-on"};
+
+const char *exec_outcome_name(int outcome) { return names[outcome]; }
+
+/* "SEGV" out of a TSan log's "ERROR: ThreadSanitizer: SEGV on unknown
+ * address", as a signal name; NULL when the logs hold no such line. */
+static const char *tsan_deadly_signal(const tsan_summary *ts)
+{
+    static const struct {
+        const char *word, *signal;
+    } map[] = {{"SEGV", "SIGSEGV"}, {"BUS", "SIGBUS"}, {"FPE", "SIGFPE"}, {"ILL", "SIGILL"}};
+    for (int i = 0; i < ts->n_files; i++) {
+        FILE *f = fopen(ts->files[i], "r");
+        if (f == NULL)
+            continue;
+        char line[512];
+        const char *found = NULL;
+        while (found == NULL && fgets(line, sizeof line, f) != NULL) {
+            const char *e = strstr(line, "ERROR: ThreadSanitizer: ");
+            for (size_t k = 0; e != NULL && k < sizeof map / sizeof map[0]; k++)
+                if (strncmp(e + 24, map[k].word, strlen(map[k].word)) == 0)
+                    found = map[k].signal;
+        }
+        fclose(f);
+        if (found != NULL)
+            return found;
+    }
+    return NULL;
+}
+
+static int matches(const exec_options *o, const buffer *b)
+{
+    return b->data != NULL && regexec(&o->fail_re, b->data, 0, NULL, 0) == 0;
+}
+
+static void add_kinds(exec_tally *t, const tsan_summary *ts)
+{
+    t->tsan_reports += ts->reports;
+    for (int i = 0; i < ts->n_kinds; i++) {
+        int k = 0;
+        while (k < t->n_kinds && strcmp(t->kinds[k], ts->kinds[i]) != 0)
+            k++;
+        if (k == t->n_kinds) {
+            if (k == EXEC_MAX_KINDS)
+                continue;
+            t->kinds[t->n_kinds++] = xstrdup(ts->kinds[i]);
+        }
+        t->kind_counts[k] += ts->kind_counts[i];
+    }
+}
+
+static char *keep_output(const exec_context *x, const exec_child *c)
+{
+    char *sub = xasprintf("%s/output", x->dir);
+    mkdir(sub, 0755);
+    char *path = xasprintf("%s/%s.txt", sub, c->label);
+    free(sub);
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
+        free(path);
+        return NULL;
+    }
+    fprintf(f, "==== stdout (%zu bytes%s)\n", c->out.len, c->out.dropped ? ", cut" : "");
+    if (c->out.len)
+        fwrite(c->out.data, 1, c->out.len, f);
+    fprintf(f, "\n==== stderr (%zu bytes%s)\n", c->err.len, c->err.dropped ? ", cut" : "");
+    if (c->err.len)
+        fwrite(c->err.data, 1, c->err.len, f);
+    fclose(f);
+    return path;
+}
+
+static void record_failure(const exec_context *x, exec_child *c, exec_tally *t, int outcome,
+                           char *cause, const tsan_summary *ts, const char *sig,
+                           const exec_sched_run *sr)
+{
+    t->failures++;
+    if (t->n_failed == EXEC_MAX_FAILURES) {
+        free(cause);
+        return;
+    }
+    exec_failure *f = &t->failed[t->n_failed++];
+    f->run = c->index;
+    f->seed = c->seed;
+    f->outcome = outcome;
+    f->cause = cause;
+    f->at = c->end - t->started;
+    f->duration = c->end - c->start;
+    f->exit_status = c->reaped && WIFEXITED(c->status) ? WEXITSTATUS(c->status) : -1;
+    f->signal = sig;
+    f->stacks_file = c->stacks_file;
+    f->stacks_note = c->stacks_note;
+    c->stacks_file = c->stacks_note = NULL;
+    f->output_file = keep_output(x, c);
+    f->tsan_log = ts->n_files > 0 ? xstrdup(ts->files[0]) : NULL;
+    if (c->err.len > 0)
+        f->stderr_tail = xstrdup(c->err.data + (c->err.len > TAIL ? c->err.len - TAIL : 0));
+    if (sr != NULL) {
+        f->schedule = exec_sched_schedule(sr);
+        f->preemptions = sr->preemptions;
+        f->waits = sr->waits[0] ? exec_symbolise(x->p->path, sr->base, sr->waits) : NULL;
+    }
+}
+
+/* The sched report of the run (NULL in noise mode or when it is missing),
+ * with the tally's sched counts. */
+static exec_sched_run *sched_report(const exec_context *x, const exec_child *c, exec_tally *t)
+{
+    if (!x->o->sched)
+        return NULL;
+    if (t->last == NULL)
+        t->last = xcalloc(1, sizeof *t->last);
+    exec_sched_run *sr = t->last;
+    if (exec_sched_read(x->reports_dir, c->label, c->pid, sr) != 0)
+        return NULL;
+    if (sr->steps > t->max_steps)
+        t->max_steps = sr->steps;
+    t->left_control += sr->left_control > 0;
+    t->unscheduled += sr->unscheduled > 0;
+    t->unrecorded += sr->unrecorded > 0;
+    return sr;
+}
+
+int exec_grade(const exec_context *x, exec_child *c, exec_tally *t)
+{
+    const exec_options *o = x->o;
+    tsan_summary ts;
+    memset(&ts, 0, sizeof ts);
+    if (c->tsan_base != NULL) {
+        char *dir = xasprintf("%s/tsan", x->dir);
+        const char *base = strrchr(c->tsan_base, '/') + 1;
+        tsan_parse_prefix(&ts, dir, base);
+        free(dir);
+    }
+    exec_sched_run *sr = sched_report(x, c, t);
+    exec_counts counts;
+    exec_read_reports(x->reports_dir, c->label, c->pid, &counts);
+    for (int p = 0; p < RL_EXEC_N_POINTS; p++) {
+        t->points.hits[p] += counts.hits[p];
+        t->points.fired[p] += counts.fired[p];
+    }
+    t->runs_counted += counts.counted;
+    t->runs_forked += counts.descendants > 0;
+
+    int outcome = EXEC_OK;
+    char *cause = NULL;
+    const char *sig = NULL;
+    int exited = WIFEXITED(c->status), status = exited ? WEXITSTATUS(c->status) : -1;
+    const char *tsan_sig = ts.n_files > 0 ? tsan_deadly_signal(&ts) : NULL;
+    int sched_status = sr != NULL ? sr->status : -1;
+    if (sched_status == RL_EXEC_SCHED_DIVERGED) {
+        t->diverged++;
+        tsan_free(&ts);
+        return EXEC_DIVERGED;
+    }
+    if (sched_status == RL_EXEC_SCHED_DEADLOCK) {
+        outcome = EXEC_HANG;
+        char *waits = exec_symbolise(x->p->path, sr->base, sr->waits);
+        cause = xasprintf("deadlock: %s", waits);
+        free(waits);
+        t->deadlocks++;
+    } else if (sched_status == RL_EXEC_SCHED_LIVELOCK) {
+        outcome = EXEC_HANG;
+        cause = xasprintf("livelock (%d scheduling points)", sr->steps);
+    } else if (c->timed_out) {
+        outcome = EXEC_HANG;
+        cause = xasprintf("hang (no exit within %g s)", o->timeout);
+    } else if (WIFSIGNALED(c->status) || tsan_sig != NULL) {
+        outcome = EXEC_SIGNAL;
+        sig = tsan_sig != NULL ? tsan_sig : signal_name(WTERMSIG(c->status));
+        cause = xasprintf("signal %s%s", sig, tsan_sig != NULL ? " (caught by TSan)" : "");
+    } else if (ts.reports > 0) {
+        outcome = EXEC_TSAN;
+        cause = xasprintf("tsan %s", ts.n_kinds > 0 ? ts.kinds[0] : "report");
+    } else if (o->fail_on != NULL && (matches(o, &c->out) || matches(o, &c->err))) {
+        outcome = EXEC_FAIL_ON;
+        cause = xasprintf("output matches --fail-on '%s'", o->fail_on);
+    } else if (!exited || !o->ok_status[status & 255]) {
+        outcome = EXEC_EXIT_STATUS;
+        cause = xasprintf("exit status %d", status);
+    }
+    if (outcome == EXEC_OK && sr != NULL &&
+        (sr->left_control > 0 || sr->unscheduled > 0 || sr->unrecorded > 0)) {
+        t->diverged++; /* it passed out of control: no evidence */
+        tsan_free(&ts);
+        return EXEC_DIVERGED;
+    }
+    t->runs++;
+    add_kinds(t, &ts);
+    t->outcomes[outcome]++;
+    if (outcome != EXEC_OK)
+        record_failure(x, c, t, outcome, cause, &ts, sig, sr);
+    tsan_free(&ts);
+    return outcome;
+}
+
+void exec_free_tally(exec_tally *t)
+{
+    for (int i = 0; i < t->n_kinds; i++)
+        free(t->kinds[i]);
+    for (int i = 0; i < t->n_failed; i++) {
+        exec_failure *f = &t->failed[i];
+        free(f->cause);
+        free(f->stacks_file);
+        free(f->stacks_note);
+        free(f->output_file);
+        free(f->tsan_log);
+        free(f->stderr_tail);
+        free(f->schedule);
+        free(f->waits);
+    }
+    if (t->last != NULL)
+        free(t->last->trace);
+    free(t->last);
+    rl_strategy_free(t->dfs);
+    free(t->shrunk.schedule);
+    free(t->shrunk.cause);
+    free(t->shrunk.waits);
+    free(t->shrunk.trace);
+    memset(t, 0, sizeof *t);
+}

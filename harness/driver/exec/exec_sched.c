@@ -1,0 +1,358 @@
+/* exec_sched.c — the driver's half of `racelab exec --mode sched`:
+ *
+ *   - each run's schedule report (exec_sched_report.h), read and removed
+ *     once the run is over: its status (exited, deadlock, diverged,
+ *     livelock), its choices, what it left out of control, its trace;
+ *   - the addresses in deadlock reports and traces named: code addresses
+ *     ("[pc 0x…]", return addresses) by addr2line on the program, at their
+ *     offset from the load address the library reported; data addresses
+ *     ("mutex@0x…") by the program's symbol table (nm), as "accounts+8" —
+ *     all here, never in the program;
+ *   - dfs: the strategy lives here, across runs (each run is one process):
+ *     the driver passes each run its prefix (RACELAB_EXEC_SCHEDULE) and feeds
+ *     what the run saw back into the strategy;
+ *   - --shrink: the scenarios' shrink (sched_shrink.h), whose trials are
+ *     runs of the program, then the best schedule replayed with its trace. */
+#include "core/util.h"
+#include "exec/exec.h"
+
+#include "../../../injectors/exec/preload/exec_sched_report.h"
+#include "../../../injectors/sched/sched_shrink.h"
+#include "../../../injectors/sched/schedule_text.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SHRINK_BUDGET 5000 /* runs per preemption bound */
+
+/* ---- a run's report ---------------------------------------------------------- */
+
+int exec_sched_read(const char *dir, const char *label, pid_t pid, exec_sched_run *r)
+{
+    free(r->trace);
+    memset(r, 0, sizeof *r);
+    char *path = xasprintf("%s/%s.%ld" RL_EXEC_SCHED_SUFFIX, dir, label, (long)pid);
+    FILE *f = fopen(path, "rb");
+    static rl_exec_sched_report rep; /* 400 KB: not on the stack */
+    int ok = f != NULL && fread(&rep, sizeof rep, 1, f) == 1 && rep.magic == RL_EXEC_SCHED_MAGIC &&
+             rep.steps >= 0 && rep.steps <= RL_SCHED_MAX_STEPS;
+    if (f != NULL)
+        fclose(f);
+    unlink(path);
+    free(path);
+    if (!ok)
+        return -1;
+    r->present = 1;
+    r->status = rep.status;
+    r->steps = rep.steps;
+    r->preemptions = rep.preemptions;
+    r->threads = rep.threads;
+    r->left_control = rep.left_control;
+    r->unrecorded = rep.unrecorded;
+    r->unscheduled = rep.unscheduled;
+    r->diverged_to = rep.diverged_to;
+    r->base = rep.exe_base;
+    for (int i = 0; i < rep.steps; i++) {
+        r->choices[i] = rep.chosen[i];
+        r->current[i] = rep.current[i];
+        r->runnable[i] = rep.runnable[i];
+    }
+    rep.waits[sizeof rep.waits - 1] = '\0';
+    snprintf(r->waits, sizeof r->waits, "%s", rep.waits);
+    rep.trace[sizeof rep.trace - 1] = '\0';
+    r->trace = rep.trace[0] ? xstrdup(rep.trace) : NULL;
+    return 0;
+}
+
+char *exec_sched_schedule(const exec_sched_run *r)
+{
+    size_t cap = (size_t)r->steps * 4 + 16;
+    char *text = xcalloc(cap, 1);
+    rl_schedule_format(r->choices, r->steps, text, cap);
+    return text;
+}
+
+/* ---- naming addresses --------------------------------------------------------- */
+
+typedef struct {
+    uint64_t value, size;
+    char *name;
+} data_symbol;
+
+static data_symbol *symbols;
+static int n_symbols;
+static char *symbols_of; /* the program they are of */
+
+static void load_symbols(const char *program)
+{
+    if (symbols_of != NULL && strcmp(symbols_of, program) == 0)
+        return;
+    for (int i = 0; i < n_symbols; i++)
+        free(symbols[i].name);
+    free(symbols);
+    free(symbols_of);
+    symbols = NULL;
+    n_symbols = 0;
+    symbols_of = xstrdup(program);
+    char *argv[] = {"nm", "-S", "--defined-only", (char *)program};
+    char *cmd = shell_join(argv, 4);
+    char *line = xasprintf("%s 2>/dev/null", cmd);
+    FILE *p = popen(line, "r");
+    free(cmd);
+    free(line);
+    if (p == NULL)
+        return;
+    char buf[512];
+    while (fgets(buf, sizeof buf, p) != NULL) {
+        uint64_t value, size;
+        char type, name[400];
+        if (sscanf(buf, "%" SCNx64 " %" SCNx64 " %c %399s", &value, &size, &type, name) != 4)
+            continue;
+        if (strchr("bBdDrRvV", type) == NULL || size == 0)
+            continue;
+        symbols = xrealloc(symbols, (size_t)(n_symbols + 1) * sizeof *symbols);
+        symbols[n_symbols++] = (data_symbol){value, size, xstrdup(name)};
+    }
+    pclose(p);
+}
+
+/* "name+off" of a data address, or NULL. */
+static char *data_name(uint64_t offset)
+{
+    for (int i = 0; i < n_symbols; i++)
+        if (offset >= symbols[i].value && offset < symbols[i].value + symbols[i].size)
+            return offset == symbols[i].value
+                       ? xstrdup(symbols[i].name)
+                       : xasprintf("%s+%" PRIu64, symbols[i].name, offset - symbols[i].value);
+    return NULL;
+}
+
+#define MAX_PCS 512
+
+/* file:line (function) of each pc, by one addr2line; NULL where unknown. */
+static void code_names(const char *program, uint64_t base, const uint64_t *pcs, int n, char **out)
+{
+    for (int i = 0; i < n; i++)
+        out[i] = NULL;
+    if (n == 0)
+        return;
+    char **argv = xcalloc((size_t)n + 6, sizeof *argv);
+    int k = 0;
+    argv[k++] = "addr2line";
+    argv[k++] = "-f";
+    argv[k++] = "-e";
+    argv[k++] = (char *)program;
+    for (int i = 0; i < n; i++) /* a return address: the call is the byte before */
+        argv[k++] = xasprintf("0x%" PRIx64, pcs[i] - base - 1);
+    char *cmd = shell_join(argv, k);
+    char *line = xasprintf("%s 2>/dev/null", cmd);
+    FILE *p = popen(line, "r");
+    free(cmd);
+    free(line);
+    for (int i = 4; i < k; i++)
+        free(argv[i]);
+    free(argv);
+    if (p == NULL)
+        return;
+    char fn[512], where[1024];
+    for (int i = 0; i < n && fgets(fn, sizeof fn, p) != NULL && fgets(where, sizeof where, p);
+         i++) {
+        fn[strcspn(fn, "\n")] = '\0';
+        where[strcspn(where, " \n")] = '\0';
+        size_t len = strlen(where);
+        if (strncmp(where, "??", 2) == 0 || strstr(where, ":?") != NULL ||
+            (len >= 2 && strcmp(where + len - 2, ":0") == 0))
+            continue; /* no line known */
+        out[i] = strcmp(fn, "??") != 0 ? xasprintf("%s in %s", relative_path(where), fn)
+                                       : xstrdup(relative_path(where));
+    }
+    pclose(p);
+}
+
+char *exec_symbolise(const char *program, uint64_t base, const char *text)
+{
+    if (text == NULL)
+        return NULL;
+    load_symbols(program);
+    uint64_t pcs[MAX_PCS];
+    int n = 0;
+    for (const char *s = strstr(text, "[pc 0x"); s != NULL; s = strstr(s + 1, "[pc 0x")) {
+        uint64_t pc = strtoull(s + 4, NULL, 16);
+        int seen = 0;
+        for (int i = 0; i < n && !seen; i++)
+            seen = pcs[i] == pc;
+        if (!seen && n < MAX_PCS && pc > base)
+            pcs[n++] = pc;
+    }
+    char *names[MAX_PCS];
+    code_names(program, base, pcs, n, names);
+    buffer out = {0};
+    const char *s = text;
+    while (*s != '\0') {
+        if (strncmp(s, "[pc 0x", 6) == 0) {
+            char *end = NULL;
+            uint64_t pc = strtoull(s + 4, &end, 16);
+            const char *name = NULL;
+            for (int i = 0; i < n && name == NULL; i++)
+                if (pcs[i] == pc)
+                    name = names[i];
+            if (name != NULL && *end == ']') {
+                buf_append(&out, "[", 1, SIZE_MAX);
+                buf_append(&out, name, strlen(name), SIZE_MAX);
+                s = end;
+                continue;
+            }
+        } else if (s[0] == '@' && s[1] == '0' && s[2] == 'x') {
+            char *end = NULL;
+            uint64_t addr = strtoull(s + 1, &end, 16);
+            char *name = addr > base ? data_name(addr - base) : NULL;
+            if (name != NULL) {
+                buf_append(&out, "@", 1, SIZE_MAX);
+                buf_append(&out, name, strlen(name), SIZE_MAX);
+                free(name);
+                s = end;
+                continue;
+            }
+        }
+        buf_append(&out, s, 1, SIZE_MAX);
+        s++;
+    }
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    char *result = xstrdup(out.data != NULL ? out.data : "");
+    buf_free(&out);
+    return result;
+}
+
+/* ---- dfs across runs ----------------------------------------------------------- */
+
+int exec_sched_feed(rl_sched_strategy *dfs, const exec_sched_run *r)
+{
+    dfs->new_trial(dfs, 1);
+    for (int i = 0; i < r->steps; i++)
+        if (r->runnable[i] != 0)
+            dfs->choose(dfs, i, r->current[i], r->runnable[i]);
+    return dfs->trial_done(dfs, r->steps);
+}
+
+char *exec_sched_prefix(const rl_sched_strategy *dfs)
+{
+    const int *prefix = NULL;
+    int n = rl_strategy_dfs_prefix(dfs, &prefix);
+    if (n == 0)
+        return NULL;
+    size_t cap = (size_t)n * 4 + 16;
+    char *text = xcalloc(cap, 1);
+    rl_schedule_format(prefix, n, text, cap);
+    return text;
+}
+
+/* ---- one run, start to end (the shrink's trials) ---------------------------------- */
+
+int exec_run_one(const exec_context *x, exec_child *c, exec_tally *t)
+{
+    if (exec_child_start(x, c) != 0)
+        return -1;
+    while (!exec_child_done(c, now_seconds())) {
+        struct pollfd fds[2];
+        int nf = 0;
+        if (c->fd_out >= 0)
+            fds[nf++] = (struct pollfd){c->fd_out, POLLIN, 0};
+        if (c->fd_err >= 0)
+            fds[nf++] = (struct pollfd){c->fd_err, POLLIN, 0};
+        if (poll(fds, (nfds_t)nf, 5) < 0 && errno != EINTR)
+            break;
+        exec_child_poll(c);
+        if (!c->reaped && !c->timed_out && now_seconds() >= c->deadline)
+            exec_child_watchdog(x, c);
+    }
+    return exec_grade(x, c, t);
+}
+
+/* ---- --shrink ------------------------------------------------------------------------ */
+
+typedef struct {
+    const exec_context *x;
+    exec_tally *t;
+    int outcome; /* the first failure's: the shrink keeps it */
+    unsigned long long runs;
+} shrink_ctx;
+
+static int shrink_trial(void *p, rl_sched_strategy *dfs, rl_sched_trial *trial)
+{
+    shrink_ctx *s = p;
+    exec_tally scratch;
+    memset(&scratch, 0, sizeof scratch);
+    exec_child c;
+    memset(&c, 0, sizeof c);
+    c.index = s->t->runs_started + s->runs++;
+    c.seed = s->x->o->seed;
+    c.schedule = exec_sched_prefix(dfs);
+    c.follow = 1;
+    int outcome = exec_run_one(s->x, &c, &scratch);
+    memset(trial, 0, sizeof *trial);
+    int failed = 0;
+    if (outcome != -1 && scratch.last != NULL && scratch.last->present) {
+        trial->more = exec_sched_feed(dfs, scratch.last);
+        trial->preemptions = scratch.last->preemptions;
+        trial->steps = scratch.last->steps;
+        failed = outcome == s->outcome;
+    } else {
+        trial->more = 0;
+    }
+    free(c.schedule);
+    exec_child_free(&c);
+    exec_free_tally(&scratch);
+    return failed;
+}
+
+void exec_shrink(const exec_context *x, exec_tally *t)
+{
+    if (t->n_failed == 0 || t->failed[0].schedule == NULL)
+        return;
+    const exec_failure *f = &t->failed[0];
+    int *choices = xcalloc(RL_SCHED_MAX_STEPS, sizeof *choices);
+    int n = rl_schedule_parse(f->schedule, choices, RL_SCHED_MAX_STEPS);
+    rl_shrink_result *best = xcalloc(1, sizeof *best);
+    shrink_ctx ctx = {x, t, f->outcome, 0};
+    if (n > 0 &&
+        rl_sched_shrink(choices, n, f->preemptions, SHRINK_BUDGET, shrink_trial, &ctx, best) == 0) {
+        size_t cap = (size_t)best->n * 4 + 16;
+        char *text = xcalloc(cap, 1);
+        rl_schedule_format(best->choices, best->n, text, cap);
+        /* the best schedule again, traced */
+        exec_tally scratch;
+        memset(&scratch, 0, sizeof scratch);
+        exec_child c;
+        memset(&c, 0, sizeof c);
+        c.index = t->runs_started + ctx.runs++;
+        c.seed = x->o->seed;
+        c.schedule = text;
+        c.follow = 1;
+        c.trace = 1;
+        int outcome = exec_run_one(x, &c, &scratch);
+        exec_sched_run *r = scratch.last;
+        t->shrunk.present = 1;
+        t->shrunk.schedule = text;
+        t->shrunk.minimal = best->minimal;
+        t->shrunk.preemptions = r != NULL && r->present ? r->preemptions : best->preemptions;
+        t->shrunk.cause = outcome >= 0 && scratch.n_failed > 0
+                              ? xstrdup(scratch.failed[0].cause)
+                              : xstrdup(exec_outcome_name(outcome < 0 ? 0 : outcome));
+        t->shrunk.waits = scratch.n_failed > 0 && scratch.failed[0].waits != NULL
+                              ? xstrdup(scratch.failed[0].waits)
+                              : NULL;
+        t->shrunk.trace =
+            r != NULL && r->present ? exec_symbolise(x->p->path, r->base, r->trace) : NULL;
+        exec_child_free(&c);
+        exec_free_tally(&scratch);
+    }
+    t->shrink_runs = ctx.runs;
+    free(best);
+    free(choices);
+}

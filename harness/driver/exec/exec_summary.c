@@ -1,0 +1,165 @@
+/* exec_summary.c — what a person reads: a line per failed run as it
+ * happens, and at the end the counts, the first failure with the command
+ * that runs it again, the verdict and the results folder (also written to
+ * DIR/summary.txt). */
+#include "core/util.h"
+#include "exec/exec.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* argv of the command that runs one failed run again: its seed as the
+ * invocation's (run 0's seed is the seed), one run, expected to fail. */
+char *exec_rerun_command(const exec_context *x, const exec_failure *f)
+{
+    const exec_options *o = x->o;
+    size_t room = 24 + 2 * (size_t)EXEC_MAX_SPECS + 2 * (size_t)EXEC_MAX_POSIX + (size_t)o->argc;
+    char **argv = xcalloc(room, sizeof *argv);
+    char seed[32], timeout[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)f->seed);
+    snprintf(timeout, sizeof timeout, "%g", o->timeout);
+    int n = 0;
+    char self[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[len > 0 ? len : 0] = '\0';
+    argv[n++] = len > 0 ? (char *)relative_path(self) : "racelab";
+    argv[n++] = "exec";
+    argv[n++] = "--seed";
+    argv[n++] = seed;
+    argv[n++] = "--runs";
+    argv[n++] = "1";
+    argv[n++] = "--expect";
+    argv[n++] = "reproduces";
+    argv[n++] = "--timeout";
+    argv[n++] = timeout;
+    if (o->sched && f->schedule != NULL) {
+        argv[n++] = "--mode";
+        argv[n++] = "sched";
+        argv[n++] = "--replay";
+        argv[n++] = f->schedule;
+    }
+    if (o->profile != NULL) {
+        argv[n++] = "--profile";
+        argv[n++] = (char *)o->profile;
+    }
+    for (int i = 0; i < o->n_injects; i++) {
+        argv[n++] = "--inject";
+        argv[n++] = (char *)o->injects[i];
+    }
+    for (int i = 0; i < o->n_posix; i++) {
+        argv[n++] = "--posix-faults";
+        argv[n++] = (char *)o->posix_faults[i];
+    }
+    if (o->fail_on != NULL) {
+        argv[n++] = "--fail-on";
+        argv[n++] = (char *)o->fail_on;
+    }
+    if (strcmp(o->ok_status_text, "0") != 0) {
+        argv[n++] = "--ok-status";
+        argv[n++] = (char *)o->ok_status_text;
+    }
+    argv[n++] = "--";
+    argv[n++] = (char *)relative_path(x->p->path);
+    for (int i = 1; i < o->argc; i++)
+        argv[n++] = o->argv[i];
+    char *line = shell_join(argv, n);
+    free(argv);
+    return line;
+}
+
+void exec_print_failure(const exec_context *x, const exec_failure *f, FILE *out)
+{
+    (void)x;
+    fprintf(out, "run %llu (seed %llu) failed: %s", f->run, (unsigned long long)f->seed, f->cause);
+    if (f->schedule != NULL)
+        fprintf(out, "; schedule %s", f->schedule);
+    if (f->output_file != NULL)
+        fprintf(out, "; output in %s", relative_path(f->output_file));
+    if (f->stacks_file != NULL)
+        fprintf(out, "; stacks in %s", relative_path(f->stacks_file));
+    fputc('\n', out);
+    fflush(out);
+}
+
+static void percent(FILE *out, double x) { fprintf(out, "%.3g%%", 100 * x); }
+
+void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_verdict *v, int status,
+                        FILE *out)
+{
+    const exec_options *o = x->o;
+    fprintf(out, "%s (%s%s, %s): %llu run%s in %.1f s, %llu failure%s", x->p->name,
+            x->p->tsan ? "tsan" : "plain", x->p->cc ? ", racelab cc" : "", o->mode, t->runs,
+            t->runs == 1 ? "" : "s", t->seconds, t->failures, t->failures == 1 ? "" : "s");
+    int any = 0;
+    for (int i = 1; i < EXEC_N_OUTCOMES; i++)
+        if (t->outcomes[i] > 0) {
+            fprintf(out, "%s%s %llu", any ? ", " : " (", exec_outcome_name(i), t->outcomes[i]);
+            any = 1;
+        }
+    fputs(any ? ")\n" : "\n", out);
+    if (t->n_failed > 0) {
+        const exec_failure *f = &t->failed[0];
+        fprintf(out, "  first failure  run %llu (seed %llu), %s, %.2f s into the run\n", f->run,
+                (unsigned long long)f->seed, f->cause, f->duration);
+        if (f->output_file != NULL)
+            fprintf(out, "  output         %s\n", relative_path(f->output_file));
+        if (f->stacks_file != NULL)
+            fprintf(out, "  stacks         %s\n", relative_path(f->stacks_file));
+        if (f->tsan_log != NULL)
+            fprintf(out, "  tsan log       %s\n", relative_path(f->tsan_log));
+        char *rerun = exec_rerun_command(x, f);
+        fprintf(out, "  run it again   %s\n", rerun);
+        free(rerun);
+    }
+    if (t->n_failed > 0 && t->failed[0].schedule != NULL)
+        fprintf(out, "  schedule       %s (%d preemptions)\n", t->failed[0].schedule,
+                t->failed[0].preemptions);
+    if (o->sched)
+        fprintf(out,
+                "  scheduler      %s: %llu schedules, %llu deadlocked, %llu diverged (not "
+                "graded)%s; the longest %d steps\n",
+                o->strategy, t->runs + t->diverged, t->deadlocks, t->diverged,
+                t->exhausted ? ", space exhausted" : "", t->max_steps);
+    if (t->left_control > 0)
+        fprintf(out,
+                "  note           %llu run%s left control: a thread blocked in a call the "
+                "scheduler does not model, and another ran\n",
+                t->left_control, t->left_control == 1 ? "" : "s");
+    if (t->unrecorded > 0)
+        fprintf(out,
+                "  note           %llu run%s took more than %d steps: the steps past them "
+                "ran scheduled but unrecorded (no replay)\n",
+                t->unrecorded, t->unrecorded == 1 ? "" : "s", RL_SCHED_MAX_STEPS);
+    if (t->unscheduled > 0)
+        fprintf(out, "  note           %llu run%s had threads beyond the scheduler's %d\n",
+                t->unscheduled, t->unscheduled == 1 ? "" : "s", RL_SCHED_MAX_THREADS);
+    if (t->shrunk.present)
+        fprintf(out, "  shrunk to %d preemptions%s (%s) in %llu runs: %s\n%s",
+                t->shrunk.preemptions, t->shrunk.minimal ? ", the fewest possible" : "",
+                t->shrunk.cause, t->shrink_runs, t->shrunk.schedule,
+                t->shrunk.trace != NULL ? t->shrunk.trace : "");
+    if (t->runs_forked > 0)
+        fprintf(out, "  note           %llu run%s started other processes: %s\n", t->runs_forked,
+                t->runs_forked == 1 ? "" : "s",
+                o->sched ? "a forked child runs unscheduled" : "they ran with the preload too");
+    fprintf(out, "verdict: %s (expected %s)", rl_verdict_name(v->verdict),
+            rl_expectation_name((rl_expectation)o->expect));
+    if (t->runs > 0 && v->failures == 0) {
+        fputs(": the failure rate per run is below ", out);
+        percent(out, v->upper95);
+        fputs(" (95% upper bound)", out);
+    } else if (t->runs > 0) {
+        fputs(": failure rate ", out);
+        percent(out, v->rate);
+        fputs(" (95% ", out);
+        percent(out, v->wilson_low);
+        fputs(" to ", out);
+        percent(out, v->wilson_high);
+        fputc(')', out);
+    }
+    if (t->interrupted)
+        fputs(", interrupted", out);
+    fprintf(out, "; exit status %d\nresults: %s\n", status, relative_path(x->dir));
+}

@@ -1,0 +1,290 @@
+/* report_load.c — a results folder's runs.jsonl, read with json-c into
+ * runs: each record kept whole, the fields the reports use picked out, its
+ * line number (for `racelab rerun --line N`) and its class. */
+#include "report/report.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static json_object *field(json_object *o, const char *name)
+{
+    json_object *v = NULL;
+    if (o != NULL && json_object_is_type(o, json_type_object) &&
+        json_object_object_get_ex(o, name, &v))
+        return v;
+    return NULL;
+}
+
+static const char *str_field(json_object *o, const char *name)
+{
+    json_object *v = field(o, name);
+    return v != NULL && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+static double num_field(json_object *o, const char *name, double dflt)
+{
+    json_object *v = field(o, name);
+    if (v != NULL &&
+        (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
+        return json_object_get_double(v);
+    return dflt;
+}
+
+static unsigned long long count_field(json_object *o, const char *name)
+{
+    double v = num_field(o, name, 0);
+    return v > 0 ? (unsigned long long)v : 0;
+}
+
+static report_class classify(const report_run *r, json_object *rec)
+{
+    int exit_status = (int)num_field(rec, "exit_status", -1);
+    if (r->error != NULL || (r->verdict != NULL && strcmp(r->verdict, "error") == 0))
+        return exit_status == REPORT_EXIT_USAGE ? RC_BAD_INPUT : RC_ERROR;
+    if (r->verdict != NULL && strcmp(r->verdict, "inconclusive") == 0)
+        return RC_WEAK;
+    if (r->met < 0)
+        return RC_SKIPPED;
+    if (r->met > 0)
+        return RC_MET;
+    if (r->verdict != NULL && strcmp(r->verdict, "not-reproduced") == 0)
+        return RC_WEAK;
+    if (r->verdict != NULL && strcmp(r->verdict, "fails") == 0)
+        return RC_FIX_FAILED;
+    return r->expectation != NULL && strcmp(r->expectation, "reproduces") == 0 ? RC_WEAK
+                                                                               : RC_FIX_FAILED;
+}
+
+static void fill(report_run *r, json_object *rec, int line)
+{
+    memset(r, 0, sizeof *r);
+    r->rec = rec;
+    r->line = line;
+    r->scenario = str_field(rec, "scenario");
+    r->variant = str_field(rec, "variant");
+    r->expectation = str_field(rec, "expectation");
+    r->caught_by = str_field(rec, "caught_by");
+    r->mode = str_field(rec, "mode");
+    r->flavour = str_field(rec, "flavour");
+    r->verdict = str_field(rec, "verdict");
+    r->run_id = str_field(rec, "run_id");
+    r->finished_at = str_field(rec, "finished_at");
+    r->error = str_field(rec, "error");
+    r->stacks_file = str_field(rec, "stacks_file");
+    if (r->stacks_file == NULL)
+        r->stacks_file = str_field(field(rec, "hang"), "stacks_file");
+    if (r->scenario == NULL)
+        r->scenario = "?";
+    if (r->variant == NULL)
+        r->variant = "?";
+    if (r->mode == NULL)
+        r->mode = "stress";
+    if (r->flavour == NULL)
+        r->flavour = "plain";
+    json_object *met = field(rec, "met");
+    r->met = met != NULL && json_object_is_type(met, json_type_boolean)
+                 ? json_object_get_boolean(met) != 0
+                 : -1;
+    r->trials = count_field(rec, "trials");
+    r->forbidden = count_field(rec, "forbidden");
+    r->interesting = count_field(rec, "interesting");
+    r->hangs = count_field(rec, "hangs");
+    r->crashes = count_field(rec, "crashes");
+    r->tsan_reports = count_field(field(rec, "tsan"), "reports");
+    json_object *parsed = field(rec, "tsan_parsed");
+    if (parsed != NULL && count_field(parsed, "reports") > r->tsan_reports)
+        r->tsan_reports = count_field(parsed, "reports");
+    r->seconds = num_field(rec, "seconds", 0);
+    r->trials_per_s = num_field(rec, "trials_per_s", 0);
+    json_object *stats = field(rec, "stats");
+    r->failures = field(stats, "failures") ? count_field(stats, "failures") : r->forbidden;
+    r->rate = num_field(stats, "rate", r->trials ? (double)r->failures / (double)r->trials : 0);
+    json_object *w = field(stats, "wilson95");
+    if (w != NULL && json_object_is_type(w, json_type_array) && json_object_array_length(w) == 2) {
+        r->wilson_low = json_object_get_double(json_object_array_get_idx(w, 0));
+        r->wilson_high = json_object_get_double(json_object_array_get_idx(w, 1));
+    } else {
+        r->wilson_low = 0;
+        r->wilson_high = 1;
+    }
+    r->upper95 = num_field(stats, "upper95", 1);
+    json_object *ff = field(rec, "first_failure");
+    r->has_failure = ff != NULL && json_object_is_type(ff, json_type_object);
+    r->ff_seconds = num_field(ff, "seconds", -1);
+    r->ff_trial = (long long)num_field(ff, "trial", -1);
+    r->ff_cause = str_field(ff, "cause");
+    json_object *intr = field(rec, "interrupted");
+    r->interrupted = intr != NULL && json_object_get_boolean(intr);
+    r->cls = classify(r, rec);
+}
+
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        return rp_strdup(".");
+    if (slash == path)
+        return rp_strdup("/");
+    char *d = rp_strdup(path);
+    d[slash - path] = '\0';
+    return d;
+}
+
+static char *base_of(const char *path)
+{
+    char *copy = rp_strdup(path);
+    size_t n = strlen(copy);
+    while (n > 1 && copy[n - 1] == '/')
+        copy[--n] = '\0';
+    const char *slash = strrchr(copy, '/');
+    char *b = rp_strdup(slash ? slash + 1 : copy);
+    free(copy);
+    return b;
+}
+
+int report_load(const char *path, report_set *set)
+{
+    memset(set, 0, sizeof *set);
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        report_msg("%s: %s", path, strerror(errno));
+        return REPORT_EXIT_USAGE;
+    }
+    set->path = rp_strdup(path);
+    if (S_ISDIR(st.st_mode)) {
+        size_t n = strlen(path);
+        set->jsonl = rp_printf("%s%sruns.jsonl", path, n && path[n - 1] == '/' ? "" : "/");
+        set->dir = rp_strdup(path);
+    } else {
+        set->jsonl = rp_strdup(path);
+        set->dir = dir_of(path);
+    }
+    FILE *f = fopen(set->jsonl, "r");
+    if (f == NULL) {
+        report_msg("%s: %s", set->jsonl, strerror(errno));
+        report_set_free(set);
+        return REPORT_EXIT_USAGE;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int number = 0, cap_runs = 0, rc = 0;
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        number++;
+        int complete = len > 0 && line[len - 1] == '\n';
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        if (len == 0)
+            continue;
+        enum json_tokener_error jerr = json_tokener_success;
+        json_object *rec = json_tokener_parse_verbose(line, &jerr);
+        if (rec == NULL || !json_object_is_type(rec, json_type_object) ||
+            field(rec, "scenario") == NULL) {
+            json_object_put(rec);
+            if (!complete) /* cut short by a kill: every finished run is before it */
+                break;
+            report_msg("%s:%d: not a run record", set->jsonl, number);
+            rc = REPORT_EXIT_USAGE;
+            break;
+        }
+        if (set->n == cap_runs) {
+            cap_runs = cap_runs ? 2 * cap_runs : 32;
+            report_run *runs = realloc(set->runs, (size_t)cap_runs * sizeof *runs);
+            if (runs == NULL) {
+                report_msg("out of memory");
+                exit(REPORT_EXIT_HARNESS);
+            }
+            set->runs = runs;
+        }
+        fill(&set->runs[set->n++], rec, number);
+    }
+    free(line);
+    fclose(f);
+    if (rc != 0) {
+        report_set_free(set);
+        return rc;
+    }
+    const char *first = NULL;
+    for (int i = 0; i < set->n; i++)
+        if (set->runs[i].finished_at != NULL &&
+            (first == NULL || strcmp(set->runs[i].finished_at, first) < 0))
+            first = set->runs[i].finished_at;
+    set->date = first ? rp_strdup(first) : base_of(set->dir);
+    return 0;
+}
+
+void report_set_free(report_set *set)
+{
+    for (int i = 0; i < set->n; i++)
+        json_object_put(set->runs[i].rec);
+    free(set->runs);
+    free(set->path);
+    free(set->jsonl);
+    free(set->dir);
+    free(set->date);
+    memset(set, 0, sizeof *set);
+}
+
+/* Sorting by first appearance: each run gets the index of the first run
+ * with its scenario and of the first with its scenario and variant. */
+typedef struct {
+    const report_run *r;
+    int scenario_rank, variant_rank, index;
+} sort_item;
+
+static int by_rank(const void *pa, const void *pb)
+{
+    const sort_item *a = pa, *b = pb;
+    if (a->scenario_rank != b->scenario_rank)
+        return a->scenario_rank - b->scenario_rank;
+    if (a->variant_rank != b->variant_rank)
+        return a->variant_rank - b->variant_rank;
+    int c = strcmp(a->r->flavour, b->r->flavour);
+    if (c != 0)
+        return c;
+    c = strcmp(a->r->mode, b->r->mode);
+    return c != 0 ? c : a->index - b->index;
+}
+
+const report_run **report_sorted(const report_set *set)
+{
+    sort_item *items = rp_alloc((size_t)set->n * sizeof *items);
+    for (int i = 0; i < set->n; i++) {
+        const report_run *r = &set->runs[i];
+        items[i].r = r;
+        items[i].index = i;
+        items[i].scenario_rank = items[i].variant_rank = i;
+        for (int k = 0; k < i; k++)
+            if (strcmp(set->runs[k].scenario, r->scenario) == 0) {
+                items[i].scenario_rank = k;
+                break;
+            }
+        for (int k = 0; k < i; k++)
+            if (strcmp(set->runs[k].scenario, r->scenario) == 0 &&
+                strcmp(set->runs[k].variant, r->variant) == 0) {
+                items[i].variant_rank = k;
+                break;
+            }
+    }
+    qsort(items, (size_t)set->n, sizeof *items, by_rank);
+    const report_run **out = rp_alloc((size_t)set->n * sizeof(const report_run *));
+    for (int i = 0; i < set->n; i++)
+        out[i] = items[i].r;
+    free(items);
+    return out;
+}
+
+char *report_key(const report_run *r)
+{
+    return rp_printf("%s:%s %s %s", r->scenario, r->variant, r->flavour, r->mode);
+}
+
+int report_set_exit(const report_set *set)
+{
+    int status = 0;
+    for (int i = 0; i < set->n; i++)
+        status = report_exit_worst(status, report_class_exit(set->runs[i].cls));
+    return status;
+}

@@ -1,0 +1,32 @@
+/* shard.h — --shard K/N, its plan hash and shard.json; `racelab merge`. */
+#ifndef RL_DRIVER_SHARD_SHARD_H
+#define RL_DRIVER_SHARD_SHARD_H
+
+#include "core/options.h"
+#include "core/plan.h"
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* Each plan item's shard, 0..shards-1: the runs of one scenario in one
+ * flavour (a fix and its controls) stay together, groups go largest first
+ * to the least loaded shard (cost: budget x flavour weight). The same for
+ * the same plan and options on every machine. Returns a new array. */
+int *shard_assign(const plan_item *plan, int n, int shards, const run_options *o);
+double shard_cost(const plan_item *it, const run_options *o);
+/* The plan's identity: every run's key, role and arguments (not the
+ * program's path), 16 hex digits; malloc'd. */
+char *plan_hash(const plan_item *plan, int n, const run_options *o);
+/* racelab plan: the plan and its split (--shards N), a table or --json. */
+int cmd_plan_print(const plan_item *plan, int n, const run_options *o, int json);
+/* racelab run --shard K/N: the runs of shard K, driven into --out DIR, and
+ * the identity of the whole plan in DIR/shard.json (written before the runs
+ * with complete false, again after them). Returns the exit status. */
+int shard_run(const plan_item *plan, int n, const run_options *o);
+
+int cmd_merge(const command_line *c);
+
+#endif
