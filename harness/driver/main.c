@@ -44,7 +44,7 @@ static int open_catalog(const command_line *c, int max_names, catalog *cat,
     if (c->n_args > max_names) {
         error_msg("%s takes at most %d scenario name%s, not '%s'", c->command, max_names,
                   max_names == 1 ? "" : "s", c->args[max_names]);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     char *dir = c->o.build_dir ? xstrdup(c->o.build_dir) : self_dir();
     int rc = catalog_load(cat, dir);
@@ -57,7 +57,7 @@ static int open_catalog(const command_line *c, int max_names, catalog *cat,
             char *known = catalog_names(cat);
             error_msg("unknown scenario '%s' (known: %s)", c->args[0], known);
             free(known);
-            return EXIT_USAGE;
+            return RL_EXIT_USAGE;
         }
     }
     return 0;
@@ -68,14 +68,14 @@ static int print_json(json_object *v)
     char *text = jline(v);
     puts(text);
     free(text);
-    return fflush(stdout) == 0 ? 0 : EXIT_HARNESS;
+    return fflush(stdout) == 0 ? 0 : RL_EXIT_HARNESS;
 }
 
 static int list(const command_line *c, const catalog *cat)
 {
     if (!c->json) {
         summary_list(cat, stdout);
-        return fflush(stdout) == 0 ? 0 : EXIT_HARNESS;
+        return fflush(stdout) == 0 ? 0 : RL_EXIT_HARNESS;
     }
     json_object *all = json_object_new_array();
     for (int i = 0; i < cat->n; i++) {
@@ -107,12 +107,12 @@ static int describe(const command_line *c, const scenario_info *sc)
 {
     if (sc == NULL) {
         error_msg("describe wants one scenario name");
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     if (c->json)
         return print_json(sc->descriptor);
     summary_describe(sc, stdout);
-    return fflush(stdout) == 0 ? 0 : EXIT_HARNESS;
+    return fflush(stdout) == 0 ? 0 : RL_EXIT_HARNESS;
 }
 
 static int cmd_describe(const command_line *c)
@@ -130,7 +130,7 @@ static int points(const command_line *c, const catalog *cat, const scenario_info
 {
     if (!c->json) {
         summary_points(cat, only, stdout);
-        return fflush(stdout) == 0 ? 0 : EXIT_HARNESS;
+        return fflush(stdout) == 0 ? 0 : RL_EXIT_HARNESS;
     }
     json_object *all = json_object_new_array();
     for (int i = 0; i < cat->n; i++) {
@@ -168,7 +168,7 @@ static int cmd_parse_tsan(const command_line *c)
 {
     if (c->n_args == 0) {
         error_msg("parse-tsan wants log files");
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     tsan_summary t;
     memset(&t, 0, sizeof t);
@@ -177,7 +177,7 @@ static int cmd_parse_tsan(const command_line *c)
         if (tsan_parse_file(&t, c->args[i], &why) != 0) {
             error_msg("cannot read %s: %s", c->args[i], why);
             tsan_free(&t);
-            return EXIT_USAGE;
+            return RL_EXIT_USAGE;
         }
     }
     json_object *j = tsan_to_json(&t);
@@ -208,7 +208,7 @@ static int make_plan(const command_line *c, run_options *o, catalog *cat, plan_i
     o->controls = 1;
     if (o->n_injects > 0 && strcmp(o->mode, "stress") == 0) {
         error_msg("--inject needs --mode fuzz or sched (points do nothing in stress mode)");
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     rc = plan_check_injects(cat, o->injects, o->n_injects);
     if (rc == 0)
@@ -262,7 +262,7 @@ static int own_options(int argc, char **argv, int *rc)
         int json = argc == 4 && strcmp(argv[3], "--json") == 0;
         if (argc > 4 || (argc == 4 && !json)) {
             error_msg("points --exec takes only --json");
-            *rc = EXIT_USAGE;
+            *rc = RL_EXIT_USAGE;
         } else {
             *rc = exec_list_points(json);
         }

@@ -72,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = rerun_command_of(&cat, text, &c, &argv, &argc);
     free(text);
     if (rc != 0) {
-        if (argv != NULL || (rc != EXIT_USAGE && rc != EXIT_HARNESS))
+        if (argv != NULL || (rc != RL_EXIT_USAGE && rc != RL_EXIT_HARNESS))
             abort();
         return 0;
     }

@@ -73,23 +73,23 @@ static int run(const char *const *argv)
     pid_t pid = fork();
     if (pid < 0) {
         error_msg("cc: fork: %s", strerror(errno));
-        return EXIT_HARNESS;
+        return RL_EXIT_HARNESS;
     }
     if (pid == 0) {
         execvp(argv[0], (char *const *)argv);
         fprintf(stderr, "racelab: error: cc: cannot run %s: %s\n", argv[0], strerror(errno));
-        _exit(EXIT_HARNESS);
+        _exit(RL_EXIT_HARNESS);
     }
     int status;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR) {
             error_msg("cc: waitpid: %s", strerror(errno));
-            return EXIT_HARNESS;
+            return RL_EXIT_HARNESS;
         }
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
     error_msg("cc: %s died of %s", argv[0], signal_name(WTERMSIG(status)));
-    return EXIT_HARNESS;
+    return RL_EXIT_HARNESS;
 }
 
 static char *runtime_path(void)
@@ -134,18 +134,18 @@ int cmd_cc(int argc, char **argv, int cxx)
     if (n == 0) {
         error_msg("cc wants clang's arguments, e.g. racelab cc -o prog prog.c (see racelab cc "
                   "--help)");
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     clang_job job = read_job(n, args);
     if (tsan && (job.compile_only || job.out == NULL)) {
         error_msg("cc: --tsan builds OUT and OUT.tsan, so it wants -o OUT and no -c, -S or -E");
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     char *runtime = runtime_path();
     if (!job.compile_only && access(runtime, R_OK) != 0) {
         error_msg("cc: the runtime %s is not there (run 'make')", runtime);
         free(runtime);
-        return EXIT_HARNESS;
+        return RL_EXIT_HARNESS;
     }
 
     arglist w = {0};

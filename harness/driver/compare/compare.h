@@ -84,15 +84,15 @@ typedef struct {
 /* racelab compare NAME[:V1,V2,...] [options] (compare_main.c) */
 int cmd_compare(int argc, char **argv);
 
-/* compare_cli.c: returns 0, CLI_DONE (help printed) or EXIT_USAGE (one line). */
+/* compare_cli.c: returns 0, CLI_DONE (help printed) or RL_EXIT_USAGE (one line). */
 int compare_parse(int argc, char **argv, compare_opts *o);
 void compare_opts_free(compare_opts *o);
 /* The KEY=V arguments of one run at knob value index k (k < 0: the first). */
 int compare_param_args(const compare_opts *o, int k, char **out, int max);
 
 /* compare_exec.c: runs PROGRAM ARGV... and reads its one JSON record.
- * Returns 0 with *rec, EXIT_USAGE with *why (the program refused its input),
- * EXIT_INTERRUPTED, or EXIT_HARNESS with *why. */
+ * Returns 0 with *rec, RL_EXIT_USAGE with *why (the program refused its input),
+ * RL_EXIT_INTERRUPTED, or RL_EXIT_HARNESS with *why. */
 int compare_exec(char *const argv[], double limit, json_object **rec, char **why);
 /* Appends one record to the folder's runs.jsonl with a "compare" member. */
 void compare_log(int fd, json_object *rec, const char *part, const char *role, int round);
@@ -118,7 +118,7 @@ void cost_free(cmp_cost *c);
 /* compare_print.c: prints everything and returns the exit status. */
 int compare_print(FILE *f, const compare_opts *o, const cmp_runs *runs, const cmp_cost *cost);
 
-/* compare_html.c: DIR/compare.html. Returns 0 or EXIT_HARNESS. */
+/* compare_html.c: DIR/compare.html. Returns 0 or RL_EXIT_HARNESS. */
 int compare_html(const char *path, const compare_opts *o, const cmp_runs *runs,
                  const cmp_cost *cost);
 

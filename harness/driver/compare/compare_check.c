@@ -134,7 +134,7 @@ static int run_setting(const compare_opts *o, int log_fd, cmp_runs *runs, int ts
         *r = (cmp_run){
             .var = var, .tsan = tsan, .mode = s->mode, .strategy = s->strategy, .control = 1};
         int rc = one_run(o, log_fd, r, s);
-        if (rc != 0 && rc != EXIT_HARNESS)
+        if (rc != 0 && rc != RL_EXIT_HARNESS)
             return rc;
         if (r->rec != NULL) {
             judge_control(r);
@@ -146,7 +146,7 @@ static int run_setting(const compare_opts *o, int log_fd, cmp_runs *runs, int ts
         cmp_run *r = add_run(runs);
         *r = (cmp_run){.var = o->cands[i], .tsan = tsan, .mode = s->mode, .strategy = s->strategy};
         int rc = one_run(o, log_fd, r, s);
-        if (rc != 0 && rc != EXIT_HARNESS)
+        if (rc != 0 && rc != RL_EXIT_HARNESS)
             return rc;
         if (r->rec != NULL)
             judge_candidate(r, state);

@@ -84,7 +84,7 @@ static const struct option OPTIONS[] = {{"budget", required_argument, NULL, O_BU
 static int bad(const char *what, const char *text)
 {
     error_msg("compare: bad %s '%s' (see racelab compare --help)", what, text);
-    return EXIT_USAGE;
+    return RL_EXIT_USAGE;
 }
 
 static const json_object *param_decl(const scenario_info *sc, const char *key)
@@ -112,7 +112,7 @@ static int take_param(compare_opts *o, const char *text)
         error_msg("compare: %s has no knob '%s' (racelab describe %s lists them)", o->sc->name, key,
                   o->sc->name);
         free(key);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     char *values = xstrdup(eq + 1), *save = NULL;
     char *list[CMP_MAX_VALUES];
@@ -129,7 +129,7 @@ static int take_param(compare_opts *o, const char *text)
     }
     if (rc == 0 && n > 1 && o->knob != NULL) {
         error_msg("compare: one knob may take several values ('%s' and '%s')", o->knob, key);
-        rc = EXIT_USAGE;
+        rc = RL_EXIT_USAGE;
     }
     if (rc == 0 && n > 1) {
         o->knob = xstrdup(key);
@@ -169,7 +169,7 @@ static int take_target(compare_opts *o, const char *text)
         error_msg("compare: unknown scenario '%s' (known: %s)", name, known);
         free(known);
         free(name);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     free(name);
     const scenario_info *sc = o->sc;
@@ -194,7 +194,7 @@ static int take_target(compare_opts *o, const char *text)
                           var == NULL ? "unknown variant" : "variant named twice", v, text,
                           sc->name);
                 free(list);
-                return EXIT_USAGE;
+                return RL_EXIT_USAGE;
             }
             o->cands[o->n_cands++] = var;
         }
@@ -202,7 +202,7 @@ static int take_target(compare_opts *o, const char *text)
     }
     if (o->n_cands == 0 || o->n_cands > 64) {
         error_msg("compare: %s candidates in '%s'", o->n_cands ? "more than 64" : "no", text);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     return 0;
 }
@@ -275,7 +275,7 @@ static int parse_options(int argc, char **argv, compare_opts *o, deferred *d)
             break;
         case O_FLAVOUR:
             if (take_flavour(o, a) != 0)
-                return EXIT_USAGE;
+                return RL_EXIT_USAGE;
             break;
         case O_INJECT: add_inject(o, a); break;
         case O_DFS:
@@ -313,14 +313,14 @@ static int parse_options(int argc, char **argv, compare_opts *o, deferred *d)
             error_msg("compare: unknown option or missing value '%s' (see racelab compare "
                       "--help)",
                       argv[optind - 1]);
-            return EXIT_USAGE;
+            return RL_EXIT_USAGE;
         }
     }
     if (optind < argc) /* getopt_long moved the words after the options */
         d->target = argv[optind++];
     if (optind < argc) {
         error_msg("compare takes one NAME[:V1,V2,...], not also '%s'", argv[optind]);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     return 0;
 }
@@ -347,7 +347,7 @@ int compare_parse(int argc, char **argv, compare_opts *o)
         return rc;
     if (d.target == NULL) {
         error_msg("compare wants a scenario: NAME[:V1,V2,...] (see racelab compare --help)");
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     if (o->build_dir == NULL)
         o->build_dir = self_dir();
@@ -361,7 +361,7 @@ int compare_parse(int argc, char **argv, compare_opts *o)
     if (rc == 0 && (o->flavours & FLAVOUR_TSAN) && !o->sc->tsan_built) {
         error_msg("compare: build/tsan/%s is not built (make tsan, or --flavour plain)",
                   o->sc->name);
-        rc = EXIT_USAGE;
+        rc = RL_EXIT_USAGE;
     }
     if (rc == 0)
         split_budget(o);

@@ -67,7 +67,7 @@ static int one_cost_run(const compare_opts *o, int log_fd, cmp_cost *c, int cand
         c->failures += bad;
         compare_log(log_fd, rec, "cost", "candidate", round);
         json_object_put(rec);
-    } else if (rc == EXIT_HARNESS) {
+    } else if (rc == RL_EXIT_HARNESS) {
         warn_msg("compare: cost run of %s failed: %s", var->name, why ? why : "?");
         rc = 0; /* a missing figure is left out of its ratios */
     }

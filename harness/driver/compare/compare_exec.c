@@ -92,7 +92,7 @@ int compare_exec(char *const argv[], double limit, json_object **rec, char **why
             fclose(out);
         if (err)
             fclose(err);
-        return EXIT_HARNESS;
+        return RL_EXIT_HARNESS;
     }
     fflush(stdout);
     pid_t pid = fork();
@@ -110,7 +110,7 @@ int compare_exec(char *const argv[], double limit, json_object **rec, char **why
     int status = 0, timed_out = 0, rc = 0;
     if (pid < 0 || (setpgid(pid, pid), wait_child(pid, limit, &status, &timed_out)) != 0) {
         *why = xasprintf("cannot run %s: %s", argv[0], strerror(errno));
-        rc = EXIT_HARNESS;
+        rc = RL_EXIT_HARNESS;
     }
     if (pid > 0)
         kill(-pid, SIGKILL); /* anything it left behind */
@@ -118,9 +118,9 @@ int compare_exec(char *const argv[], double limit, json_object **rec, char **why
     char *text = slurp(out, &n), *etext = slurp(err, &n);
     fclose(out);
     fclose(err);
-    if (rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == EXIT_USAGE) {
+    if (rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == RL_EXIT_USAGE) {
         *why = last_line(etext);
-        rc = EXIT_USAGE;
+        rc = RL_EXIT_USAGE;
     } else if (rc == 0) {
         *rec = last_record_line(text);
         if (*rec == NULL) {
@@ -128,9 +128,9 @@ int compare_exec(char *const argv[], double limit, json_object **rec, char **why
                    : WIFSIGNALED(status)
                        ? xasprintf("killed by %s", signal_name(WTERMSIG(status)))
                        : xasprintf("no record (exit status %d)", WEXITSTATUS(status));
-            rc = interrupt_count() > 0 ? EXIT_INTERRUPTED : EXIT_HARNESS;
+            rc = interrupt_count() > 0 ? RL_EXIT_INTERRUPTED : RL_EXIT_HARNESS;
         } else if (interrupt_count() > 0) {
-            rc = EXIT_INTERRUPTED;
+            rc = RL_EXIT_INTERRUPTED;
         }
     }
     free(text);

@@ -37,7 +37,7 @@ static void plot_mode(FILE *f, const compare_opts *o, const cmp_cost *c, int m)
     if (lo <= 0)
         return;
     char *label =
-        rp_printf("trials/s in %s mode against %s", c->modes[m], o->knob ? o->knob : "(no knob)");
+        xasprintf("trials/s in %s mode against %s", c->modes[m], o->knob ? o->knob : "(no knob)");
     fprintf(f, "<h2>Cost, %s mode</h2>\n", c->modes[m]);
     svg_open(f, c->modes[m], W, H, label);
     rp_axis y = rp_axis_fit(lo, hi, H - BOTTOM, TOP);
@@ -58,7 +58,7 @@ static void plot_mode(FILE *f, const compare_opts *o, const cmp_cost *c, int m)
             xs[n] = LEFT + 20 + k * step;
             ys[n] = rp_axis_at(&y, g);
             char *count = rp_count(g);
-            char *tip = rp_printf("%s: %s trials/s", o->cands[i]->name, count);
+            char *tip = xasprintf("%s: %s trials/s", o->cands[i]->name, count);
             svg_circle(f, xs[n], ys[n], 3.5, cls, tip);
             free(count);
             free(tip);
@@ -79,14 +79,14 @@ int compare_html(const char *path, const compare_opts *o, const cmp_runs *runs,
     size_t len = 0;
     FILE *mem = open_memstream(&text, &len);
     if (mem == NULL)
-        return EXIT_HARNESS;
+        return RL_EXIT_HARNESS;
     compare_print(mem, o, runs, cost);
     fclose(mem);
     FILE *f = fopen(path, "w");
     if (f == NULL) {
         free(text);
         error_msg("cannot write %s", path);
-        return EXIT_HARNESS;
+        return RL_EXIT_HARNESS;
     }
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
@@ -102,5 +102,5 @@ int compare_html(const char *path, const compare_opts *o, const cmp_runs *runs,
     rp_xml(f, text);
     fputs("</pre>\n</body>\n</html>\n", f);
     free(text);
-    return fclose(f) == 0 ? 0 : EXIT_HARNESS;
+    return fclose(f) == 0 ? 0 : RL_EXIT_HARNESS;
 }

@@ -41,7 +41,7 @@ static int write_text(const compare_opts *o, const session *s, const cmp_runs *r
     if (f == NULL) {
         error_msg("cannot write %s", path);
         free(path);
-        return EXIT_HARNESS;
+        return RL_EXIT_HARNESS;
     }
     compare_print(f, o, runs, cost);
     int bad = fclose(f) != 0;
@@ -49,7 +49,7 @@ static int write_text(const compare_opts *o, const session *s, const cmp_runs *r
     path = xasprintf("%s/compare.html", s->dir);
     int rc = compare_html(path, o, runs, cost);
     free(path);
-    return bad ? EXIT_HARNESS : rc;
+    return bad ? RL_EXIT_HARNESS : rc;
 }
 
 int cmd_compare(int argc, char **argv)
@@ -81,7 +81,7 @@ int cmd_compare(int argc, char **argv)
         printf("results: %s (runs.jsonl, compare.txt, compare.html)\n", relative_path(s.dir));
     } else {
         error_msg("compare stopped (%s); the finished runs are in %s/runs.jsonl",
-                  rc == EXIT_INTERRUPTED ? "interrupted" : "a program refused its input", s.dir);
+                  rc == RL_EXIT_INTERRUPTED ? "interrupted" : "a program refused its input", s.dir);
     }
     close(s.jsonl_fd);
     free(s.dir);

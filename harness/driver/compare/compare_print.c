@@ -261,5 +261,8 @@ int compare_print(FILE *f, const compare_opts *o, const cmp_runs *runs, const cm
         fails += st[i] == CAND_FAILS;
         error += st[i] == CAND_ERROR;
     }
-    return holds ? EXIT_MET : error ? EXIT_HARNESS : fails == o->n_cands ? EXIT_NOT_MET : EXIT_WEAK;
+    return holds                 ? RL_EXIT_MET
+           : error               ? RL_EXIT_HARNESS
+           : fails == o->n_cands ? RL_EXIT_FIX_FAILED
+                                 : RL_EXIT_WEAK;
 }

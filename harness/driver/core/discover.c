@@ -139,7 +139,7 @@ int catalog_load(catalog *cat, const char *build_dir)
     if (dir == NULL) {
         error_msg("no scenario programs: cannot read %s (%s; run 'make')", plain, strerror(errno));
         free(plain);
-        return EXIT_HARNESS;
+        return RL_EXIT_HARNESS;
     }
     int cap = 0;
     const struct dirent *e;
@@ -179,7 +179,7 @@ int catalog_load(catalog *cat, const char *build_dir)
     if (cat->n == 0) {
         error_msg("no scenario programs in %s (run 'make')", plain);
         free(plain);
-        return EXIT_HARNESS;
+        return RL_EXIT_HARNESS;
     }
     free(plain);
     qsort(cat->items, (size_t)cat->n, sizeof *cat->items, by_name);
@@ -264,7 +264,7 @@ int program_check_args(const char *path, const char *const *args, int n, char **
     if (fd < 0) {
         *why = xasprintf("cannot ask it about its arguments: %s", strerror(errno));
         free(out);
-        return EXIT_HARNESS;
+        return RL_EXIT_HARNESS;
     }
     close(fd);
     char **argv = xcalloc((size_t)n + 3, sizeof *argv);
@@ -274,11 +274,11 @@ int program_check_args(const char *path, const char *const *args, int n, char **
     argv[n + 1] = xstrdup("--describe");
     int status = run_captured(argv, out, CHECK_LIMIT_S);
     free_argv(argv);
-    int rc = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_HARNESS;
+    int rc = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : RL_EXIT_HARNESS;
     char *last = rc != 0 ? last_line_of(out) : NULL;
     unlink(out);
     free(out);
-    if (rc == EXIT_USAGE) {
+    if (rc == RL_EXIT_USAGE) {
         *why = last != NULL ? last : xstrdup("its arguments were refused");
         return rc;
     }
@@ -295,5 +295,5 @@ int program_check_args(const char *path, const char *const *args, int n, char **
         *why = xasprintf("exit status %d when asked about its arguments%s%s", rc, last ? ": " : "",
                          last ? last : "");
     free(last);
-    return rc == 0 ? 0 : EXIT_HARNESS;
+    return rc == 0 ? 0 : RL_EXIT_HARNESS;
 }

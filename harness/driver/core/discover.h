@@ -42,8 +42,8 @@ const scenario_info *catalog_find(const catalog *cat, const char *name);
 /* "a, b, c" — for error messages. */
 char *catalog_names(const catalog *cat);
 /* Runs `PATH ARGS... --describe`: the program checks ARGS as it would for a
- * run. Returns 0 when it accepts them; EXIT_USAGE when it refuses them, *why
- * then its one-line reason without the "NAME: error: " prefix; EXIT_HARNESS
+ * run. Returns 0 when it accepts them; RL_EXIT_USAGE when it refuses them, *why
+ * then its one-line reason without the "NAME: error: " prefix; RL_EXIT_HARNESS
  * when it failed otherwise (died by a signal, another exit status, no answer
  * in 10 s), *why saying so. */
 int program_check_args(const char *path, const char *const *args, int n, char **why);

@@ -356,10 +356,10 @@ static void command_usage(FILE *f, const command_def *cmd)
 static int bad(const char *what, const char *value)
 {
     error_msg("%s, not '%s'", what, value);
-    return EXIT_USAGE;
+    return RL_EXIT_USAGE;
 }
 
-/* Checks and keeps one option's value; 0 or EXIT_USAGE. */
+/* Checks and keeps one option's value; 0 or RL_EXIT_USAGE. */
 static int apply(command_line *c, int id, const char *value)
 {
     run_options *o = &c->o;
@@ -500,7 +500,7 @@ static int once(int id, const char *value)
         return 0;
     if (given[id] != NULL) {
         error_msg("--%s given twice ('%s', then '%s'): give it once", d->name, given[id], value);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     given[id] = value;
     return 0;
@@ -541,7 +541,7 @@ static int getopt_error(int r, char **argv, const struct option *longs, const ch
             error_msg("unknown option '%s' (see '%s')", word, help);
         buf_free(&names);
     }
-    return EXIT_USAGE;
+    return RL_EXIT_USAGE;
 }
 
 void run_options_init(run_options *o, int capacity)
@@ -556,7 +556,7 @@ void run_options_init(run_options *o, int capacity)
 }
 
 /* The options before the command: --build, --help, --version. Returns 0
- * with optind at the command, CLI_DONE or EXIT_USAGE. */
+ * with optind at the command, CLI_DONE or RL_EXIT_USAGE. */
 static int global_options(int argc, char **argv, command_line *c)
 {
     struct option longs[4];
@@ -576,7 +576,7 @@ static int global_options(int argc, char **argv, command_line *c)
         case ':': return getopt_error(r, argv, longs, "racelab --help");
         default:
             if (once(r, optarg) != 0)
-                return EXIT_USAGE;
+                return RL_EXIT_USAGE;
             apply(c, r, optarg);
             break;
         }
@@ -594,7 +594,7 @@ static int help_command(const command_line *c)
     if (c->n_args > 1 || cmd == NULL) {
         error_msg("help takes one command name, not '%s' (see 'racelab help')",
                   c->args[c->n_args > 1 ? 1 : 0]);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     command_usage(stdout, cmd);
     return CLI_DONE;
@@ -611,7 +611,7 @@ int parse_command_line(int argc, char **argv, command_line *c)
         return rc;
     if (optind >= argc) {
         general_usage(stderr);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     const char *name = argv[optind];
     if (strcmp(name, "version") == 0) {
@@ -623,7 +623,7 @@ int parse_command_line(int argc, char **argv, command_line *c)
         error_msg("unknown command '%s' (list, describe, points, run, plan, merge, rerun, "
                   "repro, parse-tsan, help)",
                   name);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     c->command = cmd->name;
     char help[64];
@@ -659,7 +659,7 @@ int parse_command_line(int argc, char **argv, command_line *c)
         return help_command(c);
     if (c->o.seconds_text != NULL && c->o.trials_text != NULL) {
         error_msg("give --seconds or --trials, not both");
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     c->o.patterns = c->args;
     c->o.n_patterns = c->n_args;

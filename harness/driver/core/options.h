@@ -56,7 +56,7 @@ enum { CLI_DONE = -1 }; /* help or the version printed: exit 0 */
 
 /* Global options (--build, --help, --version) before the command, then the
  * command's own options (getopt_long; --build and --help are accepted after
- * any command). Returns 0, CLI_DONE, or EXIT_USAGE after a one-line error. */
+ * any command). Returns 0, CLI_DONE, or RL_EXIT_USAGE after a one-line error. */
 int parse_command_line(int argc, char **argv, command_line *c);
 void free_command_line(command_line *c);
 /* The options of `racelab run` with their defaults (rerun fills its own). */

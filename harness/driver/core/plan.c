@@ -67,7 +67,7 @@ int plan_check_injects(const catalog *cat, const char *const *specs, int n_specs
         const char *colon = strrchr(specs[s], ':');
         if (colon == NULL || colon == specs[s] || colon[1] == '\0') {
             error_msg("--inject wants PATTERN:ACTION[,p=P], not '%s'", specs[s]);
-            return EXIT_USAGE;
+            return RL_EXIT_USAGE;
         }
         int used = 0;
         for (int i = 0; i < cat->n && !used; i++)
@@ -76,7 +76,7 @@ int plan_check_injects(const catalog *cat, const char *const *specs, int n_specs
             error_msg("--inject '%s' matches no %spoint of any scenario (see "
                       "'racelab describe NAME')",
                       specs[s], strstr(colon, ":fail") == colon ? "fault " : "");
-            return EXIT_USAGE;
+            return RL_EXIT_USAGE;
         }
     }
     return 0;
@@ -107,7 +107,7 @@ int plan_select(const catalog *cat, char **patterns, int n_patterns, int flavour
             error_msg("bad pattern '%s' (want SCENARIO[:VARIANT], globs allowed)", patterns[p]);
             free(pattern);
             free(picks);
-            return EXIT_USAGE;
+            return RL_EXIT_USAGE;
         }
         int scenarios = 0, variants = 0;
         const scenario_info *last = NULL;
@@ -132,7 +132,7 @@ int plan_select(const catalog *cat, char **patterns, int n_patterns, int flavour
             free(known);
             free(pattern);
             free(picks);
-            return EXIT_USAGE;
+            return RL_EXIT_USAGE;
         }
         if (variants == 0) {
             char *known = variant_names(last);
@@ -145,7 +145,7 @@ int plan_select(const catalog *cat, char **patterns, int n_patterns, int flavour
             free(known);
             free(pattern);
             free(picks);
-            return EXIT_USAGE;
+            return RL_EXIT_USAGE;
         }
         free(pattern);
     }

@@ -20,7 +20,7 @@ typedef struct {
 } plan_item;
 
 /* Patterns are PATTERN[:VARIANT] globs; none means everything. Returns 0 or
- * EXIT_USAGE after printing a one-line error. */
+ * RL_EXIT_USAGE after printing a one-line error. */
 int plan_select(const catalog *cat, char **patterns, int n_patterns, int flavours, plan_item **out,
                 int *n_out);
 
@@ -39,7 +39,7 @@ int can_control(const variant_info *var, int tsan, const char *mode);
 int spec_applies(const scenario_info *sc, const char *spec);
 /* Every spec must match a point of some known scenario (a typo is an
  * error; a spec for scenarios left out of this run is not). Returns 0 or
- * EXIT_USAGE. */
+ * RL_EXIT_USAGE. */
 int plan_check_injects(const catalog *cat, const char *const *specs, int n_specs);
 
 #endif

@@ -123,7 +123,7 @@ int results_open(session *s, const run_options *o, const char *default_root)
         error_msg("cannot create the results folder %s: %s", dir, strerror(errno));
         undo_dirs(&made);
         free(dir);
-        return EXIT_HARNESS;
+        return RL_EXIT_HARNESS;
     }
     char *jsonl = xasprintf("%s/runs.jsonl", dir);
     int fd = open(jsonl, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
@@ -136,7 +136,7 @@ int results_open(session *s, const run_options *o, const char *default_root)
         undo_dirs(&made);
         free(jsonl);
         free(dir);
-        return e == EEXIST ? EXIT_USAGE : EXIT_HARNESS;
+        return e == EEXIST ? RL_EXIT_USAGE : RL_EXIT_HARNESS;
     }
     free(jsonl);
     for (int i = 0; i < made.n; i++)
@@ -237,7 +237,7 @@ static json_object *record_json(const rl_record *r)
     FILE *f = open_memstream(&text, &len);
     if (f == NULL) {
         error_msg("out of memory");
-        exit(EXIT_HARNESS);
+        exit(RL_EXIT_HARNESS);
     }
     rl_record_write(f, r);
     fclose(f);
@@ -551,9 +551,9 @@ static int record_severity(const json_object *rec, int severity)
     if (!json_object_is_type(met, json_type_boolean) || json_object_get_boolean(met))
         return severity;
     const char *verdict = jstring(jget(rec, "verdict"));
-    int class = verdict == NULL || strcmp(verdict, "error") == 0 ? EXIT_HARNESS
-                : strcmp(verdict, "fails") == 0                  ? EXIT_NOT_MET
-                                                                 : EXIT_WEAK;
+    int class = verdict == NULL || strcmp(verdict, "error") == 0 ? RL_EXIT_HARNESS
+                : strcmp(verdict, "fails") == 0                  ? RL_EXIT_FIX_FAILED
+                                                                 : RL_EXIT_WEAK;
     return rl_worse_exit(class, severity);
 }
 
@@ -749,7 +749,7 @@ void results_finish(session *s, child_run *c, const run_options *o)
         else
             error = xasprintf("%s (exit status %d)", why, exit_status);
         free(line);
-        severity = exit_status == 2 ? EXIT_USAGE : EXIT_HARNESS;
+        severity = exit_status == 2 ? RL_EXIT_USAGE : RL_EXIT_HARNESS;
         note_add(&note, c->spawn_errno ? "not started" : "error: no valid record");
     }
     if (error != NULL)
@@ -870,13 +870,13 @@ void results_free(session *s)
 int results_close(session *s, int interrupted)
 {
     flush_pending(s, 1);
-    int status = EXIT_MET;
+    int status = RL_EXIT_MET;
     for (int i = 0; i < s->n_rows; i++)
         status = rl_worse_exit(status, s->rows[i].severity);
     if (s->n_unwritten > 0)
-        status = rl_worse_exit(status, EXIT_HARNESS); /* records lost: the environment failed */
+        status = rl_worse_exit(status, RL_EXIT_HARNESS); /* records lost: the environment failed */
     if (interrupted)
-        status = EXIT_INTERRUPTED;
+        status = RL_EXIT_INTERRUPTED;
     qsort(s->rows, (size_t)s->n_rows, sizeof *s->rows, by_index);
     close(s->jsonl_fd);
     s->jsonl_fd = -1;
@@ -884,13 +884,13 @@ int results_close(session *s, int interrupted)
     FILE *f = fopen(path, "w");
     if (f == NULL) {
         error_msg("cannot write %s: %s", path, strerror(errno));
-        status = interrupted ? status : EXIT_HARNESS;
+        status = interrupted ? status : RL_EXIT_HARNESS;
     } else {
         summary_write_file(s, f, interrupted, status);
         record_sink_report(s, f);
         if (fclose(f) != 0) {
             error_msg("cannot write %s: %s", path, strerror(errno));
-            status = interrupted ? status : EXIT_HARNESS;
+            status = interrupted ? status : RL_EXIT_HARNESS;
         }
     }
     free(path);

@@ -51,7 +51,7 @@ typedef struct session {
 } session;
 
 /* Makes the results folder (DIR or results/<stamp>-<host>); returns 0 or
- * EXIT_HARNESS/EXIT_USAGE after a one-line error, with nothing left. */
+ * RL_EXIT_HARNESS/RL_EXIT_USAGE after a one-line error, with nothing left. */
 int results_open(session *s, const run_options *o, const char *default_root);
 /* The record of one finished run: written to runs.jsonl and the table. */
 void results_finish(session *s, child_run *c, const run_options *o);

@@ -121,8 +121,8 @@ static totals count(const session *s)
             continue;
         }
         t.met += r->met == 1;
-        t.failed += r->met == 0 && r->severity == EXIT_NOT_MET;
-        t.weak += r->met == 0 && r->severity == EXIT_WEAK;
+        t.failed += r->met == 0 && r->severity == RL_EXIT_FIX_FAILED;
+        t.weak += r->met == 0 && r->severity == RL_EXIT_WEAK;
         t.not_judged += r->met == -1;
         t.crashes += strstr(r->note, "crash") != NULL;
         t.deadlocks += strstr(r->note, "deadlock") != NULL;
@@ -134,14 +134,14 @@ static totals count(const session *s)
 static const char *status_meaning(int status)
 {
     switch (status) {
-    case EXIT_MET: return "every expectation met";
-    case EXIT_NOT_MET: return "a fix FAILED (a regression)";
-    case EXIT_WEAK:
+    case RL_EXIT_MET: return "every expectation met";
+    case RL_EXIT_FIX_FAILED: return "a fix FAILED (a regression)";
+    case RL_EXIT_WEAK:
         return "weak evidence: a racy variant not reproduced, or a fix inconclusive (no "
                "regression seen)";
-    case EXIT_USAGE: return "bad input to a program";
-    case EXIT_HARNESS: return "the harness or its environment failed";
-    case EXIT_INTERRUPTED: return "interrupted";
+    case RL_EXIT_USAGE: return "bad input to a program";
+    case RL_EXIT_HARNESS: return "the harness or its environment failed";
+    case RL_EXIT_INTERRUPTED: return "interrupted";
     default: return "?";
     }
 }

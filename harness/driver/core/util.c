@@ -18,7 +18,7 @@ __attribute__((noreturn)) static void out_of_memory(void)
 {
     static const char msg[] = "racelab: error: out of memory\n";
     (void)!write(2, msg, sizeof msg - 1);
-    _exit(EXIT_HARNESS);
+    _exit(RL_EXIT_HARNESS);
 }
 
 void *xmalloc(size_t n)
@@ -47,6 +47,7 @@ void *xrealloc(void *p, size_t n)
 
 char *xstrdup(const char *s)
 {
+    s = s ? s : ""; /* NULL copies as the empty string */
     size_t n = strlen(s) + 1;
     char *d = xmalloc(n);
     memcpy(d, s, n);
@@ -84,6 +85,30 @@ void buf_append(buffer *b, const char *data, size_t n, size_t cap)
     memcpy(b->data + b->len, data, n);
     b->len += n;
     b->data[b->len] = '\0';
+}
+
+void buf_add(buffer *b, const char *text) { buf_append(b, text, strlen(text), SIZE_MAX); }
+
+void buf_addf(buffer *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    int n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        fputs("racelab: error: out of memory\n", stderr);
+        exit(RL_EXIT_HARNESS);
+    }
+    buf_append(b, s, (size_t)n, SIZE_MAX);
+    free(s);
+}
+
+char *buf_take(buffer *b)
+{
+    char *s = b->data ? b->data : xstrdup("");
+    *b = (buffer){0};
+    return s;
 }
 
 void buf_drain(int *fd, buffer *b, size_t cap)

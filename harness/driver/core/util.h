@@ -11,15 +11,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-/* Exit statuses (DESIGN.md; the classes are harness/common/grader.h's). */
-enum {
-    EXIT_MET = RL_EXIT_MET,
-    EXIT_NOT_MET = RL_EXIT_FIX_FAILED, /* a fix failed: a regression */
-    EXIT_USAGE = RL_EXIT_USAGE,
-    EXIT_HARNESS = RL_EXIT_HARNESS,
-    EXIT_WEAK = RL_EXIT_WEAK, /* a racy variant not reproduced, a fix inconclusive */
-    EXIT_INTERRUPTED = RL_EXIT_INTERRUPTED
-};
+/* Exit statuses are harness/common/grader.h's RL_EXIT_* (one declaration). */
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
@@ -63,5 +55,10 @@ void buf_append(buffer *b, const char *data, size_t n, size_t cap);
  * EOF or an error it closes FD and sets *fd to -1. */
 void buf_drain(int *fd, buffer *b, size_t cap);
 void buf_free(buffer *b);
+/* A growing string with no cap: text appended, printf-style; buf_take hands
+ * over the string (never NULL) and leaves B empty. */
+void buf_add(buffer *b, const char *text);
+void buf_addf(buffer *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *buf_take(buffer *b);
 
 #endif

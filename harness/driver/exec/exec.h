@@ -65,7 +65,7 @@ typedef struct {
     int argc;
 } exec_options;
 
-/* Returns 0, EXIT_USAGE after a one-line error, or -1 after --help. */
+/* Returns 0, RL_EXIT_USAGE after a one-line error, or -1 after --help. */
 int exec_parse_options(int argc, char **argv, exec_options *o);
 void exec_free_options(exec_options *o);
 
@@ -83,7 +83,7 @@ typedef struct {
 } exec_program;
 
 /* Finds PROGRAM (PATH when it has no slash) and refuses what the preload
- * cannot act on. Returns 0 or EXIT_USAGE after a one-line error. */
+ * cannot act on. Returns 0 or RL_EXIT_USAGE after a one-line error. */
 int exec_find_program(const char *given, exec_program *p);
 void exec_free_program(exec_program *p);
 
@@ -116,8 +116,8 @@ typedef struct {
     int program_is_tsan;
 } exec_setup;
 
-/* Checks and resolves every spec before any run. Returns 0, EXIT_USAGE
- * (one-line error) or EXIT_HARNESS (the library or libfiu's preload missing). */
+/* Checks and resolves every spec before any run. Returns 0, RL_EXIT_USAGE
+ * (one-line error) or RL_EXIT_HARNESS (the library or libfiu's preload missing). */
 int exec_prepare(const exec_options *o, const exec_program *p, exec_setup *s);
 /* The suppressions file goes in the results folder: written there. */
 int exec_write_suppressions(exec_setup *s, const char *dir);

@@ -63,7 +63,7 @@ uint64_t exec_run_seed(uint64_t seed, unsigned long long index) { return seed + 
 static void fatal_oom(void)
 {
     error_msg("exec: out of memory for the dfs search");
-    exit(EXIT_HARNESS);
+    exit(RL_EXIT_HARNESS);
 }
 
 static int budget_left(const exec_options *o, const exec_tally *t, unsigned long long started,

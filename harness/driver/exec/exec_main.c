@@ -70,7 +70,7 @@ static int open_folder(const exec_options *o, char **dir_out)
     if (make_dirs(dir) != 0) {
         error_msg("exec: cannot create the results folder %s: %s", dir, strerror(errno));
         free(dir);
-        return EXIT_HARNESS;
+        return RL_EXIT_HARNESS;
     }
     char *jsonl = xasprintf("%s/runs.jsonl", dir);
     int fd = open(jsonl, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -82,7 +82,7 @@ static int open_folder(const exec_options *o, char **dir_out)
         else
             error_msg("exec: cannot write to the results folder %s: %s", dir, strerror(e));
         free(dir);
-        return e == EEXIST ? EXIT_USAGE : EXIT_HARNESS;
+        return e == EEXIST ? RL_EXIT_USAGE : RL_EXIT_HARNESS;
     }
     close(fd);
     char real[PATH_MAX];
@@ -97,12 +97,12 @@ static int open_folder(const exec_options *o, char **dir_out)
 static int exit_status(const exec_tally *t, const rl_verdict *v)
 {
     if (t->interrupted)
-        return EXIT_INTERRUPTED;
+        return RL_EXIT_INTERRUPTED;
     if (t->spawn_failures > 0 || t->runs == 0)
-        return EXIT_HARNESS;
+        return RL_EXIT_HARNESS;
     if (v->met)
-        return EXIT_MET;
-    return v->verdict == RL_VERDICT_FAILS ? EXIT_NOT_MET : EXIT_WEAK;
+        return RL_EXIT_MET;
+    return v->verdict == RL_VERDICT_FAILS ? RL_EXIT_FIX_FAILED : RL_EXIT_WEAK;
 }
 
 static int write_summary(const exec_context *x, const exec_tally *t, const rl_verdict *v,
@@ -142,7 +142,7 @@ static int run(const exec_options *o, const exec_program *p, const exec_setup *s
         exec_shrink(&x, &t);
     rl_verdict v;
     int rc = exec_write_record(&x, &t, &v);
-    int status = rc != 0 ? EXIT_HARNESS : exit_status(&t, &v);
+    int status = rc != 0 ? RL_EXIT_HARNESS : exit_status(&t, &v);
     if (rc != 0)
         error_msg("exec: cannot write %s/runs.jsonl", dir);
     exec_print_summary(&x, &t, &v, status, stdout);
@@ -175,7 +175,7 @@ int cmd_exec(int argc, char **argv)
         rc = open_folder(&o, &dir);
     if (rc == 0 && exec_write_suppressions(&setup, dir) != 0) {
         error_msg("exec: cannot write %s/tsan.supp", dir);
-        rc = EXIT_HARNESS;
+        rc = RL_EXIT_HARNESS;
     }
     if (rc == 0) {
         fifo_cleanup_stale();

@@ -105,7 +105,7 @@ static const struct option options[] = {
 static int bad(const char *what, const char *value)
 {
     error_msg("exec: %s, not '%s'", what, value);
-    return EXIT_USAGE;
+    return RL_EXIT_USAGE;
 }
 
 /* "0,1,3-5" into the table; 0 or -1. */
@@ -213,7 +213,7 @@ static int take(exec_options *o, int opt, const char *arg)
             char why[200];
             regerror(rc, &o->fail_re, why, sizeof why);
             error_msg("exec: --fail-on '%s' is not a regular expression: %s", arg, why);
-            return EXIT_USAGE;
+            return RL_EXIT_USAGE;
         }
         o->fail_on = arg;
         return 0;
@@ -226,7 +226,7 @@ static int take(exec_options *o, int opt, const char *arg)
     case OPT_OUT: o->out_dir = arg; return 0;
     case OPT_LIST_POINTS: o->list_points = 1; return 0;
     case OPT_JSON: o->json = 1; return 0;
-    default: return EXIT_USAGE;
+    default: return RL_EXIT_USAGE;
     }
 }
 
@@ -262,7 +262,7 @@ int exec_parse_options(int argc, char **argv, exec_options *o)
                 error_msg("exec: %s wants a value (see 'racelab exec --help')", word);
             else
                 error_msg("exec: unknown option '%s' (see 'racelab exec --help')", word);
-            rc = EXIT_USAGE;
+            rc = RL_EXIT_USAGE;
             break;
         }
         if (opt == OPT_STRATEGY || opt == OPT_REPLAY || opt == OPT_SHRINK)
@@ -279,17 +279,17 @@ int exec_parse_options(int argc, char **argv, exec_options *o)
         return rc;
     if (seen_runs && seen_seconds) {
         error_msg("exec: give --runs or --seconds, not both");
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     if (!seen_seconds)
         o->seconds = 0;
     if (sched_only != NULL && !o->sched) {
         error_msg("exec: %s needs --mode sched", sched_only);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     if (o->sched && (o->n_injects > 0 || o->profile != NULL)) {
         error_msg("exec: --inject and --profile are noise mode's (sched mode schedules instead)");
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     if (o->sched && o->strategy == NULL) {
         o->strategy = "pct:3";
@@ -297,17 +297,17 @@ int exec_parse_options(int argc, char **argv, exec_options *o)
     }
     if (o->sched && o->strategy_spec.kind == RL_STRAT_DFS && (o->jobs > 1 || o->replay != NULL)) {
         error_msg("exec: --strategy dfs runs one schedule after another (no --jobs, no --replay)");
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     if (o->json && !o->list_points) {
         error_msg("exec: --json goes with --list-points");
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     if (o->list_points)
         return 0;
     if (first > argc) {
         error_msg("exec: no PROGRAM (racelab exec [options] -- PROGRAM [ARGS...])");
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     o->argv = argv + first - 1;
     o->argc = argc - (first - 1);

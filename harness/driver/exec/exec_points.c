@@ -23,5 +23,5 @@ int exec_list_points(int json)
         for (int p = 0; p < RL_EXEC_N_POINTS; p++)
             printf("%-28s %s\n", rl_exec_point_name(p), rl_exec_point_meaning(p));
     }
-    return fflush(stdout) == 0 ? 0 : EXIT_HARNESS;
+    return fflush(stdout) == 0 ? 0 : RL_EXIT_HARNESS;
 }

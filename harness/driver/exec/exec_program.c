@@ -54,7 +54,7 @@ static int refuse(exec_program *p, const char *why)
 {
     error_msg("exec: %s %s", p->path, why);
     exec_free_program(p);
-    return EXIT_USAGE;
+    return RL_EXIT_USAGE;
 }
 
 int exec_find_program(const char *given, exec_program *p)
@@ -62,12 +62,12 @@ int exec_find_program(const char *given, exec_program *p)
     memset(p, 0, sizeof *p);
     if (*given == '\0') {
         error_msg("exec: an empty PROGRAM");
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     p->path = strchr(given, '/') != NULL ? xstrdup(given) : search_path(given);
     if (p->path == NULL) {
         error_msg("exec: %s: no such program on PATH", given);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     const char *slash = strrchr(p->path, '/');
     p->name = xstrdup(slash != NULL ? slash + 1 : p->path);

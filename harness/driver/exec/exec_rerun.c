@@ -128,7 +128,7 @@ int exec_rerun(json_object *rec, const char *where, const char *out_dir)
                   "wrote",
                   where, bad);
         free_argv(w.argv);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     char *line = shell_join(w.argv + 1, w.argc - 1);
     printf("rerun of %s (%s)\ncommand: racelab exec %s\n", program, where, line);

@@ -77,21 +77,21 @@ static char *read_file_text(const char *path)
 }
 
 /* The spec of profile NAME (NULL for one that injects nothing). Returns 0,
- * EXIT_USAGE (an unknown profile) or EXIT_HARNESS. */
+ * RL_EXIT_USAGE (an unknown profile) or RL_EXIT_HARNESS. */
 static int profile_spec(const char *name, char **spec)
 {
     *spec = NULL;
     char *prog = any_scenario_program();
     if (prog == NULL) {
         error_msg("exec: no scenario program in build/plain to resolve profile '%s' (make)", name);
-        return EXIT_HARNESS;
+        return RL_EXIT_HARNESS;
     }
     char tmp[] = "/tmp/racelab-profile-XXXXXX";
     int fd = mkstemp(tmp);
     if (fd < 0) {
         free(prog);
         error_msg("exec: cannot make a temporary file");
-        return EXIT_HARNESS;
+        return RL_EXIT_HARNESS;
     }
     close(fd);
     char *argv[] = {prog, "--mode", "fuzz", "--profile", (char *)name, "--trials",
@@ -100,14 +100,14 @@ static int profile_spec(const char *name, char **spec)
     char *text = read_file_text(tmp);
     unlink(tmp);
     free(prog);
-    int rc = EXIT_HARNESS;
-    if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == EXIT_USAGE) {
+    int rc = RL_EXIT_HARNESS;
+    if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == RL_EXIT_USAGE) {
         const char *why = text != NULL ? strstr(text, "error: ") : NULL;
         char *line = xstrdup(why != NULL ? why + 7 : "unknown profile");
         line[strcspn(line, "\n")] = '\0';
         error_msg("exec: %s", line);
         free(line);
-        rc = EXIT_USAGE;
+        rc = RL_EXIT_USAGE;
     } else {
         char *l = text;
         while (l != NULL && *l != '\0') {
@@ -136,20 +136,20 @@ static int check_spec(const char *text)
     char err[512];
     if (rl_parse_inject(text, &spec, err, sizeof err) != 0) {
         error_msg("exec: %s", err);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     if (spec.action == RL_ACT_FAIL) {
         error_msg("exec: bad --inject '%s': exec points are not fault points (fail); "
                   "real faults come from --posix-faults",
                   text);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     for (int p = 0; p < RL_EXEC_N_POINTS; p++)
         if (fnmatch(spec.pattern, rl_exec_point_name(p), 0) == 0)
             return 0;
     error_msg("exec: bad --inject '%s': matches no exec point (see racelab exec --list-points)",
               text);
-    return EXIT_USAGE;
+    return RL_EXIT_USAGE;
 }
 
 static char *join_lines(const char *const *items, int n)
@@ -174,7 +174,7 @@ static int posix_setup(const exec_options *o, exec_setup *s)
         if (rl_posix_fault_parse(o->posix_faults[i], 0, texts[i], sizeof texts[i], err,
                                  sizeof err) != 0) {
             error_msg("exec: %s", err);
-            return EXIT_USAGE;
+            return RL_EXIT_USAGE;
         }
         commands[i] = texts[i];
     }
@@ -184,7 +184,7 @@ static int posix_setup(const exec_options *o, exec_setup *s)
         if (access(libs[i], R_OK) != 0) {
             error_msg("exec: --posix-faults needs libfiu's preload %s (install fiu-utils)",
                       libs[i]);
-            return EXIT_HARNESS;
+            return RL_EXIT_HARNESS;
         }
     return 0;
 }
@@ -197,7 +197,7 @@ int exec_prepare(const exec_options *o, const exec_program *p, exec_setup *s)
          * sanitizer, while the scheduler holds it until its turn */
         error_msg("exec: --mode sched needs a plain build (%s is a ThreadSanitizer build)",
                   p->name);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     s->program_is_tsan = program_is_tsan = p->tsan;
     char *here = self_dir();
@@ -205,7 +205,7 @@ int exec_prepare(const exec_options *o, const exec_program *p, exec_setup *s)
     free(here);
     if (access(s->library, R_OK) != 0) {
         error_msg("exec: the preload library %s is missing (make exec)", s->library);
-        return EXIT_HARNESS;
+        return RL_EXIT_HARNESS;
     }
     int rc;
     if (!o->sched && (o->profile != NULL || o->n_injects == 0)) {

@@ -20,6 +20,8 @@
 #ifndef RL_REPORT_H
 #define RL_REPORT_H
 
+#include "core/util.h"
+
 #include <json-c/json.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -37,16 +39,6 @@ int cmd_diff(int argc, char **argv);
 
 /* ---- classes and exit statuses (report_class.c) ------------------------ */
 
-/* Exit statuses (DESIGN.md "Verdicts, classes and controls"). */
-enum {
-    REPORT_EXIT_MET = 0,
-    REPORT_EXIT_FIX_FAILED = 1,
-    REPORT_EXIT_USAGE = 2,
-    REPORT_EXIT_HARNESS = 3,
-    REPORT_EXIT_WEAK = 4,
-    REPORT_EXIT_INTERRUPTED = 130
-};
-
 /* What one run means, mildest first. */
 typedef enum {
     RC_MET,        /* the expectation met */
@@ -59,8 +51,6 @@ typedef enum {
 
 const char *report_class_name(report_class c); /* met, skipped, weak-evidence... */
 int report_class_exit(report_class c);
-/* The worse of two exit statuses: 0 < 4 < 1 < 2 < 3 < 130. */
-int report_exit_worst(int a, int b);
 
 /* ---- runs (report_load.c) ---------------------------------------------- */
 
@@ -103,17 +93,6 @@ int report_set_exit(const report_set *set);
 
 /* ---- text (report_text.c) ---------------------------------------------- */
 
-typedef struct {
-    char *s;
-    size_t len, cap;
-} rp_buf;
-
-void rp_add(rp_buf *b, const char *text);
-void rp_addf(rp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-char *rp_take(rp_buf *b); /* the string (never NULL); b is empty again */
-void *rp_alloc(size_t n);
-char *rp_strdup(const char *s);
-char *rp_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Escaped for XML text and attributes (HTML too); control characters that
  * XML 1.0 forbids become U+FFFD. */
 void rp_xml(FILE *f, const char *text);
@@ -121,7 +100,6 @@ void rp_xml(FILE *f, const char *text);
 char *rp_count(double v);
 /* A probability: 0, 1.2e-05, 0.0312. */
 char *rp_prob(double p);
-void report_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The contents of a small text file (at most max bytes), or NULL. */
 char *rp_read_file(const char *path, size_t max, int *truncated);
 

@@ -16,20 +16,20 @@ typedef int (*writer)(const void *ctx, FILE *f);
 
 static int write_file(const char *path, writer w, const void *ctx)
 {
-    char *tmp = rp_printf("%s.tmp", path);
+    char *tmp = xasprintf("%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (f == NULL) {
-        report_msg("cannot write %s: %s", tmp, strerror(errno));
+        error_msg("cannot write %s: %s", tmp, strerror(errno));
         free(tmp);
-        return REPORT_EXIT_HARNESS;
+        return RL_EXIT_HARNESS;
     }
     int bad = w(ctx, f) != 0;
     bad |= fclose(f) != 0;
     if (bad || rename(tmp, path) != 0) {
-        report_msg("cannot write %s: %s", path, strerror(errno));
+        error_msg("cannot write %s: %s", path, strerror(errno));
         remove(tmp);
         free(tmp);
-        return REPORT_EXIT_HARNESS;
+        return RL_EXIT_HARNESS;
     }
     free(tmp);
     return 0;
@@ -52,7 +52,7 @@ static int html_cb(const void *ctx, FILE *f)
 
 static char *in_dir(const report_set *set, const char *name)
 {
-    return rp_printf("%s/%s", set->dir, name);
+    return xasprintf("%s/%s", set->dir, name);
 }
 
 static int write_folder(const report_set *set, const char *html_path)
@@ -60,7 +60,7 @@ static int write_folder(const report_set *set, const char *html_path)
     const report_set *one[1] = {set};
     page p = {one, 1, NULL};
     char *junit = in_dir(set, "junit.xml"), *tap = in_dir(set, "results.tap");
-    char *html = html_path ? rp_strdup(html_path) : in_dir(set, "report.html");
+    char *html = html_path ? xstrdup(html_path) : in_dir(set, "report.html");
     int rc = write_file(junit, junit_cb, set);
     if (rc == 0)
         rc = write_file(tap, tap_cb, set);
@@ -86,7 +86,7 @@ int reports_write(const char *dir)
 /* getopt wants the program's name first: "racelab CMD" then the rest. */
 static char **with_name(const char *name, int argc, char **argv)
 {
-    char **v = rp_alloc((size_t)(argc + 2) * sizeof *v);
+    char **v = xcalloc(1, (size_t)(argc + 2) * sizeof *v);
     v[0] = (char *)name;
     for (int i = 0; i < argc; i++)
         v[i + 1] = argv[i];
@@ -127,20 +127,20 @@ int cmd_report(int argc, char **argv)
             free((void *)v);
             return 0;
         } else {
-            report_msg("report: unknown option or missing value '%s' (see racelab report --help)",
-                       v[optind - 1]);
+            error_msg("report: unknown option or missing value '%s' (see racelab report --help)",
+                      v[optind - 1]);
             free((void *)v);
-            return REPORT_EXIT_USAGE;
+            return RL_EXIT_USAGE;
         }
     }
     int n = argc + 1 - optind;
     if (n < 1) {
-        report_msg("report wants at least one results folder (see racelab report --help)");
+        error_msg("report wants at least one results folder (see racelab report --help)");
         free((void *)v);
-        return REPORT_EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
-    report_set *sets = rp_alloc((size_t)n * sizeof *sets);
-    const report_set **order = rp_alloc((size_t)n * sizeof(const report_set *));
+    report_set *sets = xcalloc(1, (size_t)n * sizeof *sets);
+    const report_set **order = xcalloc(1, (size_t)n * sizeof(const report_set *));
     int loaded = 0;
     for (int i = 0; i < n && rc == 0; i++) {
         rc = report_load(v[optind + i], &sets[i]);
@@ -156,7 +156,7 @@ int cmd_report(int argc, char **argv)
             rp_diff_result diff;
             rp_diff_compute(order[n - 2], newest, DEFAULT_ALPHA, DEFAULT_BAND, &diff);
             page p = {order, n, &diff};
-            char *path = html ? rp_strdup(html) : in_dir(newest, "report.html");
+            char *path = html ? xstrdup(html) : in_dir(newest, "report.html");
             rc = write_file(path, html_cb, &p);
             if (rc == 0)
                 printf("report: %s\n", path);
@@ -224,22 +224,22 @@ int cmd_diff(int argc, char **argv)
             free((void *)v);
             return 0;
         } else {
-            report_msg("diff: unknown option or missing value '%s' (see racelab diff --help)",
-                       v[optind - 1]);
+            error_msg("diff: unknown option or missing value '%s' (see racelab diff --help)",
+                      v[optind - 1]);
             free((void *)v);
-            return REPORT_EXIT_USAGE;
+            return RL_EXIT_USAGE;
         }
         if (bad) {
-            report_msg("diff: --%s wants a number in (0, %s), not '%s'",
-                       opt == 'a' ? "alpha" : "band", opt == 'a' ? "1" : "100", optarg);
+            error_msg("diff: --%s wants a number in (0, %s), not '%s'",
+                      opt == 'a' ? "alpha" : "band", opt == 'a' ? "1" : "100", optarg);
             free((void *)v);
-            return REPORT_EXIT_USAGE;
+            return RL_EXIT_USAGE;
         }
     }
     if (argc + 1 - optind != 2) {
-        report_msg("diff wants two results folders or runs.jsonl files, OLD and NEW");
+        error_msg("diff wants two results folders or runs.jsonl files, OLD and NEW");
         free((void *)v);
-        return REPORT_EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     report_set old_set, new_set;
     int rc = report_load(v[optind], &old_set);
@@ -262,8 +262,8 @@ int cmd_diff(int argc, char **argv)
                                                                  JSON_C_TO_STRING_NOSLASHESCAPE);
         FILE *f = to_stdout ? stdout : fopen(json, "w");
         if (f == NULL || fprintf(f, "%s\n", text) < 0 || (!to_stdout && fclose(f) != 0)) {
-            report_msg("cannot write %s: %s", json, strerror(errno));
-            rc = REPORT_EXIT_HARNESS;
+            error_msg("cannot write %s: %s", json, strerror(errno));
+            rc = RL_EXIT_HARNESS;
         }
         json_object_put(j);
     }

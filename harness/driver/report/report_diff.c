@@ -64,17 +64,17 @@ static rp_diff_row *find_row(rp_diff_result *d, const report_run *r, int add)
         return NULL;
     rp_diff_row *rows = realloc(d->rows, (size_t)(d->n + 1) * sizeof *rows);
     if (rows == NULL) {
-        report_msg("out of memory");
-        exit(REPORT_EXIT_HARNESS);
+        error_msg("out of memory");
+        exit(RL_EXIT_HARNESS);
     }
     d->rows = rows;
     rp_diff_row *row = &d->rows[d->n++];
     memset(row, 0, sizeof *row);
-    row->scenario = rp_strdup(r->scenario);
-    row->variant = rp_strdup(r->variant);
-    row->flavour = rp_strdup(r->flavour);
-    row->mode = rp_strdup(r->mode);
-    row->expectation = rp_strdup(r->expectation ? r->expectation : "?");
+    row->scenario = xstrdup(r->scenario);
+    row->variant = xstrdup(r->variant);
+    row->flavour = xstrdup(r->flavour);
+    row->mode = xstrdup(r->mode);
+    row->expectation = xstrdup(r->expectation ? r->expectation : "?");
     row->rate_p = row->ttff_ratio = row->ttff_p = row->tput_ratio = -1;
     row->tput_low = row->tput_high = -1;
     return row;
@@ -184,12 +184,12 @@ void rp_diff_compute(const report_set *old_set, const report_set *new_set, doubl
                      double band, rp_diff_result *d)
 {
     memset(d, 0, sizeof *d);
-    d->old_path = rp_strdup(old_set->path);
-    d->new_path = rp_strdup(new_set->path);
-    d->old_date = rp_strdup(old_set->date);
-    d->new_date = rp_strdup(new_set->date);
-    d->old_jsonl = rp_strdup(old_set->jsonl);
-    d->new_jsonl = rp_strdup(new_set->jsonl);
+    d->old_path = xstrdup(old_set->path);
+    d->new_path = xstrdup(new_set->path);
+    d->old_date = xstrdup(old_set->date);
+    d->new_date = xstrdup(new_set->date);
+    d->old_jsonl = xstrdup(old_set->jsonl);
+    d->new_jsonl = xstrdup(new_set->jsonl);
     d->alpha = alpha;
     d->band = band;
     const report_run **runs = report_sorted(new_set);
@@ -213,28 +213,28 @@ void rp_diff_compute(const report_set *old_set, const report_set *new_set, doubl
         side_finish(&row->new_);
         classify(row);
         tests(row, alpha, band);
-        d->exit_status = report_exit_worst(d->exit_status, report_class_exit(row->cls));
+        d->exit_status = rl_worse_exit(d->exit_status, report_class_exit(row->cls));
     }
 }
 
 static char *rate_text(const rp_diff_side *s, int present)
 {
     if (!present)
-        return rp_strdup("-");
-    return rp_printf("%llu/%llu", s->failures, s->trials);
+        return xstrdup("-");
+    return xasprintf("%llu/%llu", s->failures, s->trials);
 }
 
 static char *ttff_text(const rp_diff_side *s, int present)
 {
     if (!present || s->n_ttff == 0)
-        return rp_strdup("-");
-    return rp_printf("%.3gs", mean(s->ttff, s->n_ttff));
+        return xstrdup("-");
+    return xasprintf("%.3gs", mean(s->ttff, s->n_ttff));
 }
 
 static char *tput_text(const rp_diff_side *s, int present)
 {
     if (!present || s->n_tput == 0)
-        return rp_strdup("-");
+        return xstrdup("-");
     double lm, var;
     mean_sd_log(s->tput, s->n_tput, &lm, &var);
     return rp_count(exp(lm)); /* the geometric mean, as the ratio uses */
@@ -250,7 +250,7 @@ void rp_diff_print(const rp_diff_result *d, FILE *f)
     int counts[8] = {0};
     for (int i = 0; i < d->n; i++) {
         const rp_diff_row *r = &d->rows[i];
-        char *key = rp_printf("%s:%s %s %s", r->scenario, r->variant, r->flavour, r->mode);
+        char *key = xasprintf("%s:%s %s %s", r->scenario, r->variant, r->flavour, r->mode);
         char *ro = rate_text(&r->old, r->has_old), *rn = rate_text(&r->new_, r->has_new);
         char *to = ttff_text(&r->old, r->has_old), *tn = ttff_text(&r->new_, r->has_new);
         char *po = tput_text(&r->old, r->has_old), *pn = tput_text(&r->new_, r->has_new);
@@ -325,7 +325,7 @@ static json_object *side_json(const rp_diff_side *s, int present, const char *js
     json_object_object_add(o, "upper95", json_object_new_double(s->upper95));
     json_object_object_add(o, "first_failure_seconds", doubles(s->ttff, s->n_ttff));
     json_object_object_add(o, "trials_per_s", doubles(s->tput, s->n_tput));
-    char *rerun = rp_printf("racelab rerun %s --line %d", jsonl, s->line);
+    char *rerun = xasprintf("racelab rerun %s --line %d", jsonl, s->line);
     json_object_object_add(o, "rerun", json_object_new_string(rerun));
     free(rerun);
     return o;

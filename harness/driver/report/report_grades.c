@@ -71,7 +71,7 @@ static graded *find(scenario_grades *s, const char *name, int add)
     s->items = items;
     graded *g = &s->items[s->n++];
     memset(g, 0, sizeof *g);
-    g->name = rp_strdup(name);
+    g->name = xstrdup(name);
     g->grade = GRADE_UNKNOWN;
     if (strcmp(name, "deadlock") == 0 || strcmp(name, "crash") == 0)
         g->grade = GRADE_FORBIDDEN;
@@ -164,8 +164,8 @@ static int infer_pass(scenario_grades *s, const report_set *set)
 
 rp_grades *rp_grades_load(const report_set *set)
 {
-    rp_grades *all = rp_alloc(sizeof *all);
-    all->s = rp_alloc((size_t)(set->n + 1) * sizeof *all->s);
+    rp_grades *all = xcalloc(1, sizeof *all);
+    all->s = xcalloc(1, (size_t)(set->n + 1) * sizeof *all->s);
     for (int i = 0; i < set->n; i++) {
         const char *name = set->runs[i].scenario;
         int seen = 0;
@@ -174,7 +174,7 @@ rp_grades *rp_grades_load(const report_set *set)
         if (seen)
             continue;
         scenario_grades *s = &all->s[all->n++];
-        s->scenario = rp_strdup(name);
+        s->scenario = xstrdup(name);
         s->from_descriptor = from_program(s, set);
         for (int pass = 0; !s->from_descriptor && pass < 8 && infer_pass(s, set) > 0; pass++)
             ;

@@ -42,7 +42,7 @@ static report_class classify(const report_run *r, json_object *rec)
 {
     int exit_status = (int)num_field(rec, "exit_status", -1);
     if (r->error != NULL || (r->verdict != NULL && strcmp(r->verdict, "error") == 0))
-        return exit_status == REPORT_EXIT_USAGE ? RC_BAD_INPUT : RC_ERROR;
+        return exit_status == RL_EXIT_USAGE ? RC_BAD_INPUT : RC_ERROR;
     if (r->verdict != NULL && strcmp(r->verdict, "inconclusive") == 0)
         return RC_WEAK;
     if (r->met < 0)
@@ -124,22 +124,22 @@ static char *dir_of(const char *path)
 {
     const char *slash = strrchr(path, '/');
     if (slash == NULL)
-        return rp_strdup(".");
+        return xstrdup(".");
     if (slash == path)
-        return rp_strdup("/");
-    char *d = rp_strdup(path);
+        return xstrdup("/");
+    char *d = xstrdup(path);
     d[slash - path] = '\0';
     return d;
 }
 
 static char *base_of(const char *path)
 {
-    char *copy = rp_strdup(path);
+    char *copy = xstrdup(path);
     size_t n = strlen(copy);
     while (n > 1 && copy[n - 1] == '/')
         copy[--n] = '\0';
     const char *slash = strrchr(copy, '/');
-    char *b = rp_strdup(slash ? slash + 1 : copy);
+    char *b = xstrdup(slash ? slash + 1 : copy);
     free(copy);
     return b;
 }
@@ -149,23 +149,23 @@ int report_load(const char *path, report_set *set)
     memset(set, 0, sizeof *set);
     struct stat st;
     if (stat(path, &st) != 0) {
-        report_msg("%s: %s", path, strerror(errno));
-        return REPORT_EXIT_USAGE;
+        error_msg("%s: %s", path, strerror(errno));
+        return RL_EXIT_USAGE;
     }
-    set->path = rp_strdup(path);
+    set->path = xstrdup(path);
     if (S_ISDIR(st.st_mode)) {
         size_t n = strlen(path);
-        set->jsonl = rp_printf("%s%sruns.jsonl", path, n && path[n - 1] == '/' ? "" : "/");
-        set->dir = rp_strdup(path);
+        set->jsonl = xasprintf("%s%sruns.jsonl", path, n && path[n - 1] == '/' ? "" : "/");
+        set->dir = xstrdup(path);
     } else {
-        set->jsonl = rp_strdup(path);
+        set->jsonl = xstrdup(path);
         set->dir = dir_of(path);
     }
     FILE *f = fopen(set->jsonl, "r");
     if (f == NULL) {
-        report_msg("%s: %s", set->jsonl, strerror(errno));
+        error_msg("%s: %s", set->jsonl, strerror(errno));
         report_set_free(set);
-        return REPORT_EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     char *line = NULL;
     size_t cap = 0;
@@ -185,16 +185,16 @@ int report_load(const char *path, report_set *set)
             json_object_put(rec);
             if (!complete) /* cut short by a kill: every finished run is before it */
                 break;
-            report_msg("%s:%d: not a run record", set->jsonl, number);
-            rc = REPORT_EXIT_USAGE;
+            error_msg("%s:%d: not a run record", set->jsonl, number);
+            rc = RL_EXIT_USAGE;
             break;
         }
         if (set->n == cap_runs) {
             cap_runs = cap_runs ? 2 * cap_runs : 32;
             report_run *runs = realloc(set->runs, (size_t)cap_runs * sizeof *runs);
             if (runs == NULL) {
-                report_msg("out of memory");
-                exit(REPORT_EXIT_HARNESS);
+                error_msg("out of memory");
+                exit(RL_EXIT_HARNESS);
             }
             set->runs = runs;
         }
@@ -211,7 +211,7 @@ int report_load(const char *path, report_set *set)
         if (set->runs[i].finished_at != NULL &&
             (first == NULL || strcmp(set->runs[i].finished_at, first) < 0))
             first = set->runs[i].finished_at;
-    set->date = first ? rp_strdup(first) : base_of(set->dir);
+    set->date = first ? xstrdup(first) : base_of(set->dir);
     return 0;
 }
 
@@ -250,7 +250,7 @@ static int by_rank(const void *pa, const void *pb)
 
 const report_run **report_sorted(const report_set *set)
 {
-    sort_item *items = rp_alloc((size_t)set->n * sizeof *items);
+    sort_item *items = xcalloc(1, (size_t)set->n * sizeof *items);
     for (int i = 0; i < set->n; i++) {
         const report_run *r = &set->runs[i];
         items[i].r = r;
@@ -269,7 +269,7 @@ const report_run **report_sorted(const report_set *set)
             }
     }
     qsort(items, (size_t)set->n, sizeof *items, by_rank);
-    const report_run **out = rp_alloc((size_t)set->n * sizeof(const report_run *));
+    const report_run **out = xcalloc(1, (size_t)set->n * sizeof(const report_run *));
     for (int i = 0; i < set->n; i++)
         out[i] = items[i].r;
     free(items);
@@ -278,13 +278,13 @@ const report_run **report_sorted(const report_set *set)
 
 char *report_key(const report_run *r)
 {
-    return rp_printf("%s:%s %s %s", r->scenario, r->variant, r->flavour, r->mode);
+    return xasprintf("%s:%s %s %s", r->scenario, r->variant, r->flavour, r->mode);
 }
 
 int report_set_exit(const report_set *set)
 {
     int status = 0;
     for (int i = 0; i < set->n; i++)
-        status = report_exit_worst(status, report_class_exit(set->runs[i].cls));
+        status = rl_worse_exit(status, report_class_exit(set->runs[i].cls));
     return status;
 }

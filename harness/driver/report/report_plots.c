@@ -30,11 +30,11 @@ static void row_label(FILE *f, const report_run *r, double y)
 void plot_matrix(FILE *f, const report_run *const *runs, int n)
 {
     /* Rows: scenario:variant; columns: flavour x mode, in order of appearance. */
-    const report_run **rows = rp_alloc((size_t)(n + 1) * sizeof(const report_run *));
+    const report_run **rows = xcalloc(1, (size_t)(n + 1) * sizeof(const report_run *));
     int n_cols = 0, n_rows = 0;
-    char **col_names = rp_alloc((size_t)(n + 1) * sizeof *col_names);
+    char **col_names = xcalloc(1, (size_t)(n + 1) * sizeof *col_names);
     for (int i = 0; i < n; i++) {
-        char *c = rp_printf("%s %s", runs[i]->flavour, runs[i]->mode);
+        char *c = xasprintf("%s %s", runs[i]->flavour, runs[i]->mode);
         int k = 0;
         while (k < n_cols && strcmp(col_names[k], c) != 0)
             k++;
@@ -57,16 +57,16 @@ void plot_matrix(FILE *f, const report_run *const *runs, int n)
     svg_text(f, name_w + 4, 18, "start", "col-label", "expectation");
     for (int k = 0; k < n_rows; k++) {
         double y = TOP + ROW * k;
-        char *name = rp_printf("%s:%s", rows[k]->scenario, rows[k]->variant);
+        char *name = xasprintf("%s:%s", rows[k]->scenario, rows[k]->variant);
         svg_text(f, 4, y + 12, "start", "row-label", name);
         free(name);
         svg_text(f, name_w + 4, y + 12, "start", "row-note",
                  rows[k]->expectation ? rows[k]->expectation : "?");
         for (int c = 0; c < n_cols; c++) {
             const report_run *worst = NULL;
-            rp_buf tip = {0};
+            buffer tip = {0};
             for (int i = 0; i < n; i++) {
-                char *col = rp_printf("%s %s", runs[i]->flavour, runs[i]->mode);
+                char *col = xasprintf("%s %s", runs[i]->flavour, runs[i]->mode);
                 int here = strcmp(col, col_names[c]) == 0 &&
                            strcmp(runs[i]->scenario, rows[k]->scenario) == 0 &&
                            strcmp(runs[i]->variant, rows[k]->variant) == 0;
@@ -76,7 +76,7 @@ void plot_matrix(FILE *f, const report_run *const *runs, int n)
                 if (worst == NULL || runs[i]->cls > worst->cls)
                     worst = runs[i];
                 char *e = report_evidence(runs[i]);
-                rp_addf(&tip, "%s%s", tip.len ? "\n" : "", e);
+                buf_addf(&tip, "%s%s", tip.len ? "\n" : "", e);
                 free(e);
             }
             double x = name_w + exp_w + cell_w * c;
@@ -86,13 +86,13 @@ void plot_matrix(FILE *f, const report_run *const *runs, int n)
                 char cls[96];
                 snprintf(cls, sizeof cls, "cell %s vd-%s", rp_class_css(worst->cls),
                          worst->verdict ? worst->verdict : "none");
-                char *t = rp_take(&tip);
+                char *t = buf_take(&tip);
                 svg_rect(f, x + 1, y + 1, cell_w - 2, ROW - 2, cls, t);
                 free(t);
                 svg_text(f, x + cell_w / 2, y + 13, "middle", "cell-label",
                          worst->verdict ? worst->verdict : "?");
             }
-            free(tip.s);
+            buf_free(&tip);
         }
     }
     svg_close(f);
@@ -128,7 +128,7 @@ void plot_rates(FILE *f, const report_run *const *runs, int n)
         char *ev = report_evidence(r);
         char *note;
         if (r->trials == 0) {
-            note = rp_strdup("no trials");
+            note = xstrdup("no trials");
         } else if (r->failures > 0) {
             double x_lo = rp_axis_at(&a, r->wilson_low), x_hi = rp_axis_at(&a, r->wilson_high);
             const char *cls = r->cls == RC_FIX_FAILED ? "interval bad" : "interval";
@@ -138,7 +138,7 @@ void plot_rates(FILE *f, const report_run *const *runs, int n)
             svg_circle(f, rp_axis_at(&a, r->rate), y - 4, 4,
                        r->cls == RC_FIX_FAILED ? "rate bad" : "rate", ev);
             char *p = rp_prob(r->rate), *l = rp_prob(r->wilson_low), *h = rp_prob(r->wilson_high);
-            note = rp_printf("%s [%s, %s] of %llu", p, l, h, r->trials);
+            note = xasprintf("%s [%s, %s] of %llu", p, l, h, r->trials);
             free(p);
             free(l);
             free(h);
@@ -147,7 +147,7 @@ void plot_rates(FILE *f, const report_run *const *runs, int n)
             svg_rect(f, a.x0, y - 7, x - a.x0, 6, "bound", ev);
             svg_line(f, x, y - 10, x, y + 2, "bound-edge");
             char *u = rp_prob(r->upper95);
-            note = rp_printf("< %s (0 in %llu)%s", u, r->trials,
+            note = xasprintf("< %s (0 in %llu)%s", u, r->trials,
                              r->tsan_reports ? ", TSan reports" : "");
             free(u);
         }
@@ -183,7 +183,7 @@ void plot_outcomes(FILE *f, const report_run *const *runs, int n, const rp_grade
             (void)name0;
             total += (double)json_object_get_int64(c0);
         }
-        rp_buf note = {0};
+        buffer note = {0};
         double x = LABEL_W;
         for (int rank = 0; rank < 4 && total > 0; rank++) {
             json_object_object_foreach(outcomes, name, count)
@@ -195,17 +195,17 @@ void plot_outcomes(FILE *f, const report_run *const *runs, int n, const rp_grade
                 double w = fmax(2, PLOT_W * (double)c / total);
                 char cls[48];
                 snprintf(cls, sizeof cls, "seg g-%s", rp_grade_name(gr));
-                char *tip = rp_printf("%s (%s): %lld of %.0f trials (%.3g%%)", name,
+                char *tip = xasprintf("%s (%s): %lld of %.0f trials (%.3g%%)", name,
                                       rp_grade_name(gr), c, total, 100.0 * (double)c / total);
                 svg_rect(f, x, y - 10, w, 12, cls, tip);
                 free(tip);
                 x += w;
                 char *cnt = rp_count((double)c);
-                rp_addf(&note, "%s%s %s", note.len ? ", " : "", name, cnt);
+                buf_addf(&note, "%s%s %s", note.len ? ", " : "", name, cnt);
                 free(cnt);
             }
         }
-        char *t = rp_take(&note);
+        char *t = buf_take(&note);
         svg_text(f, LABEL_W + PLOT_W + 8, y, "start", "row-note", t);
         free(t);
     }
@@ -258,12 +258,12 @@ static double ttff_value(const report_run *r)
 
 static char *ttff_note(const report_run *r)
 {
-    rp_buf b = {0};
-    rp_addf(&b, "%.3g s", r->ff_seconds);
+    buffer b = {0};
+    buf_addf(&b, "%.3g s", r->ff_seconds);
     if (r->ff_trial >= 0)
-        rp_addf(&b, ", trial %lld", r->ff_trial);
-    rp_addf(&b, ": %s", r->ff_cause ? r->ff_cause : "?");
-    return rp_take(&b);
+        buf_addf(&b, ", trial %lld", r->ff_trial);
+    buf_addf(&b, ": %s", r->ff_cause ? r->ff_cause : "?");
+    return buf_take(&b);
 }
 
 static double tput_value(const report_run *r) { return r->trials_per_s; }
@@ -271,7 +271,7 @@ static double tput_value(const report_run *r) { return r->trials_per_s; }
 static char *tput_note(const report_run *r)
 {
     char *c = rp_count(r->trials_per_s), *t = rp_count((double)r->trials);
-    char *s = rp_printf("%s trials/s (%s in %.3g s)", c, t, r->seconds);
+    char *s = xasprintf("%s trials/s (%s in %.3g s)", c, t, r->seconds);
     free(c);
     free(t);
     return s;

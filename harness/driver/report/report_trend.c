@@ -98,7 +98,7 @@ static void panel(FILE *f, const char *key, const night *nights, int n,
     if (a.hi - a.lo > 4)
         a.lo = a.hi - 4; /* keep the panel readable: 4 decades */
     svg_log_axis_v(f, &a, x0, x1, m == M_TTFF ? "s" : "");
-    double *xs = rp_alloc((size_t)n * sizeof *xs), *ys = rp_alloc((size_t)n * sizeof *ys);
+    double *xs = xcalloc(1, (size_t)n * sizeof *xs), *ys = xcalloc(1, (size_t)n * sizeof *ys);
     int k = 0;
     for (int i = 0; i < n; i++) {
         double x = n == 1 ? (x0 + x1) / 2 : x0 + 8 + (x1 - x0 - 16) * i / (n - 1);
@@ -119,13 +119,13 @@ static void panel(FILE *f, const char *key, const night *nights, int n,
         if (m == M_RATE && nights[i].failures > 0) {
             svg_line(f, x, rp_axis_at(&a, nights[i].lo), x, rp_axis_at(&a, nights[i].hi),
                      "interval");
-            tip = rp_printf("%s: rate %.3g [%.3g, %.3g], %llu of %llu", sets[i]->date, v,
+            tip = xasprintf("%s: rate %.3g [%.3g, %.3g], %llu of %llu", sets[i]->date, v,
                             nights[i].lo, nights[i].hi, nights[i].failures, nights[i].trials);
         } else if (m == M_RATE) {
-            tip = rp_printf("%s: no failure in %llu trials, upper bound %.3g", sets[i]->date,
+            tip = xasprintf("%s: no failure in %llu trials, upper bound %.3g", sets[i]->date,
                             nights[i].trials, v);
         } else {
-            tip = rp_printf("%s: %.4g%s", sets[i]->date, v, m == M_TTFF ? " s" : " trials/s");
+            tip = xasprintf("%s: %.4g%s", sets[i]->date, v, m == M_TTFF ? " s" : " trials/s");
         }
         char cls[64];
         snprintf(cls, sizeof cls, "%s %s",
@@ -146,7 +146,7 @@ static void panel(FILE *f, const char *key, const night *nights, int n,
 static char **keys_of(const report_set *const *sets, int n_sets, int *n_out)
 {
     int cap = 16, n = 0;
-    char **keys = rp_alloc((size_t)cap * sizeof *keys);
+    char **keys = xcalloc(1, (size_t)cap * sizeof *keys);
     for (int s = n_sets - 1; s >= 0; s--) { /* the newest night's order first */
         const report_run **runs = report_sorted(sets[s]);
         for (int i = 0; i < sets[s]->n; i++) {
@@ -160,7 +160,7 @@ static char **keys_of(const report_set *const *sets, int n_sets, int *n_out)
             }
             if (n == cap) {
                 cap *= 2;
-                char **more = rp_alloc((size_t)cap * sizeof *more);
+                char **more = xcalloc(1, (size_t)cap * sizeof *more);
                 memcpy(more, keys, (size_t)n * sizeof *keys);
                 free(keys);
                 keys = more;
@@ -178,7 +178,7 @@ static void one_metric(FILE *f, const char *id, const char *label, metric m, cha
 {
     int rows = (n_keys + COLS - 1) / COLS;
     svg_open(f, id, PANEL_W * COLS, PANEL_H * (rows ? rows : 1), label);
-    night *nights = rp_alloc((size_t)n_sets * sizeof *nights);
+    night *nights = xcalloc(1, (size_t)n_sets * sizeof *nights);
     for (int k = 0; k < n_keys; k++) {
         for (int s = 0; s < n_sets; s++)
             gather(sets[s], keys[k], &nights[s]);

@@ -84,7 +84,7 @@ int drive(const run_options *o, const plan_item *plan, int n, int quiet, char **
     if (o->out_dir != NULL && o->out_dir[0] == '-') {
         error_msg("--out wants a folder, not '%s' (an option? a folder of that name: ./%s)",
                   o->out_dir, o->out_dir);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     fifo_cleanup_stale();
     char *here = self_dir();

@@ -16,7 +16,7 @@
  * programs' own parsers (one parser per idea): each planned scenario's plain
  * program is asked with the command line of its first run
  * (program_check_args), and the TSan build once (it refuses more). Returns 0,
- * or EXIT_USAGE / EXIT_HARNESS after a one-line error naming the scenario. */
+ * or RL_EXIT_USAGE / RL_EXIT_HARNESS after a one-line error naming the scenario. */
 int check_passthrough(const plan_item *plan, int n, const run_options *o);
 /* One session of runs: stale FIFOs removed, the results folder (o->out_dir
  * or results/<UTC>-<host> beside the build), the table (none when quiet),

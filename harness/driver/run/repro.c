@@ -146,20 +146,20 @@ static int report(const plan_item *it, const run_options *o, const json_object *
     return 0;
 }
 
-/* The options repro fixes or refuses; 0 or EXIT_USAGE. */
+/* The options repro fixes or refuses; 0 or RL_EXIT_USAGE. */
 static int repro_options(run_options *o)
 {
     if (o->mode != NULL && strcmp(o->mode, "sched") != 0) {
         error_msg("repro runs the controlled scheduler (sched mode), not --mode %s", o->mode);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     if (o->flavour_text != NULL && strcmp(o->flavour_text, "both") == 0) {
         error_msg("repro runs one flavour: --flavour plain (the default) or tsan");
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     if (o->n_patterns != 1) {
         error_msg("repro wants one NAME:VARIANT");
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     o->flavours = o->flavour_text != NULL && strcmp(o->flavour_text, "tsan") == 0 ? FLAVOUR_TSAN
                                                                                   : FLAVOUR_PLAIN;
@@ -182,7 +182,7 @@ static int repro_target(const catalog *cat, run_options *o, plan_item **plan)
         return rc;
     if (n != 1) {
         error_msg("'%s' matches %d variants: repro wants one NAME:VARIANT", o->patterns[0], n);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     const plan_item *it = &(*plan)[0];
     if (strcmp(it->var->caught_by, "tsan") == 0) {
@@ -190,11 +190,11 @@ static int repro_target(const catalog *cat, run_options *o, plan_item **plan)
                   "thread runs at a time, so TSan sees no race): try 'racelab run %s:%s "
                   "--flavour tsan --mode fuzz'",
                   it->sc->name, it->var->name, it->sc->name, it->var->name);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     if (it->tsan && !it->sc->tsan_built) {
         error_msg("%s is not built (run 'make')", it->sc->tsan_path);
-        return EXIT_HARNESS;
+        return RL_EXIT_HARNESS;
     }
     for (int i = 0; i < o->n_injects; i++) {
         const char *action = strrchr(o->injects[i], ':');
@@ -204,7 +204,7 @@ static int repro_target(const catalog *cat, run_options *o, plan_item **plan)
         error_msg("--inject '%s': in sched mode only fault specs (PATTERN:fail[,p=P]) apply; "
                   "the scheduler decides timing",
                   o->injects[i]);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     rc = plan_check_injects(cat, o->injects, o->n_injects);
     if (rc == 0)
@@ -242,20 +242,20 @@ int cmd_repro(const command_line *c)
     json_object *rec = results != NULL ? last_record(results) : NULL;
     const char *error = jstring(jget(rec, "error"));
     const json_object *ff = jget(rec, "first_failure");
-    if (status == EXIT_INTERRUPTED) {
+    if (status == RL_EXIT_INTERRUPTED) {
         puts("interrupted");
         rc = status;
     } else if (rec == NULL || error != NULL) {
         if (results != NULL)
             error_msg("%s:%s: %s", it->sc->name, it->var->name,
                       error ? error : "the run left no record");
-        rc = status >= EXIT_USAGE ? status : EXIT_HARNESS;
+        rc = status >= RL_EXIT_USAGE ? status : RL_EXIT_HARNESS;
     } else if (!jis_object(ff)) {
         const char *seed = number_or(rec, "seed", "?");
         printf("no failure: %s:%s passed all %s trials (seed %s, %s); give more --trials or "
                "another --seed\n",
                it->sc->name, it->var->name, number_or(rec, "trials", "?"), seed, o.strategy);
-        rc = EXIT_NOT_MET;
+        rc = RL_EXIT_FIX_FAILED;
     } else {
         rc = report(it, &o, rec);
     }

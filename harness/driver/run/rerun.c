@@ -84,19 +84,19 @@ static int select_line(const char *text, const command_line *c, const char *name
     if (c->line_given && found == NULL) {
         error_msg("%s has %llu line%s, no line %llu", name, lineno, lineno == 1 ? "" : "s",
                   c->line);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     if (found == NULL) {
         error_msg("%s holds no record", name);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     if (records > 1) {
         error_msg("%s holds %llu records: pick one with --line N", name, records);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     if (blank(found, found_len)) {
         error_msg("line %llu of %s is empty", found_no, name);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     *out = xmalloc(found_len + 1);
     memcpy(*out, found, found_len);
@@ -193,7 +193,7 @@ static int record_item(const catalog *cat, const json_object *rec, const char *w
         char *known = catalog_names(cat);
         error_msg("%s: unknown scenario '%s' (known: %s)", where, scenario, known);
         free(known);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     const variant_info *var = NULL;
     for (int v = 0; v < sc->n_variants && var == NULL; v++)
@@ -202,20 +202,20 @@ static int record_item(const catalog *cat, const json_object *rec, const char *w
     if (var == NULL) {
         error_msg("%s: %s has no variant '%s' (see 'racelab describe %s')", where, scenario,
                   variant, scenario);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     const char *flavour =
         one_of(jstring(jget(rec, "flavour")), (const char *const[]){"plain", "tsan", NULL});
     if (flavour == NULL) {
         error_msg("%s: the record's flavour is not plain or tsan", where);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     item->sc = sc;
     item->var = var;
     item->tsan = strcmp(flavour, "tsan") == 0;
     if (item->tsan && !sc->tsan_built) {
         error_msg("%s is not built (run 'make')", sc->tsan_path);
-        return EXIT_HARNESS;
+        return RL_EXIT_HARNESS;
     }
     return 0;
 }
@@ -242,7 +242,7 @@ static int record_numbers(const json_object *rec, const char *where, rerun_plan 
         seed = command_value(rec, "--seed");
     if (seed != NULL && parse_whole(seed, 0, ~0ULL, &n) != 0) {
         error_msg("%s: the seed '%s' is not a whole number", where, seed);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     if (seed == NULL)
         warn_msg("%s holds no seed: the rerun draws a new one", where);
@@ -253,7 +253,7 @@ static int record_numbers(const json_object *rec, const char *where, rerun_plan 
     if (timeout != NULL) {
         if (parse_seconds(timeout, 0.05, 86400, &o->timeout) != 0) {
             error_msg("%s: the timeout '%s' is not seconds in [0.05, 86400]", where, timeout);
-            return EXIT_USAGE;
+            return RL_EXIT_USAGE;
         }
         o->timeout_text = timeout;
     }
@@ -268,7 +268,7 @@ static int record_options(const json_object *rec, const char *where, rerun_plan 
                      (const char *const[]){"stress", "fuzz", "sched", "stress+fuzz", NULL});
     if (o->mode == NULL) {
         error_msg("%s: the record's mode is not stress, fuzz or sched", where);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     int sched = strcmp(o->mode, "sched") == 0;
     const char *engine = jstring(jget(rec, "engine"));
@@ -300,7 +300,7 @@ static int record_options(const json_object *rec, const char *where, rerun_plan 
         const char *spec = jstring(jat(inject, i));
         if (spec == NULL) {
             error_msg("%s: an inject spec that is not a string", where);
-            return EXIT_USAGE;
+            return RL_EXIT_USAGE;
         }
         if (skip != NULL && strcmp(spec, skip) == 0) {
             skip = NULL; /* the profile's, given by name */
@@ -309,7 +309,7 @@ static int record_options(const json_object *rec, const char *where, rerun_plan 
         if (!spec_applies(p->item.sc, spec)) { /* it would be left out of the command */
             error_msg("%s: the inject spec '%s' matches no point of %s (see 'racelab describe %s')",
                       where, spec, p->item.sc->name, p->item.sc->name);
-            return EXIT_USAGE;
+            return RL_EXIT_USAGE;
         }
         o->injects[o->n_injects++] = spec;
     }
@@ -321,7 +321,7 @@ static int record_options(const json_object *rec, const char *where, rerun_plan 
             const char *value = jnumber_text(json_object_iter_peek_value(&it));
             if (value == NULL) {
                 error_msg("%s: param '%s' is not a number", where, key);
-                return EXIT_USAGE;
+                return RL_EXIT_USAGE;
             }
             o->params[o->n_params++] = own(p, xasprintf("%s=%s", key, value));
         }
@@ -330,7 +330,7 @@ static int record_options(const json_object *rec, const char *where, rerun_plan 
         const char *spec = jstring(jat(posix, i));
         if (spec == NULL) {
             error_msg("%s: a posix_faults spec that is not a string", where);
-            return EXIT_USAGE;
+            return RL_EXIT_USAGE;
         }
         o->posix_faults[o->n_posix_faults++] = spec;
     }
@@ -373,7 +373,7 @@ int rerun_command_of(const catalog *cat, const char *text, const command_line *c
     json_object *rec = parse_record(text, c, "the record", &where);
     if (rec == NULL) {
         free(where);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     rerun_plan p;
     int rc = plan_record(cat, rec, where, &c->o, &p);
@@ -440,13 +440,13 @@ int cmd_rerun(const command_line *c)
         else
             error_msg("rerun wants a record: a file holding one line of runs.jsonl, - for "
                       "stdin, or runs.jsonl with --line N");
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     char *where = NULL;
     json_object *rec = read_record(c, c->args[0], &where);
     if (rec == NULL) {
         free(where);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     if (jis_object(jget(rec, "exec"))) { /* a record of racelab exec */
         int rc = exec_rerun(rec, where, c->o.out_dir);

@@ -68,7 +68,7 @@ static int load_shard(const char *dir, shard *s)
         error_msg("%s is not a shard folder (no readable shard.json: racelab run --shard K/N "
                   "--out DIR writes one)",
                   dir);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     s->k = (int)k;
     return 0;
@@ -90,20 +90,20 @@ static int check_shards(const shard *sh, int n)
             if (a == NULL || b == NULL || strcmp(a, b) != 0) {
                 error_msg("%s is of another night than %s (%s %s, not %s): refusing to merge",
                           sh[i].dir, sh[0].dir, keys[f], b ? b : "missing", a ? a : "missing");
-                return EXIT_USAGE;
+                return RL_EXIT_USAGE;
             }
         }
         for (int j = 0; j < i; j++)
             if (sh[j].k == sh[i].k) {
                 error_msg("shard %d/%s given twice: %s and %s", sh[i].k, field(&sh[i], "shards"),
                           sh[j].dir, sh[i].dir);
-                return EXIT_USAGE;
+                return RL_EXIT_USAGE;
             }
     }
     return 0;
 }
 
-/* Names the shards not given or not finished; EXIT_HARNESS when any. */
+/* Names the shards not given or not finished; RL_EXIT_HARNESS when any. */
 static int check_complete(const shard *sh, int n, int total)
 {
     buffer missing = {0};
@@ -125,7 +125,7 @@ static int check_complete(const shard *sh, int n, int total)
     buf_append(&missing, "", 1, SIZE_MAX);
     error_msg("incomplete night: shard %s; the merged folder holds the others", missing.data);
     buf_free(&missing);
-    return EXIT_HARNESS;
+    return RL_EXIT_HARNESS;
 }
 
 /* The plan index of a record of shard S (by its scenario:variant:flavour). */
@@ -156,7 +156,7 @@ static int load_runs(const shard *s, merged_run **runs, int *n)
 {
     report_set set;
     if (report_load(s->dir, &set) != 0)
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     int rc = 0;
     for (int i = 0; i < set.n && rc == 0; i++) {
         json_object *rec = set.runs[i].rec;
@@ -165,7 +165,7 @@ static int load_runs(const shard *s, merged_run **runs, int *n)
         if (index < 0 || id == NULL) {
             error_msg("%s/runs.jsonl line %d is not a run of its shard.json", s->dir,
                       set.runs[i].line);
-            rc = EXIT_USAGE;
+            rc = RL_EXIT_USAGE;
             break;
         }
         *runs = xrealloc(*runs, (size_t)(*n + 1) * sizeof **runs);
@@ -215,12 +215,12 @@ static int copy_files(const merged_run *r, const char *out)
                 continue;
             char *to_dir = xasprintf("%s/%s", out, SUBDIRS[i]);
             if (mkdir(to_dir, 0755) != 0 && errno != EEXIST)
-                rc = EXIT_HARNESS;
+                rc = RL_EXIT_HARNESS;
             char *from = xasprintf("%s/%s", from_dir, e->d_name);
             char *to = xasprintf("%s/%s%s", to_dir, r->new_id, e->d_name + len);
             if (copy_file(from, to) != 0) {
                 error_msg("cannot copy %s to %s", from, to);
-                rc = EXIT_HARNESS;
+                rc = RL_EXIT_HARNESS;
             }
             free(from);
             free(to);
@@ -284,7 +284,7 @@ static int write_runs(merged_run *runs, int n, const char *out)
         error_msg(errno == EEXIST ? "%s already holds results; give another --out"
                                   : "cannot write %s",
                   errno == EEXIST ? out : path);
-        rc = errno == EEXIST ? EXIT_USAGE : EXIT_HARNESS;
+        rc = errno == EEXIST ? RL_EXIT_USAGE : RL_EXIT_HARNESS;
     }
     for (int i = 0; i < n && f != NULL; i++) {
         json_object_object_add(runs[i].rec, "run_id", jtext(runs[i].new_id));
@@ -292,11 +292,11 @@ static int write_runs(merged_run *runs, int n, const char *out)
         rc = rl_worse_exit(rc, copy_files(&runs[i], out));
         char *line = jline(runs[i].rec);
         if (fprintf(f, "%s\n", line) < 0)
-            rc = EXIT_HARNESS;
+            rc = RL_EXIT_HARNESS;
         free(line);
     }
     if (f != NULL && fclose(f) != 0)
-        rc = EXIT_HARNESS;
+        rc = RL_EXIT_HARNESS;
     free(path);
     return rc;
 }
@@ -331,7 +331,7 @@ static int write_summary(const char *out, int n_planned, int status)
 {
     report_set set;
     if (report_load(out, &set) != 0)
-        return EXIT_HARNESS;
+        return RL_EXIT_HARNESS;
     session s;
     memset(&s, 0, sizeof s);
     s.dir = (char *)out;
@@ -368,11 +368,11 @@ static int write_summary(const char *out, int n_planned, int status)
     }
     char *path = xasprintf("%s/summary.txt", out);
     FILE *f = fopen(path, "w");
-    int rc = f == NULL ? EXIT_HARNESS : 0;
+    int rc = f == NULL ? RL_EXIT_HARNESS : 0;
     if (f != NULL) {
         summary_write_file(&s, f, 0, status);
         if (fclose(f) != 0)
-            rc = EXIT_HARNESS;
+            rc = RL_EXIT_HARNESS;
         summary_write_file(&s, stdout, 0, status);
         fflush(stdout);
     }
@@ -396,7 +396,7 @@ static int merged_status(const char *out)
 {
     report_set set;
     if (report_load(out, &set) != 0)
-        return EXIT_HARNESS;
+        return RL_EXIT_HARNESS;
     int rc = report_set_exit(&set);
     report_set_free(&set);
     return rc;
@@ -406,11 +406,11 @@ static int merge_into(const shard *sh, int n, const char *out_given, int incompl
 {
     if (mkdir(out_given, 0755) != 0 && errno != EEXIST) {
         error_msg("cannot create %s: %s", out_given, strerror(errno));
-        return EXIT_HARNESS;
+        return RL_EXIT_HARNESS;
     }
     char *out = realpath(out_given, NULL);
     merged_run *runs = NULL;
-    int n_runs = 0, rc = out == NULL ? EXIT_HARNESS : 0;
+    int n_runs = 0, rc = out == NULL ? RL_EXIT_HARNESS : 0;
     for (int i = 0; i < n && rc == 0; i++)
         rc = load_runs(&sh[i], &runs, &n_runs);
     if (n_runs > 1)
@@ -441,7 +441,7 @@ int cmd_merge(const command_line *c)
 {
     if (c->n_args == 0 || c->o.out_dir == NULL) {
         error_msg("merge wants the shard folders and --out DIR (racelab merge DIR... --out DIR)");
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     shard *sh = xcalloc((size_t)c->n_args, sizeof *sh);
     int rc = 0, n = 0;
@@ -451,7 +451,7 @@ int cmd_merge(const command_line *c)
         rc = check_shards(sh, n);
     double total = 0;
     if (rc == 0 && jnumber(jget(sh[0].info, "shards"), &total) != 0)
-        rc = EXIT_USAGE;
+        rc = RL_EXIT_USAGE;
     if (rc == 0) {
         int incomplete = check_complete(sh, n, (int)total);
         rc = merge_into(sh, n, c->o.out_dir, incomplete);

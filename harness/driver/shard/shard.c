@@ -188,7 +188,7 @@ int cmd_plan_print(const plan_item *plan, int n, const run_options *o, int json)
         }
     }
     json_object_put(j);
-    return fflush(stdout) == 0 ? 0 : EXIT_HARNESS;
+    return fflush(stdout) == 0 ? 0 : RL_EXIT_HARNESS;
 }
 
 static int write_shard_json(const char *dir, json_object *j)
@@ -203,7 +203,7 @@ static int write_shard_json(const char *dir, json_object *j)
         error_msg("cannot write %s: %s", path, strerror(errno));
     free(text);
     free(path);
-    return ok ? 0 : EXIT_HARNESS;
+    return ok ? 0 : RL_EXIT_HARNESS;
 }
 
 int shard_run(const plan_item *plan, int n, const run_options *o)
@@ -211,18 +211,18 @@ int shard_run(const plan_item *plan, int n, const run_options *o)
     if (o->out_dir == NULL || o->seed_text == NULL) {
         error_msg("--shard needs --out DIR and --seed N (every shard of a night the same seed, "
                   "each its own folder)");
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     char *jsonl = xasprintf("%s/runs.jsonl", o->out_dir);
     int taken = access(jsonl, F_OK) == 0;
     free(jsonl);
     if (taken) {
         error_msg("%s already holds results; give another --out", o->out_dir);
-        return EXIT_USAGE;
+        return RL_EXIT_USAGE;
     }
     if (mkdir(o->out_dir, 0755) != 0 && errno != EEXIST) {
         error_msg("cannot create the results folder %s: %s", o->out_dir, strerror(errno));
-        return EXIT_HARNESS;
+        return RL_EXIT_HARNESS;
     }
     json_object *j = plan_json(plan, n, o, o->shard_n, o->shard_k);
     json_object_object_add(j, "complete", json_object_new_boolean(0));
@@ -238,7 +238,7 @@ int shard_run(const plan_item *plan, int n, const run_options *o)
         rc = drive(o, sub, n_sub, 0, &dir);
     if (dir != NULL) {
         json_object_object_add(j, "dir", jtext(dir));
-        json_object_object_add(j, "complete", json_object_new_boolean(rc != EXIT_INTERRUPTED));
+        json_object_object_add(j, "complete", json_object_new_boolean(rc != RL_EXIT_INTERRUPTED));
         json_object_object_add(j, "exit_status", json_object_new_int(rc));
         rc = rl_worse_exit(rc, write_shard_json(dir, j));
     }
