@@ -67,10 +67,13 @@ build/tsan/%: scenarios/%.c build/tsan/libracelab.a $(HEADERS)
 DRIVER_SRC := $(wildcard harness/driver/*.c harness/driver/*/*.c)
 DRIVER_HDR := $(wildcard harness/driver/*/*.h)
 DRIVER_LIBS := -ljson-c -lm
+# Every function the driver shares is declared in its folder's header, and
+# the file that defines it includes that header.
+DRIVER_WARN := -Wmissing-prototypes
 FIXTURES := $(patsubst tests/fixtures/%.c,build/fixtures/%,$(wildcard tests/fixtures/*.c))
 driver: $(if $(DRIVER_SRC),build/racelab) $(FIXTURES)
 build/racelab: $(DRIVER_SRC) $(DRIVER_HDR) build/version.h build/common/libracelab-common.a $(HEADERS)
-	$(PLAIN_CC) $(PLAIN_CFLAGS) -include build/version.h -Iharness/driver $(DRIVER_SRC) build/common/libracelab-common.a $(DRIVER_LIBS) -o $@
+	$(PLAIN_CC) $(PLAIN_CFLAGS) $(DRIVER_WARN) -include build/version.h -Iharness/driver $(DRIVER_SRC) build/common/libracelab-common.a $(DRIVER_LIBS) -o $@
 build/fixtures/%: tests/fixtures/%.c $(wildcard tests/fixtures/*.h) build/common/libracelab-common.a $(HEADERS)
 	@mkdir -p build/fixtures
 	$(PLAIN_CC) $(PLAIN_CFLAGS) $< build/common/libracelab-common.a -lpthread -lm -o $@
@@ -96,7 +99,7 @@ build/asan/plain/%: scenarios/%.c build/asan/libracelab.a $(HEADERS)
 	@mkdir -p build/asan/plain
 	$(ASAN_CC) $(ASAN_CFLAGS) $< build/asan/libracelab.a $(LIBS) -o $@
 build/asan/racelab: $(DRIVER_SRC) $(DRIVER_HDR) build/version.h $(ASAN_COMMON_OBJ) $(HEADERS)
-	$(ASAN_CC) $(ASAN_CFLAGS) -include build/version.h -Iharness/driver $(DRIVER_SRC) $(ASAN_COMMON_OBJ) $(DRIVER_LIBS) -o $@
+	$(ASAN_CC) $(ASAN_CFLAGS) $(DRIVER_WARN) -include build/version.h -Iharness/driver $(DRIVER_SRC) $(ASAN_COMMON_OBJ) $(DRIVER_LIBS) -o $@
 
 # libFuzzer targets (tests/fuzz/fuzz_NAME.c), built with ASan and UBSan: the
 # runtime's parsers (numbers, inject specs, params, POSIX fault specs,

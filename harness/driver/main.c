@@ -17,13 +17,9 @@
  * lines and the help of every command are options.c's. */
 #include "cc/cc.h"
 #include "compare/compare.h"
-#include "core/discover.h"
 #include "core/json_io.h"
-#include "core/options.h"
-#include "core/plan.h"
 #include "core/summary.h"
 #include "core/tsanlog.h"
-#include "core/util.h"
 #include "exec/exec.h"
 #include "report/report.h"
 #include "run/commands.h"

@@ -20,7 +20,6 @@
  * status: clang's; 2 a bad racelab option, 3 no compiler or runtime. */
 #include "cc/cc.h"
 #include "core/runner.h"
-#include "core/util.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -5,10 +5,8 @@
  * fix by the one grader (harness/common/grader.c), whatever its own
  * expectation: a racy variant passed as a candidate fails. */
 #include "compare/compare.h"
-#include "core/discover.h"
 #include "core/json_io.h"
 #include "core/plan.h"
-#include "core/util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -131,8 +129,12 @@ static int run_setting(const compare_opts *o, int log_fd, cmp_runs *runs, int ts
         if (!can_control(var, tsan, s->mode))
             continue;
         cmp_run *r = add_run(runs);
-        *r = (cmp_run){
-            .var = var, .tsan = tsan, .mode = s->mode, .strategy = s->strategy, .control = 1};
+        *r = (cmp_run){.var = var,
+                       .tsan = tsan,
+                       .mode = s->mode,
+                       .strategy = s->strategy,
+                       .dfs_bound = s->dfs ? o->dfs_bound : 0,
+                       .control = 1};
         int rc = one_run(o, log_fd, r, s);
         if (rc != 0 && rc != RL_EXIT_HARNESS)
             return rc;
@@ -144,7 +146,11 @@ static int run_setting(const compare_opts *o, int log_fd, cmp_runs *runs, int ts
     }
     for (int i = 0; i < o->n_cands; i++) {
         cmp_run *r = add_run(runs);
-        *r = (cmp_run){.var = o->cands[i], .tsan = tsan, .mode = s->mode, .strategy = s->strategy};
+        *r = (cmp_run){.var = o->cands[i],
+                       .tsan = tsan,
+                       .mode = s->mode,
+                       .strategy = s->strategy,
+                       .dfs_bound = s->dfs ? o->dfs_bound : 0};
         int rc = one_run(o, log_fd, r, s);
         if (rc != 0 && rc != RL_EXIT_HARNESS)
             return rc;

@@ -2,11 +2,9 @@
  * help, and every check made before anything runs (a bad name, number or
  * knob is one line on stderr and exit 2, with no folder made). */
 #include "compare/compare.h"
-#include "core/discover.h"
 #include "core/json_io.h"
 #include "core/options.h"
 #include "core/plan.h"
-#include "core/util.h"
 
 #include <getopt.h>
 #include <stdlib.h>

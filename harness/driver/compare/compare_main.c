@@ -3,9 +3,7 @@
  * comparison on stdout and into DIR/compare.txt. */
 #include "compare/compare.h"
 #include "core/interrupt.h"
-#include "core/options.h"
 #include "core/results.h"
-#include "core/util.h"
 
 #include <stdlib.h>
 #include <string.h>

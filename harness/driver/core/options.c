@@ -15,6 +15,8 @@
 #include "core/plan.h"
 #include "core/util.h"
 
+#include "../../../injectors/sched/schedule_text.h"
+
 #include <getopt.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -400,7 +402,8 @@ static int apply(command_line *c, int id, const char *value)
     case OPT_SEED:
         if (parse_whole(value, 0, ~0ULL, &n) != 0)
             return bad("--seed wants a whole number from 0 to 2^64-1", value);
-        o->seed_text = value;
+        o->has_seed = 1;
+        o->seed = n;
         return 0;
     case OPT_TIMEOUT:
         if (parse_seconds(value, 0.05, 86400, &x) != 0)
@@ -414,9 +417,9 @@ static int apply(command_line *c, int id, const char *value)
         o->deadline = x;
         return 0;
     case OPT_STRATEGY:
-        if (*value == '\0')
+        if (rl_parse_strategy(value, &o->strategy) != 0)
             return bad("--strategy wants random, pct:D or dfs:B", value);
-        o->strategy = value;
+        o->has_strategy = 1;
         return 0;
     case OPT_OUTCOME: /* the program checks it against its outcomes */
         if (*value == '\0' || *value == '-')

@@ -2,6 +2,8 @@
 #ifndef RL_DRIVER_CORE_OPTIONS_H
 #define RL_DRIVER_CORE_OPTIONS_H
 
+#include "../../../injectors/sched/strategy.h"
+
 #include <json-c/json.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,9 +16,11 @@ typedef struct {
     const char *seconds_text; /* passed through as given */
     double seconds;
     const char *trials_text;
-    const char *seed_text;
+    int has_seed; /* --seed given: parsed once, here or by rerun */
+    unsigned long long seed;
     const char *timeout_text;
-    const char *strategy; /* sched mode: random, pct:D, dfs:B */
+    int has_strategy;     /* sched mode: --strategy given (parsed once) */
+    rl_strategy strategy; /* random, pct:D, dfs:B */
     int until_fail;
     double timeout;  /* the program's watchdog, 3 unless given */
     double deadline; /* the driver's watchdog per run; 0: computed */

@@ -24,6 +24,9 @@ typedef struct {
 int plan_select(const catalog *cat, char **patterns, int n_patterns, int flavours, plan_item **out,
                 int *n_out);
 
+/* A fix: a variant expected to hold or to be benign (not to reproduce). */
+int variant_is_fix(const variant_info *var);
+
 /* Positive controls: for every fix (holds or benign) in the plan, the
  * scenario's racy variants that can be judged in that flavour and mode run
  * too, before it, when the plan does not hold them already (marked

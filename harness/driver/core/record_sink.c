@@ -5,7 +5,6 @@
  * stays and no later record merges onto one. The records that could not be
  * written are counted: the summary says how many, and the exit status is 3. */
 #include "core/results.h"
-#include "core/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

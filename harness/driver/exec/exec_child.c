@@ -7,7 +7,6 @@
  * takes the threads' stacks and the group is killed: a hang. */
 #include "core/stacks.h"
 #include "core/tsanlog.h"
-#include "core/util.h"
 #include "exec/exec.h"
 
 #include <errno.h>

@@ -13,7 +13,6 @@
  * bound has run (exhausted). */
 #include "core/fifos.h"
 #include "core/interrupt.h"
-#include "core/util.h"
 #include "exec/exec.h"
 
 #include <errno.h>

@@ -8,7 +8,6 @@
  * finished, the folder cannot be written); 130 interrupted. */
 #include "core/fifos.h"
 #include "core/interrupt.h"
-#include "core/util.h"
 #include "exec/exec.h"
 
 #include <errno.h>

@@ -5,7 +5,6 @@
  * Options end at the first word that is not one (PROGRAM) or at `--`.
  * Every value is checked here, before anything runs: a bad one is one line
  * on stderr and exit status 2. */
-#include "core/util.h"
 #include "exec/exec.h"
 
 #include "../../../injectors/sched/schedule_text.h"

@@ -19,7 +19,6 @@
  * fail, diverged: it is not graded — it proves nothing either way. */
 #include "../../../injectors/exec/preload/exec_sched_report.h"
 #include "core/tsanlog.h"
-#include "core/util.h"
 #include "exec/exec.h"
 
 #include <signal.h>

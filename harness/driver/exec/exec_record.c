@@ -3,12 +3,10 @@
  * the outcomes of exec_outcome.c, judged by the one grader (rl_judge_counts)
  * against --expect; then the fields only exec mode has, under "exec"
  * (README "Exec mode"). */
-#include "core/util.h"
 #include "exec/exec.h"
 
 #include "../../../injectors/points/points.h"
 #include "../../common/json_write.h"
-#include "../../common/record.h"
 
 #include <fnmatch.h>
 #include <stdlib.h>

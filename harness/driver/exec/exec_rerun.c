@@ -10,7 +10,6 @@
  * runs. */
 #include "core/json_io.h"
 #include "core/runner.h"
-#include "core/util.h"
 #include "exec/exec.h"
 
 #include <stdlib.h>

@@ -13,7 +13,6 @@
  *     what the run saw back into the strategy;
  *   - --shrink: the scenarios' shrink (sched_shrink.h), whose trials are
  *     runs of the program, then the best schedule replayed with its trace. */
-#include "core/util.h"
 #include "exec/exec.h"
 
 #include "../../../injectors/exec/preload/exec_sched_report.h"

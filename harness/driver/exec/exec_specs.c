@@ -15,7 +15,6 @@
  * (injectors/points keeps the table to itself): `PROGRAM --mode fuzz
  * --profile NAME --trials 1 --json` and the record's profile_spec. */
 #include "core/stacks.h"
-#include "core/util.h"
 #include "exec/exec.h"
 
 #include "../../../injectors/points/points.h"
@@ -37,6 +36,9 @@
  * (malloc faults do nothing under TSan's allocator): the scenario runtime
  * answers for itself, exec mode for PROGRAM. */
 static int program_is_tsan;
+/* The runtime's hook (harness/runtime/internal.h), which the linked
+ * POSIX-fault parser asks: the driver answers for the program it runs. */
+int rl_flavour_is_tsan(void); /* NOLINT(misc-*) */
 int rl_flavour_is_tsan(void) { return program_is_tsan; }
 
 /* The first scenario program in build/plain (sorted by name). */

@@ -2,7 +2,6 @@
  * happens, and at the end the counts, the first failure with the command
  * that runs it again, the verdict and the results folder (also written to
  * DIR/summary.txt). */
-#include "core/util.h"
 #include "exec/exec.h"
 
 #include <limits.h>

@@ -3,16 +3,10 @@
  * stale fiu-run FIFOs removed, the results folder, the table, the runs,
  * summary.txt; and the last record written, read back. */
 #include "run/drive.h"
-#include "core/discover.h"
 #include "core/fifos.h"
 #include "core/interrupt.h"
 #include "core/json_io.h"
-#include "core/options.h"
-#include "core/plan.h"
-#include "core/results.h"
-#include "core/runner.h"
 #include "core/summary.h"
-#include "core/util.h"
 #include "report/report.h"
 
 #include <signal.h>
@@ -54,17 +48,6 @@ int check_passthrough(const plan_item *plan, int n, const run_options *o)
         if (plan[i].tsan)
             return plan[i].sc->tsan_built ? ask(&plan[i], o) : 0;
     return 0;
-}
-
-void row_free(summary_row *r)
-{
-    char **texts[] = {&r->scenario, &r->variant,   &r->expectation, &r->mode,
-                      &r->flavour,  &r->verdict,   &r->note,        &r->trials,
-                      &r->rate,     &r->forbidden, &r->tsan,        &r->unhit};
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-        free(*texts[i]);
-        *texts[i] = NULL;
-    }
 }
 
 static void session_free(session *s)

@@ -10,15 +10,12 @@
  * a failing schedule (first_failure.schedule), --replay of it. The new run
  * goes to a results folder like `racelab run`'s. Its options are options.c's.
  * A record of racelab exec is exec_rerun.c's. */
-#include "core/discover.h"
 #include "core/json_io.h"
-#include "core/options.h"
-#include "core/plan.h"
-#include "core/runner.h"
-#include "core/util.h"
 #include "exec/exec.h"
 #include "run/commands.h"
 #include "run/drive.h"
+
+#include "../../../injectors/sched/schedule_text.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -246,7 +243,8 @@ static int record_numbers(const json_object *rec, const char *where, rerun_plan 
     }
     if (seed == NULL)
         warn_msg("%s holds no seed: the rerun draws a new one", where);
-    o->seed_text = seed;
+    o->has_seed = seed != NULL;
+    o->seed = seed != NULL ? n : 0;
     const char *timeout = number_text(p, jget(rec, "timeout"));
     if (timeout == NULL)
         timeout = command_value(rec, "--timeout");
@@ -277,7 +275,13 @@ static int record_options(const json_object *rec, const char *where, rerun_plan 
     o->until_fail = jtrue(jget(rec, "until_fail"));
     if (sched) {
         const json_object *s = jget(rec, "sched");
-        o->strategy = jstring(jget(s, "strategy"));
+        const char *strategy = jstring(jget(s, "strategy"));
+        if (strategy != NULL && rl_parse_strategy(strategy, &o->strategy) != 0) {
+            error_msg("%s: the record's strategy '%s' is not random, pct:D or dfs:B", where,
+                      strategy);
+            return RL_EXIT_USAGE;
+        }
+        o->has_strategy = strategy != NULL;
         o->replay = jstring(jget(jget(rec, "first_failure"), "schedule"));
         if (o->replay == NULL)
             o->replay = jstring(jget(s, "replay"));
