@@ -189,8 +189,10 @@ static int cmd_parse_tsan(const command_line *c)
 static int make_plan(const command_line *c, run_options *o, catalog *cat, plan_item **plan, int *n)
 {
     *o = c->o;
-    if (o->mode == NULL) /* the default finds what stress alone misses (README) */
-        o->mode = "stress+fuzz";
+    if (!o->has_mode) { /* the default finds what stress alone misses (README) */
+        o->mode = RL_MODE_BOTH;
+        o->has_mode = 1;
+    }
     char *dir = o->build_dir ? xstrdup(o->build_dir) : self_dir();
     int rc = catalog_load(cat, dir);
     free(dir);
@@ -200,9 +202,9 @@ static int make_plan(const command_line *c, run_options *o, catalog *cat, plan_i
     rc = plan_select(cat, o->patterns, o->n_patterns, o->flavours, plan, n);
     if (rc != 0)
         return rc;
-    *n = plan_add_controls(plan, *n, o->mode);
+    *n = plan_add_controls(plan, *n, rl_mode_points_act(o->mode));
     o->controls = 1;
-    if (o->n_injects > 0 && strcmp(o->mode, "stress") == 0) {
+    if (o->n_injects > 0 && o->mode == RL_MODE_STRESS) {
         error_msg("--inject needs --mode fuzz or sched (points do nothing in stress mode)");
         return RL_EXIT_USAGE;
     }

@@ -137,16 +137,8 @@ static int set_variant(const rl_scenario *sc, rl_config *cfg, const char *value)
 
 static int set_mode(rl_config *cfg, const char *value)
 {
-    if (strcmp(value, "stress") == 0)
-        cfg->mode = RL_MODE_STRESS;
-    else if (strcmp(value, "fuzz") == 0)
-        cfg->mode = RL_MODE_FUZZ;
-    else if (strcmp(value, "sched") == 0)
-        cfg->mode = RL_MODE_SCHED;
-    else if (strcmp(value, "stress+fuzz") == 0)
-        cfg->mode = RL_MODE_BOTH;
-    else
-        return bad_input("unknown mode '%s' (stress, fuzz, sched, stress+fuzz)", value);
+    if (rl_mode_parse(value, &cfg->mode) != 0)
+        return bad_input("unknown mode '%s' (" RL_MODE_NAMES ")", value);
     return 0;
 }
 

@@ -5,6 +5,7 @@
 #include "../../injectors/points/points.h"
 #include "../../injectors/points/posix_faults.h"
 #include "../common/grader.h"
+#include "../common/mode.h"
 #include "../common/parse_number.h"
 #include "../common/record.h"
 #include "../common/splitmix.h"
@@ -17,17 +18,6 @@
 #define RL_MAX_TSAN_KINDS 8
 #define RL_MAX_PARAMS 8
 #define RL_MAX_POSIX_FAULTS 8
-
-/* RL_MODE_BOTH ("stress+fuzz"): half the budget free-running, then half with
- * points acting; one verdict from both halves' evidence. */
-typedef enum { RL_MODE_STRESS, RL_MODE_FUZZ, RL_MODE_SCHED, RL_MODE_BOTH } rl_mode;
-static inline const char *rl_mode_name(rl_mode m)
-{
-    return m == RL_MODE_FUZZ    ? "fuzz"
-           : m == RL_MODE_SCHED ? "sched"
-           : m == RL_MODE_BOTH  ? "stress+fuzz"
-                                : "stress";
-}
 
 typedef enum { RL_ENGINE_BATCHED, RL_ENGINE_NAIVE } rl_engine_kind;
 typedef struct {

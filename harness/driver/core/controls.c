@@ -19,7 +19,8 @@
 static int ctl_controls(const session *s, const plan_item *fix, const plan_item *other)
 {
     return other->sc == fix->sc && other->tsan == fix->tsan &&
-           can_control(other->var, other->tsan, s->opts->mode);
+           can_control(other->var, other->tsan,
+                       !s->opts->has_mode || rl_mode_points_act(s->opts->mode));
 }
 
 int ctl_done(const session *s, const plan_item *fix)

@@ -372,10 +372,9 @@ static int apply(command_line *c, int id, const char *value)
     case OPT_JSON: c->json = 1; return 0;
     case OPT_UNTIL_FAIL: o->until_fail = 1; return 0;
     case OPT_MODE:
-        if (strcmp(value, "stress") != 0 && strcmp(value, "fuzz") != 0 &&
-            strcmp(value, "sched") != 0 && strcmp(value, "stress+fuzz") != 0)
+        if (rl_mode_parse(value, &o->mode) != 0)
             return bad("--mode wants stress, fuzz, sched or stress+fuzz", value);
-        o->mode = value;
+        o->has_mode = 1;
         return 0;
     case OPT_FLAVOUR:
         if (strcmp(value, "plain") == 0)

@@ -3,6 +3,7 @@
 #define RL_DRIVER_CORE_OPTIONS_H
 
 #include "../../../injectors/sched/strategy.h"
+#include "../../common/mode.h"
 
 #include <json-c/json.h>
 #include <stddef.h>
@@ -11,7 +12,8 @@
 #include <sys/types.h>
 
 typedef struct {
-    const char *mode;         /* NULL: the program's default */
+    int has_mode;             /* 0: the program's default */
+    rl_mode mode;             /* parsed once (options.c, rerun.c) */
     int flavours;             /* FLAVOUR_PLAIN | FLAVOUR_TSAN */
     const char *seconds_text; /* passed through as given */
     double seconds;

@@ -163,13 +163,13 @@ int plan_select(const catalog *cat, char **patterns, int n_patterns, int flavour
     return 0;
 }
 
-int can_control(const variant_info *var, int tsan, const char *mode)
+int can_control(const variant_info *var, int tsan, int points_act)
 {
     if (strcmp(var->expectation, "reproduces") != 0)
         return 0;
     if (strcmp(var->caught_by, "tsan") == 0 && !tsan)
         return 0; /* nothing in the plain build can catch it */
-    return var->inject == NULL || mode == NULL || strcmp(mode, "stress") != 0;
+    return var->inject == NULL || points_act;
 }
 
 int variant_is_fix(const variant_info *var) { return strcmp(var->expectation, "reproduces") != 0; }
@@ -183,7 +183,7 @@ static int planned(const plan_item *items, int n, const scenario_info *sc, const
     return 0;
 }
 
-int plan_add_controls(plan_item **items, int n, const char *mode)
+int plan_add_controls(plan_item **items, int n, int points_act)
 {
     plan_item *in = *items;
     int cap = n;
@@ -197,8 +197,8 @@ int plan_add_controls(plan_item **items, int n, const char *mode)
         if (variant_is_fix(in[i].var))
             for (int v = 0; v < sc->n_variants; v++) {
                 const variant_info *var = &sc->variants[v];
-                if (can_control(var, in[i].tsan, mode) && !planned(in, n, sc, var, in[i].tsan) &&
-                    !planned(out, k, sc, var, in[i].tsan))
+                if (can_control(var, in[i].tsan, points_act) &&
+                    !planned(in, n, sc, var, in[i].tsan) && !planned(out, k, sc, var, in[i].tsan))
                     out[k++] = (plan_item){sc, var, in[i].tsan, 1};
             }
         out[k++] = in[i];

@@ -142,7 +142,7 @@ json_object *rec_synthesize(const child_run *c, const run_options *o, const tsan
         .variant = it->var->name,
         .expectation = it->var->expectation,
         .caught_by = it->var->caught_by,
-        .mode = o->mode ? o->mode : "stress",
+        .mode = rl_mode_name(o->has_mode ? o->mode : RL_MODE_STRESS),
         .engine = NULL,
         .flavour = it->tsan ? "tsan" : "plain",
         .has_seed = has_seed,

@@ -159,7 +159,7 @@ static void row_interrupted(session *s, const child_run *c, const run_options *o
     row.scenario = xstrdup(it->sc->name);
     row.variant = xstrdup(it->var->name);
     row.expectation = xstrdup(it->var->expectation);
-    row.mode = xstrdup(o->mode ? o->mode : "-");
+    row.mode = xstrdup(o->has_mode ? rl_mode_name(o->mode) : "-");
     row.flavour = xstrdup(it->tsan ? "tsan" : "plain");
     row.trials = xstrdup("-");
     row.rate = xstrdup("-");

@@ -39,7 +39,8 @@ char **run_argv(const plan_item *it, const run_options *o, int *argc)
     arglist l = {NULL, 0};
     arglist_add(&l, it->tsan ? it->sc->tsan_path : it->sc->plain_path);
     arglist_opt(&l, "--variant", it->var->name);
-    arglist_opt(&l, "--mode", o->mode);
+    if (o->has_mode)
+        arglist_opt(&l, "--mode", rl_mode_name(o->mode));
     arglist_opt(&l, "--seconds", o->seconds_text);
     arglist_opt(&l, "--trials", o->trials_text);
     if (o->has_seed)

@@ -145,8 +145,9 @@ static int report(const plan_item *it, const run_options *o, const json_object *
 /* The options repro fixes or refuses; 0 or RL_EXIT_USAGE. */
 static int repro_options(run_options *o)
 {
-    if (o->mode != NULL && strcmp(o->mode, "sched") != 0) {
-        error_msg("repro runs the controlled scheduler (sched mode), not --mode %s", o->mode);
+    if (o->has_mode && o->mode != RL_MODE_SCHED) {
+        error_msg("repro runs the controlled scheduler (sched mode), not --mode %s",
+                  rl_mode_name(o->mode));
         return RL_EXIT_USAGE;
     }
     if (o->flavour_text != NULL && strcmp(o->flavour_text, "both") == 0) {
@@ -159,7 +160,8 @@ static int repro_options(run_options *o)
     }
     o->flavours = o->flavour_text != NULL && strcmp(o->flavour_text, "tsan") == 0 ? FLAVOUR_TSAN
                                                                                   : FLAVOUR_PLAIN;
-    o->mode = "sched";
+    o->mode = RL_MODE_SCHED;
+    o->has_mode = 1;
     o->until_fail = 1;
     o->shrink = 1;
     o->jobs = 1;

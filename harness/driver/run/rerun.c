@@ -262,13 +262,12 @@ static int record_numbers(const json_object *rec, const char *where, rerun_plan 
 static int record_options(const json_object *rec, const char *where, rerun_plan *p)
 {
     run_options *o = &p->o;
-    o->mode = one_of(jstring(jget(rec, "mode")),
-                     (const char *const[]){"stress", "fuzz", "sched", "stress+fuzz", NULL});
-    if (o->mode == NULL) {
+    o->has_mode = rl_mode_parse(jstring(jget(rec, "mode")), &o->mode) == 0;
+    if (!o->has_mode) {
         error_msg("%s: the record's mode is not stress, fuzz or sched", where);
         return RL_EXIT_USAGE;
     }
-    int sched = strcmp(o->mode, "sched") == 0;
+    int sched = o->mode == RL_MODE_SCHED;
     const char *engine = jstring(jget(rec, "engine"));
     if (!sched && engine != NULL && strcmp(engine, "naive") == 0)
         o->engine = engine;
@@ -289,7 +288,7 @@ static int record_options(const json_object *rec, const char *where, rerun_plan 
     const char *profile = jstring(jget(rec, "profile"));
     if (profile == NULL && jtrue(jget(rec, "default_profile")))
         profile = "default";
-    if (profile != NULL && (strcmp(o->mode, "fuzz") == 0 || strcmp(o->mode, "stress+fuzz") == 0))
+    if (profile != NULL && (o->mode == RL_MODE_FUZZ || o->mode == RL_MODE_BOTH))
         o->profile = profile;
     /* the record names the spec its profile contributed: given by name */
     const char *skip = o->profile != NULL ? jstring(jget(rec, "profile_spec")) : NULL;
