@@ -4,6 +4,7 @@
 
 #include "../../injectors/points/points.h"
 #include "../../injectors/points/posix_faults.h"
+#include "../../injectors/sched/strategy.h"
 #include "../common/grader.h"
 #include "../common/mode.h"
 #include "../common/parse_number.h"
@@ -41,8 +42,11 @@ typedef struct {
     const char *posix_specs[RL_MAX_POSIX_FAULTS];                 /* as the user wrote them */
     int n_posix;
     /* sched mode */
-    char strategy[32];  /* random, pct:D, dfs:B */
-    const char *replay; /* a schedule to force on every trial */
+    rl_strategy strategy;   /* random, pct:D, dfs:B: parsed once (cli.c) */
+    char strategy_text[32]; /* the same, rendered for the record */
+    const char *replay;     /* a schedule to force on every trial, as given */
+    int *replay_choices;    /* the same, parsed once (cli.c) */
+    int n_replay;
     int shrink;
     const char *outcome; /* --outcome: the failure to look for and shrink towards */
     char param_keys[RL_MAX_PARAMS][32];
