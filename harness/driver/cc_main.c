@@ -16,9 +16,10 @@
  * racelab's own options come first and end at the first other word: the
  * rest is clang's, whose own options getopt cannot know. The compiler is
  * clang (clang++ for c++), or $RACELAB_CC / $RACELAB_CXX; the runtime is
- * cc/libracelab-cc.a beside this program, or $RACELAB_CC_RUNTIME. Exit
+ * cc/libracelab-cc.a in racelab's home (paths.c), or $RACELAB_CC_RUNTIME. Exit
  * status: clang's; 2 a bad racelab option, 3 no compiler or runtime. */
 #include "driver.h"
+#include "paths.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -95,10 +96,7 @@ static char *runtime_path(void)
     const char *given = getenv("RACELAB_CC_RUNTIME");
     if (given != NULL && *given != '\0')
         return xstrdup(given);
-    char *dir = self_dir();
-    char *path = xasprintf("%s/cc/libracelab-cc.a", dir);
-    free(dir);
-    return path;
+    return rl_home_file("cc/libracelab-cc.a");
 }
 
 static const char *compiler(int cxx)

@@ -2,6 +2,7 @@
  * help, and every check made before anything runs (a bad name, number or
  * knob is one line on stderr and exit 2, with no folder made). */
 #include "compare.h"
+#include "paths.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -345,7 +346,7 @@ int compare_parse(int argc, char **argv, compare_opts *o)
         return EXIT_USAGE;
     }
     if (o->build_dir == NULL)
-        o->build_dir = self_dir();
+        o->build_dir = rl_home();
     rc = catalog_load(&o->cat, o->build_dir);
     if (rc == 0)
         rc = take_target(o, d.target);

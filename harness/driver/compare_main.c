@@ -2,6 +2,7 @@
  * line, makes the results folder, runs correctness then cost, prints the
  * comparison on stdout and into DIR/compare.txt. */
 #include "compare.h"
+#include "paths.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,7 @@ static int open_folder(const compare_opts *o, session *s)
     memset(&ro, 0, sizeof ro);
     ro.out_dir = o->out_dir;
     memset(s, 0, sizeof *s);
-    char *root = xasprintf("%s/../results", o->build_dir);
+    char *root = rl_results_root();
     int rc = results_open(s, &ro, root);
     free(root);
     return rc;

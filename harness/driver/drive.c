@@ -3,6 +3,7 @@
  * stale fiu-run FIFOs removed, the results folder, the table, the runs,
  * summary.txt; and the last record written, read back. */
 #include "driver.h"
+#include "paths.h"
 #include "report.h"
 
 #include <signal.h>
@@ -77,9 +78,7 @@ int drive(const run_options *o, const plan_item *plan, int n, int quiet, char **
         return EXIT_USAGE;
     }
     fifo_cleanup_stale();
-    char *here = self_dir();
-    char *root = xasprintf("%s/../results", here);
-    free(here);
+    char *root = rl_results_root();
     session s;
     memset(&s, 0, sizeof s);
     int rc = results_open(&s, o, root);

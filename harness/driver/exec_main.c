@@ -7,6 +7,7 @@
  * harness failed (the library missing, PROGRAM could not be started, no run
  * finished, the folder cannot be written); 130 interrupted. */
 #include "exec.h"
+#include "paths.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -50,13 +51,13 @@ static char *default_dir(void)
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-    char *here = self_dir();
-    char *dir = xasprintf("%s/../results/%s-%s", here, stamp, host);
+    char *root = rl_results_root();
+    char *dir = xasprintf("%s/%s-%s", root, stamp, host);
     for (int k = 2; access(dir, F_OK) == 0 && k < 1000; k++) {
         free(dir);
-        dir = xasprintf("%s/../results/%s-%s-%d", here, stamp, host, k);
+        dir = xasprintf("%s/%s-%s-%d", root, stamp, host, k);
     }
-    free(here);
+    free(root);
     return dir;
 }
 

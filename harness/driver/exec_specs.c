@@ -15,6 +15,7 @@
  * (injectors/points keeps the table to itself): `PROGRAM --mode fuzz
  * --profile NAME --trials 1 --json` and the record's profile_spec. */
 #include "exec.h"
+#include "paths.h"
 
 #include "../../injectors/points/points.h"
 #include "../../injectors/points/posix_faults.h"
@@ -40,9 +41,7 @@ int rl_flavour_is_tsan(void) { return program_is_tsan; }
 /* The first scenario program in build/plain (sorted by name). */
 static char *any_scenario_program(void)
 {
-    char *here = self_dir();
-    char *dir = xasprintf("%s/plain", here);
-    free(here);
+    char *dir = rl_home_file("plain");
     struct dirent **names = NULL;
     int n = scandir(dir, &names, NULL, alphasort);
     char *found = NULL;
@@ -198,9 +197,7 @@ int exec_prepare(const exec_options *o, const exec_program *p, exec_setup *s)
         return EXIT_USAGE;
     }
     s->program_is_tsan = program_is_tsan = p->tsan;
-    char *here = self_dir();
-    s->library = xasprintf("%s/exec/libracelab-exec.so", here);
-    free(here);
+    s->library = rl_home_file("exec/libracelab-exec.so");
     if (access(s->library, R_OK) != 0) {
         error_msg("exec: the preload library %s is missing (make exec)", s->library);
         return EXIT_HARNESS;

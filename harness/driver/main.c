@@ -18,6 +18,7 @@
 #include "compare.h"
 #include "driver.h"
 #include "exec.h"
+#include "paths.h"
 #include "report.h"
 
 #include <stdlib.h>
@@ -36,7 +37,7 @@ static int open_catalog(const command_line *c, int max_names, catalog *cat,
                   max_names == 1 ? "" : "s", c->args[max_names]);
         return EXIT_USAGE;
     }
-    char *dir = c->o.build_dir ? xstrdup(c->o.build_dir) : self_dir();
+    char *dir = c->o.build_dir ? xstrdup(c->o.build_dir) : rl_home();
     int rc = catalog_load(cat, dir);
     free(dir);
     if (rc != 0)
@@ -185,7 +186,7 @@ static int make_plan(const command_line *c, run_options *o, catalog *cat, plan_i
     *o = c->o;
     if (o->mode == NULL) /* the default finds what stress alone misses (README) */
         o->mode = "stress+fuzz";
-    char *dir = o->build_dir ? xstrdup(o->build_dir) : self_dir();
+    char *dir = o->build_dir ? xstrdup(o->build_dir) : rl_home();
     int rc = catalog_load(cat, dir);
     free(dir);
     if (rc != 0)
@@ -239,6 +240,14 @@ static int own_options(int argc, char **argv, int *rc)
 {
     if (argc < 2)
         return 0;
+    /* `racelab help exec` is `racelab exec --help`, for each of these */
+    static const char *own[] = {"report", "diff", "compare", "exec", "cc", "c++"};
+    for (size_t i = 0; argc == 3 && strcmp(argv[1], "help") == 0 && i < sizeof own / sizeof *own;
+         i++)
+        if (strcmp(argv[2], own[i]) == 0) {
+            char *help[] = {argv[0], argv[2], "--help", NULL};
+            return own_options(3, help, rc);
+        }
     if (strcmp(argv[1], "report") == 0)
         *rc = cmd_report(argc - 2, argv + 2);
     else if (strcmp(argv[1], "diff") == 0)

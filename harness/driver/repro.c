@@ -12,6 +12,7 @@
  * one thread runs at a time, so TSan sees no race), 3 harness failure, 130
  * interrupted. */
 #include "driver.h"
+#include "paths.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,7 +211,7 @@ int cmd_repro(const command_line *c)
     int rc = repro_options(&o);
     if (rc != 0)
         return rc;
-    char *dir = o.build_dir ? xstrdup(o.build_dir) : self_dir();
+    char *dir = o.build_dir ? xstrdup(o.build_dir) : rl_home();
     catalog cat;
     rc = catalog_load(&cat, dir);
     free(dir);

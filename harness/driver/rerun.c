@@ -11,6 +11,7 @@
  * goes to a results folder like `racelab run`'s. Its options are options.c's.
  * A record of racelab exec is exec_rerun.c's. */
 #include "exec.h"
+#include "paths.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -446,7 +447,7 @@ int cmd_rerun(const command_line *c)
         json_object_put(rec);
         return rc;
     }
-    char *dir = c->o.build_dir ? xstrdup(c->o.build_dir) : self_dir();
+    char *dir = c->o.build_dir ? xstrdup(c->o.build_dir) : rl_home();
     catalog cat;
     int rc = catalog_load(&cat, dir);
     free(dir);
