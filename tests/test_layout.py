@@ -1,4 +1,4 @@
-"""The include direction of the C sources (README "Layout"):
+"""The include direction of the C sources (docs/design.md "Layout"):
 
     harness/common    includes nothing of ours outside itself
     injectors/        harness/common and injectors/ only

@@ -1,7 +1,7 @@
 /* cc_main.c — racelab cc and racelab c++: clang with ThreadSanitizer's
  * instrumentation and racelab's runtime (injectors/cc/runtime) in place of
  * TSan's, so that every load and store that may be shared is a point for
- * `racelab exec` (README "racelab cc").
+ * `racelab exec` (docs/racelab-cc.1.md).
  *
  *   racelab cc [--tsan] CLANG-ARGUMENTS...
  *

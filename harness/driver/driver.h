@@ -36,7 +36,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-/* Exit statuses (DESIGN.md; the classes are harness/common/grader.h's). */
+/* Exit statuses (docs/design.md; the classes are harness/common/grader.h's). */
 enum {
     EXIT_MET = RL_EXIT_MET,
     EXIT_NOT_MET = RL_EXIT_FIX_FAILED, /* a fix failed: a regression */

@@ -1,5 +1,5 @@
 /* exec.h — `racelab exec`: unmodified programs, run many times under the
- * preloaded noise library (README "Exec mode").
+ * preloaded noise library (docs/racelab-exec.1.md).
  *
  *   exec_main.c     cmd_exec: options, program, set-up, runs, record, exit status
  *   exec_options.c  the command line (getopt_long) and --help
@@ -30,7 +30,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Weak evidence: a `reproduces` program that did not fail (DESIGN.md). */
+/* Weak evidence: a `reproduces` program that did not fail (docs/design.md). */
 #define EXIT_WEAK 4
 
 #define EXEC_MAX_SPECS 32

@@ -233,7 +233,7 @@ int exec_write_suppressions(exec_setup *s, const char *dir)
 {
     if (!s->program_is_tsan || s->fiu_enable == NULL)
         return 0;
-    /* DESIGN.md: libfiu's internal lock hides races from TSan. */
+    /* docs/design.md: libfiu's internal lock hides races from TSan. */
     s->tsan_suppressions = xasprintf("%s/tsan.supp", dir);
     FILE *f = fopen(s->tsan_suppressions, "w");
     if (f == NULL)

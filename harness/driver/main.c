@@ -184,7 +184,7 @@ static int cmd_parse_tsan(const command_line *c)
 static int make_plan(const command_line *c, run_options *o, catalog *cat, plan_item **plan, int *n)
 {
     *o = c->o;
-    if (o->mode == NULL) /* the default finds what stress alone misses (README) */
+    if (o->mode == NULL) /* the default finds what stress alone misses (docs/racelab-run.1.md) */
         o->mode = "stress+fuzz";
     char *dir = o->build_dir ? xstrdup(o->build_dir) : rl_home();
     int rc = catalog_load(cat, dir);

@@ -37,7 +37,7 @@ int cmd_diff(int argc, char **argv);
 
 /* ---- classes and exit statuses (report_class.c) ------------------------ */
 
-/* Exit statuses (DESIGN.md "Verdicts, classes and controls"). */
+/* Exit statuses (docs/design.md "Verdicts, classes and controls"). */
 enum {
     REPORT_EXIT_MET = 0,
     REPORT_EXIT_FIX_FAILED = 1,

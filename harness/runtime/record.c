@@ -1,4 +1,4 @@
-/* record.c — the run record (one JSON object, schema in README.md), the
+/* record.c — the run record (one JSON object, schema in docs/racelab-record.5.md), the
  * readable summary, and the --describe document. */
 #include "../common/json_write.h"
 #include "internal.h"
