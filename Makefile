@@ -146,7 +146,7 @@ bench: setup
 
 # clang-tidy and cppcheck over every C file; clang-format --dry-run as well.
 LINT_SRC := $(RUNTIME_SRC) $(wildcard scenarios/*.c) $(DRIVER_SRC) $(wildcard tests/fixtures/*.c) \
-	$(wildcard tests/fuzz/*.c)
+	$(wildcard tests/fuzz/*.c) $(wildcard examples/*/*.c tests/install_programs/*.c)
 # (one file per clang-tidy call: given many, clang-tidy 14 mis-parses some)
 lint: build/version.h
 	@for f in $(LINT_SRC); do \
@@ -154,7 +154,7 @@ lint: build/version.h
 	done; true
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --inline-suppr --std=c11 -D_GNU_SOURCE -DFIU_ENABLE -Iharness/runtime -Iharness/driver \
-	  harness injectors scenarios tests/fixtures tests/fuzz
+	  harness injectors scenarios tests/fixtures tests/fuzz examples tests/install_programs
 	clang-format --dry-run -Werror $(LINT_SRC) $(HEADERS) $(wildcard harness/driver/*.h)
 
 format:
