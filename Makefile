@@ -303,7 +303,8 @@ install: plain tsan build/racelab build/exec/libracelab-exec.so build/cc/librace
 	for l in $(MAN_LINKS); do ln -sf $${l#*:} $(DESTDIR)$(MANDIR)/man1/$${l%%:*}; done
 	$(INSTALL) -m 644 README.md CHANGELOG.md $(DESTDIR)$(DOCDIR)
 	$(INSTALL) -m 644 docs/*.md $(DESTDIR)$(DOCDIR)/docs
-	$(INSTALL) -m 644 examples/myproject/* $(DESTDIR)$(DOCDIR)/examples/myproject
+	$(INSTALL) -m 644 examples/myproject/Makefile examples/myproject/myrace.c \
+	  $(DESTDIR)$(DOCDIR)/examples/myproject
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/racelab $(DESTDIR)$(LIBDIR)/libracelab.a \
 	  $(DESTDIR)$(LIBDIR)/libracelab-tsan.a $(DESTDIR)$(PKGCONFIGDIR)/racelab.pc \
