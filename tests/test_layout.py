@@ -1,4 +1,4 @@
-"""The include direction of the C sources (README "Layout"):
+"""The include direction of the C sources (docs/design.md "Layout"):
 
     harness/common    includes nothing of ours outside itself
     injectors/        harness/common and injectors/ only
@@ -113,7 +113,7 @@ def test_the_check_catches_each_forbidden_direction(tmp_path):
     assert violations("injectors/points/ok.c", fake) == []
 
 
-# harness/driver's layers (README "Layout"): an include goes to its own folder
+# harness/driver's layers (docs/design.md "Layout"): an include goes to its own folder
 # or a lower layer, never up or sideways.
 DRIVER_LAYERS = {"core": 0, "exec": 1, "report": 1, "cc": 1, "run": 2, "compare": 2,
                  "shard": 3, "": 4}

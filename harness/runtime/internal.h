@@ -16,6 +16,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* A variant's own inject spec, or NULL (checked by rl_check_descriptor). */
+static inline const char *rl_variant_inject(const rl_variant *v)
+{
+    return v->inject != NULL ? v->inject->spec : NULL;
+}
+
 #define RL_MAX_TSAN_KINDS 8
 #define RL_MAX_PARAMS 8
 #define RL_MAX_POSIX_FAULTS 8

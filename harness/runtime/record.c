@@ -1,4 +1,4 @@
-/* record.c — the run record (one JSON object, schema in README.md), the
+/* record.c — the run record (one JSON object, schema in docs/racelab-record.5.md), the
  * readable summary, and the --describe document. */
 #include "../common/json_write.h"
 #include "internal.h"
@@ -223,7 +223,7 @@ void rl_print_describe(FILE *f, const rl_scenario *sc)
                 rl_expectation_name(var->expect), rl_detector_name(var->caught_by));
         rl_json_string(f, var->summary);
         fputs(", \"inject\": ", f);
-        rl_json_string(f, var->inject);
+        rl_json_string(f, rl_variant_inject(var));
         fputc('}', f);
     }
     fputs("]", f);

@@ -316,7 +316,7 @@ static void general_usage(FILE *f)
           "commands:\n",
           f);
     for (size_t i = 0; i < N_COMMANDS; i++) {
-        char left[64];
+        char left[160]; /* plan's words are 66 characters: 64 cut them short */
         snprintf(left, sizeof left, "  %s %s", COMMANDS[i].name, COMMANDS[i].words);
         help_line(f, left, COMMANDS[i].summary);
     }

@@ -1,5 +1,5 @@
 /* exec.h — `racelab exec`: unmodified programs, run many times under the
- * preloaded noise library (README "Exec mode").
+ * preloaded noise library (docs/racelab-exec.1.md).
  *
  *   exec_main.c     cmd_exec: options, program, set-up, runs, record, exit status
  *   exec_options.c  the command line (getopt_long) and --help

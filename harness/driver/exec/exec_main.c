@@ -8,6 +8,7 @@
  * finished, the folder cannot be written); 130 interrupted. */
 #include "core/fifos.h"
 #include "core/interrupt.h"
+#include "core/paths.h"
 #include "exec/exec.h"
 
 #include <errno.h>
@@ -52,13 +53,13 @@ static char *default_dir(void)
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-    char *here = self_dir();
-    char *dir = xasprintf("%s/../results/%s-%s", here, stamp, host);
+    char *root = rl_results_root();
+    char *dir = xasprintf("%s/%s-%s", root, stamp, host);
     for (int k = 2; access(dir, F_OK) == 0 && k < 1000; k++) {
         free(dir);
-        dir = xasprintf("%s/../results/%s-%s-%d", here, stamp, host, k);
+        dir = xasprintf("%s/%s-%s-%d", root, stamp, host, k);
     }
-    free(here);
+    free(root);
     return dir;
 }
 

@@ -1,8 +1,8 @@
 /* exec_record.c — the one record of an exec invocation: the run record every
- * writer fills (rl_record, README "The record"), with runs as its trials and
+ * writer fills (rl_record, docs/racelab-record.5.md), with runs as its trials and
  * the outcomes of exec_outcome.c, judged by the one grader (rl_judge_counts)
  * against --expect; then the fields only exec mode has, under "exec"
- * (README "Exec mode"). */
+ * (docs/racelab-exec.1.md). */
 #include "exec/exec.h"
 
 #include "../../../injectors/points/points.h"

@@ -2,12 +2,13 @@
  * `repro`: every value passed on asked of the programs that will get it,
  * stale fiu-run FIFOs removed, the results folder, the table, the runs,
  * summary.txt; and the last record written, read back. */
-#include "run/drive.h"
 #include "core/fifos.h"
 #include "core/interrupt.h"
 #include "core/json_io.h"
+#include "core/paths.h"
 #include "core/summary.h"
 #include "report/report.h"
+#include "run/drive.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -70,9 +71,7 @@ int drive(const run_options *o, const plan_item *plan, int n, int quiet, char **
         return RL_EXIT_USAGE;
     }
     fifo_cleanup_stale();
-    char *here = self_dir();
-    char *root = xasprintf("%s/../results", here);
-    free(here);
+    char *root = rl_results_root();
     session s;
     memset(&s, 0, sizeof s);
     int rc = results_open(&s, o, root);

@@ -11,11 +11,11 @@
  * input (a variant only TSan catches cannot be reproduced by the scheduler:
  * one thread runs at a time, so TSan sees no race), 3 harness failure, 130
  * interrupted. */
+#include "../../../injectors/sched/schedule_text.h"
 #include "core/json_io.h"
+#include "core/paths.h"
 #include "run/commands.h"
 #include "run/drive.h"
-
-#include "../../../injectors/sched/schedule_text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,7 +218,7 @@ int cmd_repro(const command_line *c)
     int rc = repro_options(&o);
     if (rc != 0)
         return rc;
-    char *dir = o.build_dir ? xstrdup(o.build_dir) : self_dir();
+    char *dir = o.build_dir ? xstrdup(o.build_dir) : rl_home();
     catalog cat;
     rc = catalog_load(&cat, dir);
     free(dir);

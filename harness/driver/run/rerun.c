@@ -10,12 +10,12 @@
  * a failing schedule (first_failure.schedule), --replay of it. The new run
  * goes to a results folder like `racelab run`'s. Its options are options.c's.
  * A record of racelab exec is exec_rerun.c's. */
+#include "../../../injectors/sched/schedule_text.h"
 #include "core/json_io.h"
+#include "core/paths.h"
 #include "exec/exec.h"
 #include "run/commands.h"
 #include "run/drive.h"
-
-#include "../../../injectors/sched/schedule_text.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -457,7 +457,7 @@ int cmd_rerun(const command_line *c)
         json_object_put(rec);
         return rc;
     }
-    char *dir = c->o.build_dir ? xstrdup(c->o.build_dir) : self_dir();
+    char *dir = c->o.build_dir ? xstrdup(c->o.build_dir) : rl_home();
     catalog cat;
     int rc = catalog_load(&cat, dir);
     free(dir);

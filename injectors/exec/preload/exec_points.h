@@ -7,7 +7,7 @@
  * draw. C11 threads (mtx_*, cnd_*, thrd_*) reach the same points as the
  * pthread calls glibc builds them on.
  *
- * Environment (set by `racelab exec` for each run; README "Exec mode"):
+ * Environment (set by `racelab exec` for each run; docs/racelab-exec.1.md):
  *   RACELAB_EXEC_MODE    noise or sched (absent or empty: the library only
  *                        passes calls on)
  *   RACELAB_EXEC_SEED    the run's seed, a decimal number
