@@ -2,13 +2,13 @@
  * `repro`: every value passed on asked of the programs that will get it,
  * stale fiu-run FIFOs removed, the results folder, the table, the runs,
  * summary.txt; and the last record written, read back. */
+#include "run/drive.h"
 #include "core/fifos.h"
 #include "core/interrupt.h"
 #include "core/json_io.h"
 #include "core/paths.h"
 #include "core/summary.h"
 #include "report/report.h"
-#include "run/drive.h"
 
 #include <signal.h>
 #include <stdlib.h>
