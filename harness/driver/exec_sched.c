@@ -66,6 +66,9 @@ int exec_sched_read(const char *dir, const char *label, pid_t pid, exec_sched_ru
     r->unrecorded = rep.unrecorded;
     r->unscheduled = rep.unscheduled;
     r->diverged_to = rep.diverged_to;
+    r->spins = rep.spins;
+    r->spin_thread = rep.spin_thread;
+    r->spin_site = rep.spin_site;
     r->base = rep.exe_base;
     for (int i = 0; i < rep.steps; i++) {
         r->choices[i] = rep.chosen[i];

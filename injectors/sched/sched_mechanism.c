@@ -99,13 +99,26 @@ int rl_sched_choose(int current)
     if (rl_tset_empty(&set))
         return -1;
     rl_sched_decision d = {M.steps, current, &set, 0, 0};
+    int gives_way = 0; /* the current thread reached a yield, a short sleep, a retry */
     if (current >= 0) {
-        d.yielding = M.t[current].yielding && rl_tset_has(&set, current);
-        d.exiting = M.t[current].exiting;
-        M.t[current].yielding = 0;
-        M.t[current].yields += d.yielding;
+        sched_thread *t = &M.t[current];
+        gives_way = t->yielding && rl_tset_has(&set, current);
+        t->yielding = 0;
+        t->yields += gives_way;
+        /* fairness: the second yield in a row (no other call of the thread
+         * between them but a trylock) gives way, and every one after it, so
+         * a spin loop lets the others run; a single yield is an ordinary
+         * point (a real yield may return at once, and a bug may hide right
+         * behind it), and so is a yield after real work */
+        if (gives_way)
+            t->streak++;
+        else if (!t->neutral)
+            t->streak = 0;
+        t->neutral = 0;
+        d.yielding = gives_way && t->streak >= 2;
+        d.exiting = t->exiting;
     }
-    M.yield_run = d.yielding && M.outside == 0 ? M.yield_run + 1 : 0;
+    M.yield_run = gives_way && M.outside == 0 ? M.yield_run + 1 : 0;
     if ((M.steps >= RL_SCHED_MAX_STEPS && !M.hooks.unbounded) || M.yield_run > livelock_bound()) {
         M.result.step_limit = 1;
         if (M.yield_run > livelock_bound())
@@ -154,15 +167,21 @@ void rl_sched_leave(void)
 
 /* The stalled holder `h` has left control; the caller `me` has its lease.
  * Returns 1 when the baton is the caller's now. */
-static int take_over(int h, int me)
+static int take_over(int h, int me, int spin)
 {
     M.t[h].state = T_OUTSIDE;
     M.outside++;
-    M.result.left_control++;
-    if (M.tracing)
-        rl_sched_tracef_as(h, "leaves control (blocked in a call outside the scheduler)");
-    if (M.hooks.left != NULL)
-        M.hooks.left(h);
+    if (spin) {
+        if (M.tracing)
+            rl_sched_tracef_as(h, "spins outside any call: leaves control");
+        M.hooks.spun(h, M.t[h].last_site);
+    } else {
+        M.result.left_control++;
+        if (M.tracing)
+            rl_sched_tracef_as(h, "leaves control (blocked in a call outside the scheduler)");
+        if (M.hooks.left != NULL)
+            M.hooks.left(h);
+    }
     int next = rl_sched_choose(h);
     if (next < 0) {
         atomic_store(&M.holder, -1); /* parked until a thread comes back */
@@ -204,11 +223,18 @@ static void wait_for_baton(int me)
         int holding = h != me && atomic_load(&M.t[h].lease) == L_HELD;
         quiet = p == last && holding ? quiet + 1 : 0;
         last = p;
-        if (quiet < RL_SCHED_STALL_TICKS || !M.hooks.stalled(h))
+        if (quiet < RL_SCHED_STALL_TICKS)
             continue;
+        int spin = 0;
+        if (!M.hooks.stalled(h)) {
+            spin = M.hooks.running != NULL && quiet >= RL_SCHED_SPIN_TICKS && M.hooks.running(h);
+            if (!spin)
+                continue;
+        }
         quiet = 0;
         int held = L_HELD;
-        if (atomic_compare_exchange_strong(&M.t[h].lease, &held, L_STOLEN) && take_over(h, me))
+        if (atomic_compare_exchange_strong(&M.t[h].lease, &held, L_STOLEN) &&
+            take_over(h, me, spin))
             return;
     }
 }
@@ -424,8 +450,11 @@ void rl_sched_exit(void)
 
 void rl_sched_site(const void *caller)
 {
-    if (rl_sched_me >= 0)
+    if (rl_sched_me >= 0) {
         M.t[rl_sched_me].site = caller;
+        if (caller != NULL)
+            M.t[rl_sched_me].last_site = caller;
+    }
 }
 
 void rl_sched_set_hooks(const rl_sched_hooks *hooks) { M.hooks = *hooks; }
@@ -467,10 +496,10 @@ void rl_sched_begin_trial(const void *state, size_t state_size, int tracing)
         t->state = T_RUNNABLE;
         t->waiting = W_NONE;
         t->spawned = t->detached = t->joined = 0;
-        t->site = NULL;
+        t->site = t->last_site = NULL;
         t->timed = t->timed_out = 0;
         t->yielding = t->exiting = 0;
-        t->yields = 0;
+        t->yields = t->streak = t->neutral = 0;
         atomic_store_explicit(&t->go, 0, memory_order_relaxed);
         atomic_store_explicit(&t->lease, L_IDLE, memory_order_relaxed);
         atomic_store_explicit(&t->want_in, 0, memory_order_relaxed);

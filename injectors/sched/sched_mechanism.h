@@ -122,6 +122,13 @@ typedef struct {
      * and it rejoins at its next rl_sched_enter. NULL: threads never leave. */
     int (*stalled)(int id);
     void (*left)(int id); /* thread `id` has left control */
+    /* Whether thread `id`, which holds the baton and has reached no point
+     * for RL_SCHED_SPIN_TICKS ticks, is running (not asleep): a spin outside
+     * any call, as on a plain flag. It then leaves control too, as the OS
+     * would preempt it, and `spun` is told where its last call was (NULL:
+     * it made none; `start`, its start routine). NULL: never. */
+    int (*running)(int id);
+    void (*spun)(int id, const void *last_site);
     /* 1: a trial may take more than RL_SCHED_MAX_STEPS steps (a whole
      * program): the steps past it are chosen as usual but not recorded, so
      * rl_sched_choices and the step hook stop there (the hook still sees
@@ -132,6 +139,7 @@ typedef struct {
 
 #define RL_SCHED_STALL_TICK 0.02 /* seconds */
 #define RL_SCHED_STALL_TICKS 5
+#define RL_SCHED_SPIN_TICKS 25 /* 0.5 s without a point while running */
 
 void rl_sched_set_hooks(const rl_sched_hooks *hooks);
 /* Traced lines go into buf[0..cap) instead of the mechanism's own buffer. */

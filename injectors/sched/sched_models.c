@@ -84,6 +84,7 @@ int rl_sched_trylock(const void *mutex, const char *name, int recursive)
     sched_object *m = object_of(mutex, "mutex", name);
     m->recursive = recursive;
     SCHED_TRACE("trylock %s", rl_sched_label(m, buf, sizeof buf));
+    rl_sched_m.t[rl_sched_me].neutral = 1; /* a retry loop's streak goes on through it */
     rl_sched_switch();
     if (!can_take(m, rl_sched_me)) {
         rl_sched_spinning(); /* a trylock loop gives way at its next point */

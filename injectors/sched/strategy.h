@@ -15,14 +15,15 @@
  *     _nth, _next, _last), never empty; it may hold threads spawned since
  *     the trial began, and lacks `current` when that thread has just
  *     blocked or ended;
- *   - yielding: 1 when `current` gives way at this point (sched_yield, a
- *     sleep of little or no time, or its previous call was a failed trylock
- *     or a timed-out wait: it is spinning on something another thread must
- *     do). Fair strategies run another runnable thread there (CHESS's fair
- *     scheduling; shuttle's PCT lowers a yielding task's priority): random
- *     picks among the others, pct drops the yielder below every thread,
- *     dfs and replay's default move on to the next runnable id. A switch at
- *     a yielding point is not a preemption (rl_sched_preempts);
+ *   - yielding: 1 when `current` gives way at this point: it reached a
+ *     sched_yield, a sleep of little or no time, or a call after a failed
+ *     trylock or a timed-out wait (it spins on something another thread
+ *     must do), and it is the second such point in a row or later (no other
+ *     call of the thread between them but trylocks): a single yield is an
+ *     ordinary point, a yield in a spin loop gives way. Fair strategies run another runnable thread
+ * there (CHESS's fair scheduling; shuttle's PCT lowers a yielding task's priority): random picks
+ * among the others, pct drops the yielder below every thread, dfs and replay's default move on to
+ * the next runnable id. A switch at a yielding point is not a preemption (rl_sched_preempts);
  *   - exiting: 1 when `current` is about to end the whole process (a return
  *     from main, exit, _exit, quick_exit): the last chance for the others to
  *     run, as the OS might let them.

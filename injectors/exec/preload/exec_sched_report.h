@@ -40,6 +40,9 @@ typedef struct {
     int32_t unscheduled;  /* threads started beyond RL_SCHED_MAX_THREADS: not scheduled */
     int32_t diverged_to;  /* RL_EXEC_SCHED_DIVERGED: the thread the schedule named */
     int32_t unrecorded;   /* steps past RL_SCHED_MAX_STEPS: taken, not recorded (no replay) */
+    int32_t spins;        /* times a thread spun outside any call and left control */
+    int32_t spin_thread;  /* the first one */
+    uint64_t spin_site;   /* its last call's return address (0: none) */
     uint64_t exe_base;
     char waits[1024]; /* deadlock: "T1 waits for mutex@0x… [pc 0x…] held by T2 (taken [pc 0x…])" */
     uint16_t chosen[RL_SCHED_MAX_STEPS];

@@ -40,6 +40,7 @@
 #include <sys/syscall.h>
 
 static rl_exec_sched_report *report;
+static void at_main_return(void);
 static rl_exec_sched_report fallback; /* no RACELAB_EXEC_REPORT: kept in memory */
 static int tracing;
 static _Atomic int finished; /* after rl_exec_sched_finish: calls pass through */
@@ -83,8 +84,8 @@ _Noreturn static void on_abort(const rl_sched_trial *t)
     __builtin_unreachable();
 }
 
-/* Whether thread `id` sleeps in the kernel: state S or D in its stat line. */
-static int stalled(int id)
+/* Thread `id`'s state letter in its stat line (R, S, D…), or 0. */
+static char task_state(int id)
 {
     char path[64], buf[512];
     snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tids[id]);
@@ -97,7 +98,25 @@ static int stalled(int id)
         return 0;
     buf[n] = '\0';
     const char *end = strrchr(buf, ')'); /* the name may hold anything */
-    return end != NULL && end[1] == ' ' && (end[2] == 'S' || end[2] == 'D');
+    return end != NULL && end[1] == ' ' ? end[2] : 0;
+}
+
+/* Whether thread `id` sleeps in the kernel: state S or D. */
+static int stalled(int id)
+{
+    char s = task_state(id);
+    return s == 'S' || s == 'D';
+}
+
+/* Whether thread `id` runs (or waits for a CPU): state R. */
+static int running(int id) { return task_state(id) == 'R'; }
+
+static void spun(int id, const void *last_site)
+{
+    if (report->spins++ == 0) {
+        report->spin_thread = id;
+        report->spin_site = (uint64_t)(uintptr_t)last_site;
+    }
 }
 
 static void left(int id)
@@ -162,11 +181,18 @@ void rl_exec_sched_start(const char *strategy_text, const char *schedule_text, i
     tracing = trace;
     tids[0] = syscall(SYS_gettid);
     rl_sched_trace_into(report->trace, sizeof report->trace);
-    rl_sched_hooks hooks = {on_step, on_abort, stalled, left, 1};
+    rl_sched_hooks hooks = {.step = on_step,
+                            .abort = on_abort,
+                            .stalled = stalled,
+                            .left = left,
+                            .running = running,
+                            .spun = spun,
+                            .unbounded = 1};
     rl_sched_set_hooks(&hooks);
     rl_sched_setup(1, rl_exec_seed);
     rl_sched_use(strategy); /* kept for the process's life */
     rl_sched_begin_trial(NULL, 0, trace);
+    atexit(at_main_return);
     rl_sched_adopt(0);
 }
 
@@ -282,6 +308,9 @@ static void run_part(void *p)
     part *pt = p;
     rl_exec_thread *t = rl_exec_self();
     t->busy = 0; /* the program's own code */
+    /* until its first call, a spin is placed at its start routine (one byte
+     * in: the driver names return addresses by the byte before) */
+    rl_sched_site((const char *)(uintptr_t)pt->start + 1);
     rl_sched_site(NULL);
     pt->ret = pt->start(pt->arg);
     t->busy = 1;
@@ -323,3 +352,31 @@ void rl_exec_sched_point(rl_exec_point point, const char *what, const void *call
     rl_sched_point(what != NULL ? what : rl_exec_point_name(point));
     call_end(c);
 }
+
+void rl_exec_sched_yield(rl_exec_point point, const char *what, const void *caller)
+{
+    sched_call c = call_begin(point, caller);
+    rl_sched_yield_point(what != NULL ? what : rl_exec_point_name(point));
+    call_end(c);
+}
+
+void rl_exec_sched_spinning(void)
+{
+    if (rl_exec_mode_now == RL_EXEC_SCHED && rl_sched_here() && !atomic_load(&finished))
+        rl_sched_spinning();
+}
+
+static _Atomic int exit_seen; /* the process's end was a point already */
+
+void rl_exec_sched_process_exit(const char *what, const void *caller)
+{
+    if (!rl_exec_sched_here(caller) || atomic_exchange(&exit_seen, 1))
+        return;
+    sched_call c = call_begin(RL_EXEC_PROCESS_EXIT, caller);
+    rl_sched_exit_point(what);
+    call_end(c);
+}
+
+/* A return from main: libc calls exit inside itself, past the interposer;
+ * the handler registered first runs last, after the program's own. */
+static void at_main_return(void) { rl_exec_sched_process_exit("return from main (exit)", NULL); }
