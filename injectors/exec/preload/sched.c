@@ -192,7 +192,6 @@ void rl_exec_sched_start(const char *strategy_text, const char *schedule_text, i
     rl_sched_setup(1, rl_exec_seed);
     rl_sched_use(strategy); /* kept for the process's life */
     rl_sched_begin_trial(NULL, 0, trace);
-    atexit(at_main_return);
     rl_sched_adopt(0);
 }
 
@@ -282,6 +281,9 @@ int rl_exec_sched_create(pthread_t *th, const pthread_attr_t *attr, rl_exec_star
                          void *(*trampoline)(void *), const void *caller)
 {
     sched_call c = call_begin(RL_EXEC_CREATE, caller);
+    static _Atomic int exit_handler;
+    if (!atomic_exchange(&exit_handler, 1))
+        atexit(at_main_return);
     int detached = 0;
     if (attr != NULL && pthread_attr_getdetachstate(attr, &detached) == 0)
         detached = detached == PTHREAD_CREATE_DETACHED;
@@ -377,6 +379,9 @@ void rl_exec_sched_process_exit(const char *what, const void *caller)
     call_end(c);
 }
 
-/* A return from main: libc calls exit inside itself, past the interposer;
- * the handler registered first runs last, after the program's own. */
+/* A return from main: libc calls exit inside itself, past the interposer.
+ * The handler is registered at the first pthread_create (the point matters
+ * only once there are threads): registered in the constructor, it would
+ * run after the destructors (the loader runs a preloaded library's
+ * constructor before libc registers its own exit work). */
 static void at_main_return(void) { rl_exec_sched_process_exit("return from main (exit)", NULL); }
