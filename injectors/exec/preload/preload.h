@@ -222,6 +222,8 @@ void rl_exec_sched_yield(rl_exec_point point, const char *what, const void *call
 /* The calling thread's last call failed the way a spin loop's does (a
  * trylock, a timed wait): its next point gives way. Safe from any thread. */
 void rl_exec_sched_spinning(void);
+/* Scheduling points the calling thread has reached (in sched mode). */
+unsigned long rl_exec_sched_thread_points(void);
 /* The process ends after this (exit, _exit, quick_exit, a return from
  * main; `what` names it in the trace): a point where every other runnable
  * thread may run first. Once per process; safe from any thread. */

@@ -222,8 +222,13 @@ typedef struct {
     int saved_errno;
 } sched_call;
 
+static _Thread_local unsigned long thread_points;
+
+unsigned long rl_exec_sched_thread_points(void) { return thread_points; }
+
 static sched_call call_begin(rl_exec_point point, const void *caller)
 {
+    thread_points++;
     sched_call c = {rl_exec_self(), errno};
     c.t->busy = 1;
     atomic_fetch_add_explicit(&c.t->counts->hits[point], 1, memory_order_relaxed);
