@@ -56,33 +56,31 @@ int exec_sched_read(const char *dir, const char *label, pid_t pid, exec_sched_ru
         munmap((void *)map, sizeof *map);
         return -1;
     }
-#define rep (*rp)
     r->present = 1;
-    r->status = rep.status;
-    r->steps = rep.steps;
-    r->preemptions = rep.preemptions;
-    r->threads = rep.threads;
-    r->left_control = rep.left_control;
-    r->unrecorded = rep.unrecorded;
-    r->unscheduled = rep.unscheduled;
-    r->diverged_to = rep.diverged_to;
-    r->spins = rep.spins;
-    r->spin_thread = rep.spin_thread;
-    r->spin_site = rep.spin_site;
-    r->base = rep.exe_base;
-    for (int i = 0; i < rep.steps; i++) {
-        r->choices[i] = rep.chosen[i];
-        r->current[i] = rep.current[i];
-        r->yielding[i] = rep.yielding[i];
-        r->runnable[i] = rep.runnable[i];
+    r->status = rp->status;
+    r->steps = rp->steps;
+    r->preemptions = rp->preemptions;
+    r->threads = rp->threads;
+    r->left_control = rp->left_control;
+    r->unrecorded = rp->unrecorded;
+    r->unscheduled = rp->unscheduled;
+    r->diverged_to = rp->diverged_to;
+    r->spins = rp->spins;
+    r->spin_thread = rp->spin_thread;
+    r->spin_site = rp->spin_site;
+    r->base = rp->exe_base;
+    for (int i = 0; i < rp->steps; i++) {
+        r->choices[i] = rp->chosen[i];
+        r->current[i] = rp->current[i];
+        r->yielding[i] = rp->yielding[i];
+        r->runnable[i] = rp->runnable[i];
     }
-    snprintf(r->waits, sizeof r->waits, "%.*s", (int)sizeof rep.waits - 1, rep.waits);
-    size_t trace_len = strnlen(rep.trace, sizeof rep.trace - 1);
+    snprintf(r->waits, sizeof r->waits, "%.*s", (int)sizeof rp->waits - 1, rp->waits);
+    size_t trace_len = strnlen(rp->trace, sizeof rp->trace - 1);
     if (trace_len > 0) {
         r->trace = xcalloc(trace_len + 1, 1);
-        memcpy(r->trace, rep.trace, trace_len);
+        memcpy(r->trace, rp->trace, trace_len);
     }
-#undef rep
     munmap((void *)map, sizeof *map);
     return 0;
 }

@@ -82,7 +82,7 @@ static int trial_done(rl_sched_strategy *self, int steps)
         int n = alternatives(d, j, order);
         rl_sched_decision here = decision_at(d, j);
         int at = 0;
-        while (order[at] != d->chosen[j])
+        while (at < n - 1 && order[at] != d->chosen[j])
             at++;
         for (int k = at + 1; k < n; k++) {
             int pre = rl_sched_preempts(&here, order[k]);

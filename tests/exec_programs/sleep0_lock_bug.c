@@ -77,5 +77,5 @@ int main(void)
     for (int i = 0; i <= THREADS; i++)
         pthread_join(t[i], NULL);
     printf("%ld %ld (%ld logged)\n", first, second, logged);
-    return first == second && first == THREADS * ROUNDS ? 0 : 1;
+    return first == second && first == (long)THREADS * ROUNDS ? 0 : 1;
 }

@@ -98,7 +98,9 @@ static char task_state(int id)
         return 0;
     buf[n] = '\0';
     const char *end = strrchr(buf, ')'); /* the name may hold anything */
-    return end != NULL && end[1] == ' ' ? end[2] : 0;
+    if (end == NULL || end[1] != ' ')
+        return 0;
+    return end[2];
 }
 
 /* Whether thread `id` sleeps in the kernel: state S or D. */
@@ -317,7 +319,9 @@ static void run_part(void *p)
     t->busy = 0; /* the program's own code */
     /* until its first call, a spin is placed at its start routine (one byte
      * in: the driver names return addresses by the byte before) */
-    rl_sched_site((const char *)(uintptr_t)pt->start + 1);
+    const void *start = NULL;
+    memcpy(&start, &pt->start, sizeof start); /* the routine's address, as data */
+    rl_sched_site((const char *)start + 1);
     rl_sched_site(NULL);
     pt->ret = pt->start(pt->arg);
     t->busy = 1;
