@@ -157,6 +157,18 @@ def test_main_returning_is_a_point_named_in_the_trace(tmp_path):
     assert any(" T1 " in line for line in lines[at_exit[0] + 1:]), trace
 
 
+@pytest.mark.parametrize("how", ["exit", "_exit", "_Exit", "quick_exit"])
+def test_a_thread_ending_the_process_is_a_point_named_in_the_trace(how, tmp_path):
+    rc, stdout, err = sched(tmp_path / "out", "--seed", 1, "--runs", 1, "--shrink", "--",
+                            program("aux_exit"), how)
+    assert rc == 1, stdout + err  # exit status 3: a failure, so the trace is printed
+    rec = record(tmp_path / "out")
+    assert rec["exec"]["failures"][0]["cause"] == "exit status 3"
+    trace = rec["sched"]["shrunk"]["trace"]
+    assert re.search(rf"T1  {how}\(3\): the process ends  \[tests/exec_programs/aux_exit\.c:\d+ "
+                     r"in worker\]", trace), trace
+
+
 # ---- spins ------------------------------------------------------------------------
 
 
