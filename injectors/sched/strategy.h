@@ -15,20 +15,28 @@
  *     _nth, _next, _last), never empty; it may hold threads spawned since
  *     the trial began, and lacks `current` when that thread has just
  *     blocked or ended;
- *   - yielding: 1 when `current` gives way at this point: it reached a
- *     sched_yield, a sleep of little or no time, or a call after a failed
- *     trylock or a timed-out wait (it spins on something another thread
- *     must do), and it is the second such point in a row or later (no other
- *     call of the thread between them but trylocks): a single yield is an
- *     ordinary point, a yield in a spin loop gives way. Fair strategies run another runnable thread
- * there (CHESS's fair scheduling; shuttle's PCT lowers a yielding task's priority): random picks
- * among the others, pct drops the yielder below every thread, dfs and replay's default move on to
- * the next runnable id. A switch at a yielding point is not a preemption (rl_sched_preempts);
+ *   - yielding: 1 when `current` gives way here. It reached a sched_yield,
+ *     a sleep of 10 ms or less, the call after a failed trylock or a
+ *     timed-out wait, or (racelab cc builds) the same access again: it spins
+ *     on something another thread must do. Only the second such point in a
+ *     row and later count (no other call of the thread between them but
+ *     trylocks): a single yield is an ordinary point, a yield in a spin loop
+ *     gives way. Fair strategies then run another runnable thread (CHESS's
+ *     fair scheduling; shuttle's PCT lowers a yielding task's priority):
+ *     random picks among the others, pct drops the yielder below every
+ *     thread, dfs and replay's default move on to the next runnable id. A
+ *     switch at a yielding point is not a preemption (rl_sched_preempts);
  *   - exiting: 1 when `current` is about to end the whole process (a return
  *     from main, exit, _exit, quick_exit): the last chance for the others to
  *     run, as the OS might let them.
  * Ids are dense: threads 0..threads-1 begin a trial, each spawn takes the
- * next id, and an id is never reused within a trial. */
+ * next id, and an id is never reused within a trial. choose is called once
+ * a step, in order; a strategy must choose the same for the same seed and
+ * the same decisions, or replay and shrink cannot follow it. In exec mode
+ * each run is a process: the strategy is made afresh in it from the run's
+ * seed, and what earlier runs taught it arrives as one trial_done(steps)
+ * before the run (the longest run so far); dfs lives in the driver instead
+ * and is fed each run's decisions from its report (exec_sched.c). */
 #ifndef RACELAB_SCHED_STRATEGY_H
 #define RACELAB_SCHED_STRATEGY_H
 

@@ -45,6 +45,26 @@ RL_EXEC_EXPORT int sched_yield(void)
     return rc;
 }
 
+/* glibc's pthread_yield calls sched_yield inside libc, past the interposer:
+ * it is interposed itself, as the same point (new headers turn a call to it
+ * into one to sched_yield; a binary built against older ones calls it by
+ * name). Named by an asm label: the header redirects the C name. */
+RL_EXEC_EXPORT int rl_exec_pthread_yield(void) __asm__("pthread_yield");
+RL_EXEC_EXPORT int rl_exec_pthread_yield(void)
+{
+    if (rl_exec_sched_here(RL_EXEC_CALLER)) {
+        rl_exec_sched_yield(RL_EXEC_SCHED_YIELD, "pthread_yield", RL_EXEC_CALLER);
+        return 0;
+    }
+    __typeof__(&sched_yield) real = RL_REAL(sched_yield);
+    if (real == NULL)
+        return 0;
+    rl_exec_event(RL_EXEC_SCHED_YIELD, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
+    int rc = real();
+    rl_exec_event(RL_EXEC_SCHED_YIELD, RL_EXEC_AFTER, 0, RL_EXEC_CALLER, rc);
+    return rc;
+}
+
 RL_EXEC_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
 {
     __typeof__(&nanosleep) real = RL_REAL(nanosleep);
