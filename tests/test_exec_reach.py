@@ -140,6 +140,39 @@ def test_a_failing_run_at_thread_101_replays_100_of_100(tmp_path):
     assert rerun["seed"] == failure["seed"] and rerun["schedule"] == failure["schedule"]
 
 
+@pytest.mark.parametrize("strategy", ["pct:3", "random"])
+def test_1023_threads_and_main_are_all_scheduled_and_recorded(strategy, tmp_path):
+    rc, stdout, err = sched(tmp_path / "out", "--strategy", strategy, "--seed", 7, "--runs", 3,
+                            "--", program("aux_many"), 1023)
+    assert rc == 0, stdout + err
+    rec = record(tmp_path / "out")
+    assert rec["trials"] == 3 and rec["stats"]["failures"] == 0
+    assert rec["exec"]["unscheduled"] == 0 and rec["exec"]["unrecorded"] == 0
+    assert rec["sched"]["diverged"] == 0
+    # one thread more than the scheduler holds runs unscheduled, and is said
+    rc, stdout, err = sched(tmp_path / "more", "--strategy", strategy, "--seed", 7, "--runs", 1,
+                            "--", program("aux_many"), 1024)
+    assert rc == 3, stdout + err
+    assert record(tmp_path / "more")["exec"]["unscheduled"] == 1
+    assert "threads beyond the scheduler's 1024" in stdout
+
+
+def test_a_run_of_1024_threads_replays_10_of_10(tmp_path):
+    # random, 1,023 threads on one mutex: some 28,000 steps, all recorded
+    rc, stdout, err = sched(tmp_path / "find", "--strategy", "random", "--seed", 7, "--runs", 1,
+                            "--", program("aux_many"), 1023, "fail")
+    assert rc == 1, stdout + err
+    failure = record(tmp_path / "find")["exec"]["failures"][0]
+    ids = {int(step.split("*")[0]) for step in failure["schedule"].split(".")}
+    assert max(ids) == 1023
+    rc, stdout, err = sched(tmp_path / "replay", "--replay", failure["schedule"], "--runs", 10,
+                            "--expect", "reproduces", "--", program("aux_many"), 1023, "fail")
+    assert rc == 0, stdout + err
+    again = record(tmp_path / "replay")
+    assert again["stats"]["failures"] == 10 and again["sched"]["diverged"] == 0
+    assert again["exec"]["failures"][0]["schedule"] == failure["schedule"]
+
+
 # ---- the end of the process ---------------------------------------------------------
 
 

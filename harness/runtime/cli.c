@@ -174,8 +174,8 @@ static int set_sched_option(rl_config *cfg, int code, const char *value, parse_s
             return bad_input("unknown strategy '%s' (random, pct:D with D 1..16, dfs:B)", value);
         snprintf(cfg->strategy, sizeof cfg->strategy, "%s", value);
     } else if (code == OPT_REPLAY) {
-        static int scratch[RL_SCHED_MAX_STEPS];
-        if (rl_schedule_parse(value, scratch, RL_SCHED_MAX_STEPS) <= 0)
+        static int scratch[RL_SCHED_TRIAL_STEPS];
+        if (rl_schedule_parse(value, scratch, RL_SCHED_TRIAL_STEPS) <= 0)
             return bad_input("--replay wants a schedule such as 0*3.1.0*2, not '%s'", value);
         cfg->replay = value;
     } else if (code == OPT_OUTCOME) {

@@ -21,9 +21,9 @@ typedef struct {
     size_t state_size;
     _Atomic uint32_t generation; /* bumped to start a trial */
     _Atomic int stop;
-    int replay[RL_SCHED_MAX_STEPS]; /* --replay's schedule */
+    int replay[RL_SCHED_TRIAL_STEPS]; /* --replay's schedule */
     int nreplay;
-    int failing[RL_SCHED_MAX_STEPS]; /* the first failing trial's schedule */
+    int failing[RL_SCHED_TRIAL_STEPS]; /* the first failing trial's schedule */
     int nfailing;
     rl_shrink_result shrunk;
     int target; /* the outcome sought (--outcome, then the first failure's); ANY_FAILURE */
@@ -261,7 +261,7 @@ int rl_run_sched(const rl_scenario *sc, const rl_config *cfg, rl_result *out)
     e->result.bad_replay_thread = -1;
     e->target = outcome_named(sc, cfg->outcome);
     if (cfg->replay != NULL)
-        e->nreplay = rl_schedule_parse(cfg->replay, e->replay, RL_SCHED_MAX_STEPS);
+        e->nreplay = rl_schedule_parse(cfg->replay, e->replay, RL_SCHED_TRIAL_STEPS);
     rl_run_begin(&e->run, sc, cfg);
     pthread_t actors[RL_MAX_ACTORS], ctl;
     sched_actor args[RL_MAX_ACTORS];

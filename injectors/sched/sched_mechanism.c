@@ -119,7 +119,7 @@ int rl_sched_choose(int current)
         d.exiting = t->exiting;
     }
     M.yield_run = gives_way && M.outside == 0 ? M.yield_run + 1 : 0;
-    if ((M.steps >= RL_SCHED_MAX_STEPS && !M.hooks.unbounded) || M.yield_run > livelock_bound()) {
+    if ((M.steps >= RL_SCHED_TRIAL_STEPS && !M.hooks.unbounded) || M.yield_run > livelock_bound()) {
         M.result.step_limit = 1;
         if (M.yield_run > livelock_bound())
             describe_livelock();

@@ -29,7 +29,7 @@ typedef struct {
     int diverged;    /* the strategy named a thread that could not run (replay) */
     int diverged_to; /* diverged: the thread it named, and how many threads there were */
     int threads;
-    int step_limit; /* a livelock: more than RL_SCHED_MAX_STEPS points, or threads
+    int step_limit; /* a livelock: more than RL_SCHED_TRIAL_STEPS points, or threads
                        giving way to each other for long (`waits` names them) */
     int steps;
     int preemptions;
@@ -129,7 +129,7 @@ typedef struct {
      * it made none; `start`, its start routine). NULL: never. */
     int (*running)(int id);
     void (*spun)(int id, const void *last_site);
-    /* 1: a trial may take more than RL_SCHED_MAX_STEPS steps (a whole
+    /* 1: a trial may take more than RL_SCHED_TRIAL_STEPS steps (a whole
      * program): the steps past it are chosen as usual but not recorded, so
      * rl_sched_choices and the step hook stop there (the hook still sees
      * every step number); 0: a trial reaching it is a livelock. Either way,

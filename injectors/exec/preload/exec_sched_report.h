@@ -48,7 +48,7 @@ typedef struct {
     uint16_t chosen[RL_SCHED_MAX_STEPS];
     int16_t current[RL_SCHED_MAX_STEPS];        /* the thread that reached the point, -1 none */
     uint8_t yielding[RL_SCHED_MAX_STEPS];       /* 1: it gave way there (strategy.h) */
-    rl_thread_set runnable[RL_SCHED_MAX_STEPS]; /* 2.5 MB: the file is sparse, read to `steps` */
+    rl_thread_set runnable[RL_SCHED_MAX_STEPS]; /* 12.8 MB: the file is sparse, read to `steps` */
     char trace[1 << 18];                        /* RACELAB_EXEC_TRACE=1: one line a step */
 } rl_exec_sched_report;
 
