@@ -2,8 +2,10 @@
 real program (tests/exec_programs, plain builds, each with a fixed twin).
 
   - more than 16 threads: publish100 (100 readers, the writer is thread 101);
+    aux_many (1,023 threads and main: scheduled, recorded, replayed 10/10);
   - the end of the process is a scheduling point: exit_nojoin (main returns
-    without joining its logger);
+    without joining its logger); aux_exit (a thread calls exit, _exit,
+    _Exit or quick_exit: the point is named in the trace);
   - fairness: a yield, a short sleep or a failed retry in a loop gives way,
     so spin-waits are no false hangs (yield_barrier, sleep0_lock); a spin
     with no call at all is named as such (flag_spin); a true yield livelock
