@@ -165,8 +165,8 @@ static int set_sched_option(rl_config *cfg, int code, const char *value, parse_s
             return bad_input("unknown strategy '%s' (random, pct:D with D 1..16, dfs:B)", value);
         rl_format_strategy(&cfg->strategy, cfg->strategy_text, sizeof cfg->strategy_text);
     } else if (code == OPT_REPLAY) {
-        static int choices[RL_SCHED_MAX_STEPS]; /* one --replay per process */
-        cfg->n_replay = rl_schedule_parse(value, choices, RL_SCHED_MAX_STEPS);
+        static int choices[RL_SCHED_TRIAL_STEPS]; /* one --replay per process */
+        cfg->n_replay = rl_schedule_parse(value, choices, RL_SCHED_TRIAL_STEPS);
         if (cfg->n_replay <= 0)
             return bad_input("--replay wants a schedule such as 0*3.1.0*2, not '%s'", value);
         cfg->replay = value;

@@ -21,7 +21,7 @@ typedef struct {
     size_t state_size;
     _Atomic uint32_t generation; /* bumped to start a trial */
     _Atomic int stop;
-    int failing[RL_SCHED_MAX_STEPS]; /* the first failing trial's schedule */
+    int failing[RL_SCHED_TRIAL_STEPS]; /* the first failing trial's schedule */
     int nfailing;
     rl_shrink_result shrunk;
     int target; /* the outcome sought (--outcome, then the first failure's); ANY_FAILURE */

@@ -114,16 +114,23 @@ static void exec_fields(FILE *f, const exec_context *x, const exec_tally *t)
     }
     fputc(']', f);
     rl_json_key(f, &first, "budget");
+    fputc('{', f);
+    if (o->runs_given)
+        fprintf(f, "\"runs\": %llu%s", o->runs, o->seconds > 0 ? ", " : "");
     if (o->seconds > 0) {
-        fputs("{\"seconds\": ", f);
+        fputs("\"seconds\": ", f);
         rl_json_number(f, o->seconds);
-        fputc('}', f);
-    } else {
-        fprintf(f, "{\"runs\": %llu}", o->runs);
     }
+    fputc('}', f);
     rl_json_key(f, &first, "jobs");
     fprintf(f, "%d", o->jobs);
-    key_string(f, &first, "run_seeds", "seed + run");
+    key_string(f, &first, "run_seeds",
+               o->run_seed_given ? "run_seed (every run)" : "splitmix64(seed, run)");
+    rl_json_key(f, &first, "run_seed"); /* --run-seed, or null */
+    if (o->run_seed_given)
+        fprintf(f, "%llu", (unsigned long long)o->run_seed);
+    else
+        fputs("null", f);
     rl_json_key(f, &first, "failures");
     fputc('[', f);
     for (int i = 0; i < t->n_failed; i++) {
@@ -152,6 +159,9 @@ static void exec_fields(FILE *f, const exec_context *x, const exec_tally *t)
     fprintf(f, "%llu", t->left_control);
     rl_json_key(f, &first, "unscheduled");
     fprintf(f, "%llu", t->unscheduled);
+    rl_json_key(f, &first, "spins");
+    fprintf(f, "%llu", t->spins);
+    key_string(f, &first, "spin", t->spin_where);
     rl_json_key(f, &first, "unrecorded");
     fprintf(f, "%llu", t->unrecorded);
     rl_json_key(f, &first, "shrink_runs");

@@ -25,7 +25,7 @@ char *exec_rerun_command(const exec_context *x, const exec_failure *f)
     self[len > 0 ? len : 0] = '\0';
     argv[n++] = len > 0 ? (char *)relative_path(self) : "racelab";
     argv[n++] = "exec";
-    argv[n++] = "--seed";
+    argv[n++] = "--run-seed"; /* the run's own seed, not the campaign's */
     argv[n++] = seed;
     argv[n++] = "--runs";
     argv[n++] = "1";
@@ -126,6 +126,11 @@ void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_ver
                 "  note           %llu run%s left control: a thread blocked in a call the "
                 "scheduler does not model, and another ran\n",
                 t->left_control, t->left_control == 1 ? "" : "s");
+    if (t->spins > 0)
+        fprintf(out,
+                "  note           %llu run%s had a spin outside any call: %s; it left control "
+                "(the OS would preempt it) and the others ran\n",
+                t->spins, t->spins == 1 ? "" : "s", t->spin_where);
     if (t->unrecorded > 0)
         fprintf(out,
                 "  note           %llu run%s took more than %d steps: the steps past them "
