@@ -29,6 +29,8 @@ static void usage(FILE *f)
           "  --replay SCHEDULE       sched: every run follows this schedule (from a record)\n"
           "  --shrink                sched: the first failing schedule reduced to the\n"
           "                          fewest preemptions, its trace printed\n"
+          "  --no-fork-server        spawn every run afresh (default: each run is a fork\n"
+          "                          of the program, loaded once, taken before main)\n"
           "  --runs N | --seconds S  the budget (default 100 runs)\n"
           "  --jobs N                runs at once (default 1)\n"
           "  --seed N                run i is seeded with N + i (default: from the clock)\n"
@@ -74,6 +76,7 @@ enum {
     OPT_STRATEGY,
     OPT_REPLAY,
     OPT_SHRINK,
+    OPT_NO_FORK_SERVER,
     OPT_HELP
 };
 
@@ -97,6 +100,7 @@ static const struct option options[] = {
     {"strategy", required_argument, NULL, OPT_STRATEGY},
     {"replay", required_argument, NULL, OPT_REPLAY},
     {"shrink", no_argument, NULL, OPT_SHRINK},
+    {"no-fork-server", no_argument, NULL, OPT_NO_FORK_SERVER},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -161,6 +165,7 @@ static int take(exec_options *o, int opt, const char *arg)
         return 0;
     }
     case OPT_SHRINK: o->shrink = 1; return 0;
+    case OPT_NO_FORK_SERVER: o->no_fork_server = 1; return 0;
     case OPT_RUNS:
         if (parse_whole(arg, 1, 100000000ULL, &o->runs) != 0)
             return bad("--runs wants a whole number from 1", arg);

@@ -124,6 +124,9 @@ static void exec_fields(FILE *f, const exec_context *x, const exec_tally *t)
     }
     rl_json_key(f, &first, "jobs");
     fprintf(f, "%d", o->jobs);
+    const char *launch_note = NULL;
+    key_string(f, &first, "launch", exec_fs_launch(x, &launch_note));
+    key_string(f, &first, "launch_note", launch_note);
     key_string(f, &first, "run_seeds", "seed + run");
     rl_json_key(f, &first, "failures");
     fputc('[', f);

@@ -258,12 +258,14 @@ int exec_run_one(const exec_context *x, exec_child *c, exec_tally *t)
     if (exec_child_start(x, c) != 0)
         return -1;
     while (!exec_child_done(c, now_seconds())) {
-        struct pollfd fds[2];
+        struct pollfd fds[3];
         int nf = 0;
         if (c->fd_out >= 0)
             fds[nf++] = (struct pollfd){c->fd_out, POLLIN, 0};
         if (c->fd_err >= 0)
             fds[nf++] = (struct pollfd){c->fd_err, POLLIN, 0};
+        if (exec_child_wait_fd(c) >= 0)
+            fds[nf++] = (struct pollfd){exec_child_wait_fd(c), POLLIN, 0};
         if (poll(fds, (nfds_t)nf, 5) < 0 && errno != EINTR)
             break;
         exec_child_poll(c);
