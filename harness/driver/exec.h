@@ -247,7 +247,8 @@ typedef struct {
     uint64_t base;
     int choices[RL_SCHED_MAX_STEPS];
     int current[RL_SCHED_MAX_STEPS];
-    uint32_t runnable[RL_SCHED_MAX_STEPS];
+    unsigned char yielding[RL_SCHED_MAX_STEPS];
+    rl_thread_set runnable[RL_SCHED_MAX_STEPS];
     char waits[1024];
     char *trace;
 } exec_sched_run;

@@ -57,16 +57,18 @@ _Noreturn static void refuse(const char *what, const char *value)
 
 /* ---- the mechanism's hooks --------------------------------------------------- */
 
-static void on_step(int step, int current, uint32_t runnable, int choice)
+static void on_step(const rl_sched_decision *d, int choice)
 {
+    int step = d->step;
     if (step >= RL_SCHED_MAX_STEPS) { /* the schedule is no longer kept */
         report->unrecorded = step + 1 - RL_SCHED_MAX_STEPS;
         return;
     }
-    report->chosen[step] = (uint8_t)choice;
-    report->current[step] = (int16_t)current;
-    report->runnable[step] = runnable;
-    report->preemptions += rl_sched_preempts(current, runnable, choice);
+    report->chosen[step] = (uint16_t)choice;
+    report->current[step] = (int16_t)d->current;
+    report->yielding[step] = (uint8_t)d->yielding;
+    report->runnable[step] = *d->runnable;
+    report->preemptions += rl_sched_preempts(d, choice);
     report->steps = step + 1;
 }
 
