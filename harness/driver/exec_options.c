@@ -154,7 +154,7 @@ static int take(exec_options *o, int opt, const char *arg)
         return 0;
     case OPT_STRATEGY:
         if (rl_parse_strategy(arg, &o->strategy_spec) != 0)
-            return bad("--strategy wants random, pct:D (D 1..16) or dfs:B (B 0..64)", arg);
+            return bad("--strategy wants random, pct:D (D 1..16), dfs:B (B 0..64) or pos", arg);
         o->strategy = arg;
         return 0;
     case OPT_REPLAY: {

@@ -251,7 +251,7 @@ int exec_sched_feed(rl_sched_strategy *dfs, const exec_sched_run *r)
     dfs->new_trial(dfs, 1);
     for (int i = 0; i < r->steps; i++)
         if (!rl_tset_empty(&r->runnable[i])) {
-            rl_sched_decision d = {i, r->current[i], &r->runnable[i], r->yielding[i], 0};
+            rl_sched_decision d = {i, r->current[i], &r->runnable[i], r->yielding[i], 0, NULL};
             dfs->choose(dfs, &d);
         }
     return dfs->trial_done(dfs, r->steps);

@@ -35,5 +35,6 @@ RL_EXEC_EXPORT void rl_exec_access(rl_exec_access_kind kind, const void *addr, u
         snprintf(what, sizeof what, "%s %u bytes @%p", rl_exec_point_name(point), size, addr);
         line = what;
     }
-    rl_exec_sched_point(point, line, caller);
+    /* an atomic access counts as a write: a read-modify-write races with reads */
+    rl_exec_sched_access(point, line, caller, addr, kind != RL_EXEC_ACCESS_READ);
 }

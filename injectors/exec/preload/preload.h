@@ -217,6 +217,10 @@ void rl_exec_sched_exit(const void *caller); /* pthread_exit: the part ends */
 /* A scheduling point and nothing else (rwlocks, semaphores, yields, sleeps,
  * memory accesses); `what`, when tracing, is the line's text. */
 void rl_exec_sched_point(rl_exec_point point, const char *what, const void *caller);
+/* A point before a racelab cc build's memory access: the pending event
+ * names `addr` and whether it writes (strategies that look, pos). */
+void rl_exec_sched_access(rl_exec_point point, const char *what, const void *caller,
+                          const void *addr, int write);
 int rl_exec_sched_tracing(void);
 /* At exit: the report says the process exited; calls pass through after. */
 void rl_exec_sched_finish(void);
