@@ -49,6 +49,7 @@ EXEC_FIELDS = {
     "failures", "fail_on", "ok_status", "library", "preload", "runs_counted", "forked_runs",
     "forks_note", "left_control", "unscheduled", "unrecorded",
     "shrink_runs", "spawn_failures", "results",
+    "launch", "launch_note",  # the fork server or spawn (docs/search.md)
 }
 FAILURE_FIELDS = {
     "run", "seed", "outcome", "cause", "at", "duration", "exit_status", "signal",

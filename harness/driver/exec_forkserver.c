@@ -124,10 +124,13 @@ static int server_start(const exec_context *x, char **envp)
     int n = 0;
     while (envp[n] != NULL)
         n++;
-    char **env = xcalloc((size_t)n + 2, sizeof *env);
+    char **env = xcalloc((size_t)n + 3, sizeof *env);
     memcpy(env, envp, (size_t)n * sizeof *env);
     char *named = xasprintf("%s=%d", RL_EXEC_ENV_FORKSERVER, RL_EXEC_FORKSERVER_FD);
     env[n] = named;
+    /* every symbol bound once in the server, not lazily again in each run (as
+     * AFL does); the runs get their own environment, without it */
+    env[n + 1] = "LD_BIND_NOW=1";
     int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
     pid_t pid = 0;
     int rc = null < 0 ? errno : exec_child_spawn(x, env, null, null, sv[1], &pid);

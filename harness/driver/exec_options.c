@@ -24,8 +24,9 @@ static void usage(FILE *f)
           "controlled scheduler; a run fails on a non-zero exit status, a signal, a hang\n"
           "or deadlock, a ThreadSanitizer report (TSan builds) or output matching --fail-on.\n"
           "  --mode noise|sched      how interleavings are pushed (default noise)\n"
-          "  --strategy S            sched: random, pct:D (default pct:3) or dfs:B (the\n"
-          "                          schedules with at most B preemptions, one a run)\n"
+          "  --strategy S            sched: random (the default), pct:D, pos (partial\n"
+          "                          order sampling) or dfs:B (the schedules with at most\n"
+          "                          B preemptions, one a run); docs/search.md\n"
           "  --replay SCHEDULE       sched: every run follows this schedule (from a record)\n"
           "  --shrink                sched: the first failing schedule reduced to the\n"
           "                          fewest preemptions, its trace printed\n"
@@ -296,7 +297,9 @@ int exec_parse_options(int argc, char **argv, exec_options *o)
         return EXIT_USAGE;
     }
     if (o->sched && o->strategy == NULL) {
-        o->strategy = "pct:3";
+        /* the strategy scripts/bench-search shows finding the most bugs soonest
+         * (docs/search.md) */
+        o->strategy = "random";
         rl_parse_strategy(o->strategy, &o->strategy_spec);
     }
     if (o->sched && o->strategy_spec.kind == RL_STRAT_DFS && (o->jobs > 1 || o->replay != NULL)) {
