@@ -321,6 +321,7 @@ def test_record_fields_are_the_run_record_plus_documented_exec_fields(tmp_path):
     assert list(rec) == RECORD + ["exec"]
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("## Exec mode"):]
+    section += (ROOT / "docs" / "search.md").read_text()  # launch, launch_note
     for field in EXEC_FIELDS | FAILURE_FIELDS:
         assert f"`{field}`" in section, field
 

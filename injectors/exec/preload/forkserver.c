@@ -69,11 +69,13 @@ static long receive(int fd, int fds[2])
 }
 
 /* In the run's process: its environment, fds and process group. */
-static void become_run(int ctl, const int fds[2], long len)
+static void become_run(int ctl, const int fds[2], long len, pid_t server)
 {
     close(ctl);
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != server) /* the server died before the request */
+        syscall(SYS_exit_group, 127);
     dup2(fds[0], 1);
     dup2(fds[1], 2);
     close(fds[0]);
@@ -97,6 +99,10 @@ void rl_exec_fork_server(void)
     char text[64];
     snprintf(text, sizeof text, "hello %ld", (long)getpid());
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    const char *driver = getenv(RL_EXEC_ENV_PARENT);
+    if (driver != NULL && getppid() != (pid_t)atol(driver)) /* it died before the request */
+        syscall(SYS_exit_group, 127);
+    pid_t self = getpid();
     send_text(ctl, text);
     for (;;) {
         int fds[2] = {-1, -1};
@@ -109,7 +115,7 @@ void rl_exec_fork_server(void)
         }
         pid_t pid = fork();
         if (pid == 0) {
-            become_run(ctl, fds, len);
+            become_run(ctl, fds, len, self);
             return;
         }
         close(fds[0]);
