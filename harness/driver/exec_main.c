@@ -114,17 +114,31 @@ static int write_summary(const exec_context *x, const exec_tally *t, const rl_ve
     return fclose(f);
 }
 
+/* Where the runs' processes leave their counts and schedule reports (a few
+ * small files a run, read and removed at once): on tmpfs when there is one,
+ * as creating files costs a disk file system more than a short run does
+ * (docs/search.md); else DIR/.reports. Removed at the end. */
+static char *reports_folder(const char *dir)
+{
+    char *shm = xasprintf("/dev/shm/racelab-reports-%ld-XXXXXX", (long)getpid());
+    if (mkdtemp(shm) != NULL)
+        return shm;
+    free(shm);
+    char *own = xasprintf("%s/.reports", dir);
+    mkdir(own, 0700);
+    return own;
+}
+
 static int run(const exec_options *o, const exec_program *p, const exec_setup *setup,
                const char *dir)
 {
-    exec_context x = {o, p, setup, dir, xasprintf("%s/.reports", dir)};
+    exec_context x = {o, p, setup, dir, reports_folder(dir)};
     if (p->n_raw > 0) /* said, not hidden: the record's exec.raw_calls too */
         warn_msg("exec: %s imports %s%s%s%s%s: threads it clones and futexes it waits on by "
                  "syscall are not seen by the %s",
                  p->name, p->raw[0], p->n_raw > 1 ? ", " : "", p->n_raw > 1 ? p->raw[1] : "",
                  p->n_raw > 2 ? ", " : "", p->n_raw > 2 ? p->raw[2] : "",
                  o->sched ? "scheduler" : "noise");
-    mkdir(x.reports_dir, 0700);
     if (p->tsan) {
         char *tsan = xasprintf("%s/tsan", dir);
         mkdir(tsan, 0755);
