@@ -171,7 +171,8 @@ static int set_sched_option(rl_config *cfg, int code, const char *value, parse_s
     if (code == OPT_STRATEGY) {
         rl_strategy strategy;
         if (rl_parse_strategy(value, &strategy) != 0)
-            return bad_input("unknown strategy '%s' (random, pct:D with D 1..16, dfs:B, pos)", value);
+            return bad_input("unknown strategy '%s' (random, pct:D with D 1..16, dfs:B, pos)",
+                             value);
         snprintf(cfg->strategy, sizeof cfg->strategy, "%s", value);
     } else if (code == OPT_REPLAY) {
         static int scratch[RL_SCHED_MAX_STEPS];
