@@ -6,16 +6,20 @@
  * end of an AF_UNIX SOCK_SEQPACKET pair. The protocol, one datagram each:
  *
  *   server -> driver  "hello PID"                  ready
- *   driver -> server  ENV (NUL-separated K=V)      one run, with two fds
+ *   driver -> run     ENV (NUL-separated K=V)      one run, with two fds
  *                     (SCM_RIGHTS): its stdout and stderr
- *   server -> driver  "pid PID"                    the run's process
+ *   run -> driver     "pid PID"                    the run's process
  *   server -> driver  "status N"                   its raw wait status
+ *   "error ..."       instead of any of these: the server cannot go on
  *
- * The run's process gets exactly ENV as its environment (what a spawned
- * run would get), its own process group, the fds as 1 and 2, and dies
- * with the server (PR_SET_PDEATHSIG); it then returns into the
- * constructor, which configures the library as a spawned run's would.
- * The server ends when the driver closes its end, and dies with it. */
+ * The server forks each run's process before its request comes (off the
+ * path from request to run: a request wakes the waiting run, not the
+ * server), then reaps it and relays its status. The run's process gets its
+ * own process group and dies with the server (PR_SET_PDEATHSIG); once its
+ * request has come, exactly ENV as its environment (what a spawned run
+ * would get) and the fds as 1 and 2; it then returns into the constructor,
+ * which configures the library as a spawned run's would. The server ends
+ * when the driver has gone (a status it cannot send), and dies with it. */
 #include "preload.h"
 
 #include <errno.h>
@@ -68,14 +72,10 @@ static long receive(int fd, int fds[2])
     return (long)n;
 }
 
-/* In the run's process: its environment, fds and process group. */
-static void become_run(int ctl, const int fds[2], long len, pid_t server)
+/* In the run's process, once its request has come: its fds and its
+ * environment. */
+static void become_run(const int fds[2], long len)
 {
-    close(ctl);
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != server) /* the server died before the request */
-        syscall(SYS_exit_group, 127);
     dup2(fds[0], 1);
     dup2(fds[1], 2);
     close(fds[0]);
@@ -90,48 +90,60 @@ static void become_run(int ctl, const int fds[2], long len, pid_t server)
     environ = run_env; /* exactly the spawned run's environment */
 }
 
+/* The next run's process, forked before its request comes: it takes the
+ * request from the socket itself, so a request wakes the run, not the
+ * server, which only reaps runs and relays their status. Returns in the
+ * run; exits when the driver has gone. */
+static void wait_for_request(int ctl, pid_t server)
+{
+    setpgid(0, 0); /* before it names itself: the driver kills the group */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != server) /* the server died before the request */
+        syscall(SYS_exit_group, 127);
+    int fds[2] = {-1, -1};
+    long len = receive(ctl, fds);
+    if (len <= 0) {
+        send_text(ctl, len < 0 ? "error malformed request" : "error none");
+        syscall(SYS_exit_group, 127);
+    }
+    char text[64];
+    snprintf(text, sizeof text, "pid %ld", (long)getpid());
+    send_text(ctl, text);
+    close(ctl);
+    become_run(fds, len);
+}
+
 void rl_exec_fork_server(void)
 {
     const char *named = getenv(RL_EXEC_ENV_FORKSERVER);
     if (named == NULL || *named == '\0')
         return;
     int ctl = atoi(named);
-    char text[64];
-    snprintf(text, sizeof text, "hello %ld", (long)getpid());
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     const char *driver = getenv(RL_EXEC_ENV_PARENT);
     if (driver != NULL && getppid() != (pid_t)atol(driver)) /* it died before the request */
         syscall(SYS_exit_group, 127);
     pid_t self = getpid();
+    char text[64];
+    snprintf(text, sizeof text, "hello %ld", (long)self);
     send_text(ctl, text);
     for (;;) {
-        int fds[2] = {-1, -1};
-        long len = receive(ctl, fds);
-        if (len == 0)
-            syscall(SYS_exit_group, 0);
-        if (len < 0) {
-            send_text(ctl, "error malformed request");
-            continue;
-        }
         pid_t pid = fork();
         if (pid == 0) {
-            become_run(ctl, fds, len, self);
+            wait_for_request(ctl, self);
             return;
         }
-        close(fds[0]);
-        close(fds[1]);
         if (pid < 0) {
             snprintf(text, sizeof text, "error fork %d", errno);
             send_text(ctl, text);
-            continue;
+            syscall(SYS_exit_group, 127);
         }
         setpgid(pid, pid); /* as the child does: whichever runs first */
-        snprintf(text, sizeof text, "pid %ld", (long)pid);
-        send_text(ctl, text);
         int status = 0;
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
             ;
         snprintf(text, sizeof text, "status %d", status);
-        send_text(ctl, text);
+        if (send(ctl, text, strlen(text), MSG_NOSIGNAL) < 0) /* the driver has gone */
+            syscall(SYS_exit_group, 0);
     }
 }
