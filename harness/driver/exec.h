@@ -199,6 +199,7 @@ int exec_fs_start(const exec_context *x, exec_child *c, char **envp, int out_w, 
 /* A server's run: 1 once its status has come (c->status set). */
 int exec_fs_poll(exec_child *c);
 int exec_fs_fd(const exec_child *c);
+void exec_fs_spawned(void); /* a run was spawned (counted for the record) */
 /* How the runs were started: "fork-server", "spawn" or "both"; *note why
  * not (NULL when every run was a fork). */
 const char *exec_fs_launch(const exec_context *x, const char **note);

@@ -175,8 +175,10 @@ int exec_child_start(const exec_context *x, exec_child *c)
     int rc = 0;
     if (exec_fs_wanted(x, NULL) && exec_fs_start(x, c, envp, out[1], err[1]) == 0)
         pid = c->pid; /* a fork of the program loaded once */
-    else
+    else {
         rc = exec_child_spawn(x, envp, out[1], err[1], -1, &pid);
+        exec_fs_spawned();
+    }
     exec_free_environment(envp);
     close(out[1]);
     close(err[1]);

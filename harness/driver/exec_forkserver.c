@@ -38,10 +38,10 @@ typedef struct {
 
 static fork_server servers[FS_MAX];
 static int n_servers;
-static int given_up;                     /* a server failed: spawn from now on */
-static const char *given_up_why;         /* why */
-static unsigned long long forked;        /* runs started as forks */
-static unsigned long long spawned_after; /* runs spawned after giving up */
+static int given_up;               /* a server failed: spawn from now on */
+static const char *given_up_why;   /* why */
+static unsigned long long forked;  /* runs started as forks */
+static unsigned long long spawned; /* runs spawned */
 static int exit_hook;
 
 int exec_fs_wanted(const exec_context *x, const char **why)
@@ -52,8 +52,6 @@ int exec_fs_wanted(const exec_context *x, const char **why)
                      : x->s->fiu_enable != NULL ? "--posix-faults"
                      : given_up                 ? given_up_why
                                                 : NULL;
-    if (no != NULL && given_up && why == NULL)
-        spawned_after++;
     if (why != NULL)
         *why = no;
     return no == NULL;
@@ -202,7 +200,6 @@ int exec_fs_start(const exec_context *x, exec_child *c, char **envp, int out_w, 
             slot = i;
     if (slot < 0 && (slot = server_start(x, envp)) < 0) {
         give_up("did not start");
-        spawned_after++;
         return -1;
     }
     fork_server *s = &servers[slot];
@@ -210,7 +207,6 @@ int exec_fs_start(const exec_context *x, exec_child *c, char **envp, int out_w, 
     if (send_run(s->fd, envp, out_w, err_w) != 0 ||
         receive(s->fd, buf, sizeof buf, FS_HELLO_TIMEOUT) < 0 || strncmp(buf, "pid ", 4) != 0) {
         give_up("failed to fork a run");
-        spawned_after++;
         return -1;
     }
     c->pid = (pid_t)strtol(buf + 4, NULL, 10);
@@ -246,12 +242,14 @@ int exec_fs_poll(exec_child *c)
     return 1;
 }
 
+void exec_fs_spawned(void) { spawned++; }
+
 const char *exec_fs_launch(const exec_context *x, const char **note)
 {
     const char *why = NULL;
     exec_fs_wanted(x, &why);
-    *note = forked > 0 && spawned_after == 0 ? NULL : why;
+    *note = spawned == 0 && forked > 0 ? NULL : why;
     if (forked == 0)
         return "spawn";
-    return spawned_after > 0 ? "both" : "fork-server";
+    return spawned > 0 ? "both" : "fork-server";
 }
