@@ -273,3 +273,47 @@ def test_a_scenario_runs_under_pos():
     rec = scenario_record("plain", "list_append", "--mode", "sched", "--strategy", "pos",
                           "--variant", "locked", "--seed", 5, "--trials", 300)
     assert rec["trials"] == 300 and rec["first_failure"] is None
+
+
+def parent_of(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+
+
+def test_a_killed_driver_leaves_neither_server_nor_run_behind(tmp_path):
+    """The driver is killed with SIGKILL while a run of aux_hang blocks: the
+    fork server dies with the driver and the run with the server
+    (PR_SET_PDEATHSIG). The child the run forked is the program's own, as it
+    would be after a spawned run: it is ended here, not counted."""
+    import signal
+    import time
+    proc = subprocess.Popen([str(RACELAB), "exec", "--mode", "sched", "--timeout", "60",
+                             "--runs", "1", "--out", str(tmp_path / "out"), "--",
+                             str(program("aux_hang"))],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    server = run = None
+    deadline = time.monotonic() + 20
+    while run is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        procs = {}
+        for pid in leftovers("aux_hang"):
+            try:
+                procs[int(pid)] = parent_of(pid)
+            except OSError:
+                pass
+        server = next((p for p, pp in procs.items() if pp == proc.pid), None)
+        run = next((p for p, pp in procs.items() if server and pp == server), None)
+    assert server and run, "the fork server and its run did not start"
+    grandchildren = [int(p) for p in leftovers("aux_hang") if parent_of(p) == run]
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and ({str(server), str(run)} & set(leftovers("aux_hang"))):
+        time.sleep(0.05)
+    left = {str(server), str(run)} & set(leftovers("aux_hang"))
+    for pid in grandchildren:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    assert not left, left
