@@ -276,8 +276,12 @@ def test_a_scenario_runs_under_pos():
 
 
 def parent_of(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        return int(f.read().rsplit(")", 1)[1].split()[1])
+    """Its parent's pid, or None when it has gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
 
 
 def test_a_killed_driver_leaves_neither_server_nor_run_behind(tmp_path):
@@ -295,16 +299,14 @@ def test_a_killed_driver_leaves_neither_server_nor_run_behind(tmp_path):
     deadline = time.monotonic() + 20
     while run is None and time.monotonic() < deadline:
         time.sleep(0.05)
-        procs = {}
-        for pid in leftovers("aux_hang"):
-            try:
-                procs[int(pid)] = parent_of(pid)
-            except OSError:
-                pass
+        procs = {int(pid): parent_of(pid) for pid in leftovers("aux_hang")}
         server = next((p for p, pp in procs.items() if pp == proc.pid), None)
         run = next((p for p, pp in procs.items() if server and pp == server), None)
     assert server and run, "the fork server and its run did not start"
-    grandchildren = [int(p) for p in leftovers("aux_hang") if parent_of(p) == run]
+    grandchildren = []
+    while not grandchildren and time.monotonic() < deadline:  # the run forks its child first
+        grandchildren = [int(p) for p in leftovers("aux_hang") if parent_of(p) == run]
+        time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     deadline = time.monotonic() + 10
