@@ -192,13 +192,14 @@ def test_failures_replay_under_rerun_commands_from_a_fork_server_record(tmp_path
 #
 #   program      random        pct:3                 pos
 #   reorder-10   31.5 / 183    170.5 / 298 (2 missed)  131 / 212 (6 missed)
+#   reorder-50   (10 missed)   165.5 / 272 (8 missed)  (10 missed)
 #   wsq          2.5 / 16      24 / 170              1 / 8
 #   uaf          1 / 5         3 / 6                 2 / 6
 #   length       3 / 9         73.5 / 119            3 / 9
 #
 # random finds every one soonest, so it is exec's default. The budgets below
 # are at least 3 times the worst seen. reorder with 50 setters is found by
-# none of them within 300 schedules (docs/search.md), so it is not here.
+# none of them for 10 seeds of 10 (docs/search.md), so it is not here.
 DEFAULT_BUDGET = {
     "reorder_bug 10": 600,  # worst 183
     "wsq_bug": 100,         # worst 16
