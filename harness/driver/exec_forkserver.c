@@ -2,11 +2,12 @@
  * server: the program is spawned with RACELAB_EXEC_FORKSERVER naming one
  * end of a SOCK_SEQPACKET pair (fd RL_EXEC_FORKSERVER_FD), and the preloaded
  * library (injectors/exec/preload/forkserver.c, which has the protocol)
- * forks a run for each request, before the program's constructors and
- * main. A run gets the environment a spawned run would get, its stdout and
- * stderr pipes (SCM_RIGHTS) and its own process group; the server reaps it
- * and relays its raw wait status, so outcomes, reports and timeouts (the
- * driver kills the run's group) are the spawned runs'.
+ * forks each run's process before the program's constructors and main;
+ * that process takes the next request itself. A run gets the environment
+ * a spawned run would get, its stdout and stderr pipes (SCM_RIGHTS) and its
+ * own process group; the server reaps it and relays its raw wait status,
+ * so outcomes, reports and timeouts (the driver kills the run's group) are
+ * the spawned runs'.
  *
  * One server per run at once (--jobs). Not used for what a fork cannot
  * reproduce: TSan builds (TSan reads its per-run log path before any
