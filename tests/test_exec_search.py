@@ -320,3 +320,8 @@ def test_a_killed_driver_leaves_neither_server_nor_run_behind(tmp_path):
         except OSError:
             pass
     assert not left, left
+    # its reports folder on tmpfs is removed by the next invocation
+    sched("--runs", 1, "--out", tmp_path / "next", "--", program("counter_fixed"))
+    shm = Path("/dev/shm")
+    if shm.is_dir():
+        assert not list(shm.glob(f"racelab-reports-{proc.pid}-*"))
