@@ -50,6 +50,7 @@ EXEC_FIELDS = {
     "failures", "fail_on", "ok_status", "library", "preload", "runs_counted", "forked_runs",
     "forks_note", "left_control", "unscheduled", "unrecorded",
     "shrink_runs", "spawn_failures", "results",
+    "launch", "launch_note",  # the fork server or spawn (docs/search.md)
 }
 FAILURE_FIELDS = {
     "run", "seed", "outcome", "cause", "at", "duration", "exit_status", "signal",
@@ -341,6 +342,7 @@ def test_record_fields_are_the_run_record_plus_documented_exec_fields(tmp_path):
     section = page[page.index("## Exec mode's results folder and record"):]
     # the scheduler's own fields (issue 23) are documented with its limits
     section += (ROOT / "docs" / "scheduler-limits.md").read_text()
+    section += (ROOT / "docs" / "search.md").read_text()  # launch, launch_note
     for field in EXEC_FIELDS | FAILURE_FIELDS:
         assert f"`{field}`" in section, field
 

@@ -7,6 +7,7 @@
  *   exec_elf.c      what an ELF file says: interpreter, needed libraries, symbols
  *   exec_specs.c    --inject, --profile and --posix-faults into each run's environment
  *   exec_child.c    one run: its process group, pipes, environment and watchdog
+ *   exec_forkserver.c  runs as forks of the program loaded once (AFL's fork server)
  *   exec_loop.c     the runs, --jobs at once, until the budget or a failure
  *   exec_outcome.c  a finished run's outcome, and the tally of all of them
  *   exec_report.c   the counts each process of a run leaves behind
@@ -42,6 +43,7 @@ typedef struct {
     rl_strategy strategy_spec;
     const char *replay; /* sched: the schedule every run follows */
     int shrink;
+    int no_fork_server; /* --no-fork-server: every run spawned */
     unsigned long long runs;
     double seconds;    /* > 0: a time budget; with runs_given, whichever comes first */
     int runs_given;    /* `runs` limits the budget (given, or no --seconds) */
@@ -157,6 +159,7 @@ typedef struct {
     int follow;      /* sched: a trial of a search (dfs, shrink): `schedule`, then no preemption */
     int trace;       /* sched: trace every step */
     int steps_hint;  /* sched: the most steps an earlier run took */
+    int fs;          /* a fork server's run: its server's slot + 1; 0 spawned */
 } exec_child;
 
 typedef struct {
@@ -175,6 +178,33 @@ void exec_child_poll(exec_child *c);
 void exec_child_watchdog(const exec_context *x, exec_child *c);
 int exec_child_done(const exec_child *c, double now);
 void exec_child_free(exec_child *c);
+/* The fd to poll besides its pipes (a fork server's run: the server's
+ * socket), or -1. */
+int exec_child_wait_fd(const exec_child *c);
+/* The run's environment (NULL-terminated, freed with exec_free_environment),
+ * and posix_spawn of PROGRAM with it: its own process group, stdin from
+ * /dev/null, out_w and err_w as 1 and 2, `ctl` (>= 0) as fd
+ * RL_EXEC_FORKSERVER_FD. */
+char **exec_child_environment(const exec_context *x, const exec_child *c);
+void exec_free_environment(char **envp);
+int exec_child_spawn(const exec_context *x, char **envp, int out_w, int err_w, int ctl, pid_t *pid);
+
+/* ---- exec_forkserver.c ------------------------------------------------- */
+
+/* Whether runs can be forks of a fork server; if not, *why says why. */
+int exec_fs_wanted(const exec_context *x, const char **why);
+/* Starts run `c` as a fork of an idle server (started when none is);
+ * 0, or -1: spawn it instead (the servers are then given up). */
+int exec_fs_start(const exec_context *x, exec_child *c, char **envp, int out_w, int err_w);
+/* A server's run: 1 once its status has come (c->status set). */
+int exec_fs_poll(exec_child *c);
+int exec_fs_fd(const exec_child *c);
+void exec_fs_spawned(void); /* a run was spawned (counted for the record) */
+/* How the runs were started: "fork-server", "spawn" or "both"; *note why
+ * not (NULL when every run was a fork). */
+const char *exec_fs_launch(const exec_context *x, const char **note);
+/* Ends every server (also at exit). */
+void exec_fs_shutdown(void);
 
 /* ---- exec_outcome.c ---------------------------------------------------- */
 

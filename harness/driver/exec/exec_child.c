@@ -60,8 +60,9 @@ static void env_set(env_list *e, const char *name, const char *value)
     e->items[e->n] = NULL;
 }
 
-static char **run_environment(const exec_context *x, const exec_child *c, const char *tsan_env)
+char **exec_child_environment(const exec_context *x, const exec_child *c)
 {
+    char *tsan_env = x->p->tsan ? tsan_options(x, c) : NULL;
     extern char **environ;
     env_list e = {xcalloc(1, sizeof(char *)), 0};
     for (char **v = environ; *v != NULL; v++) {
@@ -98,10 +99,11 @@ static char **run_environment(const exec_context *x, const exec_child *c, const 
     }
     if (tsan_env != NULL)
         env_set(&e, "TSAN_OPTIONS", tsan_env);
+    free(tsan_env);
     return e.items;
 }
 
-static void free_environment(char **envp)
+void exec_free_environment(char **envp)
 {
     for (char **v = envp; *v != NULL; v++)
         free(*v);
@@ -113,7 +115,7 @@ static void free_environment(char **envp)
  * and stderr into the pipes. glibc starts it with CLONE_VFORK, as a shell
  * starts a command: on a busy machine the run starts at once instead of
  * queueing for a processor, as a forked child would. */
-static int spawn(const exec_context *x, char **envp, int out_w, int err_w, pid_t *pid)
+int exec_child_spawn(const exec_context *x, char **envp, int out_w, int err_w, int ctl, pid_t *pid)
 {
     posix_spawnattr_t attr;
     posix_spawn_file_actions_t files;
@@ -135,6 +137,8 @@ static int spawn(const exec_context *x, char **envp, int out_w, int err_w, pid_t
     posix_spawn_file_actions_adddup2(&files, err_w, 2);
     posix_spawn_file_actions_addclose(&files, out_w);
     posix_spawn_file_actions_addclose(&files, err_w);
+    if (ctl >= 0) /* dup2 clears close-on-exec */
+        posix_spawn_file_actions_adddup2(&files, ctl, RL_EXEC_FORKSERVER_FD);
     int rc = posix_spawn(pid, x->p->path, &files, &attr, x->o->argv, envp);
     posix_spawn_file_actions_destroy(&files);
     posix_spawnattr_destroy(&attr);
@@ -165,15 +169,19 @@ int exec_child_start(const exec_context *x, exec_child *c)
     }
     set_cloexec_nonblock(out[0]);
     set_cloexec_nonblock(err[0]);
-    char *tsan_env = x->p->tsan ? tsan_options(x, c) : NULL;
-    char **envp = run_environment(x, c, tsan_env);
-    free(tsan_env);
+    char **envp = exec_child_environment(x, c);
     fflush(stdout);
     fflush(stderr);
     c->start = now_seconds();
     pid_t pid = 0;
-    int rc = spawn(x, envp, out[1], err[1], &pid);
-    free_environment(envp);
+    int rc = 0;
+    if (exec_fs_wanted(x, NULL) && exec_fs_start(x, c, envp, out[1], err[1]) == 0)
+        pid = c->pid; /* a fork of the program loaded once */
+    else {
+        rc = exec_child_spawn(x, envp, out[1], err[1], -1, &pid);
+        exec_fs_spawned();
+    }
+    exec_free_environment(envp);
     close(out[1]);
     close(err[1]);
     if (rc != 0) {
@@ -197,6 +205,14 @@ void exec_child_poll(exec_child *c)
         buf_drain(&c->fd_err, &c->err, OUT_CAP);
     if (c->reaped || c->pid <= 0)
         return;
+    if (c->fs > 0) { /* the server reaped it and relays its status */
+        if (exec_fs_poll(c)) {
+            kill(-c->pid, SIGKILL);
+            c->reaped = 1;
+            c->end = now_seconds();
+        }
+        return;
+    }
     siginfo_t si;
     memset(&si, 0, sizeof si);
     if (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid != c->pid)
@@ -225,6 +241,8 @@ void exec_child_watchdog(const exec_context *x, exec_child *c)
     c->stacks_note = why;
     kill(-c->pid, SIGKILL);
 }
+
+int exec_child_wait_fd(const exec_child *c) { return exec_fs_fd(c); }
 
 int exec_child_done(const exec_child *c, double now)
 {

@@ -133,7 +133,7 @@ int exec_run_all(const exec_context *x, exec_tally *t)
     int jobs = o->jobs;
     exec_child *slots = xcalloc((size_t)jobs, sizeof *slots);
     int *busy = xcalloc((size_t)jobs, sizeof *busy);
-    struct pollfd *fds = xcalloc((size_t)jobs * 2 + 2, sizeof *fds);
+    struct pollfd *fds = xcalloc((size_t)jobs * 3 + 2, sizeof *fds);
     chld_install();
     if (o->sched && o->strategy_spec.kind == RL_STRAT_DFS &&
         (t->dfs = rl_strategy_dfs(o->strategy_spec.preemptions)) == NULL)
@@ -184,6 +184,8 @@ int exec_run_all(const exec_context *x, exec_tally *t)
                 fds[nf++] = (struct pollfd){slots[j].fd_out, POLLIN, 0};
             if (slots[j].fd_err >= 0)
                 fds[nf++] = (struct pollfd){slots[j].fd_err, POLLIN, 0};
+            if (exec_child_wait_fd(&slots[j]) >= 0) /* a fork server's word on its end */
+                fds[nf++] = (struct pollfd){exec_child_wait_fd(&slots[j]), POLLIN, 0};
         }
         /* An exit shows as SIGCHLD (and EOF on the pipes, unless a grandchild
          * holds them); the short step bounds the deadline checks. */

@@ -124,6 +124,9 @@ static void exec_fields(FILE *f, const exec_context *x, const exec_tally *t)
     fputc('}', f);
     rl_json_key(f, &first, "jobs");
     fprintf(f, "%d", o->jobs);
+    const char *launch_note = NULL;
+    key_string(f, &first, "launch", exec_fs_launch(x, &launch_note));
+    key_string(f, &first, "launch_note", launch_note);
     key_string(f, &first, "run_seeds",
                o->run_seed_given ? "run_seed (every run)" : "splitmix64(seed, run)");
     rl_json_key(f, &first, "run_seed"); /* --run-seed, or null */
