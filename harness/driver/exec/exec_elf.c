@@ -64,7 +64,8 @@ static int table_has(const image *im, const Elf64_Ehdr *eh, unsigned type, const
                 syms[k].st_name >= strtab->sh_size)
                 continue;
             const char *name = string_at(im, strtab->sh_offset + syms[k].st_name);
-            if (name != NULL && (prefix ? strncmp(name, wanted, len) == 0 : strcmp(name, wanted) == 0))
+            if (name != NULL &&
+                (prefix ? strncmp(name, wanted, len) == 0 : strcmp(name, wanted) == 0))
                 return 1;
         }
     }

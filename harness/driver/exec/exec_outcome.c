@@ -34,8 +34,8 @@
 
 #define TAIL 2000
 
-static const char *const names[EXEC_N_OUTCOMES] = {
-    "ok", "exit-status", "signal", "hang", "tsan", "fail-on", "sanitizer", "leak"};
+static const char *const names[EXEC_N_OUTCOMES] = {"ok",   "exit-status", "signal",    "hang",
+                                                   "tsan", "fail-on",     "sanitizer", "leak"};
 
 const char *exec_outcome_name(int outcome) { return names[outcome]; }
 

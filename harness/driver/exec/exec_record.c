@@ -112,7 +112,9 @@ static void exec_fields(FILE *f, const exec_context *x, const exec_tally *t)
     static const struct {
         int bit;
         const char *name;
-    } sans[] = {{RL_SAN_ASAN, "asan"}, {RL_SAN_LSAN, "lsan"}, {RL_SAN_UBSAN, "ubsan"},
+    } sans[] = {{RL_SAN_ASAN, "asan"},
+                {RL_SAN_LSAN, "lsan"},
+                {RL_SAN_UBSAN, "ubsan"},
                 {RL_SAN_MSAN, "msan"}};
     for (size_t i = 0, n = 0; i < sizeof sans / sizeof *sans; i++)
         if (x->p->sanitizers & sans[i].bit) {

@@ -53,15 +53,16 @@ int exec_sanitizer_env(const exec_context *x, const char *log_base, exec_env_ite
     const exec_program *p = x->p;
     int n = 0, leaks = !x->o->leaks_ignore;
     if (p->sanitizers & RL_SAN_ASAN) {
-        char *forced = xasprintf("verify_asan_link_order=0:detect_leaks=%d:log_path=%s", leaks,
-                                 log_base);
-        out[n++] = (exec_env_item){"ASAN_OPTIONS",
-                                   merged("ASAN_OPTIONS", "abort_on_error=1:halt_on_error=1", forced)};
+        char *forced =
+            xasprintf("verify_asan_link_order=0:detect_leaks=%d:log_path=%s", leaks, log_base);
+        out[n++] = (exec_env_item){
+            "ASAN_OPTIONS", merged("ASAN_OPTIONS", "abort_on_error=1:halt_on_error=1", forced)};
         free(forced);
     }
     if (p->sanitizers & RL_SAN_LSAN) {
         char *forced = xasprintf("detect_leaks=%d:log_path=%s", leaks, log_base);
-        out[n++] = (exec_env_item){"LSAN_OPTIONS", merged("LSAN_OPTIONS", "abort_on_error=1", forced)};
+        out[n++] =
+            (exec_env_item){"LSAN_OPTIONS", merged("LSAN_OPTIONS", "abort_on_error=1", forced)};
         free(forced);
     }
     char *log = xasprintf("log_path=%s", log_base);
@@ -123,10 +124,7 @@ static char *kind_of(const char *rest)
 }
 
 /* "/abs/dir/uaf.c:41:5" shortened against the working directory. */
-static char *short_place(const char *where)
-{
-    return xstrdup(relative_path(where));
-}
+static char *short_place(const char *where) { return xstrdup(relative_path(where)); }
 
 /* A frame "#3 0x55d1 in reader /src/uaf.c:41:5" of the program's own code:
  * its "uaf.c:41 in reader"; NULL for the runtime's frames (malloc, free,
@@ -142,12 +140,11 @@ static char *user_frame(const char *line)
         return NULL;
     char *fn = xstrndup(in, (size_t)(sp - in));
     const char *loc = sp + 1;
-    static const char *const runtime[] = {"__interceptor_", "___interceptor_", "__asan",
-                                          "__lsan",         "__ubsan",         "__msan",
-                                          "__sanitizer",    "malloc",          "calloc",
-                                          "realloc",        "free",            "operator new",
-                                          "operator delete", "_Znwm",          "_ZdlPv",
-                                          "posix_memalign", "aligned_alloc",   "memalign"};
+    static const char *const runtime[] = {
+        "__interceptor_", "___interceptor_", "__asan",          "__lsan", "__ubsan",
+        "__msan",         "__sanitizer",     "malloc",          "calloc", "realloc",
+        "free",           "operator new",    "operator delete", "_Znwm",  "_ZdlPv",
+        "posix_memalign", "aligned_alloc",   "memalign"};
     int skip = *loc == '(' || strchr(loc, ':') == NULL || strstr(loc, "sanitizer") != NULL ||
                strstr(loc, "compiler-rt") != NULL;
     for (size_t i = 0; !skip && i < sizeof runtime / sizeof *runtime; i++)

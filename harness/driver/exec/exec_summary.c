@@ -89,13 +89,14 @@ void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_ver
 {
     const exec_options *o = x->o;
     fprintf(out, "%s (%s%s, %s): %llu run%s in %.1f s, %llu failure%s", x->p->name,
-            x->p->tsan                             ? "tsan"
-            : x->p->sanitizers & RL_SAN_ASAN       ? "asan"
-            : x->p->sanitizers & RL_SAN_MSAN       ? "msan"
-            : x->p->sanitizers & RL_SAN_UBSAN      ? "ubsan"
-            : x->p->sanitizers & RL_SAN_LSAN       ? "lsan"
-                                                   : "plain", x->p->cc ? ", racelab cc" : "", o->mode, t->runs,
-            t->runs == 1 ? "" : "s", t->seconds, t->failures, t->failures == 1 ? "" : "s");
+            x->p->tsan                        ? "tsan"
+            : x->p->sanitizers & RL_SAN_ASAN  ? "asan"
+            : x->p->sanitizers & RL_SAN_MSAN  ? "msan"
+            : x->p->sanitizers & RL_SAN_UBSAN ? "ubsan"
+            : x->p->sanitizers & RL_SAN_LSAN  ? "lsan"
+                                              : "plain",
+            x->p->cc ? ", racelab cc" : "", o->mode, t->runs, t->runs == 1 ? "" : "s", t->seconds,
+            t->failures, t->failures == 1 ? "" : "s");
     int any = 0;
     for (int i = 1; i < EXEC_N_OUTCOMES; i++)
         if (t->outcomes[i] > 0) {
