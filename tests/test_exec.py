@@ -309,7 +309,8 @@ def test_record_fields_are_the_run_record_plus_documented_exec_fields(tmp_path):
     assert RECORD_FIELDS <= set(rec), RECORD_FIELDS - set(rec)
     assert rec["scenario"] == "counter_bug" and rec["variant"] == "exec"
     assert rec["mode"] == "noise" and rec["flavour"] == "plain" and rec["seed"] == 5
-    assert set(rec["outcomes"]) == {"ok", "exit-status", "signal", "hang", "tsan", "fail-on"}
+    assert set(rec["outcomes"]) == {"ok", "exit-status", "signal", "hang", "tsan", "fail-on",
+                                    "sanitizer", "leak"}
     assert rec["default_profile"] is True and rec["profile_spec"] == "*:delay=100us,p=0.2"
     assert set(rec["exec"]) == EXEC_FIELDS
     assert rec["exec"]["args"] == ["extra-arg"]

@@ -220,8 +220,12 @@ static void read_log(const char *path, exec_san_report *r)
                 continue;
             rest += 2;
             if (r->leak) {
-                if (r->detail == NULL)
-                    r->detail = xstrdup(rest); /* "16 byte(s) leaked in 2 allocation(s)." */
+                if (r->detail == NULL) { /* "16 byte(s) leaked in 2 allocation(s)." */
+                    r->detail = xstrdup(rest);
+                    size_t n = strlen(r->detail);
+                    if (n > 0 && r->detail[n - 1] == '.')
+                        r->detail[n - 1] = '\0';
+                }
                 continue;
             }
             /* "heap-use-after-free /src/uaf.c:41 in reader" */
@@ -331,7 +335,7 @@ char *exec_sanitizer_cause(const exec_san_report *r)
     const char *where = r->where != NULL ? r->where : "an unknown place";
     if (r->leak)
         return xasprintf("leak: %s%s%s", r->detail != NULL ? r->detail : "memory leaked",
-                         r->where != NULL ? " allocated at " : "",
+                         r->where != NULL ? ", allocated at " : "",
                          r->where != NULL ? r->where : "");
     if (sig != NULL)
         return xasprintf("signal %s (caught by %s) at %s", sig, r->tool, where);
