@@ -44,7 +44,8 @@ static const char *string_at(const image *im, uint64_t off)
 
 /* Whether a symbol table of type `type` (SHT_DYNSYM, SHT_SYMTAB) has
  * `wanted` (`prefix`: a name that starts with it), defined (`defined` 1),
- * imported (0) or either (-1). */
+ * imported (0), imported and not weak (2: a weak reference is no need) or
+ * either (-1). */
 static int table_has(const image *im, const Elf64_Ehdr *eh, unsigned type, const char *wanted,
                      int prefix, int defined)
 {
@@ -60,7 +61,9 @@ static int table_has(const image *im, const Elf64_Ehdr *eh, unsigned type, const
         if (syms == NULL || sh[i].sh_entsize != sizeof *syms)
             continue;
         for (uint64_t k = 0; k < sh[i].sh_size / sizeof *syms; k++) {
-            if ((defined >= 0 && (syms[k].st_shndx == SHN_UNDEF) == defined) ||
+            int undef = syms[k].st_shndx == SHN_UNDEF;
+            if ((defined == 1 && undef) || ((defined == 0 || defined == 2) && !undef) ||
+                (defined == 2 && ELF64_ST_BIND(syms[k].st_info) == STB_WEAK) ||
                 syms[k].st_name >= strtab->sh_size)
                 continue;
             const char *name = string_at(im, strtab->sh_offset + syms[k].st_name);
@@ -158,19 +161,30 @@ static void read_image(const image *im, elf_facts *f)
                 {RL_SAN_LSAN, "__lsan_", "liblsan.so"},
                 {RL_SAN_UBSAN, "__ubsan_handle_", "libubsan.so"},
                 {RL_SAN_MSAN, "__msan_init", "libmsan.so"}};
+    const char *sign[sizeof sans / sizeof *sans] = {NULL};
     for (size_t i = 0; i < sizeof sans / sizeof *sans; i++) {
-        if (any_symbol(im, eh, sans[i].symbol)) {
+        if (any_symbol(im, eh, sans[i].symbol))
+            sign[i] = sans[i].symbol;
+        else if (needs_library(im, ph, eh->e_phnum, sans[i].library))
+            sign[i] = sans[i].library;
+        if (sign[i] != NULL)
             f->sanitizers |= sans[i].bit;
-            if (f->san_sign == NULL)
-                f->san_sign = sans[i].symbol;
-        } else if (needs_library(im, ph, eh->e_phnum, sans[i].library)) {
-            f->sanitizers |= sans[i].bit;
-            if (f->san_sign == NULL)
-                f->san_sign = sans[i].library;
-        }
     }
     if (f->sanitizers & RL_SAN_ASAN)
         f->sanitizers &= ~RL_SAN_LSAN; /* ASan's own leak checker: ASAN_OPTIONS */
+    /* clang's ASan, TSan and MSan runtimes carry UBSan's handlers, defined
+     * whether the program was built with -fsanitize=undefined or not: UBSan
+     * is told by them only when no other runtime is there, or when they are
+     * imported (gcc's libubsan.so) */
+    if ((f->sanitizers & (RL_SAN_ASAN | RL_SAN_MSAN)) || f->tsan) {
+        int imported = table_has(im, eh, SHT_DYNSYM, "__ubsan_handle_", 1, 2) ||
+                       needs_library(im, ph, eh->e_phnum, "libubsan.so");
+        if (!imported)
+            f->sanitizers &= ~RL_SAN_UBSAN;
+    }
+    for (size_t i = 0; i < sizeof sans / sizeof *sans && f->san_sign == NULL; i++)
+        if (f->sanitizers & sans[i].bit)
+            f->san_sign = sign[i];
 }
 
 int elf_read_facts(const char *path, elf_facts *f)

@@ -9,7 +9,8 @@
  *                  is), detect_leaks by --leaks, log_path into the run's folder
  *   LSAN_OPTIONS   (LSan alone) the same, with detect_leaks and log_path
  *   UBSAN_OPTIONS  halt_on_error=1:abort_on_error=1:print_stacktrace=1, the
- *                  user's, log_path
+ *                  user's, log_path (UBSan builds, and ASan and MSan builds,
+ *                  whose clang runtimes carry UBSan's handlers)
  *   MSAN_OPTIONS   halt_on_error=1:abort_on_error=1, the user's, log_path
  *   RACELAB_CC_LOG (racelab cc builds) where its heap checks report
  *
@@ -66,7 +67,9 @@ int exec_sanitizer_env(const exec_context *x, const char *log_base, exec_env_ite
         free(forced);
     }
     char *log = xasprintf("log_path=%s", log_base);
-    if (p->sanitizers & RL_SAN_UBSAN)
+    /* UBSan's handlers may be in an ASan or MSan build without exec_elf.c
+     * telling (clang's runtimes carry them): its options go with those too */
+    if (p->sanitizers & (RL_SAN_UBSAN | RL_SAN_ASAN | RL_SAN_MSAN))
         out[n++] = (exec_env_item){
             "UBSAN_OPTIONS",
             merged("UBSAN_OPTIONS", "halt_on_error=1:abort_on_error=1:print_stacktrace=1", log)};

@@ -21,11 +21,13 @@
  * 0x…]", named by `racelab exec` through addr2line) into RACELAB_CC_LOG.<pid>
  * (stderr without it), and the process aborts.
  *
- * Threads: one spin lock (an atomic flag) guards the quarantine and the
- * page map; it is held for a lookup or an update and never across a call
- * that could block or reach the scheduler, so under `--mode sched` (one
- * thread runs at a time, switching only at points) it is never contended.
- * The empty-quarantine test before it is one relaxed atomic load. */
+ * Threads: one spin lock (an atomic flag) serialises the writers (free,
+ * realloc: the quarantine and the page map); it is never held across a
+ * call that could block or reach the scheduler, so under `--mode sched`
+ * (one thread runs at a time, switching only at points) it is never
+ * contended. The accesses read the map without it, through atomic loads (a
+ * key is published with release after its bits are clear, read with
+ * acquire); only a hit takes the lock, to find the block and confirm. */
 #include "cc_runtime.h"
 
 #include <errno.h>
@@ -61,12 +63,16 @@ typedef struct {
 static quarantined ring[QUARANTINE_BLOCKS];
 static unsigned ring_head, ring_count; /* oldest at ring_head */
 static size_t ring_bytes;
-static atomic_uint live_blocks; /* ring_count, read without the lock */
+static atomic_uint live_blocks; /* ring_count, read without the lock (acquire: the map is there) */
 
 /* The page map: key page+1 (0: empty slot), 256 granule bits a page. */
 static uintptr_t *map_keys;
 static uint64_t (*map_bits)[4];
 static unsigned map_used;
+
+/* [span_lo, span_hi): every block quarantined since the last rebuild lies
+ * inside; most accesses (globals, other mappings) fall outside at once */
+static uintptr_t span_lo = UINTPTR_MAX, span_hi;
 
 static atomic_flag heap_lock = ATOMIC_FLAG_INIT;
 
@@ -89,12 +95,15 @@ static long slot_of(uintptr_t page, int add)
     if (map_keys == NULL)
         return -1;
     for (unsigned h = slot_hash(page);; h = (h + 1) & (MAP_SLOTS - 1)) {
-        if (map_keys[h] == page + 1)
+        uintptr_t key = __atomic_load_n(&map_keys[h], __ATOMIC_ACQUIRE);
+        if (key == page + 1)
             return h;
-        if (map_keys[h] == 0) {
+        if (key == 0) {
             if (!add)
                 return -1;
-            map_keys[h] = page + 1;
+            /* the slot's bits are clear (a new slot, or cleared by rebuild)
+             * before a reader can find its key */
+            __atomic_store_n(&map_keys[h], page + 1, __ATOMIC_RELEASE);
             map_used++;
             return h;
         }
@@ -113,12 +122,22 @@ static void mark(uintptr_t addr, size_t size, int on)
             if (s < 0)
                 continue;
             unsigned bit = (unsigned)(g & 255);
-            if (on)
-                map_bits[s][bit >> 6] |= 1ULL << (bit & 63);
-            else
-                map_bits[s][bit >> 6] &= ~(1ULL << (bit & 63));
+            uint64_t *word = &map_bits[s][bit >> 6];
+            uint64_t v = __atomic_load_n(word, __ATOMIC_RELAXED);
+            v = on ? v | 1ULL << (bit & 63) : v & ~(1ULL << (bit & 63));
+            __atomic_store_n(word, v, __ATOMIC_RELAXED); /* one writer: the lock's holder */
         }
     }
+}
+
+/* A block into the map, and into the span. */
+static void mark_block(uintptr_t addr, size_t size)
+{
+    mark(addr, size, 1);
+    if (addr < span_lo)
+        __atomic_store_n(&span_lo, addr, __ATOMIC_RELAXED);
+    if (addr + size > span_hi)
+        __atomic_store_n(&span_hi, addr + size, __ATOMIC_RELAXED);
 }
 
 static int marked(uintptr_t addr)
@@ -127,20 +146,52 @@ static int marked(uintptr_t addr)
     if (s < 0)
         return 0;
     unsigned bit = (unsigned)((addr >> GRANULE_SHIFT) & 255);
-    return (map_bits[s][bit >> 6] >> (bit & 63)) & 1;
+    return (__atomic_load_n(&map_bits[s][bit >> 6], __ATOMIC_RELAXED) >> (bit & 63)) & 1;
+}
+
+/* The first marked byte of [a, end] (ranges: their first 256 pages), or 0:
+ * one probe a page, then its bits. */
+static uintptr_t first_marked(uintptr_t a, uintptr_t end)
+{
+    uintptr_t last_page = end >> PAGE_SHIFT;
+    if (last_page - (a >> PAGE_SHIFT) > 256)
+        last_page = (a >> PAGE_SHIFT) + 256;
+    for (uintptr_t page = a >> PAGE_SHIFT; page <= last_page; page++) {
+        long s = slot_of(page, 0);
+        if (s < 0)
+            continue;
+        uintptr_t lo = page << PAGE_SHIFT, hi = lo + ((uintptr_t)1 << PAGE_SHIFT) - 1;
+        lo = lo > a ? lo : a;
+        hi = hi < end ? hi : end;
+        for (uintptr_t g = lo >> GRANULE_SHIFT; g <= hi >> GRANULE_SHIFT; g++) {
+            unsigned bit = (unsigned)(g & 255);
+            if ((__atomic_load_n(&map_bits[s][bit >> 6], __ATOMIC_RELAXED) >> (bit & 63)) & 1)
+                return g << GRANULE_SHIFT > a ? g << GRANULE_SHIFT : a;
+        }
+    }
+    return 0;
 }
 
 /* Pages whose granules were all cleared keep their slots: past half the
- * table, it is made again from the quarantine. */
+ * table, it is made again from the quarantine. While it is, an access in
+ * another thread may miss a block (a false negative, never a false report). */
 static void rebuild(void)
 {
-    memset(map_keys, 0, MAP_SLOTS * sizeof *map_keys);
-    memset(map_bits, 0, MAP_SLOTS * sizeof *map_bits);
+    for (unsigned h = 0; h < MAP_SLOTS; h++)
+        __atomic_store_n(&map_keys[h], 0, __ATOMIC_RELAXED);
+    for (unsigned h = 0; h < MAP_SLOTS; h++)
+        for (int w = 0; w < 4; w++)
+            __atomic_store_n(&map_bits[h][w], 0, __ATOMIC_RELAXED);
     map_used = 0;
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
     for (unsigned i = 0; i < ring_count; i++) {
         const quarantined *q = &ring[(ring_head + i) % QUARANTINE_BLOCKS];
         mark(q->addr, q->size, 1);
+        lo = q->addr < lo ? q->addr : lo;
+        hi = q->addr + q->size > hi ? q->addr + q->size : hi;
     }
+    __atomic_store_n(&span_lo, lo, __ATOMIC_RELAXED); /* narrowed once all is marked */
+    __atomic_store_n(&span_hi, hi, __ATOMIC_RELAXED);
 }
 
 static int map_ready(void)
@@ -229,20 +280,21 @@ static void report(const char *what, uintptr_t addr, int kind, unsigned size, co
 void rl_cc_heap_check(rl_exec_access_kind kind, const volatile void *addr, unsigned size,
                       const void *caller)
 {
-    if (atomic_load_explicit(&live_blocks, memory_order_relaxed) == 0 || size == 0)
+    if (atomic_load_explicit(&live_blocks, memory_order_acquire) == 0 || size == 0)
         return;
     uintptr_t a = (uintptr_t)addr, end = a + size - 1;
+    /* without the lock: a granule marked before this access happened (the
+     * free and the access ordered by the program) is seen; a free racing
+     * with the access may be missed, never an access to a live block
+     * reported: a block leaves the map before glibc can hand it out again */
+    if (end < __atomic_load_n(&span_lo, __ATOMIC_RELAXED) ||
+        a >= __atomic_load_n(&span_hi, __ATOMIC_RELAXED))
+        return; /* outside every block quarantined since the last rebuild */
+    uintptr_t hit = first_marked(a, end);
+    if (hit == 0)
+        return;
     lock();
-    uintptr_t hit = 0;
-    /* every granule of a range, up to 4096 of them; both ends of any */
-    if (marked(a))
-        hit = a;
-    else if (marked(end))
-        hit = end;
-    for (uintptr_t g = (a | 15) + 1; hit == 0 && g < end && g - a < ((uintptr_t)4096 << 4); g += 16)
-        if (marked(g))
-            hit = g;
-    const quarantined *q = hit != 0 ? block_of(hit) : NULL;
+    const quarantined *q = marked(hit) ? block_of(hit) : NULL;
     if (q == NULL) {
         unlock();
         return;
@@ -288,11 +340,11 @@ static void quarantine(void *p, const void *at)
         ring[(ring_head + ring_count) % QUARANTINE_BLOCKS] = (quarantined){a, size, at};
         ring_count++;
         ring_bytes += size;
-        mark(a, size, 1);
+        mark_block(a, size);
         if (map_used > MAP_SLOTS / 2)
             rebuild();
     }
-    atomic_store_explicit(&live_blocks, ring_count, memory_order_relaxed);
+    atomic_store_explicit(&live_blocks, ring_count, memory_order_release); /* after map_ready */
     unlock();
 }
 
