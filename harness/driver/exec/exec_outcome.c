@@ -218,6 +218,8 @@ int exec_grade(const exec_context *x, exec_child *c, exec_tally *t)
     } else if (san.reports > 0) {
         outcome = san.leak ? EXEC_LEAK : EXEC_SANITIZER;
         cause = exec_sanitizer_cause(&san);
+        /* how it ended, after the report (abort_on_error=1: SIGABRT) */
+        sig = WIFSIGNALED(c->status) ? signal_name(WTERMSIG(c->status)) : NULL;
     } else if (WIFSIGNALED(c->status) || tsan_sig != NULL) {
         outcome = EXEC_SIGNAL;
         sig = tsan_sig != NULL ? tsan_sig : signal_name(WTERMSIG(c->status));
