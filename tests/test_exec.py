@@ -50,6 +50,9 @@ EXEC_FIELDS = {
     "forks_note", "left_control", "unscheduled", "unrecorded",
     "shrink_runs", "spawn_failures", "results",
 }
+# documented in docs/sanitizers.md (README is not edited by that work)
+SANITIZER_EXEC_FIELDS = {"sanitizers", "sanitizers_detected_by", "leaks"}
+SANITIZER_FAILURE_FIELDS = {"sanitizer_log"}
 FAILURE_FIELDS = {
     "run", "seed", "outcome", "cause", "at", "duration", "exit_status", "signal",
     "output_file", "stacks_file", "stacks_note", "tsan_log", "schedule", "preemptions", "waits",
@@ -312,10 +315,10 @@ def test_record_fields_are_the_run_record_plus_documented_exec_fields(tmp_path):
     assert set(rec["outcomes"]) == {"ok", "exit-status", "signal", "hang", "tsan", "fail-on",
                                     "sanitizer", "leak"}
     assert rec["default_profile"] is True and rec["profile_spec"] == "*:delay=100us,p=0.2"
-    assert set(rec["exec"]) == EXEC_FIELDS
+    assert set(rec["exec"]) == EXEC_FIELDS | SANITIZER_EXEC_FIELDS
     assert rec["exec"]["args"] == ["extra-arg"]
     if rec["exec"]["failures"]:
-        assert set(rec["exec"]["failures"][0]) == FAILURE_FIELDS
+        assert set(rec["exec"]["failures"][0]) == FAILURE_FIELDS | SANITIZER_FAILURE_FIELDS
     # the one record definition, in the order of its table, then the exec fields
     from test_record import RECORD
     assert list(rec) == RECORD + ["exec"]
@@ -323,6 +326,9 @@ def test_record_fields_are_the_run_record_plus_documented_exec_fields(tmp_path):
     section = page[page.index("## Exec mode's results folder and record"):]
     for field in EXEC_FIELDS | FAILURE_FIELDS:
         assert f"`{field}`" in section, field
+    sanitizers = (ROOT / "docs/sanitizers.md").read_text()
+    for field in SANITIZER_EXEC_FIELDS | SANITIZER_FAILURE_FIELDS:
+        assert f"`{field}`" in sanitizers, field
 
 
 # ---- bad input -------------------------------------------------------------------

@@ -10,8 +10,8 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void *worker(void *arg)
 {
-    long id = (long)(size_t)arg;
-    buffer[id] = 'a' + (char)id;
+    long id = *(const long *)arg;
+    buffer[id] = (char)('a' + id);
     pthread_mutex_lock(&lock);
     int last = --users == 0;
     pthread_mutex_unlock(&lock);
@@ -26,8 +26,9 @@ int main(void)
     if (buffer == NULL)
         return 1;
     pthread_t t[2];
-    for (long i = 0; i < 2; i++)
-        pthread_create(&t[i], NULL, worker, (void *)(size_t)i);
+    static long ids[2] = {0, 1};
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, worker, &ids[i]);
     for (int i = 0; i < 2; i++)
         pthread_join(t[i], NULL);
     printf("users %d\n", users);

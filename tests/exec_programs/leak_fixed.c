@@ -9,15 +9,18 @@ static void *work(void *arg)
 {
     long *result = malloc(sizeof *result);
     if (result != NULL)
-        *result = (long)(size_t)arg * 10;
+        *result = *(const long *)arg * 10;
     return result;
 }
 
 int main(void)
 {
     pthread_t t[WORKERS];
-    for (long i = 0; i < WORKERS; i++)
-        pthread_create(&t[i], NULL, work, (void *)(size_t)i);
+    static long ids[WORKERS];
+    for (int i = 0; i < WORKERS; i++) {
+        ids[i] = i;
+        pthread_create(&t[i], NULL, work, &ids[i]);
+    }
     for (int i = 0; i < WORKERS; i++) {
         void *r = NULL;
         pthread_join(t[i], &r);

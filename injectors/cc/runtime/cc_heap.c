@@ -56,6 +56,7 @@ extern size_t malloc_usable_size(void *p);
 
 typedef struct {
     uintptr_t addr;
+    void *block; /* addr, as given to free */
     size_t size;
     const void *freed_at;
 } quarantined;
@@ -146,7 +147,7 @@ static int marked(uintptr_t addr)
     if (s < 0)
         return 0;
     unsigned bit = (unsigned)((addr >> GRANULE_SHIFT) & 255);
-    return (__atomic_load_n(&map_bits[s][bit >> 6], __ATOMIC_RELAXED) >> (bit & 63)) & 1;
+    return (int)((__atomic_load_n(&map_bits[s][bit >> 6], __ATOMIC_RELAXED) >> (bit & 63)) & 1);
 }
 
 /* The first marked byte of [a, end] (ranges: their first 256 pages), or 0:
@@ -330,14 +331,14 @@ static void quarantine(void *p, const void *at)
         quarantined *old = &ring[ring_head];
         mark(old->addr, old->size, 0);
         ring_bytes -= old->size;
-        __libc_free((void *)old->addr);
+        __libc_free(old->block);
         ring_head = (ring_head + 1) % QUARANTINE_BLOCKS;
         ring_count--;
     }
     if (size > QUARANTINE_BYTES) {
         __libc_free(p); /* bigger than the whole quarantine */
     } else {
-        ring[(ring_head + ring_count) % QUARANTINE_BLOCKS] = (quarantined){a, size, at};
+        ring[(ring_head + ring_count) % QUARANTINE_BLOCKS] = (quarantined){a, p, size, at};
         ring_count++;
         ring_bytes += size;
         mark_block(a, size);
