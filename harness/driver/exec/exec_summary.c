@@ -14,7 +14,7 @@
 char *exec_rerun_command(const exec_context *x, const exec_failure *f)
 {
     const exec_options *o = x->o;
-    size_t room = 24 + 2 * (size_t)EXEC_MAX_SPECS + 2 * (size_t)EXEC_MAX_POSIX + (size_t)o->argc;
+    size_t room = 26 + 2 * (size_t)EXEC_MAX_SPECS + 2 * (size_t)EXEC_MAX_POSIX + (size_t)o->argc;
     char **argv = xcalloc(room, sizeof *argv);
     char seed[32], timeout[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)f->seed);
@@ -58,6 +58,10 @@ char *exec_rerun_command(const exec_context *x, const exec_failure *f)
     if (strcmp(o->ok_status_text, "0") != 0) {
         argv[n++] = "--ok-status";
         argv[n++] = (char *)o->ok_status_text;
+    }
+    if (o->leaks_ignore) {
+        argv[n++] = "--leaks";
+        argv[n++] = "ignore";
     }
     argv[n++] = "--";
     argv[n++] = (char *)relative_path(x->p->path);
