@@ -33,6 +33,11 @@ and 300 of random, and 100 noise runs; racelab cc's uaf_fixed and
 double_free_fixed over 300 schedules of pct:3 and 300 of random. leak_fixed
 holds with --leaks fail; leak_bug fails with `leak` under --leaks fail (every
 run: the leak is in every run) and holds under --leaks ignore.
+
+UBSan (gcc, clang), LSan alone (gcc, clang) and MSan (clang) builds of one
+small program, compiled by the test, are recognised and graded under noise
+and sched: their reports are the `sanitizer` or `leak` outcome with the
+site (2 runs each: the errors are in every run).
 """
 import json
 import os
@@ -240,3 +245,71 @@ def test_cc_fixed_builds_run_clean_on_their_own():
             proc = subprocess.run([str(program(folder, "cc", name))], capture_output=True,
                                   text=True, env=clean_env())
             assert proc.returncode == 0 and "racelab-cc" not in proc.stderr, proc.stderr
+
+
+# ---- UBSan, LSan alone, MSan: recognised and graded ----------------------------
+
+ODD = r"""
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+int main(int argc, char **argv)
+{
+    (void)argv;
+    int *p = malloc(sizeof *p * 4);
+    if (p == NULL)
+        return 1;
+    int x = INT_MAX - 1 + argc;
+    x = x + argc; /* UBSAN_LINE: signed overflow */
+    if (p[argc]) /* MSAN_LINE: uninitialised */
+        puts("set");
+    printf("%d\n", x);
+    if (argc == 1)
+        return 0; /* LSAN: p leaked */
+    free(p);
+    return 0;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def odd_builds(tmp_path_factory):
+    d = tmp_path_factory.mktemp("san")
+    src = d / "odd.c"
+    src.write_text(ODD)
+    builds = {"ubsan-gcc": ["gcc", "-fsanitize=undefined"],
+              "ubsan-clang": ["clang", "-fsanitize=undefined"],
+              "lsan-clang": ["clang", "-fsanitize=leak"],
+              "lsan-gcc": ["gcc", "-fsanitize=leak"],
+              "msan-clang": ["clang", "-fsanitize=memory"]}
+    for name, cmd in builds.items():
+        subprocess.run([*cmd, "-g", "-O0", str(src), "-o", str(d / name)], check=True)
+    lines = ODD.splitlines()
+    return d, {k: lines.index(next(s for s in lines if k in s)) + 1
+               for k in ("UBSAN_LINE", "MSAN_LINE")}
+
+
+@pytest.mark.parametrize("name,sans,outcome,cause", [
+    ("ubsan-gcc", ["ubsan"], "sanitizer", "ubsan: signed integer overflow: 2147483647 + 1 "
+                                          "cannot be represented in type 'int' at {d}/odd.c:{UBSAN_LINE}:"),
+    ("ubsan-clang", ["ubsan"], "sanitizer", "ubsan: signed integer overflow: 2147483647 + 1 "
+                                            "cannot be represented in type 'int' at {d}/odd.c:{UBSAN_LINE}:"),
+    ("lsan-clang", ["lsan"], "leak", "leak: 16 byte(s) leaked in 1 allocation(s), allocated at "
+                                     "{d}/odd.c:8 in main"),
+    ("lsan-gcc", ["lsan"], "leak", "leak: 16 byte(s) leaked in 1 allocation(s), allocated at "
+                                   "{d}/odd.c:8 in main"),
+    ("msan-clang", ["msan"], "sanitizer", "msan: use-of-uninitialized-value at {d}/odd.c:{MSAN_LINE} "
+                                          "in main"),
+])
+@pytest.mark.parametrize("mode", ["noise", "sched"])
+def test_ubsan_lsan_msan_builds_are_recognised_and_graded(odd_builds, name, sans, outcome, cause,
+                                                          mode, tmp_path):
+    d, lines = odd_builds
+    rc, rec, out = racelab_exec(tmp_path / "r", "--mode", mode, "--seed", 1, "--runs", 2, "--",
+                                d / name)
+    assert rec["exec"]["sanitizers"] == sans, rec["exec"]
+    assert rc == 1 and rec["outcomes"][outcome] == 2, out
+    want = cause.format(d=d, **lines)
+    assert rec["exec"]["failures"][0]["cause"].startswith(want), (want, out)
+    if mode == "sched":
+        assert rec["sched"]["diverged"] == 0
