@@ -50,7 +50,7 @@ EXEC_FIELDS = {
     "forks_note", "left_control", "unscheduled", "unrecorded",
     "shrink_runs", "spawn_failures", "results",
 }
-# documented in docs/sanitizers.md (README is not edited by that work)
+# documented in docs/sanitizers.md
 SANITIZER_EXEC_FIELDS = {"sanitizers", "sanitizers_detected_by", "leaks"}
 SANITIZER_FAILURE_FIELDS = {"sanitizer_log"}
 FAILURE_FIELDS = {
