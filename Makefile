@@ -213,6 +213,23 @@ build/exec_programs/plain/%: tests/exec_programs/%.c
 build/exec_programs/tsan/%: tests/exec_programs/%.c
 	@mkdir -p $(dir $@)
 	$(TSAN_CC) $(WARN) -D_GNU_SOURCE -fsanitize=thread -O1 -g -fno-omit-frame-pointer $< -lpthread -o $@
+# sanitizer builds (tests/test_exec_sanitizers.py, docs/sanitizers.md): gcc's
+# and clang's ASan builds of the programs that test them, and racelab cc's
+# build of the same use-after-free
+EXEC_SAN_NAMES := uaf_bug uaf_fixed leak_bug leak_fixed
+EXEC_SAN_PROGS := $(addprefix build/exec_programs/asan-gcc/,$(EXEC_SAN_NAMES)) \
+                  $(addprefix build/exec_programs/asan-clang/,$(EXEC_SAN_NAMES)) \
+                  build/exec_programs/cc/uaf_bug build/exec_programs/cc/uaf_fixed
+exec: $(EXEC_SAN_PROGS)
+build/exec_programs/asan-gcc/%: tests/exec_programs/%.c
+	@mkdir -p $(dir $@)
+	gcc $(WARN) -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer -fsanitize=address $< -lpthread -o $@
+build/exec_programs/asan-clang/%: tests/exec_programs/%.c
+	@mkdir -p $(dir $@)
+	clang $(WARN) -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer -fsanitize=address $< -lpthread -o $@
+build/exec_programs/cc/%: tests/exec_programs/%.c build/racelab build/cc/libracelab-cc.a
+	@mkdir -p $(dir $@)
+	build/racelab cc $(WARN) -D_GNU_SOURCE -O1 -g $< -o $@
 build/racelab: $(DRIVER_PARSERS) $(EXEC_HEADERS)
 DRIVER_LIBS += $(DRIVER_PARSERS) build/common/libracelab-common.a
 LINT_SRC += $(wildcard injectors/exec/preload/*.c) $(EXEC_PROG_SRC)

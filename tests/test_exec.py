@@ -52,6 +52,9 @@ EXEC_FIELDS = {
     "shrink_runs", "spawn_failures", "results",
     "launch", "launch_note",  # the fork server or spawn (docs/search.md)
 }
+# documented in docs/sanitizers.md
+SANITIZER_EXEC_FIELDS = {"sanitizers", "sanitizers_detected_by", "leaks"}
+SANITIZER_FAILURE_FIELDS = {"sanitizer_log"}
 FAILURE_FIELDS = {
     "run", "seed", "outcome", "cause", "at", "duration", "exit_status", "signal",
     "output_file", "stacks_file", "stacks_note", "tsan_log", "schedule", "preemptions", "waits",
@@ -329,12 +332,13 @@ def test_record_fields_are_the_run_record_plus_documented_exec_fields(tmp_path):
     assert RECORD_FIELDS <= set(rec), RECORD_FIELDS - set(rec)
     assert rec["scenario"] == "counter_bug" and rec["variant"] == "exec"
     assert rec["mode"] == "noise" and rec["flavour"] == "plain" and rec["seed"] == 5
-    assert set(rec["outcomes"]) == {"ok", "exit-status", "signal", "hang", "tsan", "fail-on"}
+    assert set(rec["outcomes"]) == {"ok", "exit-status", "signal", "hang", "tsan", "fail-on",
+                                    "sanitizer", "leak"}
     assert rec["default_profile"] is True and rec["profile_spec"] == "*:delay=100us,p=0.2"
-    assert set(rec["exec"]) == EXEC_FIELDS
+    assert set(rec["exec"]) == EXEC_FIELDS | SANITIZER_EXEC_FIELDS
     assert rec["exec"]["args"] == ["extra-arg"]
     if rec["exec"]["failures"]:
-        assert set(rec["exec"]["failures"][0]) == FAILURE_FIELDS
+        assert set(rec["exec"]["failures"][0]) == FAILURE_FIELDS | SANITIZER_FAILURE_FIELDS
     # the one record definition, in the order of its table, then the exec fields
     from test_record import RECORD
     assert list(rec) == RECORD + ["exec"]
@@ -345,6 +349,9 @@ def test_record_fields_are_the_run_record_plus_documented_exec_fields(tmp_path):
     section += (ROOT / "docs" / "search.md").read_text()  # launch, launch_note
     for field in EXEC_FIELDS | FAILURE_FIELDS:
         assert f"`{field}`" in section, field
+    sanitizers = (ROOT / "docs/sanitizers.md").read_text()
+    for field in SANITIZER_EXEC_FIELDS | SANITIZER_FAILURE_FIELDS:
+        assert f"`{field}`" in sanitizers, field
 
 
 # ---- bad input -------------------------------------------------------------------

@@ -12,7 +12,7 @@ tests below run the same seeds both ways and compare the records whole
 output), and the environment a run sees.
 
 The search. Test programs of tests/exec_programs, each with a fixed twin:
-reorder_bug (10 and 50 setters), wsq_bug (a steal racing a pop), uaf_bug
+reorder_bug (10 and 50 setters), wsq_bug (a steal racing a pop), conn_uaf_bug
 (a free before a late reader's use, an assertion in a plain build),
 length_bug (a length read before a concurrent delete). Seeds are k * 1000003
 (run i of seed S has seed S + i: seeds next to each other share runs).
@@ -203,7 +203,7 @@ def test_failures_replay_under_rerun_commands_from_a_fork_server_record(tmp_path
 DEFAULT_BUDGET = {
     "reorder_bug 10": 600,  # worst 183
     "wsq_bug": 100,         # worst 16
-    "uaf_bug": 50,          # worst 5
+    "conn_uaf_bug": 50,          # worst 5
     "length_bug": 50,       # worst 9
 }
 
@@ -230,7 +230,7 @@ def test_the_default_finds_every_bug_within_its_budget_for_10_of_10_seeds(name, 
 
 
 @pytest.mark.parametrize("name", ["reorder_fixed 10", "reorder_fixed 50", "wsq_fixed",
-                                  "uaf_fixed", "length_fixed"])
+                                  "conn_uaf_fixed", "length_fixed"])
 def test_every_fixed_twin_holds_over_300_schedules(name, tmp_path):
     prog, *args = name.split()
     out = tmp_path / "out"
@@ -244,7 +244,7 @@ def test_every_fixed_twin_holds_over_300_schedules(name, tmp_path):
 # pos, measured as above: wsq 1 / 8, uaf 2 / 6, length 3 / 9 (reorder-10 is
 # missed by 6 seeds of 10 within 300: see docs/search.md). Budget 60: 6.7
 # times the worst.
-@pytest.mark.parametrize("name", ["wsq_bug", "uaf_bug", "length_bug"])
+@pytest.mark.parametrize("name", ["wsq_bug", "conn_uaf_bug", "length_bug"])
 def test_pos_finds_the_queue_the_free_and_the_delete_for_10_of_10_seeds(name, tmp_path):
     for seed in SEEDS:
         rec = first_failure(tmp_path, seed, 60, program(name), strategy="pos")

@@ -1,77 +1,68 @@
-/* uaf_bug.c — a use after free between a free and a late reader. Readers
- * take the current connection under the lock, let go of the lock, count
- * the request (under the stats lock), then use the connection. A closer
- * unpublishes it under the lock, poisons it (as a debugging allocator or
- * the kernel's slab poisoning does) and frees it:
+/* uaf_bug.c — a use-after-free between threads: a reader takes a shared
+ * session, tells the owner it has started, and reads the session once more
+ * when it finishes. The owner frees the session as soon as the reader has
+ * started, taking "started" for "done":
  *
- *   reader: lock; c = current; unlock; lock(stats); ...; unlock(stats)
- *   closer: lock; current = NULL; unlock; poison c; free(c)
- *   reader: c->magic is not MAGIC -- the assertion fails (a use after free)
+ *   reader: lock; started = 1; signal; unlock
+ *   reader: lock(stats); reads++; unlock(stats)
+ *   owner:  lock; started: yes; unlock; free(session)
+ *   reader: session->hits  -- read after the free (heap-use-after-free)
  *
- * The fix, uaf_fixed.c, uses the connection while holding the lock. */
-#include <assert.h>
+ * The fix, uaf_fixed.c, has the owner wait for "done", said after the
+ * reader's last read. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#define READERS 3
-#define MAGIC 0x5eedc0de
-
-struct conn {
-    long magic;
-    long requests;
-};
+typedef struct {
+    int id;
+    int hits;
+} session;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
 static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct conn *current;
-static long served;
+static long reads;
+static int started;
 
 static void *reader(void *arg)
 {
-    (void)arg;
+    const session *s = arg;
+    int first = s->id;
     pthread_mutex_lock(&lock);
-    struct conn *c = current;
+    started = 1;
+    pthread_cond_signal(&changed);
     pthread_mutex_unlock(&lock);
-    if (c == NULL)
-        return NULL;
-    /* RACE: the closer can free c while this reader counts */
-    pthread_mutex_lock(&stats_lock);
-    served++;
+    pthread_mutex_lock(&stats_lock); /* the owner may run here */
+    reads++;
     pthread_mutex_unlock(&stats_lock);
-    if (c->magic != MAGIC)
-        fprintf(stderr, "reader: connection %p used after it was freed\n", (void *)c);
-    assert(c->magic == MAGIC);
+    /* BUG: the owner may free the session once `started` is seen */
+    int last = s->hits;
+    printf("reader %d %d\n", first, last);
     return NULL;
 }
 
-static void *closer(void *arg)
+static void *owner(void *arg)
 {
-    (void)arg;
     pthread_mutex_lock(&lock);
-    struct conn *c = current;
-    current = NULL;
+    while (!started)
+        pthread_cond_wait(&changed, &lock);
     pthread_mutex_unlock(&lock);
-    if (c != NULL) {
-        memset(c, 0xdd, sizeof *c); /* poisoned, as freed memory is in a debug build */
-        free(c);
-    }
+    free(arg); /* frees what the reader reads late */
     return NULL;
 }
 
 int main(void)
 {
-    current = malloc(sizeof *current);
-    current->magic = MAGIC;
-    current->requests = 0;
-    pthread_t r[READERS], cl;
-    for (int i = 0; i < READERS; i++)
-        pthread_create(&r[i], NULL, reader, NULL);
-    pthread_create(&cl, NULL, closer, NULL);
-    for (int i = 0; i < READERS; i++)
-        pthread_join(r[i], NULL);
-    pthread_join(cl, NULL);
-    printf("served %ld\n", served);
+    session *shared = malloc(sizeof *shared);
+    if (shared == NULL)
+        return 1;
+    shared->id = 7;
+    shared->hits = 3;
+    pthread_t r, o;
+    pthread_create(&o, NULL, owner, shared);
+    pthread_create(&r, NULL, reader, shared);
+    pthread_join(r, NULL);
+    pthread_join(o, NULL);
     return 0;
 }

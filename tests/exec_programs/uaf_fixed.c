@@ -1,65 +1,61 @@
-/* uaf_fixed.c — uaf_bug.c's fix: a reader uses the connection while it
- * holds the lock, so the closer cannot unpublish and free it in between. */
-#include <assert.h>
+/* uaf_fixed.c — uaf_bug.c fixed: the reader says "done" after its last read
+ * of the session, and the owner frees it only then. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#define READERS 3
-#define MAGIC 0x5eedc0de
-
-struct conn {
-    long magic;
-    long requests;
-};
+typedef struct {
+    int id;
+    int hits;
+} session;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
 static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct conn *current;
-static long served;
+static long reads;
+static int started, done;
 
 static void *reader(void *arg)
 {
-    (void)arg;
+    const session *s = arg;
+    int first = s->id;
     pthread_mutex_lock(&lock);
-    struct conn *c = current;
-    if (c != NULL) {
-        pthread_mutex_lock(&stats_lock);
-        served++;
-        pthread_mutex_unlock(&stats_lock);
-        assert(c->magic == MAGIC);
-    }
+    started = 1;
+    pthread_cond_signal(&changed);
     pthread_mutex_unlock(&lock);
+    pthread_mutex_lock(&stats_lock); /* the owner may run here */
+    reads++;
+    pthread_mutex_unlock(&stats_lock);
+    int last = s->hits;
+    pthread_mutex_lock(&lock);
+    done = 1;
+    pthread_cond_signal(&changed);
+    pthread_mutex_unlock(&lock);
+    printf("reader %d %d\n", first, last);
     return NULL;
 }
 
-static void *closer(void *arg)
+static void *owner(void *arg)
 {
-    (void)arg;
     pthread_mutex_lock(&lock);
-    struct conn *c = current;
-    current = NULL;
+    while (!started || !done)
+        pthread_cond_wait(&changed, &lock);
     pthread_mutex_unlock(&lock);
-    if (c != NULL) {
-        memset(c, 0xdd, sizeof *c); /* poisoned, as freed memory is in a debug build */
-        free(c);
-    }
+    free(arg);
     return NULL;
 }
 
 int main(void)
 {
-    current = malloc(sizeof *current);
-    current->magic = MAGIC;
-    current->requests = 0;
-    pthread_t r[READERS], cl;
-    for (int i = 0; i < READERS; i++)
-        pthread_create(&r[i], NULL, reader, NULL);
-    pthread_create(&cl, NULL, closer, NULL);
-    for (int i = 0; i < READERS; i++)
-        pthread_join(r[i], NULL);
-    pthread_join(cl, NULL);
-    printf("served %ld\n", served);
+    session *shared = malloc(sizeof *shared);
+    if (shared == NULL)
+        return 1;
+    shared->id = 7;
+    shared->hits = 3;
+    pthread_t r, o;
+    pthread_create(&o, NULL, owner, shared);
+    pthread_create(&r, NULL, reader, shared);
+    pthread_join(r, NULL);
+    pthread_join(o, NULL);
     return 0;
 }

@@ -65,6 +65,7 @@ typedef struct {
     unsigned char ok_status[256]; /* 1: an exit status that is not a failure */
     const char *ok_status_text;
     const char *out_dir;
+    int leaks_ignore; /* --leaks ignore: a sanitizer build's leak check is off */
     int list_points, json;
     char **argv; /* PROGRAM ARGS..., NULL-terminated */
     int argc;
@@ -76,6 +77,9 @@ void exec_free_options(exec_options *o);
 
 /* ---- exec_program.c, exec_elf.c ---------------------------------------- */
 
+/* Sanitizer builds exec recognises (exec_elf.c) and sets up (exec_sanitizers.c). */
+enum { RL_SAN_ASAN = 1, RL_SAN_LSAN = 2, RL_SAN_UBSAN = 4, RL_SAN_MSAN = 8 };
+
 typedef struct {
     char *path;            /* as run: absolute, or as given with a slash */
     char *name;            /* its basename: the record's scenario */
@@ -85,6 +89,8 @@ typedef struct {
     int cc;                /* built by racelab cc: its accesses are points */
     const char *raw[3];    /* what it imports that the library cannot see (exec_elf.c) */
     int n_raw;
+    int sanitizers;       /* RL_SAN_*: a sanitizer build */
+    const char *san_sign; /* what said so */
 } exec_program;
 
 /* Finds PROGRAM (PATH when it has no slash) and refuses what the preload
@@ -100,6 +106,8 @@ typedef struct {
     int cc; /* built by racelab cc: defines rl_cc_runtime (its __tsan_init is not exported) */
     const char *raw[3]; /* imported: clone, clone3, syscall (raw threads, raw futexes) */
     int n_raw;
+    int sanitizers;       /* RL_SAN_* of the runtimes it has or needs */
+    const char *san_sign; /* what said so first: "__asan_init", "libasan.so"... */
 } elf_facts;
 
 /* 0 when the file could be read (facts filled), -1 otherwise. */
@@ -155,6 +163,7 @@ typedef struct {
     int status, reaped, timed_out, interrupted, spawn_errno;
     char *stacks_file, *stacks_note;
     char *tsan_base; /* DIR/tsan/<label> (TSan adds .<pid>) */
+    char *san_base;  /* DIR/sanitizer/<label>: ASan, LSan, UBSan, MSan, racelab cc */
     char *schedule;  /* sched: the schedule it follows (--replay, a dfs prefix); not freed here */
     int follow;      /* sched: a trial of a search (dfs, shrink): `schedule`, then no preemption */
     int trace;       /* sched: trace every step */
@@ -169,6 +178,39 @@ typedef struct {
     const char *dir;   /* the results folder */
     char *reports_dir; /* DIR/.reports: the library's per-process counts */
 } exec_context;
+
+/* ---- exec_sanitizers.c ------------------------------------------------ */
+
+typedef struct {
+    const char *name;
+    char *value;
+} exec_env_item;
+
+/* The variables a sanitizer build's run gets (ASAN_OPTIONS...), its logs at
+ * LOG_BASE.<pid>; returns how many (at most 5), each value to be freed. */
+int exec_sanitizer_env(const exec_context *x, const char *log_base, exec_env_item out[5]);
+
+/* The first report in a run's sanitizer logs (DIR/LABEL.<pid>). */
+typedef struct {
+    int reports;      /* error reports, all logs */
+    int leak;         /* the first is LeakSanitizer's */
+    const char *tool; /* asan, lsan, msan, ubsan, racelab-cc */
+    char *kind;       /* heap-use-after-free, double-free, SEGV, runtime-error... */
+    char *where;      /* "uaf.c:41 in reader" */
+    char *detail;     /* "freed at uaf.c:52 in owner", a leak's size, UBSan's message */
+    char *file;       /* the log it is in */
+    char *freed;
+    int freed_next;
+    uint64_t base; /* racelab cc: the executable's load address */
+} exec_san_report;
+
+void exec_sanitizer_read(const exec_context *x, const char *dir, const char *label,
+                         exec_san_report *r);
+/* SIGSEGV... when the report is a deadly signal the sanitizer caught. */
+const char *exec_sanitizer_signal(const exec_san_report *r);
+/* "asan: heap-use-after-free at uaf.c:41 in reader (freed at ...)", "leak: ..." */
+char *exec_sanitizer_cause(const exec_san_report *r);
+void exec_sanitizer_free(exec_san_report *r);
 
 /* Starts one run; 0, or -1 with c->spawn_errno set. */
 int exec_child_start(const exec_context *x, exec_child *c);
@@ -215,6 +257,8 @@ enum {
     EXEC_HANG,
     EXEC_TSAN,
     EXEC_FAIL_ON,
+    EXEC_SANITIZER, /* a sanitizer's report (ASan, UBSan, MSan, racelab cc's heap checks) */
+    EXEC_LEAK,      /* LeakSanitizer's report at exit (--leaks fail) */
     EXEC_N_OUTCOMES
 };
 const char *exec_outcome_name(int outcome);
@@ -233,6 +277,7 @@ typedef struct {
     int exit_status; /* -1 when it did not exit */
     const char *signal;
     char *stacks_file, *stacks_note, *output_file, *tsan_log;
+    char *sanitizer_log; /* the log that holds the sanitizer's report */
     char *stderr_tail;
     char *schedule; /* sched mode: the run's schedule, its preemptions, who waited for what */
     int preemptions;

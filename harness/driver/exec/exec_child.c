@@ -99,6 +99,14 @@ char **exec_child_environment(const exec_context *x, const exec_child *c)
     }
     if (tsan_env != NULL)
         env_set(&e, "TSAN_OPTIONS", tsan_env);
+    if (c->san_base != NULL) {
+        exec_env_item items[5];
+        int n = exec_sanitizer_env(x, c->san_base, items);
+        for (int i = 0; i < n; i++) {
+            env_set(&e, items[i].name, items[i].value);
+            free(items[i].value);
+        }
+    }
     free(tsan_env);
     return e.items;
 }
@@ -157,6 +165,8 @@ int exec_child_start(const exec_context *x, exec_child *c)
     c->label = xasprintf("run-%06llu", c->index);
     if (x->p->tsan)
         c->tsan_base = xasprintf("%s/tsan/%s", x->dir, c->label);
+    if (x->p->sanitizers || x->p->cc)
+        c->san_base = xasprintf("%s/sanitizer/%s", x->dir, c->label);
     int out[2], err[2];
     if (pipe(out) != 0) {
         c->spawn_errno = errno;
@@ -256,6 +266,7 @@ void exec_child_free(exec_child *c)
     free(c->stacks_file);
     free(c->stacks_note);
     free(c->tsan_base);
+    free(c->san_base);
     buf_free(&c->out);
     buf_free(&c->err);
     if (c->fd_out >= 0)

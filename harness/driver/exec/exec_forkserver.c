@@ -10,11 +10,11 @@
  * the spawned runs'.
  *
  * One server per run at once (--jobs). Not used for what a fork cannot
- * reproduce: TSan builds (TSan reads its per-run log path before any
- * constructor), --posix-faults (libfiu is set up before the library), #!
- * scripts (the preload acts on the interpreter), and --no-fork-server. A
- * server that does not start or fails is given up: the runs are spawned,
- * and the record says which launch was used (exec.launch). */
+ * reproduce: TSan and other sanitizer builds (a sanitizer reads its options,
+ * the per-run log path among them, before any constructor), --posix-faults (libfiu is set up before
+ * the library), #! scripts (the preload acts on the interpreter), and --no-fork-server. A server
+ * that does not start or fails is given up: the runs are spawned, and the record says which launch
+ * was used (exec.launch). */
 #include "exec/exec.h"
 
 #include <errno.h>
@@ -50,6 +50,7 @@ int exec_fs_wanted(const exec_context *x, const char **why)
     const char *no = x->o->no_fork_server       ? "--no-fork-server"
                      : x->p->script             ? "a #! script"
                      : x->p->tsan               ? "a TSan build"
+                     : x->p->sanitizers != 0    ? "a sanitizer build"
                      : x->s->fiu_enable != NULL ? "--posix-faults"
                      : given_up                 ? given_up_why
                                                 : NULL;

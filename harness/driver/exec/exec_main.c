@@ -179,6 +179,11 @@ static int run(const exec_options *o, const exec_program *p, const exec_setup *s
                  p->name, p->raw[0], p->n_raw > 1 ? ", " : "", p->n_raw > 1 ? p->raw[1] : "",
                  p->n_raw > 2 ? ", " : "", p->n_raw > 2 ? p->raw[2] : "",
                  o->sched ? "scheduler" : "noise");
+    if (p->sanitizers || p->cc) {
+        char *san = xasprintf("%s/sanitizer", dir);
+        mkdir(san, 0755);
+        free(san);
+    }
     if (p->tsan) {
         char *tsan = xasprintf("%s/tsan", dir);
         mkdir(tsan, 0755);

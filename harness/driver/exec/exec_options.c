@@ -53,6 +53,8 @@ static void usage(FILE *f)
           "  --fail-on REGEX         a run whose stdout or stderr matches fails (POSIX ERE)\n"
           "  --ok-status LIST        exit statuses that are not failures (default 0):\n"
           "                          0,1,3-5\n"
+          "  --leaks fail|ignore     a sanitizer build's leak report at exit: the run's\n"
+          "                          failure (`leak`, the default) or not looked for\n"
           "  --out DIR               results folder (default results/<UTC>-<host>)\n"
           "  --list-points [--json]  the exec points, and exit\n"
           "exit status: 0 the expectation met, 1 a `holds` program failed, 4 a\n"
@@ -83,6 +85,7 @@ enum {
     OPT_REPLAY,
     OPT_SHRINK,
     OPT_NO_FORK_SERVER,
+    OPT_LEAKS,
     OPT_HELP
 };
 
@@ -108,6 +111,7 @@ static const struct option options[] = {
     {"replay", required_argument, NULL, OPT_REPLAY},
     {"shrink", no_argument, NULL, OPT_SHRINK},
     {"no-fork-server", no_argument, NULL, OPT_NO_FORK_SERVER},
+    {"leaks", required_argument, NULL, OPT_LEAKS},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -173,6 +177,11 @@ static int take(exec_options *o, int opt, const char *arg)
     }
     case OPT_SHRINK: o->shrink = 1; return 0;
     case OPT_NO_FORK_SERVER: o->no_fork_server = 1; return 0;
+    case OPT_LEAKS:
+        if (strcmp(arg, "fail") != 0 && strcmp(arg, "ignore") != 0)
+            return bad("--leaks wants fail or ignore", arg);
+        o->leaks_ignore = strcmp(arg, "ignore") == 0;
+        return 0;
     case OPT_RUNS:
         if (parse_whole(arg, 1, 100000000ULL, &o->runs) != 0)
             return bad("--runs wants a whole number from 1", arg);

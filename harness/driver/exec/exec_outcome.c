@@ -2,6 +2,11 @@
  *
  * A run fails, in this order of precedence:
  *   hang         it outlived --timeout (the watchdog took its stacks, killed it)
+ *   sanitizer    its sanitizer logs (exec_sanitizers.c) hold a report: ASan's,
+ *                UBSan's, MSan's or racelab cc's heap checks ("asan:
+ *                heap-use-after-free at FILE:LINE in FN"); one of a deadly
+ *                signal the sanitizer caught is that signal, with its site
+ *   leak         they hold LeakSanitizer's report at exit (--leaks fail)
  *   signal       it died by one (assert's SIGABRT, SIGSEGV...); in a TSan build
  *                TSan catches SIGSEGV/SIGBUS/SIGFPE itself and exits 66 with
  *                "ERROR: ThreadSanitizer: SEGV": that is a signal too
@@ -30,8 +35,8 @@
 
 #define TAIL 2000
 
-static const char *const names[EXEC_N_OUTCOMES] = {"ok",   "exit-status", "signal",
-                                                   "hang", "tsan",        "fail-on"};
+static const char *const names[EXEC_N_OUTCOMES] = {"ok",   "exit-status", "signal",    "hang",
+                                                   "tsan", "fail-on",     "sanitizer", "leak"};
 
 const char *exec_outcome_name(int outcome) { return names[outcome]; }
 
@@ -105,7 +110,7 @@ static char *keep_output(const exec_context *x, const exec_child *c)
 
 static void record_failure(const exec_context *x, exec_child *c, exec_tally *t, int outcome,
                            char *cause, const tsan_summary *ts, const char *sig,
-                           const exec_sched_run *sr)
+                           const exec_sched_run *sr, const exec_san_report *san)
 {
     t->failures++;
     if (t->n_failed == EXEC_MAX_FAILURES) {
@@ -126,6 +131,7 @@ static void record_failure(const exec_context *x, exec_child *c, exec_tally *t, 
     c->stacks_file = c->stacks_note = NULL;
     f->output_file = keep_output(x, c);
     f->tsan_log = ts->n_files > 0 ? xstrdup(ts->files[0]) : NULL;
+    f->sanitizer_log = san->file != NULL ? xstrdup(san->file) : NULL;
     if (c->err.len > 0)
         f->stderr_tail = xstrdup(c->err.data + (c->err.len > TAIL ? c->err.len - TAIL : 0));
     if (sr != NULL) {
@@ -181,6 +187,13 @@ int exec_grade(const exec_context *x, exec_child *c, exec_tally *t)
         tsan_parse_prefix(&ts, dir, base);
         free(dir);
     }
+    exec_san_report san;
+    memset(&san, 0, sizeof san);
+    if (c->san_base != NULL) {
+        char *dir = xasprintf("%s/sanitizer", x->dir);
+        exec_sanitizer_read(x, dir, strrchr(c->san_base, '/') + 1, &san);
+        free(dir);
+    }
     exec_sched_run *sr = sched_report(x, c, t);
     exec_counts counts;
     exec_read_reports(x->reports_dir, c->label, c->pid, &counts);
@@ -200,6 +213,7 @@ int exec_grade(const exec_context *x, exec_child *c, exec_tally *t)
     if (sched_status == RL_EXEC_SCHED_DIVERGED) {
         t->diverged++;
         tsan_free(&ts);
+        exec_sanitizer_free(&san);
         return EXEC_DIVERGED;
     }
     if (sched_status == RL_EXEC_SCHED_DEADLOCK) {
@@ -221,6 +235,15 @@ int exec_grade(const exec_context *x, exec_child *c, exec_tally *t)
     } else if (c->timed_out) {
         outcome = EXEC_HANG;
         cause = xasprintf("hang (no exit within %g s)", o->timeout);
+    } else if (san.reports > 0 && exec_sanitizer_signal(&san) != NULL) {
+        outcome = EXEC_SIGNAL;
+        sig = exec_sanitizer_signal(&san);
+        cause = exec_sanitizer_cause(&san);
+    } else if (san.reports > 0) {
+        outcome = san.leak ? EXEC_LEAK : EXEC_SANITIZER;
+        cause = exec_sanitizer_cause(&san);
+        /* how it ended, after the report (abort_on_error=1: SIGABRT) */
+        sig = WIFSIGNALED(c->status) ? signal_name(WTERMSIG(c->status)) : NULL;
     } else if (WIFSIGNALED(c->status) || tsan_sig != NULL) {
         outcome = EXEC_SIGNAL;
         sig = tsan_sig != NULL ? tsan_sig : signal_name(WTERMSIG(c->status));
@@ -239,14 +262,16 @@ int exec_grade(const exec_context *x, exec_child *c, exec_tally *t)
         (sr->left_control > 0 || sr->unscheduled > 0 || sr->unrecorded > 0)) {
         t->diverged++; /* it passed out of control: no evidence */
         tsan_free(&ts);
+        exec_sanitizer_free(&san);
         return EXEC_DIVERGED;
     }
     t->runs++;
     add_kinds(t, &ts);
     t->outcomes[outcome]++;
     if (outcome != EXEC_OK)
-        record_failure(x, c, t, outcome, cause, &ts, sig, sr);
+        record_failure(x, c, t, outcome, cause, &ts, sig, sr, &san);
     tsan_free(&ts);
+    exec_sanitizer_free(&san);
     return outcome;
 }
 
@@ -261,6 +286,7 @@ void exec_free_tally(exec_tally *t)
         free(f->stacks_note);
         free(f->output_file);
         free(f->tsan_log);
+        free(f->sanitizer_log);
         free(f->stderr_tail);
         free(f->schedule);
         free(f->waits);

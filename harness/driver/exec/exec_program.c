@@ -97,6 +97,8 @@ int exec_find_program(const char *given, exec_program *p)
     p->tsan = f.tsan;
     p->tsan_sign = f.tsan_sign;
     p->cc = f.cc;
+    p->sanitizers = f.sanitizers;
+    p->san_sign = f.san_sign;
     p->n_raw = f.n_raw;
     for (int i = 0; i < f.n_raw; i++)
         p->raw[i] = f.raw[i];

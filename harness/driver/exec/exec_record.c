@@ -78,6 +78,7 @@ static void failure_json(FILE *f, const exec_failure *e, const char *rerun)
     key_string(f, &first, "stacks_file", e->stacks_file);
     key_string(f, &first, "stacks_note", e->stacks_note);
     key_string(f, &first, "tsan_log", e->tsan_log);
+    key_string(f, &first, "sanitizer_log", e->sanitizer_log);
     key_string(f, &first, "schedule", e->schedule);
     rl_json_key(f, &first, "preemptions");
     if (e->schedule != NULL)
@@ -106,6 +107,23 @@ static void exec_fields(FILE *f, const exec_context *x, const exec_tally *t)
     fputs(x->p->script ? "true" : "false", f);
     key_string(f, &first, "tsan_detected_by", x->p->tsan_sign);
     key_string(f, &first, "built_by", x->p->cc ? "racelab cc" : NULL);
+    rl_json_key(f, &first, "sanitizers");
+    fputc('[', f);
+    static const struct {
+        int bit;
+        const char *name;
+    } sans[] = {{RL_SAN_ASAN, "asan"},
+                {RL_SAN_LSAN, "lsan"},
+                {RL_SAN_UBSAN, "ubsan"},
+                {RL_SAN_MSAN, "msan"}};
+    for (size_t i = 0, n = 0; i < sizeof sans / sizeof *sans; i++)
+        if (x->p->sanitizers & sans[i].bit) {
+            fputs(n++ > 0 ? ", " : "", f);
+            rl_json_string(f, sans[i].name);
+        }
+    fputc(']', f);
+    key_string(f, &first, "sanitizers_detected_by", x->p->san_sign);
+    key_string(f, &first, "leaks", x->o->leaks_ignore ? "ignore" : "fail");
     rl_json_key(f, &first, "raw_calls");
     fputc('[', f);
     for (int i = 0; i < x->p->n_raw; i++) {

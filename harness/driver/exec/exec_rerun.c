@@ -6,7 +6,7 @@
  * reproduces, and in sched mode --replay of its schedule. A record without
  * one reruns the whole invocation: its seed, its runs (or seconds), its
  * expectation, and in sched mode its strategy. Both keep the mode, timeout,
- * profile or inject specs, POSIX faults, --fail-on and --ok-status, and
+ * profile or inject specs, POSIX faults, --fail-on, --ok-status and --leaks, and
  * PROGRAM ARGS. A field of the wrong type is bad input (exit 2): nothing
  * runs. */
 #include "core/json_io.h"
@@ -116,6 +116,8 @@ int exec_rerun(json_object *rec, const char *where, const char *out_dir)
         arglist_opt(&w, "--fail-on", v);
     if ((v = string_of(x, "ok_status", &bad)) != NULL)
         arglist_opt(&w, "--ok-status", v);
+    if ((v = string_of(x, "leaks", &bad)) != NULL && strcmp(v, "ignore") == 0)
+        arglist_opt(&w, "--leaks", v); /* records before --leaks have none: fail */
     if (out_dir != NULL)
         arglist_opt(&w, "--out", out_dir);
     arglist_add(&w, "--");

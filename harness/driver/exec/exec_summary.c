@@ -14,7 +14,7 @@
 char *exec_rerun_command(const exec_context *x, const exec_failure *f)
 {
     const exec_options *o = x->o;
-    size_t room = 24 + 2 * (size_t)EXEC_MAX_SPECS + 2 * (size_t)EXEC_MAX_POSIX + (size_t)o->argc;
+    size_t room = 26 + 2 * (size_t)EXEC_MAX_SPECS + 2 * (size_t)EXEC_MAX_POSIX + (size_t)o->argc;
     char **argv = xcalloc(room, sizeof *argv);
     char seed[32], timeout[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)f->seed);
@@ -59,6 +59,10 @@ char *exec_rerun_command(const exec_context *x, const exec_failure *f)
         argv[n++] = "--ok-status";
         argv[n++] = (char *)o->ok_status_text;
     }
+    if (o->leaks_ignore) {
+        argv[n++] = "--leaks";
+        argv[n++] = "ignore";
+    }
     argv[n++] = "--";
     argv[n++] = (char *)relative_path(x->p->path);
     for (int i = 1; i < o->argc; i++)
@@ -89,8 +93,14 @@ void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_ver
 {
     const exec_options *o = x->o;
     fprintf(out, "%s (%s%s, %s): %llu run%s in %.1f s, %llu failure%s", x->p->name,
-            x->p->tsan ? "tsan" : "plain", x->p->cc ? ", racelab cc" : "", o->mode, t->runs,
-            t->runs == 1 ? "" : "s", t->seconds, t->failures, t->failures == 1 ? "" : "s");
+            x->p->tsan                        ? "tsan"
+            : x->p->sanitizers & RL_SAN_ASAN  ? "asan"
+            : x->p->sanitizers & RL_SAN_MSAN  ? "msan"
+            : x->p->sanitizers & RL_SAN_UBSAN ? "ubsan"
+            : x->p->sanitizers & RL_SAN_LSAN  ? "lsan"
+                                              : "plain",
+            x->p->cc ? ", racelab cc" : "", o->mode, t->runs, t->runs == 1 ? "" : "s", t->seconds,
+            t->failures, t->failures == 1 ? "" : "s");
     int any = 0;
     for (int i = 1; i < EXEC_N_OUTCOMES; i++)
         if (t->outcomes[i] > 0) {
@@ -108,6 +118,8 @@ void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_ver
             fprintf(out, "  stacks         %s\n", relative_path(f->stacks_file));
         if (f->tsan_log != NULL)
             fprintf(out, "  tsan log       %s\n", relative_path(f->tsan_log));
+        if (f->sanitizer_log != NULL)
+            fprintf(out, "  sanitizer log  %s\n", relative_path(f->sanitizer_log));
         char *rerun = exec_rerun_command(x, f);
         fprintf(out, "  run it again   %s\n", rerun);
         free(rerun);

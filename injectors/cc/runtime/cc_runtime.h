@@ -6,6 +6,8 @@
  *   cc_hooks.c    the rest of the interface: init, function entry and exit,
  *                 annotations; all no-ops
  *   cc_stack.c    the calling thread's stack bounds, and the one filter
+ *   cc_heap.c     malloc and free: freed blocks in quarantine, use-after-free
+ *                 and double free found at the access
  *
  * clang -fsanitize=thread puts a call before every load and store the
  * program makes; here each call that may touch shared memory becomes one
@@ -28,5 +30,10 @@
  * told. `caller` is the instrumented code's return address. */
 void rl_cc_access(rl_exec_access_kind kind, const volatile void *addr, unsigned size,
                   const void *caller);
+
+/* After the point: whether [addr, addr + size) lies in a freed block in
+ * quarantine; if so the use-after-free is reported and the process aborts. */
+void rl_cc_heap_check(rl_exec_access_kind kind, const volatile void *addr, unsigned size,
+                      const void *caller);
 
 #endif

@@ -2,7 +2,8 @@
  * preloaded library: accesses to the calling thread's own stack are dropped.
  * The bounds come from pthread_getattr_np on the thread's first access and
  * are kept thread-locally; a thread whose bounds cannot be had keeps every
- * access (more points, never fewer). */
+ * access (more points, never fewer). Each access off the stack is then
+ * checked against the freed blocks in quarantine (cc_heap.c). */
 #include "cc_runtime.h"
 
 #include <pthread.h>
@@ -37,13 +38,14 @@ static void look_up(stack_bounds *b)
 void rl_cc_access(rl_exec_access_kind kind, const volatile void *addr, unsigned size,
                   const void *caller)
 {
-    if (rl_exec_access == 0)
-        return;
     stack_bounds *b = &own_stack;
     if (b->known == 0)
         look_up(b);
     uintptr_t a = (uintptr_t)addr;
     if (b->known > 0 && a >= b->lo && a < b->hi)
         return;
-    rl_exec_access(kind, (const void *)addr, size, caller);
+    if (rl_exec_access != 0)
+        rl_exec_access(kind, (const void *)addr, size, caller);
+    /* after the point: another thread may have freed the block there */
+    rl_cc_heap_check(kind, addr, size, caller);
 }

@@ -42,7 +42,11 @@ static int note(struct dl_phdr_info *info, size_t size, void *data)
     return 0;
 }
 
-void rl_exec_callers_init(void) { dl_iterate_phdr(note, NULL); }
+void rl_exec_callers_init(void)
+{
+    dl_iterate_phdr(note, NULL);
+    rl_exec_sanitizer_code_init();
+}
 
 int rl_exec_caller_foreign(const void *caller)
 {

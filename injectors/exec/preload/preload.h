@@ -193,6 +193,13 @@ void rl_exec_callers_init(void);
 /* Whether `caller` lies in one of them. */
 int rl_exec_caller_foreign(const void *caller);
 
+/* ---- sanitizer_code.c -------------------------------------------------- */
+
+/* Notes where a sanitizer's runtime code lies (once, at start-up). */
+void rl_exec_sanitizer_code_init(void);
+/* Whether `caller` lies in it: its spin-waits are not scheduling points. */
+int rl_exec_caller_sanitizer(const void *caller);
+
 /* ---- sched.c ----------------------------------------------------------- */
 
 /* Sched mode set up from the environment (config.c calls it): the

@@ -36,7 +36,8 @@ RL_EXEC_EXPORT int sched_yield(void)
     if (real == NULL)
         return 0;
     rl_exec_event(RL_EXEC_SCHED_YIELD, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
-    if (rl_exec_sched_here(RL_EXEC_CALLER)) {
+    /* a sanitizer runtime's spin-wait (sanitizer_code.c) is not the program's */
+    if (rl_exec_sched_here(RL_EXEC_CALLER) && !rl_exec_caller_sanitizer(RL_EXEC_CALLER)) {
         rl_exec_sched_yield(RL_EXEC_SCHED_YIELD, NULL, RL_EXEC_CALLER);
         return 0;
     }
