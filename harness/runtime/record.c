@@ -65,7 +65,7 @@ void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg, const
     /* In fuzz and sched modes a declared point no actor ever reached is named:
      * a misplaced point, or a code path the run never took. */
     const char *unhit[RL_MAX_POINTS];
-    int n_unhit = rl_points_unhit(sc, points, unhit);
+    int n_unhit = rl_points_unhit(sc, cfg->variant, points, unhit);
     rl_phase_record phases[2];
     for (int i = 0; i < res->n_phases && i < 2; i++)
         phases[i] =
@@ -139,7 +139,7 @@ static void print_unhit_warning(FILE *f, const rl_scenario *sc, const rl_config 
     memset(points, 0, sizeof points);
     rl_point_counts(sc, points);
     const char *unhit[RL_MAX_POINTS];
-    int n = rl_points_unhit(sc, points, unhit);
+    int n = rl_points_unhit(sc, cfg->variant, points, unhit);
     if (n == 0)
         return;
     fprintf(f,
@@ -261,6 +261,21 @@ void rl_print_describe(FILE *f, const rl_scenario *sc)
         fprintf(f, ", \"kind\": \"%s\", \"meaning\": ",
                 sc->points[i].kind == RL_FAULT_POINT ? "fault" : "delay");
         rl_json_string(f, sc->points[i].meaning);
+        fputs(", \"reached_by\": ", f); /* null: every variant */
+        int listed = 0;
+        for (int v = 0; v < sc->n_variants; v++)
+            listed += rl_point_reached_by(sc, i, v);
+        if (listed == sc->n_variants) {
+            fputs("null", f);
+        } else {
+            fputc('[', f);
+            for (int v = 0, k = 0; v < sc->n_variants; v++)
+                if (rl_point_reached_by(sc, i, v)) {
+                    fputs(k++ ? ", " : "", f);
+                    rl_json_string(f, sc->variants[v].name);
+                }
+            fputc(']', f);
+        }
         fputc('}', f);
     }
     fputs("]}\n", f);

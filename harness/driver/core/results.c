@@ -372,6 +372,7 @@ static void judge(json_object *rec, const plan_item *it, const rl_control_record
             .tsan_reports = count_of(jget(rec, "tsan"), "reports"),
             .interrupted = jtrue(jget(rec, "interrupted")),
             .control = control == NULL                               ? RL_CONTROL_NONE
+                       : control->variant == NULL                    ? RL_CONTROL_UNJUDGEABLE
                        : strcmp(control->verdict, "reproduced") == 0 ? RL_CONTROL_REPRODUCED
                                                                      : RL_CONTROL_MISSED,
         };
@@ -559,7 +560,7 @@ static int record_severity(const json_object *rec, int severity)
 
 static void note_control(buffer *note, const rl_control_record *ctl)
 {
-    char *text = ctl->variant == NULL ? xstrdup("no racy variant can be judged here: inconclusive")
+    char *text = ctl->variant == NULL ? xstrdup("no racy variant can be judged here: not judged")
                  : strcmp(ctl->verdict, "reproduced") == 0
                      ? xasprintf("control %s: %llu/%llu", ctl->variant, ctl->failures, ctl->trials)
                      : xasprintf("control %s not reproduced: inconclusive", ctl->variant);
