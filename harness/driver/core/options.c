@@ -95,7 +95,7 @@ static const option_def OPTIONS[] = {
     {OPT_JSON, "json", NULL, "JSON instead of a table"},
     {OPT_LINE, "line", "N", "run line N of RECORD, a runs.jsonl (from 1)"},
     {OPT_SHARD, "shard", "K/N",
-     "run only shard K (0 to N-1) of the plan split in N by cost; needs --out and --seed"},
+     "run only shard K (1 to N) of the plan split in N by cost; needs --out and --seed"},
     {OPT_SHARDS, "shards", "N", "the plan split in N shards, as run --shard K/N splits it"},
     {OPT_BUILD, "build", "DIR",
      "where plain/ and tsan/ are (default: next to this program); before or after the command"},
@@ -461,12 +461,14 @@ static int apply(command_line *c, int id, const char *value)
         char *left = xstrdup(value);
         if (slash != NULL)
             left[slash - value] = '\0';
-        int ok = slash != NULL && parse_whole(left, 0, 9999, &k) == 0 &&
-                 parse_whole(slash + 1, 1, 10000, &total) == 0 && k < total;
+        int ok = slash != NULL && parse_whole(left, 0, 10000, &k) == 0 &&
+                 parse_whole(slash + 1, 1, 10000, &total) == 0 && k <= total;
         free(left);
+        if (ok && k == 0) /* as Jest, Playwright, Vitest and GitLab's CI_NODE_INDEX count */
+            return bad("--shard counts shards from 1 (1/N to N/N), not from 0", value);
         if (!ok)
-            return bad("--shard wants K/N with 0 <= K < N <= 10000", value);
-        o->shard_k = (int)k;
+            return bad("--shard wants K/N with 1 <= K <= N <= 10000", value);
+        o->shard_k = (int)k - 1; /* 0-based inside; 1-based in every word and file */
         o->shard_n = (int)total;
         return 0;
     }

@@ -1,7 +1,9 @@
 /* report_cmd.c — the entry points: reports_write (a session's folder gets
  * junit.xml, results.tap and report.html), `racelab report DIR...` and
  * `racelab diff OLD NEW`. Files are written beside their final name and
- * renamed into place, so a reader never sees half a report. */
+ * renamed into place (core/atomic_file.c), so a reader never sees half a
+ * report and a symlink at the name is replaced, never written through. */
+#include "core/atomic_file.h"
 #include "report/report.h"
 
 #include <errno.h>
@@ -12,27 +14,9 @@
 #define DEFAULT_ALPHA 0.01
 #define DEFAULT_BAND 1.0
 
-typedef int (*writer)(const void *ctx, FILE *f);
-
-static int write_file(const char *path, writer w, const void *ctx)
+static int write_file(const char *path, atomic_writer w, const void *ctx)
 {
-    char *tmp = xasprintf("%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL) {
-        error_msg("cannot write %s: %s", tmp, strerror(errno));
-        free(tmp);
-        return RL_EXIT_HARNESS;
-    }
-    int bad = w(ctx, f) != 0;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        error_msg("cannot write %s: %s", path, strerror(errno));
-        remove(tmp);
-        free(tmp);
-        return RL_EXIT_HARNESS;
-    }
-    free(tmp);
-    return 0;
+    return atomic_write(path, w, ctx, ATOMIC_REPLACE) == 0 ? 0 : RL_EXIT_HARNESS;
 }
 
 static int junit_cb(const void *ctx, FILE *f) { return rp_junit_write(ctx, f); }
@@ -260,11 +244,16 @@ int cmd_diff(int argc, char **argv)
         json_object *j = rp_diff_to_json(&d);
         const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
                                                                  JSON_C_TO_STRING_NOSLASHESCAPE);
-        FILE *f = to_stdout ? stdout : fopen(json, "w");
-        if (f == NULL || fprintf(f, "%s\n", text) < 0 || (!to_stdout && fclose(f) != 0)) {
-            error_msg("cannot write %s: %s", json, strerror(errno));
+        char *line = xasprintf("%s\n", text);
+        if (to_stdout) {
+            if (fputs(line, stdout) < 0 || fflush(stdout) != 0) {
+                error_msg("cannot write the diff to stdout: %s", strerror(errno));
+                rc = RL_EXIT_HARNESS;
+            }
+        } else if (atomic_write_text(json, line, strlen(line), ATOMIC_REPLACE) != 0) {
             rc = RL_EXIT_HARNESS;
         }
+        free(line);
         json_object_put(j);
     }
     rp_diff_free(&d);
