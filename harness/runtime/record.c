@@ -182,11 +182,19 @@ void rl_print_summary(FILE *f, const rl_scenario *sc, const rl_config *cfg, cons
                     s->shrunk_minimal ? ", the fewest possible" : "", s->shrunk_cause,
                     s->shrunk_schedule, s->shrunk_trace);
     }
-    if (var->expect == RL_HOLDS)
-        fprintf(f, "  per-trial failure probability < %.3g (95%% upper bound)\n", v->upper95);
+    /* An upper bound only where no failure was seen: a fix that failed shows its rate. */
+    if (var->expect == RL_HOLDS && v->failures == 0 && v->verdict == RL_VERDICT_FAILS)
+        fprintf(f,
+                "  no forbidden outcome in %llu trials; failed by %llu ThreadSanitizer report%s\n",
+                res->trials, res->tsan_reports, res->tsan_reports == 1 ? "" : "s");
+    else if (var->expect == RL_HOLDS && v->failures == 0)
+        fprintf(f,
+                "  no failure in %llu trials: per-trial failure probability < %.3g (95%% upper "
+                "bound)\n",
+                res->trials, v->upper95);
     else
-        fprintf(f, "  failure rate %.3g (95%% interval %.3g..%.3g)\n", v->rate, v->wilson_low,
-                v->wilson_high);
+        fprintf(f, "  failure rate %.3g: %llu of %llu trials (95%% interval %.3g..%.3g)\n", v->rate,
+                v->failures, res->trials, v->wilson_low, v->wilson_high);
     fprintf(f, "  verdict: %s — %s\n", rl_verdict_name(v->verdict),
             v->verdict == RL_VERDICT_ERROR ? "nothing was graded (no trial counted)"
             : v->verdict == RL_VERDICT_INCONCLUSIVE

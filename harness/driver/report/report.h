@@ -7,7 +7,7 @@
  *                    statuses and their order, the evidence and rerun lines
  *   report_text.c    a growing string, XML/HTML escaping, number formats
  *   report_junit.c   DIR/junit.xml
- *   report_tap.c     DIR/results.tap (TAP version 14)
+ *   report_tap.c     DIR/results.tap (TAP version 13)
  *   report_grades.c  outcome grades: the scenario's --describe, else inferred
  *   report_svg.c     SVG primitives and a log axis
  *   report_plots.c   the plots of one folder (matrix, rates, outcomes, times)
