@@ -85,8 +85,8 @@ static void point(FILE *f, const report_set *set, const report_run *r, int numbe
 {
     const char *verdict = r->verdict ? r->verdict : "no verdict";
     fprintf(f, "%s %d - ", r->cls == RC_MET || r->cls == RC_SKIPPED ? "ok" : "not ok", number);
-    const char *words[] = {r->scenario, ":", r->variant, " ", r->flavour, " ", r->mode, ": ",
-                           verdict};
+    const char *words[] = {r->scenario, ":",     r->variant, " ",    r->flavour,
+                           " ",         r->mode, ": ",       verdict};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         tap_words(f, words[i]);
     if (r->cls == RC_SKIPPED)
