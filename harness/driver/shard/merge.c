@@ -193,18 +193,20 @@ static int copy_files(const merged_run *r, const char *out)
 {
     int rc = 0;
     size_t len = strlen(r->old_id);
-    for (size_t i = 0; i < N_SUBDIRS; i++) {
+    for (size_t i = 0; i < N_SUBDIRS && rc == 0; i++) {
         char *from_dir = xasprintf("%s/%s", r->from->dir, SUBDIRS[i]);
         DIR *d = opendir(from_dir);
-        while (d != NULL) {
+        while (d != NULL && rc == 0) {
             const struct dirent *e = readdir(d);
             if (e == NULL)
                 break;
             if (strncmp(e->d_name, r->old_id, len) != 0 || e->d_name[len] != '.')
                 continue;
             char *to_dir = xasprintf("%s/%s", out, SUBDIRS[i]);
-            if (mkdir(to_dir, 0755) != 0 && errno != EEXIST)
+            if (mkdir(to_dir, 0755) != 0 && errno != EEXIST) {
+                error_msg("cannot create %s: %s", to_dir, strerror(errno));
                 rc = RL_EXIT_HARNESS;
+            }
             char *from = xasprintf("%s/%s", from_dir, e->d_name);
             char *to = xasprintf("%s/%s%s", to_dir, r->new_id, e->d_name + len);
             if (atomic_copy(from, to) != 0) /* said in one line */
@@ -285,10 +287,10 @@ static int runs_cb(const void *ctx, FILE *f)
 static int write_runs(merged_run *runs, int n, const char *out)
 {
     int rc = 0;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && rc == 0; i++) { /* the first failed copy is said, and ends it */
         json_object_object_add(runs[i].rec, "run_id", jtext(runs[i].new_id));
         rewrite_paths(runs[i].rec, &runs[i], out);
-        rc = rl_worse_exit(rc, copy_files(&runs[i], out));
+        rc = copy_files(&runs[i], out);
     }
     if (rc != 0)
         return rc;
