@@ -272,8 +272,9 @@ def test_finding_7_a_full_disk_keeps_the_old_diff_json(tmp_path, good_record, sm
     target.write_text('{"old": true}\n')
     (small_disk / "filler").write_bytes(b"\0" * (os.statvfs(small_disk).f_bavail *
                                                  os.statvfs(small_disk).f_frsize))
-    rc, _, err = racelab("diff", base, base, "--json", target)
+    rc, out, err = racelab("diff", base, base, "--json", target)
     assert rc == 3 and "No space left on device" in one_line(err)
+    assert "exit status 3" in out  # the table says the status diff exits with
     assert target.read_text() == '{"old": true}\n'
 
 

@@ -92,7 +92,8 @@ static const char REPORT_USAGE[] =
     "  across folders, and what changed since the folder before the newest), to FILE\n"
     "  or the newest folder's report.html.\n"
     "exit status: the worst class of the newest folder: 0 all met, 4 weak evidence,\n"
-    "1 a fix failed, 2 bad input, 3 harness failure\n";
+    "1 a fix failed, 2 bad input, 3 harness failure or records that are not whole\n"
+    "(docs/trust.md)\n";
 
 int cmd_report(int argc, char **argv)
 {
@@ -169,7 +170,8 @@ static const char DIFF_USAGE[] =
     "  with one figure a side, outside a band of x(1+F) (default F 1: a factor 2).\n"
     "  --json FILE   the rows as JSON ('-' for stdout, the table then to stderr)\n"
     "exit status: the worst class of the rows (the new folder's): 0 all met, 4 weak\n"
-    "evidence, 1 a fix failed, 2 bad input, 3 harness failure\n";
+    "evidence, 1 a fix failed, 2 bad input, 3 harness failure or records that are not\n"
+    "whole (docs/trust.md)\n";
 
 static int parse_fraction(const char *text, double lo, double hi, double *out)
 {
@@ -238,24 +240,24 @@ int cmd_diff(int argc, char **argv)
     rp_diff_result d;
     rp_diff_compute(&old_set, &new_set, alpha, band, &d);
     int to_stdout = json != NULL && strcmp(json, "-") == 0;
-    rp_diff_print(&d, to_stdout ? stderr : stdout);
     rc = d.exit_status;
+    char *line = NULL;
     if (json != NULL) {
         json_object *j = rp_diff_to_json(&d);
-        const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
-                                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
-        char *line = xasprintf("%s\n", text);
-        if (to_stdout) {
-            if (fputs(line, stdout) < 0 || fflush(stdout) != 0) {
-                error_msg("cannot write the diff to stdout: %s", strerror(errno));
-                rc = RL_EXIT_HARNESS;
-            }
-        } else if (atomic_write_text(json, line, strlen(line), ATOMIC_REPLACE) != 0) {
-            rc = RL_EXIT_HARNESS;
-        }
-        free(line);
+        line = xasprintf("%s\n", json_object_to_json_string_ext(
+                                     j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(j);
     }
+    /* the file first: the table's "exit status" line then says a failed write too */
+    if (json != NULL && !to_stdout &&
+        atomic_write_text(json, line, strlen(line), ATOMIC_REPLACE) != 0)
+        rc = d.exit_status = rl_worse_exit(rc, RL_EXIT_HARNESS);
+    rp_diff_print(&d, to_stdout ? stderr : stdout);
+    if (to_stdout && (fputs(line, stdout) < 0 || fflush(stdout) != 0)) {
+        error_msg("cannot write the diff to stdout: %s", strerror(errno));
+        rc = RL_EXIT_HARNESS;
+    }
+    free(line);
     rp_diff_free(&d);
     report_set_free(&old_set);
     report_set_free(&new_set);

@@ -5,9 +5,12 @@
  * versions, or a shard given twice: one line, exit 2. The records go to
  * OUT/runs.jsonl in plan order, their run ids renumbered as the unsharded
  * run numbers them, their TSan logs, stacks and stderr files copied under
- * the new ids (and the paths in the records rewritten); then summary.txt and
- * the reports. A shard missing or unfinished is named: exit 3. Else the
- * worst class of the merged records. */
+ * the new ids (and the paths in the records rewritten); then the reports and
+ * summary.txt. A shard missing or unfinished is named: exit 3. A shard whose
+ * records are not whole, or not its plan's runs once each, is refused before
+ * --out is made: exit 3 (docs/trust.md, rule 1). Every file is written
+ * through core/atomic_file.c, and SIGINT/SIGTERM leave no torn one (rule 2).
+ * Else the worst class of the merged records. */
 #include "core/atomic_file.h"
 #include "core/json_io.h"
 #include "core/options.h"
