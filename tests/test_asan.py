@@ -42,8 +42,10 @@ def _build_dir(asan_build):
 def driver(*args, status=0, statuses=None):
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0",
                UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
-    proc = subprocess.run([str(ASAN / "racelab"), "--build", str(BUILD_DIR[0]),
-                           *map(str, args)], capture_output=True,
+    words = ["--build", str(BUILD_DIR[0]), *map(str, args)]
+    if args and args[0] == "compare":  # compare takes --build as its own option
+        words = [str(args[0]), "--build", str(BUILD_DIR[0]), *map(str, args[1:])]
+    proc = subprocess.run([str(ASAN / "racelab"), *words], capture_output=True,
                           text=True, timeout=300, cwd=ROOT, env=env)
     for word in REPORTS:
         assert word not in proc.stderr, proc.stderr[-6000:]
