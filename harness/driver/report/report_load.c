@@ -1,6 +1,7 @@
 /* report_load.c — a results folder's runs.jsonl, read with json-c into
  * runs: each record kept whole, the fields the reports use picked out, its
  * line number (for `racelab rerun --line N`) and its class. */
+#include "core/hash_index.h"
 #include "core/json_io.h"
 #include "report/report.h"
 
@@ -212,16 +213,43 @@ static char *base_of(const char *path)
 /* The runs the folder claims: its shard.json's (racelab run --shard), or, without one, at
  * least one. Each record at most once (run ids, and plan keys against shard.json); a
  * finished shard holds every run of its plan. RL_EXIT_HARNESS after one line when not. */
+static int same_id(const void *ctx, int entry, const void *key)
+{
+    return strcmp(((const report_set *)ctx)->runs[entry].run_id, key) == 0;
+}
+
+static uint64_t id_hash(const void *ctx, int entry)
+{
+    return hash_text(14695981039346656037ULL, ((const report_set *)ctx)->runs[entry].run_id);
+}
+
+/* No run id twice (found by hash: a folder may hold many records). */
+static int check_ids(const report_set *set)
+{
+    hash_index ids = {0};
+    int rc = 0;
+    for (int i = 0; i < set->n && rc == 0; i++) {
+        const char *id = set->runs[i].run_id;
+        if (id == NULL)
+            continue;
+        uint64_t h = hash_text(14695981039346656037ULL, id);
+        int k = hash_index_find(&ids, h, id, same_id, set);
+        if (k >= 0) {
+            error_msg("%s:%d: run %s again (first at line %d): a record written twice",
+                      set->jsonl, set->runs[i].line, id, set->runs[k].line);
+            rc = RL_EXIT_HARNESS;
+        } else {
+            hash_index_add(&ids, h, i, id_hash, set);
+        }
+    }
+    hash_index_free(&ids);
+    return rc;
+}
+
 static int check_plan(report_set *set)
 {
-    for (int i = 0; i < set->n; i++)
-        for (int k = 0; k < i && set->runs[i].run_id != NULL; k++)
-            if (set->runs[k].run_id != NULL &&
-                strcmp(set->runs[k].run_id, set->runs[i].run_id) == 0) {
-                error_msg("%s:%d: run %s again (first at line %d): a record written twice",
-                          set->jsonl, set->runs[i].line, set->runs[i].run_id, set->runs[k].line);
-                return RL_EXIT_HARNESS;
-            }
+    if (check_ids(set) != 0)
+        return RL_EXIT_HARNESS;
     char *path = xasprintf("%s/shard.json", set->dir);
     int truncated = 0;
     char *text = access(path, F_OK) == 0 ? rp_read_file(path, 1u << 26, &truncated) : NULL;
