@@ -235,8 +235,8 @@ static int check_ids(const report_set *set)
         uint64_t h = hash_text(14695981039346656037ULL, id);
         int k = hash_index_find(&ids, h, id, same_id, set);
         if (k >= 0) {
-            error_msg("%s:%d: run %s again (first at line %d): a record written twice",
-                      set->jsonl, set->runs[i].line, id, set->runs[k].line);
+            error_msg("%s:%d: run %s again (first at line %d): a record written twice", set->jsonl,
+                      set->runs[i].line, id, set->runs[k].line);
             rc = RL_EXIT_HARNESS;
         } else {
             hash_index_add(&ids, h, i, id_hash, set);
