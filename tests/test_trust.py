@@ -435,3 +435,23 @@ def test_variant_specific_points_give_correct_runs_no_warning(tmp_path):
     reached = {p["name"]: p["reached_by"] for p in desc["points"]}
     assert reached["session_save/write"] == ["in-place", "tmp-rename"]
     assert all(set(r or []) <= variants for r in reached.values())
+
+
+def test_a_run_whose_every_trial_deadlocked_names_no_unhit_point():
+    """appcache_deadlock:racy made to deadlock in its first trial (its view
+    thread held back 20 ms, the populating thread 100 ms at `populate`,
+    holding lock A: the view thread then holds B and waits for A): the run
+    ends there, before import-app and register-models, which says nothing of
+    where they are placed. No warning, points_unhit null (before: "2 declared
+    points never reached", as `make run` printed for its tsan twin). 10 of
+    10 runs of this command deadlocked in trial 0: the margin is 80 ms of
+    delay against thread start-up of well under 1 ms."""
+    args = [str(BUILD / "plain" / "appcache_deadlock"), "--variant", "racy", "--mode", "fuzz",
+            "--inject", "appcache/accept-view:delay=20ms", "--inject",
+            "appcache/populate:delay=100ms", "--timeout", "0.5", "--trials", "3", "--seed", "1"]
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and "deadlock                     forbidden    1" in proc.stdout
+    assert "never reached" not in proc.stdout, proc.stdout
+    proc = subprocess.run([*args, "--json"], capture_output=True, text=True, timeout=60)
+    rec = json.loads(proc.stdout.splitlines()[-1])
+    assert rec["trials"] == rec["hangs"] == 1 and rec["points_unhit"] is None

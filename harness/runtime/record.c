@@ -17,6 +17,14 @@ static int points_acted(const rl_config *cfg, const rl_result *res)
     return cfg->mode != RL_MODE_STRESS && (cfg->mode != RL_MODE_BOTH || res->n_phases == 2);
 }
 
+/* Whether the points no actor reached say anything: points acted, and some trial ran to its
+ * end. A run whose every trial deadlocked (a racy variant caught in its first trial) stopped
+ * before the later points; they are not misplaced. */
+static int unhit_known(const rl_config *cfg, const rl_result *res)
+{
+    return points_acted(cfg, res) && res->trials > res->hangs;
+}
+
 static void fill_sched(rl_record *r, const rl_config *cfg, const rl_result *res)
 {
     const rl_sched_result *s = &res->sched;
@@ -109,7 +117,7 @@ void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg, const
         .n_posix_faults = cfg->n_posix,
         .points = points,
         .n_points = sc->n_points,
-        .points_unhit = points_acted(cfg, res) ? unhit : NULL,
+        .points_unhit = unhit_known(cfg, res) ? unhit : NULL,
         .n_points_unhit = n_unhit,
         .params = params,
         .n_params = sc->n_params < RL_MAX_PARAMS ? sc->n_params : RL_MAX_PARAMS,
@@ -133,7 +141,7 @@ void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg, const
 static void print_unhit_warning(FILE *f, const rl_scenario *sc, const rl_config *cfg,
                                 const rl_result *res)
 {
-    if (!points_acted(cfg, res))
+    if (!unhit_known(cfg, res))
         return;
     rl_point_record points[RL_MAX_POINTS];
     memset(points, 0, sizeof points);
