@@ -431,14 +431,10 @@ static char *save_stderr(const session *s, const child_run *c)
     char *name = xasprintf("%s.txt", c->run_id);
     char *path = results_path(s, "stderr", name);
     free(name);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || write_all(fd, c->err.data, c->err.len) != 0) {
-        if (fd >= 0)
-            close(fd);
+    if (atomic_write_text(path, c->err.data, c->err.len, ATOMIC_REPLACE) != 0) {
         free(path);
         return NULL;
     }
-    close(fd);
     return path;
 }
 
