@@ -189,6 +189,11 @@ static const rl_point points[] = {
                  "inside func: obj.save() after obj.counter += 1"},
 };
 
+/* eager makes its lock when the function is decorated: no call ever creates one. */
+static const rl_point_reach reach[] = {
+    {AT_CREATE_LOCK, "racy,once"},
+};
+
 static const rl_scenario locked_decorator = {
     .name = "locked_decorator",
     .reference = "Django threading wiki, Proposal (seeds/000): locked() and getattr_",
@@ -200,6 +205,7 @@ static const rl_scenario locked_decorator = {
     .actor = {caller, caller},
     .arbiter = arbiter,
     RL_TABLES(outcomes, variants, points),
+    RL_REACH(reach),
 };
 
 RL_SCENARIO(locked_decorator)

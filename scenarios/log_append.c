@@ -276,6 +276,13 @@ static const rl_point points[] = {
                   "a write() fails with EIO (libfiu posix/io/rw/write)"},
 };
 
+/* o-append lets the kernel find the end (one write(2), O_APPEND): no seek, no
+ * second piece. */
+static const rl_point_reach reach[] = {
+    {AT_SEEK, "racy,locked"},
+    {AT_BETWEEN, "racy,locked"},
+};
+
 static const rl_scenario log_append = {
     .name = "log_append",
     .reference = "Threading in Django (seeds/004): threads maintaining logs, writing files",
@@ -287,6 +294,7 @@ static const rl_scenario log_append = {
     .actor = {writer, writer},
     .arbiter = arbiter,
     RL_TABLES(outcomes, variants, points),
+    RL_REACH(reach),
     RL_PARAMS(params),
     .max_batch = 64, /* two descriptors per state */
 };

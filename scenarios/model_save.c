@@ -202,6 +202,11 @@ static const rl_point points[] = {
                  "the UPDATE: fails with DatabaseError when injected (nothing written)"},
 };
 
+/* atomic-update sends UPDATE ... SET counter = counter + 1: no SELECT first. */
+static const rl_point_reach reach[] = {
+    {AT_SELECT, "racy,class-lock,instance-lock"},
+};
+
 static const rl_scenario model_save = {
     .name = "model_save",
     .reference = "Threading improvements in Django (seeds/000, seeds/001): class-level locks "
@@ -215,6 +220,7 @@ static const rl_scenario model_save = {
     .actor = {request, request},
     .arbiter = arbiter,
     RL_TABLES(outcomes, variants, points),
+    RL_REACH(reach),
     RL_PARAMS(params),
 };
 

@@ -444,6 +444,15 @@ static const rl_point points[] = {
                  "between a save and the next load of the file"},
 };
 
+/* The database store (racy, must-create, module-lock) asks exists() and runs
+ * the view; the file store (in-place, tmp-rename) writes and reads files. */
+static const rl_point_reach reach[] = {
+    {AT_EXISTS, "racy,must-create,module-lock"},
+    {AT_LOAD, "racy,must-create,module-lock"},
+    {AT_WRITE, "in-place,tmp-rename"},
+    {AT_READ, "in-place,tmp-rename"},
+};
+
 static const rl_scenario session_save = {
     .name = "session_save",
     .reference = "django.contrib.sessions, Django #1080 (2008-08); Threading improvements in "
@@ -457,6 +466,7 @@ static const rl_scenario session_save = {
     .actor = {server_thread, server_thread},
     .arbiter = arbiter,
     RL_TABLES(outcomes, variants, points),
+    RL_REACH(reach),
     RL_PARAMS(params),
 };
 

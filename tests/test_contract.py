@@ -163,19 +163,39 @@ def test_a_variant_spec_matching_no_point_is_a_descriptor_defect(tmp_path):
 
 
 WARNING = "warning: 1 declared point never reached"
+REACH = '{AT_SELECT, "racy,class-lock,instance-lock"}'
 
 
 @pytest.mark.parametrize("mode", ["fuzz", "sched"])
-def test_summary_warns_of_declared_points_never_reached(mode):
+def test_summary_warns_of_declared_points_never_reached(mode, tmp_path):
     """model_save's atomic-update variant is one UPDATE: it never reaches the
-    SELECT's point. The summary names it, as the record's points_unhit does."""
+    SELECT's point, and its descriptor says so (a reach row: no warning).
+    Declared as reaching it (the row edited), the summary names the point, as
+    the record's points_unhit does."""
     args = ["--variant", "atomic-update", "--mode", mode, "--trials", 200, "--seed", 1]
     rc, out, _ = run("plain", "model_save", *args)
+    assert rc == 0 and "warning:" not in out, out
+    assert record("plain", "model_save", *args)["points_unhit"] == []
+    rc, err, program = build_copy(tmp_path, "plain", "model_save", REACH,
+                                  '{AT_SELECT, "racy,class-lock,instance-lock,atomic-update"}')
+    assert rc == 0, err
+    rc, out, _ = run_copy(program, *args)
     assert rc == 0
     warnings = [line for line in out.splitlines() if "warning:" in line]
     assert len(warnings) == 1 and WARNING in warnings[0], out
     assert warnings[0].endswith(": model_save/select")
-    assert record("plain", "model_save", *args)["points_unhit"] == ["model_save/select"]
+    rc, out, _ = run_copy(program, *args, "--json")
+    assert json.loads(out.splitlines()[-1])["points_unhit"] == ["model_save/select"]
+
+
+def test_a_reach_row_naming_no_variant_is_a_descriptor_defect(tmp_path):
+    rc, err, program = build_copy(tmp_path, "plain", "model_save", REACH,
+                                  '{AT_SELECT, "racy,clas-lock"}')
+    assert rc == 0, err
+    rc, out, err = run_copy(program, "--describe")
+    assert rc == 3 and out == ""
+    one_error_line(err, "model_save: scenario descriptor is invalid: reach row of "
+                        "model_save/select: 'clas-lock' is not a variant")
 
 
 def test_no_warning_when_every_point_is_reached_or_in_stress_mode():

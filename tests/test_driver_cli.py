@@ -239,18 +239,39 @@ def test_stress_mode_does_not_judge_a_variant_that_needs_a_fault(tmp_path):
 # ---- points never hit ---------------------------------------------------------------
 
 
+REACH = '{AT_SEEK, "racy,locked"},\n    {AT_BETWEEN, "racy,locked"},'
+
+
 def test_points_never_hit_are_named_in_the_note_and_the_summary(tmp_path):
     """log_append:o-append opens with O_APPEND: it never seeks, so in fuzz mode
-    its seek and between points are never reached."""
-    rc, out, err = racelab("run", "log_append:o-append", "--flavour", "plain", "--mode", "fuzz",
-                           "--trials", 50, "--seed", 1, "--out", tmp_path)
+    its seek and between points are never reached. Its descriptor says so (a
+    reach row): no note, no warning. Built with the rows saying o-append
+    reaches them, the note and the summary name both points."""
+    args = ["log_append:o-append", "--flavour", "plain", "--mode", "fuzz", "--trials", 50,
+            "--seed", 1]
+    rc, out, err = racelab("run", *args, "--out", tmp_path / "declared")
     assert rc == 0, err
-    (rec,) = runs(tmp_path)
+    (rec,) = runs(tmp_path / "declared")
+    assert rec["points_unhit"] == [] and "never hit" not in out + err
+    source = (ROOT / "scenarios" / "log_append.c").read_text()
+    assert REACH in source
+    edited = tmp_path / "log_append.c"
+    edited.write_text(source.replace(REACH, REACH.replace('locked"', 'locked,o-append"')))
+    build = tmp_path / "build"
+    (build / "plain").mkdir(parents=True)
+    subprocess.run(["gcc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-D_GNU_SOURCE",
+                    "-DFIU_ENABLE", "-Iharness/runtime", "-O2", "-g", str(edited),
+                    str(BUILD / "plain" / "libracelab.a"), "-lfiu", "-lpthread", "-lm", "-o",
+                    str(build / "plain" / "log_append")], cwd=ROOT, check=True)
+    out_dir = tmp_path / "r"
+    rc, out, err = racelab("run", "--build", build, *args, "--out", out_dir)
+    assert rc == 0, err
+    (rec,) = runs(out_dir)
     assert rec["points_unhit"] == ["log_append/seek", "log_append/between"]
     row = next(line for line in out.splitlines()
                if line.startswith("log_append ") and " o-append " in line)
     assert "points never hit: log_append/seek, log_append/between" in row
-    for text in (out, (tmp_path / "summary.txt").read_text()):
+    for text in (out, (out_dir / "summary.txt").read_text()):
         assert ("warning: log_append:o-append (fuzz, plain): points never hit: "
                 "log_append/seek, log_append/between") in text
 

@@ -4,8 +4,8 @@ job slots) and scripts/shard-slurm (a one-node Slurm cluster on localhost
 started by scripts/slurm-local; skipped, saying why, where it cannot start).
 
 The plan (module fixture): list_append and template_loader, plain, fuzz, 200
-trials each, seed 5: 7 runs in two scenario groups, so that of 3 shards one
-is empty (it still says which plan it belongs to). Run once whole and once
+trials each, seed 5: 7 runs in two scenario groups, so that of 3 shards (1/3,
+2/3, 3/3: counted from 1) one is empty (it still says which plan it belongs to). Run once whole and once
 as 3 shards merged; the merged folder must hold the same runs (run ids,
 roles, seeds, verdicts, met) and exit the same. Counts of failures are not
 compared: fuzz timing is not deterministic, the seed is.
@@ -43,7 +43,7 @@ def night(tmp_path_factory):
     whole_rc, _, err = racelab("run", *PLAN, "--out", root / "whole", timeout=300)
     assert whole_rc in (0, 4), err
     rcs = []
-    for k in range(3):
+    for k in (1, 2, 3):  # shards count from 1, as Jest, Playwright and GitLab count
         rc, _, err = racelab("run", *PLAN, "--shard", f"{k}/3", "--out", root / f"s{k}",
                              timeout=300)
         assert rc in (0, 1, 4), err
@@ -86,17 +86,28 @@ def test_plan_hash_changes_with_the_options():
 
 
 def test_shard_needs_seed_and_out(tmp_path):
-    rc, _, err = racelab("run", "list_append", "--shard", "0/2", "--out", tmp_path / "x")
+    rc, _, err = racelab("run", "list_append", "--shard", "1/2", "--out", tmp_path / "x")
     assert rc == 2 and "--seed" in one_line(err)
-    rc, _, err = racelab("run", "list_append", "--shard", "2/2", "--seed", "1")
+    rc, _, err = racelab("run", "list_append", "--shard", "3/2", "--seed", "1")
     assert rc == 2 and "K/N" in one_line(err)
+
+
+def test_shards_count_from_1(tmp_path):
+    """--shard 0/N is refused in one line that says shards count from 1;
+    N/N is the last shard (refused before this change: K counted from 0)."""
+    rc, _, err = racelab("run", "list_append", "--shard", "0/2", "--seed", "1",
+                         "--out", tmp_path / "x")
+    assert rc == 2 and "from 1" in one_line(err)
+    assert not (tmp_path / "x").exists()
+    plan = plan_json("list_append", "template_loader", "--seed", "1", "--shards", "2")
+    assert sorted({r["shard"] for r in plan["runs"]}) == [1, 2]
 
 
 def test_each_shard_says_which_plan(night):
     root = night["root"]
-    infos = [json.loads((root / f"s{k}" / "shard.json").read_text()) for k in range(3)]
+    infos = [json.loads((root / f"s{k}" / "shard.json").read_text()) for k in (1, 2, 3)]
     assert len({i["plan_hash"] for i in infos}) == 1
-    assert [i["shard"] for i in infos] == [0, 1, 2]
+    assert [i["shard"] for i in infos] == [1, 2, 3]
     assert all(i["complete"] and i["seed"] == "5" and i["shards"] == 3 for i in infos)
     indices = sorted(r["index"] for i in infos for r in i["runs"])
     assert indices == list(range(1, 8))
@@ -104,7 +115,7 @@ def test_each_shard_says_which_plan(night):
 
 def test_merged_shards_equal_the_unsharded_run(night):
     root = night["root"]
-    rc, out, err = racelab("merge", root / "s0", root / "s1", root / "s2",
+    rc, out, err = racelab("merge", root / "s1", root / "s2", root / "s3",
                            "--out", root / "merged")
     assert rc == night["whole_rc"], err
     assert same_fields(root / "merged") == same_fields(root / "whole")
@@ -116,19 +127,19 @@ def test_merged_shards_equal_the_unsharded_run(night):
 
 def test_a_missing_shard_is_named(night, tmp_path):
     root = night["root"]
-    rc, _, err = racelab("merge", root / "s0", root / "s2", "--out", tmp_path / "m")
+    rc, _, err = racelab("merge", root / "s1", root / "s3", "--out", tmp_path / "m")
     assert rc == 3
-    assert "1/3 missing" in one_line(err)
+    assert "2/3 missing" in one_line(err)
 
 
 def test_shards_of_another_plan_are_refused(night, tmp_path):
     root = night["root"]
-    # the same words with another trial count: another plan (its shard 2/3 is
+    # the same words with another trial count: another plan (its shard 3/3 is
     # as empty as the night's, so nothing runs)
-    rc, _, err = racelab("run", *PLAN[:-3], "100", "--seed", "5", "--shard", "2/3",
+    rc, _, err = racelab("run", *PLAN[:-3], "100", "--seed", "5", "--shard", "3/3",
                          "--out", tmp_path / "other")
     assert rc == 0, err
-    rc, _, err = racelab("merge", root / "s0", root / "s1", tmp_path / "other",
+    rc, _, err = racelab("merge", root / "s1", root / "s2", tmp_path / "other",
                          "--out", tmp_path / "m")
     assert rc == 2
     assert "refusing to merge" in one_line(err)
@@ -137,9 +148,9 @@ def test_shards_of_another_plan_are_refused(night, tmp_path):
 
 def test_a_shard_given_twice_is_refused(night, tmp_path):
     root = night["root"]
-    copy = tmp_path / "s0-again"
-    shutil.copytree(root / "s0", copy)
-    rc, _, err = racelab("merge", root / "s0", root / "s1", copy, "--out", tmp_path / "m")
+    copy = tmp_path / "s1-again"
+    shutil.copytree(root / "s1", copy)
+    rc, _, err = racelab("merge", root / "s1", root / "s2", copy, "--out", tmp_path / "m")
     assert rc == 2
     assert "given twice" in one_line(err)
 
@@ -147,11 +158,11 @@ def test_a_shard_given_twice_is_refused(night, tmp_path):
 def test_tsan_logs_are_carried_and_renumbered(tmp_path):
     args = ["list_append:racy", "--flavour", "both", "--mode", "fuzz", "--trials", "50",
             "--seed", "5"]
-    for k in range(2):
+    for k in (1, 2):
         rc, _, err = racelab("run", *args, "--shard", f"{k}/2", "--out", tmp_path / f"t{k}",
                              timeout=300)
         assert rc in (0, 4), err
-    rc, _, err = racelab("merge", tmp_path / "t0", tmp_path / "t1", "--out", tmp_path / "m")
+    rc, _, err = racelab("merge", tmp_path / "t1", tmp_path / "t2", "--out", tmp_path / "m")
     assert rc in (0, 4), err
     recs = [json.loads(line) for line in (tmp_path / "m" / "runs.jsonl").read_text().splitlines()]
     tsan = [r for r in recs if r["flavour"] == "tsan"]

@@ -76,6 +76,8 @@ void rl_judge_counts(const rl_grade_input *in, rl_verdict *v)
         else
             v->verdict = in->expect == RL_HOLDS ? RL_VERDICT_HOLDS : RL_VERDICT_BENIGN;
         v->met = v->verdict == RL_VERDICT_HOLDS || v->verdict == RL_VERDICT_BENIGN;
+        if (v->met && in->control == RL_CONTROL_UNJUDGEABLE)
+            v->judged = 0; /* clean, but nothing here could have shown the bug */
         break;
     }
 }

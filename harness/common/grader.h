@@ -15,7 +15,10 @@
 typedef enum {
     RL_CONTROL_NONE,       /* no control was run (a program run on its own) */
     RL_CONTROL_REPRODUCED, /* the control failed: the conditions can show the bug */
-    RL_CONTROL_MISSED      /* the control did not fail: a clean fix proves nothing */
+    RL_CONTROL_MISSED,     /* the control did not fail: a clean fix proves nothing */
+    RL_CONTROL_UNJUDGEABLE /* no racy variant can be judged in this flavour and mode (memoize's
+                            * plain-port is TSan-only): a clean fix is not judged here, as that
+                            * racy variant is not (docs/trust.md) */
 } rl_control;
 
 /* Exit classes, the worst wins (docs/racelab.1.md "Verdicts and exit statuses"). */

@@ -122,6 +122,32 @@ static const char *variant_specs(const rl_scenario *sc)
     return NULL;
 }
 
+/* A reach row names a declared point and variants of the scenario, each once. */
+static const char *reach_rows(const rl_scenario *sc)
+{
+    for (int r = 0; r < sc->n_reach; r++) {
+        const rl_point_reach *row = &sc->reach[r];
+        if (row->point < 0 || row->point >= sc->n_points || row->variants == NULL) {
+            snprintf(why, sizeof why, "reach row %d names no declared point or no variant", r);
+            return why;
+        }
+        for (const char *p = row->variants; *p != '\0';) {
+            size_t len = strcspn(p, ",");
+            int found = 0;
+            for (int v = 0; v < sc->n_variants; v++)
+                found += strlen(sc->variants[v].name) == len &&
+                         strncmp(sc->variants[v].name, p, len) == 0;
+            if (found != 1) {
+                snprintf(why, sizeof why, "reach row of %s: '%.*s' is not a variant",
+                         sc->points[row->point].name, (int)len, p);
+                return why;
+            }
+            p += len + (p[len] == ',');
+        }
+    }
+    return NULL;
+}
+
 int rl_check_descriptor(const rl_scenario *sc)
 {
     const char *bad = table_sizes(sc);
@@ -131,6 +157,8 @@ int rl_check_descriptor(const rl_scenario *sc)
         bad = grades(sc);
     if (bad == NULL)
         bad = variant_specs(sc);
+    if (bad == NULL)
+        bad = reach_rows(sc);
     if (bad == NULL)
         return 0;
     fprintf(stderr, "%s: scenario descriptor is invalid: %s\n", sc->name ? sc->name : "?", bad);

@@ -158,7 +158,11 @@ int rl_points_check(const rl_scenario *sc, rl_config *cfg, char *err, size_t err
 /* Every declared point's spec and per-actor counters, into out[n_points]. */
 void rl_point_counts(const rl_scenario *sc, rl_point_record *out);
 /* The declared points no actor reached, into out[]; returns their count. */
-int rl_points_unhit(const rl_scenario *sc, const rl_point_record *counts, const char **out);
+/* The declared points VARIANT reaches (the scenario's reach table) that no
+ * actor hit; their names in OUT. */
+int rl_points_unhit(const rl_scenario *sc, int variant, const rl_point_record *counts,
+                    const char **out);
+int rl_point_reached_by(const rl_scenario *sc, int point, int variant);
 
 /* point_hit.c: RL_POINT and RL_FAULT of this scenario made live */
 void rl_points_arm(const rl_scenario *sc);

@@ -123,10 +123,34 @@ void rl_point_counts(const rl_scenario *sc, rl_point_record *out)
     rl_points_report(out, sc->actors);
 }
 
-int rl_points_unhit(const rl_scenario *sc, const rl_point_record *counts, const char **out)
+/* Whether VARIANT reaches POINT: no reach row for the point, or a row that
+ * names the variant (comma-separated names). */
+int rl_point_reached_by(const rl_scenario *sc, int point, int variant)
+{
+    const char *name = variant >= 0 && variant < sc->n_variants ? sc->variants[variant].name : "";
+    size_t len = strlen(name);
+    int listed = 0;
+    for (int r = 0; r < sc->n_reach; r++) {
+        if (sc->reach[r].point != point || sc->reach[r].variants == NULL)
+            continue;
+        listed = 1;
+        for (const char *p = sc->reach[r].variants; *p != '\0';) {
+            size_t word = strcspn(p, ",");
+            if (word == len && strncmp(p, name, len) == 0)
+                return 1;
+            p += word + (p[word] == ',');
+        }
+    }
+    return !listed;
+}
+
+int rl_points_unhit(const rl_scenario *sc, int variant, const rl_point_record *counts,
+                    const char **out)
 {
     int n = 0;
     for (int i = 0; i < sc->n_points; i++) {
+        if (!rl_point_reached_by(sc, i, variant))
+            continue; /* declared as a path this variant never takes */
         unsigned long long total = 0;
         for (int a = 0; a < sc->actors; a++)
             total += counts[i].hits[a];

@@ -127,6 +127,15 @@ typedef struct {
     const char *meaning;
 } rl_point;
 
+/* A point only some variants reach (the others take another path, so a run
+ * of theirs that never hits it is correct, not a misplaced point): the
+ * point's identifier and the variants that reach it, by name, separated by
+ * commas. A point with no row is reached by every variant. */
+typedef struct {
+    int point;
+    const char *variants;
+} rl_point_reach;
+
 /* A scenario's own knob, set with --param NAME=N and checked against its
  * range before the run starts. */
 typedef struct {
@@ -157,7 +166,9 @@ typedef struct {
     int n_points;
     const rl_param_spec *params; /* may be NULL */
     int n_params;
-    int max_batch; /* 0: the runtime decides; 1 for trials that fork or do I/O */
+    int max_batch;               /* 0: the runtime decides; 1 for trials that fork or do I/O */
+    const rl_point_reach *reach; /* may be NULL: every variant reaches every point */
+    int n_reach;
 } rl_scenario;
 
 #define RL_COUNT(array) ((int)(sizeof(array) / sizeof((array)[0])))
@@ -167,6 +178,11 @@ typedef struct {
     .outcomes = (outcome_table), .n_outcomes = RL_COUNT(outcome_table),                            \
     .variants = (variant_table), .n_variants = RL_COUNT(variant_table), .points = (point_table),   \
     .n_points = RL_COUNT(point_table)
+
+/* In a descriptor whose points only some variants reach: the reach table
+ * with its count (a descriptor without it still compiles: every point is
+ * expected of every variant). */
+#define RL_REACH(reach_table) .reach = (reach_table), .n_reach = RL_COUNT(reach_table)
 
 /* In a descriptor with knobs: the parameter table with its count. */
 #define RL_PARAMS(param_table) .params = (param_table), .n_params = RL_COUNT(param_table)

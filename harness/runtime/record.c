@@ -17,6 +17,14 @@ static int points_acted(const rl_config *cfg, const rl_result *res)
     return cfg->mode != RL_MODE_STRESS && (cfg->mode != RL_MODE_BOTH || res->n_phases == 2);
 }
 
+/* Whether the points no actor reached say anything: points acted, and some trial ran to its
+ * end. A run whose every trial deadlocked (a racy variant caught in its first trial) stopped
+ * before the later points; they are not misplaced. */
+static int unhit_known(const rl_config *cfg, const rl_result *res)
+{
+    return points_acted(cfg, res) && res->trials > res->hangs;
+}
+
 static void fill_sched(rl_record *r, const rl_config *cfg, const rl_result *res)
 {
     const rl_sched_result *s = &res->sched;
@@ -65,7 +73,7 @@ void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg, const
     /* In fuzz and sched modes a declared point no actor ever reached is named:
      * a misplaced point, or a code path the run never took. */
     const char *unhit[RL_MAX_POINTS];
-    int n_unhit = rl_points_unhit(sc, points, unhit);
+    int n_unhit = rl_points_unhit(sc, cfg->variant, points, unhit);
     rl_phase_record phases[2];
     for (int i = 0; i < res->n_phases && i < 2; i++)
         phases[i] =
@@ -109,7 +117,7 @@ void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg, const
         .n_posix_faults = cfg->n_posix,
         .points = points,
         .n_points = sc->n_points,
-        .points_unhit = points_acted(cfg, res) ? unhit : NULL,
+        .points_unhit = unhit_known(cfg, res) ? unhit : NULL,
         .n_points_unhit = n_unhit,
         .params = params,
         .n_params = sc->n_params < RL_MAX_PARAMS ? sc->n_params : RL_MAX_PARAMS,
@@ -133,13 +141,13 @@ void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg, const
 static void print_unhit_warning(FILE *f, const rl_scenario *sc, const rl_config *cfg,
                                 const rl_result *res)
 {
-    if (!points_acted(cfg, res))
+    if (!unhit_known(cfg, res))
         return;
     rl_point_record points[RL_MAX_POINTS];
     memset(points, 0, sizeof points);
     rl_point_counts(sc, points);
     const char *unhit[RL_MAX_POINTS];
-    int n = rl_points_unhit(sc, points, unhit);
+    int n = rl_points_unhit(sc, cfg->variant, points, unhit);
     if (n == 0)
         return;
     fprintf(f,
@@ -182,11 +190,19 @@ void rl_print_summary(FILE *f, const rl_scenario *sc, const rl_config *cfg, cons
                     s->shrunk_minimal ? ", the fewest possible" : "", s->shrunk_cause,
                     s->shrunk_schedule, s->shrunk_trace);
     }
-    if (var->expect == RL_HOLDS)
-        fprintf(f, "  per-trial failure probability < %.3g (95%% upper bound)\n", v->upper95);
+    /* An upper bound only where no failure was seen: a fix that failed shows its rate. */
+    if (var->expect == RL_HOLDS && v->failures == 0 && v->verdict == RL_VERDICT_FAILS)
+        fprintf(f,
+                "  no forbidden outcome in %llu trials; failed by %llu ThreadSanitizer report%s\n",
+                res->trials, res->tsan_reports, res->tsan_reports == 1 ? "" : "s");
+    else if (var->expect == RL_HOLDS && v->failures == 0)
+        fprintf(f,
+                "  no failure in %llu trials: per-trial failure probability < %.3g (95%% upper "
+                "bound)\n",
+                res->trials, v->upper95);
     else
-        fprintf(f, "  failure rate %.3g (95%% interval %.3g..%.3g)\n", v->rate, v->wilson_low,
-                v->wilson_high);
+        fprintf(f, "  failure rate %.3g: %llu of %llu trials (95%% interval %.3g..%.3g)\n", v->rate,
+                v->failures, res->trials, v->wilson_low, v->wilson_high);
     fprintf(f, "  verdict: %s — %s\n", rl_verdict_name(v->verdict),
             v->verdict == RL_VERDICT_ERROR ? "nothing was graded (no trial counted)"
             : v->verdict == RL_VERDICT_INCONCLUSIVE
@@ -261,6 +277,21 @@ void rl_print_describe(FILE *f, const rl_scenario *sc)
         fprintf(f, ", \"kind\": \"%s\", \"meaning\": ",
                 sc->points[i].kind == RL_FAULT_POINT ? "fault" : "delay");
         rl_json_string(f, sc->points[i].meaning);
+        fputs(", \"reached_by\": ", f); /* null: every variant */
+        int listed = 0;
+        for (int v = 0; v < sc->n_variants; v++)
+            listed += rl_point_reached_by(sc, i, v);
+        if (listed == sc->n_variants) {
+            fputs("null", f);
+        } else {
+            fputc('[', f);
+            for (int v = 0, k = 0; v < sc->n_variants; v++)
+                if (rl_point_reached_by(sc, i, v)) {
+                    fputs(k++ ? ", " : "", f);
+                    rl_json_string(f, sc->variants[v].name);
+                }
+            fputc(']', f);
+        }
         fputc('}', f);
     }
     fputs("]}\n", f);

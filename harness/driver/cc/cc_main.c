@@ -44,18 +44,22 @@ static const char CC_USAGE[] =
 
 /* What clang's arguments ask for. */
 typedef struct {
-    int compile_only; /* -c, -S, -E, -fsyntax-only, -M, -MM */
-    int debug;        /* some -g */
-    const char *out;  /* -o's value, or NULL */
+    const char *static_link; /* -static, --static or -static-pie, or NULL */
+    int compile_only;        /* -c, -S, -E, -fsyntax-only, -M, -MM */
+    int debug;               /* some -g */
+    const char *out;         /* -o's value, or NULL */
 } clang_job;
 
 static clang_job read_job(int argc, char **argv)
 {
-    clang_job j = {0, 0, NULL};
+    clang_job j = {NULL, 0, 0, NULL};
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "-c") == 0 || strcmp(a, "-S") == 0 || strcmp(a, "-E") == 0 ||
-            strcmp(a, "-fsyntax-only") == 0 || strcmp(a, "-M") == 0 || strcmp(a, "-MM") == 0)
+        if (strcmp(a, "-static") == 0 || strcmp(a, "--static") == 0 ||
+            strcmp(a, "-static-pie") == 0)
+            j.static_link = a;
+        else if (strcmp(a, "-c") == 0 || strcmp(a, "-S") == 0 || strcmp(a, "-E") == 0 ||
+                 strcmp(a, "-fsyntax-only") == 0 || strcmp(a, "-M") == 0 || strcmp(a, "-MM") == 0)
             j.compile_only = 1;
         else if (strncmp(a, "-g", 2) == 0 && strcmp(a, "-g0") != 0)
             j.debug = 1;
@@ -138,6 +142,14 @@ int cmd_cc(int argc, char **argv, int cxx)
         error_msg("cc: --tsan builds OUT and OUT.tsan, so it wants -o OUT and no -c, -S or -E");
         return RL_EXIT_USAGE;
     }
+    if (job.static_link != NULL && !job.compile_only) {
+        /* racelab exec runs a program with its library preloaded: a static one has no
+         * dynamic loader to do that, and exec would refuse what cc built */
+        error_msg("cc: %s makes a program racelab exec cannot run (exec preloads its library, "
+                  "which needs the dynamic loader): drop %s",
+                  job.static_link, job.static_link);
+        return RL_EXIT_USAGE;
+    }
     char *runtime = runtime_path();
     if (!job.compile_only && access(runtime, R_OK) != 0) {
         error_msg("cc: the runtime %s is not there (run 'make')", runtime);
@@ -158,6 +170,10 @@ int cmd_cc(int argc, char **argv, int cxx)
     for (int i = 0; i < n; i++)
         arglist_add(&w, args[i]);
     if (!job.compile_only) {
+        /* "-x c" before "-" (stdin) would apply to the archive too: the runtime is
+         * an input of its own kind again */
+        arglist_add(&w, "-x");
+        arglist_add(&w, "none");
         arglist_add(&w, "-fno-sanitize-link-runtime");
         /* the mark racelab exec reads in .dynsym (exec_elf.c), stripped or not */
         arglist_add(&w, "-Wl,--export-dynamic-symbol=rl_cc_runtime");

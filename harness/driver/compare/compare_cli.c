@@ -113,18 +113,36 @@ static int take_param(compare_opts *o, const char *text)
         free(key);
         return RL_EXIT_USAGE;
     }
-    char *values = xstrdup(eq + 1), *save = NULL;
+    char *values = xstrdup(eq + 1);
     char *list[CMP_MAX_VALUES];
+    unsigned long long seen[CMP_MAX_VALUES];
     int n = 0, rc = 0;
-    for (char *v = strtok_r(values, ",", &save); v != NULL && rc == 0;
-         v = strtok_r(NULL, ",", &save)) {
+    /* every comma separates two values: "1,,2" and "1,2," hold an empty one (strtok
+     * would skip it), and a value given twice measures nothing twice */
+    for (char *v = values; rc == 0; v++) {
+        char *comma = strchr(v, ',');
+        if (comma != NULL)
+            *comma = '\0';
         unsigned long long x;
+        if (*v == '\0') {
+            rc = bad("--param (an empty value between commas)", text);
+            break;
+        }
         if (n == CMP_MAX_VALUES ||
             parse_whole(v, (unsigned long long)lo, (unsigned long long)hi, &x) != 0) {
             rc = bad("--param value (a whole number in the knob's range, at most 16 values)", v);
             break;
         }
+        for (int i = 0; i < n && rc == 0; i++)
+            if (seen[i] == x)
+                rc = bad("--param (a value given twice)", text);
+        if (rc != 0)
+            break;
+        seen[n] = x;
         list[n++] = xasprintf("%s=%llu", key, x);
+        if (comma == NULL)
+            break;
+        v = comma;
     }
     if (rc == 0 && n > 1 && o->knob != NULL) {
         error_msg("compare: one knob may take several values ('%s' and '%s')", o->knob, key);
@@ -383,6 +401,7 @@ int compare_param_args(const compare_opts *o, int k, char **out, int max)
 
 void compare_opts_free(compare_opts *o)
 {
+    catalog_free(&o->cat); /* loaded by compare_parse, on its error paths too */
     for (int i = 0; i < o->n_knob_values; i++)
         free(o->knob_values[i]);
     for (int i = 0; i < o->n_fixed_params; i++)

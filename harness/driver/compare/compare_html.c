@@ -3,6 +3,8 @@
  * values, drawn with the report's SVG helpers (report_svg.c). One file, no
  * script, nothing loaded (a content security policy forbids it). */
 #include "compare/compare.h"
+#include "core/atomic_file.h"
+#include "core/util.h"
 #include "report/report.h"
 
 #include <stdlib.h>
@@ -71,22 +73,17 @@ static void plot_mode(FILE *f, const compare_opts *o, const cmp_cost *c, int m)
     free(label);
 }
 
-int compare_html(const char *path, const compare_opts *o, const cmp_runs *runs,
-                 const cmp_cost *cost)
+typedef struct {
+    const compare_opts *o;
+    const cmp_cost *cost;
+    const char *text; /* compare_print's table */
+} html_page;
+
+static int page_cb(const void *ctx, FILE *f)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&text, &len);
-    if (mem == NULL)
-        return RL_EXIT_HARNESS;
-    compare_print(mem, o, runs, cost);
-    fclose(mem);
-    FILE *f = fopen(path, "w");
-    if (f == NULL) {
-        free(text);
-        error_msg("cannot write %s", path);
-        return RL_EXIT_HARNESS;
-    }
+    const html_page *p = ctx;
+    const compare_opts *o = p->o;
+    const cmp_cost *cost = p->cost;
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
           "style-src 'unsafe-inline'\">\n<title>racelab compare: ",
@@ -98,8 +95,23 @@ int compare_html(const char *path, const compare_opts *o, const cmp_runs *runs,
     for (int m = 0; cost != NULL && m < cost->n_modes; m++)
         plot_mode(f, o, cost, m);
     fputs("<h2>Correctness, cost and the decision</h2>\n<pre>", f);
-    rp_xml(f, text);
+    rp_xml(f, p->text);
     fputs("</pre>\n</body>\n</html>\n", f);
+    return ferror(f) ? -1 : 0;
+}
+
+int compare_html(const char *path, const compare_opts *o, const cmp_runs *runs,
+                 const cmp_cost *cost)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (mem == NULL)
+        return RL_EXIT_HARNESS;
+    compare_print(mem, o, runs, cost);
+    fclose(mem);
+    html_page page = {o, cost, text};
+    int rc = atomic_write(path, page_cb, &page, ATOMIC_REPLACE) == 0 ? 0 : RL_EXIT_HARNESS;
     free(text);
-    return fclose(f) == 0 ? 0 : RL_EXIT_HARNESS;
+    return rc;
 }

@@ -2,6 +2,7 @@
  * line, makes the results folder, runs correctness then cost, prints the
  * comparison on stdout and into DIR/compare.txt. */
 #include "compare/compare.h"
+#include "core/atomic_file.h"
 #include "core/interrupt.h"
 #include "core/paths.h"
 #include "core/results.h"
@@ -32,18 +33,25 @@ static int open_folder(const compare_opts *o, session *s)
     return rc;
 }
 
+typedef struct {
+    const compare_opts *o;
+    const cmp_runs *runs;
+    const cmp_cost *cost;
+} table;
+
+static int table_cb(const void *ctx, FILE *f)
+{
+    const table *t = ctx;
+    compare_print(f, t->o, t->runs, t->cost);
+    return ferror(f) ? -1 : 0;
+}
+
 static int write_text(const compare_opts *o, const session *s, const cmp_runs *runs,
                       const cmp_cost *cost)
 {
     char *path = xasprintf("%s/compare.txt", s->dir);
-    FILE *f = fopen(path, "w");
-    if (f == NULL) {
-        error_msg("cannot write %s", path);
-        free(path);
-        return RL_EXIT_HARNESS;
-    }
-    compare_print(f, o, runs, cost);
-    int bad = fclose(f) != 0;
+    table t = {o, runs, cost};
+    int bad = atomic_write(path, table_cb, &t, ATOMIC_REPLACE) != 0; /* said in one line */
     free(path);
     path = xasprintf("%s/compare.html", s->dir);
     int rc = compare_html(path, o, runs, cost);

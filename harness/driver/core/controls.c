@@ -57,7 +57,7 @@ rl_control_record ctl_of(const session *s, const plan_item *fix)
 
 void ctl_note(buffer *note, const rl_control_record *ctl)
 {
-    char *text = ctl->variant == NULL ? xstrdup("no racy variant can be judged here: inconclusive")
+    char *text = ctl->variant == NULL ? xstrdup("no racy variant can be judged here: not judged")
                  : strcmp(ctl->verdict, "reproduced") == 0
                      ? xasprintf("control %s: %llu/%llu", ctl->variant, ctl->failures, ctl->trials)
                      : xasprintf("control %s not reproduced: inconclusive", ctl->variant);

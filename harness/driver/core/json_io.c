@@ -14,9 +14,7 @@
 
 #define REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD */
 
-/* Length of the valid UTF-8 sequence at p (n bytes left), or 0; NUL is not
- * valid here (it would cut a C string short). */
-static size_t utf8_len(const unsigned char *p, size_t n)
+size_t utf8_len(const unsigned char *p, size_t n)
 {
     size_t len;
     unsigned long cp;

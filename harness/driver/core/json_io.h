@@ -26,6 +26,9 @@ const char *jnumber_text(json_object *v);
 json_object *jtext(const char *s); /* NULL s: null; made valid UTF-8 */
 json_object *jreal(double x);      /* "%.6g" like the records; null when not finite */
 json_object *jcount(unsigned long long n);
+/* Length of the valid UTF-8 sequence at P (N bytes left), or 0; NUL is not
+ * valid here (it would cut a C string short). */
+size_t utf8_len(const unsigned char *p, size_t n);
 /* One line ("key": value, like the scenario programs), no newline; malloc'd. */
 char *jline(json_object *v);
 

@@ -42,8 +42,9 @@ typedef struct {
     const char *build_dir;
     int controls; /* run: fixes wait for their positive controls (plan_add_controls) */
     int jobs;
-    int shard_k, shard_n; /* --shard K/N (run) or --shards N (plan); shard_n 0: whole plan */
-    char **patterns;      /* not owned */
+    int shard_k,
+        shard_n; /* --shard K/N (run; shard_k = K-1) or --shards N (plan); shard_n 0: whole plan */
+    char **patterns; /* not owned */
     int n_patterns;
 } run_options;
 

@@ -39,7 +39,7 @@ const option_def OPTIONS[] = {
     {OPT_JSON, "json", NULL, "JSON instead of a table"},
     {OPT_LINE, "line", "N", "run line N of RECORD, a runs.jsonl (from 1)"},
     {OPT_SHARD, "shard", "K/N",
-     "run only shard K (0 to N-1) of the plan split in N by cost; needs --out and --seed"},
+     "run only shard K (1 to N) of the plan split in N by cost; needs --out and --seed"},
     {OPT_SHARDS, "shards", "N", "the plan split in N shards, as run --shard K/N splits it"},
     {OPT_BUILD, "build", "DIR",
      "where plain/ and tsan/ are (default: next to this program); before or after the command"},

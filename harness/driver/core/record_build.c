@@ -2,6 +2,7 @@
  * it: the program's own record found on stdout, or a stand-in that says why
  * there is none; failures the driver saw (a hang, a crash); the grader's
  * verdict again; the table's texts. */
+#include "core/atomic_file.h"
 #include "core/json_io.h"
 #include "core/results_internal.h"
 #include "core/tsanlog.h"
@@ -233,6 +234,7 @@ void rec_judge(json_object *rec, const plan_item *it, const rl_control_record *c
             .tsan_reports = rec_count(jget(rec, "tsan"), "reports"),
             .interrupted = jtrue(jget(rec, "interrupted")),
             .control = control == NULL                               ? RL_CONTROL_NONE
+                       : control->variant == NULL                    ? RL_CONTROL_UNJUDGEABLE
                        : strcmp(control->verdict, "reproduced") == 0 ? RL_CONTROL_REPRODUCED
                                                                      : RL_CONTROL_MISSED,
         };
@@ -289,14 +291,10 @@ char *rec_save_stderr(const session *s, const child_run *c)
     char *name = xasprintf("%s.txt", c->run_id);
     char *path = results_path(s, "stderr", name);
     free(name);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || write_all(fd, c->err.data, c->err.len) != 0) {
-        if (fd >= 0)
-            close(fd);
+    if (atomic_write_text(path, c->err.data, c->err.len, ATOMIC_REPLACE) != 0) {
         free(path);
         return NULL;
     }
-    close(fd);
     return path;
 }
 

@@ -13,6 +13,7 @@
  * is a crash outcome, the driver's watchdog a deadlock outcome, both
  * forbidden, and the verdict is judged again by the one grader (grader.h). */
 #include "core/results.h"
+#include "core/atomic_file.h"
 #include "core/json_io.h"
 #include "core/results_internal.h"
 #include "core/summary.h"
@@ -397,7 +398,20 @@ void results_free(session *s)
     s->pending = NULL;
 }
 
-int results_close(session *s, int interrupted)
+typedef struct {
+    session *s;
+    int interrupted, status;
+} summary_file;
+
+static int summary_cb(const void *ctx, FILE *f)
+{
+    const summary_file *c = ctx;
+    summary_write_file(c->s, f, c->interrupted, c->status);
+    record_sink_report(c->s, f);
+    return ferror(f) ? -1 : 0;
+}
+
+int results_close(session *s, int interrupted, int (*reports)(const char *dir))
 {
     flush_pending(s, 1);
     int status = RL_EXIT_MET;
@@ -410,19 +424,14 @@ int results_close(session *s, int interrupted)
     qsort(s->rows, (size_t)s->n_rows, sizeof *s->rows, by_index);
     close(s->jsonl_fd);
     s->jsonl_fd = -1;
+    /* The reports first (junit.xml, results.tap, report.html), so that the totals and
+     * summary.txt say the status the process exits with, a failed write included. */
+    if (reports != NULL)
+        status = rl_worse_exit(status, reports(s->dir));
     char *path = xasprintf("%s/summary.txt", s->dir);
-    FILE *f = fopen(path, "w");
-    if (f == NULL) {
-        error_msg("cannot write %s: %s", path, strerror(errno));
-        status = interrupted ? status : RL_EXIT_HARNESS;
-    } else {
-        summary_write_file(s, f, interrupted, status);
-        record_sink_report(s, f);
-        if (fclose(f) != 0) {
-            error_msg("cannot write %s: %s", path, strerror(errno));
-            status = interrupted ? status : RL_EXIT_HARNESS;
-        }
-    }
+    summary_file ctx = {s, interrupted, status};
+    if (atomic_write(path, summary_cb, &ctx, ATOMIC_REPLACE) != 0)
+        status = rl_worse_exit(status, RL_EXIT_HARNESS); /* no file claims the old status */
     free(path);
     summary_totals(s, interrupted, status);
     record_sink_report(s, stderr);

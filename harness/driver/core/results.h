@@ -55,7 +55,10 @@ typedef struct session {
 int results_open(session *s, const run_options *o, const char *default_root);
 /* The record of one finished run: written to runs.jsonl and the table. */
 void results_finish(session *s, child_run *c, const run_options *o);
-int results_close(session *s, int interrupted);
+/* Ends the session: pending fixes written, runs.jsonl closed, REPORTS(dir)
+ * made (NULL: none) before summary.txt and the totals, so that both say the
+ * status the process exits with. Returns that status. */
+int results_close(session *s, int interrupted, int (*reports)(const char *dir));
 void results_free(session *s);
 /* Frees a table row's texts. */
 void row_free(summary_row *r);

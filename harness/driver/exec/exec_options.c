@@ -241,6 +241,11 @@ static int take(exec_options *o, int opt, const char *arg)
             error_msg("exec: --fail-on '%s' is not a regular expression: %s", arg, why);
             return RL_EXIT_USAGE;
         }
+        if (regexec(&o->fail_re, "", 0, NULL, 0) == 0) { /* '', 'x*', '^': every run */
+            regfree(&o->fail_re);
+            error_msg("exec: --fail-on '%s' matches empty output, so every run would fail", arg);
+            return RL_EXIT_USAGE;
+        }
         o->fail_on = arg;
         return 0;
     }

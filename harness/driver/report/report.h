@@ -7,7 +7,7 @@
  *                    statuses and their order, the evidence and rerun lines
  *   report_text.c    a growing string, XML/HTML escaping, number formats
  *   report_junit.c   DIR/junit.xml
- *   report_tap.c     DIR/results.tap (TAP version 14)
+ *   report_tap.c     DIR/results.tap (TAP version 13)
  *   report_grades.c  outcome grades: the scenario's --describe, else inferred
  *   report_svg.c     SVG primitives and a log axis
  *   report_plots.c   the plots of one folder (matrix, rates, outcomes, times)
@@ -68,6 +68,7 @@ typedef struct {
     long long ff_trial; /* -1: unknown */
     const char *ff_cause;
     int interrupted;
+    char *invalid; /* why the record is not whole and typed (class error), or NULL */
 } report_run;
 
 typedef struct {
@@ -79,8 +80,11 @@ typedef struct {
     int n;
 } report_set;
 
-/* PATH is a results folder or a runs.jsonl file. Returns 0, or 2 after a
- * one-line message (missing, unreadable, a line that is not a record). */
+/* PATH is a results folder or a runs.jsonl file. Returns 0; 2 after a one-line message when
+ * PATH is missing or unreadable; 3 (docs/trust.md, rule 1) when the file is not whole records
+ * against the plan it claims: a line that is not a record, a torn last line, no record, a run
+ * twice, or (with DIR/shard.json) a run outside the plan or missing from a finished one. A
+ * record that is not whole and typed is kept with class error (run.invalid says why). */
 int report_load(const char *path, report_set *set);
 void report_set_free(report_set *set);
 /* The runs in reading order: scenario, variant (each by first appearance),

@@ -84,7 +84,7 @@ char *report_evidence(const report_run *r)
         char *rate = rp_prob(r->rate);
         buf_addf(&b, "; rate %s, 95%% interval [%s, %s]", rate, lo, hi);
         free(rate);
-    } else {
+    } else if (r->cls != RC_FIX_FAILED) { /* a bound says only what no failure means */
         buf_addf(&b, "; per-trial failure probability below %s (95%% upper bound)", up);
     }
     free(lo);

@@ -1,7 +1,9 @@
 /* report_cmd.c — the entry points: reports_write (a session's folder gets
  * junit.xml, results.tap and report.html), `racelab report DIR...` and
  * `racelab diff OLD NEW`. Files are written beside their final name and
- * renamed into place, so a reader never sees half a report. */
+ * renamed into place (core/atomic_file.c), so a reader never sees half a
+ * report and a symlink at the name is replaced, never written through. */
+#include "core/atomic_file.h"
 #include "report/report.h"
 
 #include <errno.h>
@@ -12,27 +14,9 @@
 #define DEFAULT_ALPHA 0.01
 #define DEFAULT_BAND 1.0
 
-typedef int (*writer)(const void *ctx, FILE *f);
-
-static int write_file(const char *path, writer w, const void *ctx)
+static int write_file(const char *path, atomic_writer w, const void *ctx)
 {
-    char *tmp = xasprintf("%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL) {
-        error_msg("cannot write %s: %s", tmp, strerror(errno));
-        free(tmp);
-        return RL_EXIT_HARNESS;
-    }
-    int bad = w(ctx, f) != 0;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        error_msg("cannot write %s: %s", path, strerror(errno));
-        remove(tmp);
-        free(tmp);
-        return RL_EXIT_HARNESS;
-    }
-    free(tmp);
-    return 0;
+    return atomic_write(path, w, ctx, ATOMIC_REPLACE) == 0 ? 0 : RL_EXIT_HARNESS;
 }
 
 static int junit_cb(const void *ctx, FILE *f) { return rp_junit_write(ctx, f); }
@@ -108,7 +92,8 @@ static const char REPORT_USAGE[] =
     "  across folders, and what changed since the folder before the newest), to FILE\n"
     "  or the newest folder's report.html.\n"
     "exit status: the worst class of the newest folder: 0 all met, 4 weak evidence,\n"
-    "1 a fix failed, 2 bad input, 3 harness failure\n";
+    "1 a fix failed, 2 bad input, 3 harness failure or records that are not whole\n"
+    "(docs/trust.md)\n";
 
 int cmd_report(int argc, char **argv)
 {
@@ -185,7 +170,8 @@ static const char DIFF_USAGE[] =
     "  with one figure a side, outside a band of x(1+F) (default F 1: a factor 2).\n"
     "  --json FILE   the rows as JSON ('-' for stdout, the table then to stderr)\n"
     "exit status: the worst class of the rows (the new folder's): 0 all met, 4 weak\n"
-    "evidence, 1 a fix failed, 2 bad input, 3 harness failure\n";
+    "evidence, 1 a fix failed, 2 bad input, 3 harness failure or records that are not\n"
+    "whole (docs/trust.md)\n";
 
 static int parse_fraction(const char *text, double lo, double hi, double *out)
 {
@@ -254,19 +240,24 @@ int cmd_diff(int argc, char **argv)
     rp_diff_result d;
     rp_diff_compute(&old_set, &new_set, alpha, band, &d);
     int to_stdout = json != NULL && strcmp(json, "-") == 0;
-    rp_diff_print(&d, to_stdout ? stderr : stdout);
     rc = d.exit_status;
+    char *line = NULL;
     if (json != NULL) {
         json_object *j = rp_diff_to_json(&d);
-        const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
-                                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
-        FILE *f = to_stdout ? stdout : fopen(json, "w");
-        if (f == NULL || fprintf(f, "%s\n", text) < 0 || (!to_stdout && fclose(f) != 0)) {
-            error_msg("cannot write %s: %s", json, strerror(errno));
-            rc = RL_EXIT_HARNESS;
-        }
+        line = xasprintf("%s\n", json_object_to_json_string_ext(
+                                     j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(j);
     }
+    /* the file first: the table's "exit status" line then says a failed write too */
+    if (json != NULL && !to_stdout &&
+        atomic_write_text(json, line, strlen(line), ATOMIC_REPLACE) != 0)
+        rc = d.exit_status = rl_worse_exit(rc, RL_EXIT_HARNESS);
+    rp_diff_print(&d, to_stdout ? stderr : stdout);
+    if (to_stdout && (fputs(line, stdout) < 0 || fflush(stdout) != 0)) {
+        error_msg("cannot write the diff to stdout: %s", strerror(errno));
+        rc = RL_EXIT_HARNESS;
+    }
+    free(line);
     rp_diff_free(&d);
     report_set_free(&old_set);
     report_set_free(&new_set);

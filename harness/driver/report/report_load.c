@@ -1,12 +1,15 @@
 /* report_load.c — a results folder's runs.jsonl, read with json-c into
  * runs: each record kept whole, the fields the reports use picked out, its
  * line number (for `racelab rerun --line N`) and its class. */
+#include "core/hash_index.h"
+#include "core/json_io.h"
 #include "report/report.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static json_object *field(json_object *o, const char *name)
 {
@@ -38,8 +41,66 @@ static unsigned long long count_field(json_object *o, const char *name)
     return v > 0 ? (unsigned long long)v : 0;
 }
 
+/* A whole count: a JSON integer, not negative. */
+static int is_count(json_object *v)
+{
+    return v != NULL && json_object_is_type(v, json_type_int) && json_object_get_int64(v) >= 0;
+}
+
+static int known_verdict(const char *name)
+{
+    for (int k = RL_VERDICT_REPRODUCED; k <= RL_VERDICT_INCONCLUSIVE; k++)
+        if (strcmp(rl_verdict_name((rl_verdict_kind)k), name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Why REC is not a whole, typed record (docs/trust.md, rule 1), or NULL: the fields every
+ * writer writes (harness/common/record.h) with their types, a verdict the grader gives, met
+ * only with a verdict that meets, and a run that ran (a trial, or a failure counted). */
+static char *not_whole(json_object *rec)
+{
+    static const char *const strings[] = {"scenario", "variant", "expectation",
+                                          "mode",     "flavour", "verdict"};
+    for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
+        json_object *v = field(rec, strings[i]);
+        if (v == NULL)
+            return xasprintf("field '%s' is missing", strings[i]);
+        if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0)
+            return xasprintf("field '%s' is not a name", strings[i]);
+    }
+    const char *verdict = str_field(rec, "verdict");
+    if (!known_verdict(verdict))
+        return xasprintf("verdict '%s' is none the grader gives", verdict);
+    json_object *met = field(rec, "met");
+    if (!json_object_object_get_ex(rec, "met", NULL))
+        return xstrdup("field 'met' is missing");
+    if (met != NULL && !json_object_is_type(met, json_type_boolean))
+        return xstrdup("field 'met' is neither true, false nor null");
+    static const char *const counts[] = {"trials", "forbidden"};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        if (field(rec, counts[i]) == NULL)
+            return xasprintf("field '%s' is missing", counts[i]);
+        if (!is_count(field(rec, counts[i])))
+            return xasprintf("field '%s' is not a whole count", counts[i]);
+    }
+    if (field(rec, "interesting") != NULL && !is_count(field(rec, "interesting")))
+        return xstrdup("field 'interesting' is not a whole count");
+    int meets = strcmp(verdict, "reproduced") == 0 || strcmp(verdict, "holds") == 0 ||
+                strcmp(verdict, "benign") == 0;
+    if (met != NULL && json_object_get_boolean(met) && !meets)
+        return xasprintf("met is true with verdict '%s'", verdict);
+    if (strcmp(verdict, "error") != 0 && json_object_get_int64(field(rec, "trials")) == 0 &&
+        json_object_get_int64(field(rec, "forbidden")) == 0 &&
+        count_field(field(rec, "tsan"), "reports") == 0)
+        return xasprintf("verdict '%s' from no trial and no failure: nothing ran", verdict);
+    return NULL;
+}
+
 static report_class classify(const report_run *r, json_object *rec)
 {
+    if (r->invalid != NULL)
+        return RC_ERROR;
     int exit_status = (int)num_field(rec, "exit_status", -1);
     if (r->error != NULL || (r->verdict != NULL && strcmp(r->verdict, "error") == 0))
         return exit_status == RL_EXIT_USAGE ? RC_BAD_INPUT : RC_ERROR;
@@ -117,6 +178,11 @@ static void fill(report_run *r, json_object *rec, int line)
     r->ff_cause = str_field(ff, "cause");
     json_object *intr = field(rec, "interrupted");
     r->interrupted = intr != NULL && json_object_get_boolean(intr);
+    r->invalid = not_whole(rec);
+    if (r->invalid != NULL) {
+        r->error = r->invalid;
+        r->met = 0;
+    }
     r->cls = classify(r, rec);
 }
 
@@ -142,6 +208,98 @@ static char *base_of(const char *path)
     char *b = xstrdup(slash ? slash + 1 : copy);
     free(copy);
     return b;
+}
+
+/* The runs the folder claims: its shard.json's (racelab run --shard), or, without one, at
+ * least one. Each record at most once (run ids, and plan keys against shard.json); a
+ * finished shard holds every run of its plan. RL_EXIT_HARNESS after one line when not. */
+static int same_id(const void *ctx, int entry, const void *key)
+{
+    return strcmp(((const report_set *)ctx)->runs[entry].run_id, key) == 0;
+}
+
+static uint64_t id_hash(const void *ctx, int entry)
+{
+    return hash_text(14695981039346656037ULL, ((const report_set *)ctx)->runs[entry].run_id);
+}
+
+/* No run id twice (found by hash: a folder may hold many records). */
+static int check_ids(const report_set *set)
+{
+    hash_index ids = {0};
+    int rc = 0;
+    for (int i = 0; i < set->n && rc == 0; i++) {
+        const char *id = set->runs[i].run_id;
+        if (id == NULL)
+            continue;
+        uint64_t h = hash_text(14695981039346656037ULL, id);
+        int k = hash_index_find(&ids, h, id, same_id, set);
+        if (k >= 0) {
+            error_msg("%s:%d: run %s again (first at line %d): a record written twice", set->jsonl,
+                      set->runs[i].line, id, set->runs[k].line);
+            rc = RL_EXIT_HARNESS;
+        } else {
+            hash_index_add(&ids, h, i, id_hash, set);
+        }
+    }
+    hash_index_free(&ids);
+    return rc;
+}
+
+static int check_plan(report_set *set)
+{
+    if (check_ids(set) != 0)
+        return RL_EXIT_HARNESS;
+    char *path = xasprintf("%s/shard.json", set->dir);
+    int truncated = 0;
+    char *text = access(path, F_OK) == 0 ? rp_read_file(path, 1u << 26, &truncated) : NULL;
+    json_object *plan = NULL;
+    const char *err = NULL;
+    int rc = 0;
+    if (access(path, F_OK) == 0 &&
+        (text == NULL || truncated || jparse(text, strlen(text), &plan, &err) != 0 ||
+         !jis_object(plan) || !json_object_is_type(jget(plan, "runs"), json_type_array))) {
+        error_msg("%s is not the plan it should be (unreadable or not racelab's shard.json)", path);
+        rc = RL_EXIT_HARNESS;
+    }
+    free(text);
+    const json_object *runs = jget(plan, "runs");
+    size_t n_planned = jlen(runs);
+    int *seen = xcalloc(n_planned + 1, sizeof *seen);
+    for (int i = 0; rc == 0 && plan != NULL && i < set->n; i++) {
+        const report_run *r = &set->runs[i];
+        char *key = xasprintf("%s:%s:%s", r->scenario, r->variant, r->flavour);
+        size_t at = 0;
+        while (at < n_planned && (jstring(jget(jat(runs, at), "key")) == NULL ||
+                                  strcmp(jstring(jget(jat(runs, at), "key")), key) != 0))
+            at++;
+        if (at == n_planned) {
+            error_msg("%s:%d: %s is not a run of the plan in %s", set->jsonl, r->line, key, path);
+            rc = RL_EXIT_HARNESS;
+        } else if (seen[at]) {
+            error_msg("%s:%d: %s again (first at line %d): a record written twice", set->jsonl,
+                      r->line, key, seen[at]);
+            rc = RL_EXIT_HARNESS;
+        }
+        if (at < n_planned)
+            seen[at] = r->line;
+        free(key);
+    }
+    if (rc == 0 && plan != NULL && jtrue(jget(plan, "complete")))
+        for (size_t at = 0; at < n_planned && rc == 0; at++)
+            if (!seen[at]) {
+                error_msg("%s lacks the record of %s, a run of its finished plan (%s)", set->jsonl,
+                          jstring(jget(jat(runs, at), "key")), path);
+                rc = RL_EXIT_HARNESS;
+            }
+    if (rc == 0 && set->n == 0 && (plan == NULL || n_planned > 0)) {
+        error_msg("%s holds no record: nothing ran", set->jsonl);
+        rc = RL_EXIT_HARNESS;
+    }
+    free(seen);
+    json_object_put(plan);
+    free(path);
+    return rc;
 }
 
 int report_load(const char *path, report_set *set)
@@ -171,22 +329,31 @@ int report_load(const char *path, report_set *set)
     size_t cap = 0;
     ssize_t len;
     int number = 0, cap_runs = 0, rc = 0;
-    while ((len = getline(&line, &cap, f)) >= 0) {
+    while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
         number++;
-        int complete = len > 0 && line[len - 1] == '\n';
+        /* racelab writes each record as one whole line: a last line with no newline is a
+         * write cut short (a kill, a full disk), never a record */
+        if (len == 0 || line[len - 1] != '\n') {
+            error_msg("%s:%d: the last line is cut short (no newline): a torn write, not a "
+                      "record",
+                      set->jsonl, number);
+            rc = RL_EXIT_HARNESS;
+            break;
+        }
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             line[--len] = '\0';
         if (len == 0)
             continue;
-        enum json_tokener_error jerr = json_tokener_success;
-        json_object *rec = json_tokener_parse_verbose(line, &jerr);
-        if (rec == NULL || !json_object_is_type(rec, json_type_object) ||
+        json_object *rec = NULL;
+        const char *jerr = NULL;
+        /* jparse: the whole line one value, each byte that is not UTF-8 made U+FFFD (so no
+         * report carries it: junit.xml stays well-formed XML) */
+        if ((size_t)len != strlen(line) || jparse(line, (size_t)len, &rec, &jerr) != 0 ||
+            rec == NULL || !json_object_is_type(rec, json_type_object) ||
             field(rec, "scenario") == NULL) {
             json_object_put(rec);
-            if (!complete) /* cut short by a kill: every finished run is before it */
-                break;
             error_msg("%s:%d: not a run record", set->jsonl, number);
-            rc = RL_EXIT_USAGE;
+            rc = RL_EXIT_HARNESS;
             break;
         }
         if (set->n == cap_runs) {
@@ -201,7 +368,23 @@ int report_load(const char *path, report_set *set)
         fill(&set->runs[set->n++], rec, number);
     }
     free(line);
+    if (rc == 0 && ferror(f)) {
+        error_msg("cannot read %s: %s", set->jsonl, strerror(errno));
+        rc = RL_EXIT_HARNESS;
+    }
     fclose(f);
+    if (rc == 0)
+        rc = check_plan(set);
+    int n_invalid = 0, first_invalid = -1;
+    for (int i = 0; rc == 0 && i < set->n; i++)
+        if (set->runs[i].invalid != NULL && n_invalid++ == 0)
+            first_invalid = i;
+    if (n_invalid > 0) { /* graded error (exit 3), not skipped: say which */
+        char *more = n_invalid > 1 ? xasprintf(" (and %d more)", n_invalid - 1) : xstrdup("");
+        error_msg("%s:%d: not a whole record: %s%s; graded error", set->jsonl,
+                  set->runs[first_invalid].line, set->runs[first_invalid].invalid, more);
+        free(more);
+    }
     if (rc != 0) {
         report_set_free(set);
         return rc;
@@ -217,8 +400,10 @@ int report_load(const char *path, report_set *set)
 
 void report_set_free(report_set *set)
 {
-    for (int i = 0; i < set->n; i++)
+    for (int i = 0; i < set->n; i++) {
         json_object_put(set->runs[i].rec);
+        free(set->runs[i].invalid);
+    }
     free(set->runs);
     free(set->path);
     free(set->jsonl);

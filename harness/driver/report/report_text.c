@@ -1,5 +1,6 @@
 /* report_text.c — the small text tools of the reports: a growing string,
  * XML escaping, numbers as a person reads them, messages, small files. */
+#include "core/json_io.h"
 #include "report/report.h"
 
 #include <math.h>
@@ -9,7 +10,20 @@
 
 void rp_xml(FILE *f, const char *text)
 {
+    const unsigned char *end = (const unsigned char *)(text ? text : "") + strlen(text ? text : "");
     for (const unsigned char *p = (const unsigned char *)(text ? text : ""); *p; p++) {
+        if (*p >= 0x80) { /* XML is UTF-8: a byte that is not is U+FFFD, as is U+FFFE/U+FFFF */
+            size_t len = utf8_len(p, (size_t)(end - p));
+            int nonchar = len == 3 && p[0] == 0xEF && p[1] == 0xBF && p[2] >= 0xBE;
+            if (len == 0 || nonchar) {
+                fputs("\xEF\xBF\xBD", f);
+                p += nonchar ? 2 : 0;
+            } else {
+                fwrite(p, 1, len, f);
+                p += len - 1;
+            }
+            continue;
+        }
         switch (*p) {
         case '&': fputs("&amp;", f); break;
         case '<': fputs("&lt;", f); break;

@@ -91,10 +91,7 @@ int drive(const run_options *o, const plan_item *plan, int n, int quiet, char **
     interrupt_install();
     summary_header(&s, plan, n);
     int interrupted = run_all(&s, o, plan, n);
-    rc = results_close(&s, interrupted);
-    int report_rc = reports_write(s.dir); /* junit.xml, results.tap, report.html */
-    if (report_rc != 0 && rc == 0)
-        rc = report_rc;
+    rc = results_close(&s, interrupted, reports_write); /* reports before the totals */
     if (dir_out != NULL)
         *dir_out = xstrdup(s.dir);
     results_free(&s);

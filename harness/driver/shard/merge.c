@@ -5,9 +5,13 @@
  * versions, or a shard given twice: one line, exit 2. The records go to
  * OUT/runs.jsonl in plan order, their run ids renumbered as the unsharded
  * run numbers them, their TSan logs, stacks and stderr files copied under
- * the new ids (and the paths in the records rewritten); then summary.txt and
- * the reports. A shard missing or unfinished is named: exit 3. Else the
- * worst class of the merged records. */
+ * the new ids (and the paths in the records rewritten); then the reports and
+ * summary.txt. A shard missing or unfinished is named: exit 3. A shard whose
+ * records are not whole, or not its plan's runs once each, is refused before
+ * --out is made: exit 3 (docs/trust.md, rule 1). Every file is written
+ * through core/atomic_file.c, and SIGINT/SIGTERM leave no torn one (rule 2).
+ * Else the worst class of the merged records. */
+#include "core/atomic_file.h"
 #include "core/json_io.h"
 #include "core/summary.h"
 #include "report/report.h"
@@ -104,7 +108,7 @@ static int check_shards(const shard *sh, int n)
 static int check_complete(const shard *sh, int n, int total)
 {
     buffer missing = {0};
-    for (int k = 0; k < total; k++) {
+    for (int k = 1; k <= total; k++) { /* shards count from 1 */
         const shard *found = NULL;
         for (int i = 0; i < n && found == NULL; i++)
             if (sh[i].k == k)
@@ -149,20 +153,26 @@ static char *renumber(const char *old_id, int index)
     return xasprintf("%03d-%s", index, dash != NULL ? dash + 1 : old_id);
 }
 
+/* The records of shard S, each whole and typed and a run of its plan once (report_load
+ * checks them against S's shard.json: docs/trust.md, rule 1). RL_EXIT_HARNESS when not. */
 static int load_runs(const shard *s, merged_run **runs, int *n)
 {
     report_set set;
-    if (report_load(s->dir, &set) != 0)
-        return RL_EXIT_USAGE;
-    int rc = 0;
+    int rc = report_load(s->dir, &set);
+    if (rc != 0)
+        return rc;
     for (int i = 0; i < set.n && rc == 0; i++) {
         json_object *rec = set.runs[i].rec;
         int index = plan_index(s, rec);
         const char *id = jstring(jget(rec, "run_id"));
+        if (set.runs[i].invalid != NULL) { /* report_load said which */
+            rc = RL_EXIT_HARNESS;
+            break;
+        }
         if (index < 0 || id == NULL) {
             error_msg("%s/runs.jsonl line %d is not a run of its shard.json", s->dir,
                       set.runs[i].line);
-            rc = RL_EXIT_USAGE;
+            rc = RL_EXIT_HARNESS;
             break;
         }
         *runs = xrealloc(*runs, (size_t)(*n + 1) * sizeof **runs);
@@ -178,47 +188,29 @@ static int by_index(const void *a, const void *b)
     return ((const merged_run *)a)->index - ((const merged_run *)b)->index;
 }
 
-static int copy_file(const char *from, const char *to)
-{
-    FILE *in = fopen(from, "rb");
-    if (in == NULL)
-        return -1;
-    FILE *out = fopen(to, "wb");
-    int ok = out != NULL;
-    char buf[65536];
-    size_t got;
-    while (ok && (got = fread(buf, 1, sizeof buf, in)) > 0)
-        ok = fwrite(buf, 1, got, out) == got;
-    ok = ok && !ferror(in);
-    fclose(in);
-    if (out != NULL && fclose(out) != 0)
-        ok = 0;
-    return ok ? 0 : -1;
-}
-
 /* Every DIR/SUB/OLD_ID.* of a run, as OUT/SUB/NEW_ID.*. */
 static int copy_files(const merged_run *r, const char *out)
 {
     int rc = 0;
     size_t len = strlen(r->old_id);
-    for (size_t i = 0; i < N_SUBDIRS; i++) {
+    for (size_t i = 0; i < N_SUBDIRS && rc == 0; i++) {
         char *from_dir = xasprintf("%s/%s", r->from->dir, SUBDIRS[i]);
         DIR *d = opendir(from_dir);
-        while (d != NULL) {
+        while (d != NULL && rc == 0) {
             const struct dirent *e = readdir(d);
             if (e == NULL)
                 break;
             if (strncmp(e->d_name, r->old_id, len) != 0 || e->d_name[len] != '.')
                 continue;
             char *to_dir = xasprintf("%s/%s", out, SUBDIRS[i]);
-            if (mkdir(to_dir, 0755) != 0 && errno != EEXIST)
-                rc = RL_EXIT_HARNESS;
-            char *from = xasprintf("%s/%s", from_dir, e->d_name);
-            char *to = xasprintf("%s/%s%s", to_dir, r->new_id, e->d_name + len);
-            if (copy_file(from, to) != 0) {
-                error_msg("cannot copy %s to %s", from, to);
+            if (mkdir(to_dir, 0755) != 0 && errno != EEXIST) {
+                error_msg("cannot create %s: %s", to_dir, strerror(errno));
                 rc = RL_EXIT_HARNESS;
             }
+            char *from = xasprintf("%s/%s", from_dir, e->d_name);
+            char *to = xasprintf("%s/%s%s", to_dir, r->new_id, e->d_name + len);
+            if (atomic_copy(from, to) != 0) /* said in one line */
+                rc = RL_EXIT_HARNESS;
             free(from);
             free(to);
             free(to_dir);
@@ -272,28 +264,46 @@ static void rewrite_paths(json_object *v, const merged_run *r, const char *out)
     }
 }
 
+typedef struct {
+    merged_run *runs;
+    int n;
+} runs_ctx;
+
+static int runs_cb(const void *ctx, FILE *f)
+{
+    const runs_ctx *c = ctx;
+    for (int i = 0; i < c->n; i++) {
+        char *line = jline(c->runs[i].rec);
+        int bad = fprintf(f, "%s\n", line) < 0;
+        free(line);
+        if (bad)
+            return -1;
+    }
+    return 0;
+}
+
+/* OUT/runs.jsonl, whole or not at all (a temp file linked into place: never over a
+ * runs.jsonl already there), after the runs' files are copied under their new ids. */
 static int write_runs(merged_run *runs, int n, const char *out)
 {
-    char *path = xasprintf("%s/runs.jsonl", out);
-    FILE *f = fopen(path, "wx");
     int rc = 0;
-    if (f == NULL) {
-        error_msg(errno == EEXIST ? "%s already holds results; give another --out"
-                                  : "cannot write %s",
-                  errno == EEXIST ? out : path);
-        rc = errno == EEXIST ? RL_EXIT_USAGE : RL_EXIT_HARNESS;
-    }
-    for (int i = 0; i < n && f != NULL; i++) {
+    for (int i = 0; i < n && rc == 0; i++) { /* the first failed copy is said, and ends it */
         json_object_object_add(runs[i].rec, "run_id", jtext(runs[i].new_id));
         rewrite_paths(runs[i].rec, &runs[i], out);
-        rc = rl_worse_exit(rc, copy_files(&runs[i], out));
-        char *line = jline(runs[i].rec);
-        if (fprintf(f, "%s\n", line) < 0)
-            rc = RL_EXIT_HARNESS;
-        free(line);
+        rc = copy_files(&runs[i], out);
     }
-    if (f != NULL && fclose(f) != 0)
-        rc = RL_EXIT_HARNESS;
+    if (rc != 0)
+        return rc;
+    char *path = xasprintf("%s/runs.jsonl", out);
+    runs_ctx ctx = {runs, n};
+    if (atomic_write(path, runs_cb, &ctx, ATOMIC_NO_REPLACE) != 0) {
+        if (errno == EEXIST) {
+            error_msg("%s already holds results; give another --out", out);
+            rc = RL_EXIT_USAGE;
+        } else {
+            rc = RL_EXIT_HARNESS; /* said in one line */
+        }
+    }
     free(path);
     return rc;
 }
@@ -321,6 +331,18 @@ static char *note_of(const json_object *rec)
     const char *trials = jnumber_text(jget(ctl, "trials"));
     return xasprintf("control %s: %s/%s", variant, failures ? failures : "?",
                      trials ? trials : "?");
+}
+
+typedef struct {
+    const session *s;
+    int status;
+} summary_ctx;
+
+static int summary_cb(const void *ctx, FILE *f)
+{
+    const summary_ctx *c = ctx;
+    summary_write_file(c->s, f, 0, c->status);
+    return ferror(f) ? -1 : 0;
 }
 
 /* summary.txt of the merged runs (and stdout), through summary.c's table. */
@@ -364,17 +386,11 @@ static int write_summary(const char *out, int n_planned, int status)
             s.width_variant = (int)strlen(row->variant);
     }
     char *path = xasprintf("%s/summary.txt", out);
-    FILE *f = fopen(path, "w");
-    int rc = f == NULL ? RL_EXIT_HARNESS : 0;
-    if (f != NULL) {
-        summary_write_file(&s, f, 0, status);
-        if (fclose(f) != 0)
-            rc = RL_EXIT_HARNESS;
-        summary_write_file(&s, stdout, 0, status);
-        fflush(stdout);
-    }
-    if (rc != 0)
-        error_msg("cannot write %s", path);
+    summary_ctx ctx = {&s, status};
+    int rc = atomic_write(path, summary_cb, &ctx, ATOMIC_REPLACE) == 0 ? 0 : RL_EXIT_HARNESS;
+    /* the terminal says the status the process exits with, a failed summary.txt included */
+    summary_write_file(&s, stdout, 0, rl_worse_exit(status, rc));
+    fflush(stdout);
     free(path);
     for (int i = 0; i < s.n_rows; i++) {
         summary_row *row = &s.rows[i];
@@ -399,19 +415,45 @@ static int merged_status(const char *out)
     return rc;
 }
 
+/* Two records of one plan run (shards whose plans overlap). */
+static int check_unique(const merged_run *runs, int n)
+{
+    for (int i = 1; i < n; i++)
+        if (runs[i].index == runs[i - 1].index) {
+            error_msg("run %d of the plan is in %s and in %s: a record twice, refusing to merge",
+                      runs[i].index, runs[i - 1].from->dir, runs[i].from->dir);
+            return RL_EXIT_HARNESS;
+        }
+    return 0;
+}
+
 static int merge_into(const shard *sh, int n, const char *out_given, int incomplete)
 {
-    if (mkdir(out_given, 0755) != 0 && errno != EEXIST) {
-        error_msg("cannot create %s: %s", out_given, strerror(errno));
-        return RL_EXIT_HARNESS;
+    char *given = xasprintf("%s/runs.jsonl", out_given);
+    int taken = access(given, F_OK) == 0;
+    free(given);
+    if (taken) {
+        error_msg("%s already holds results; give another --out", out_given);
+        return RL_EXIT_USAGE;
     }
-    char *out = realpath(out_given, NULL);
+    /* every shard read and checked before anything is made */
     merged_run *runs = NULL;
-    int n_runs = 0, rc = out == NULL ? RL_EXIT_HARNESS : 0;
+    int n_runs = 0, rc = 0;
     for (int i = 0; i < n && rc == 0; i++)
         rc = load_runs(&sh[i], &runs, &n_runs);
-    if (n_runs > 1)
+    if (rc == 0 && n_runs > 1)
         qsort(runs, (size_t)n_runs, sizeof *runs, by_index);
+    if (rc == 0)
+        rc = check_unique(runs, n_runs);
+    char *out = NULL;
+    if (rc == 0 && mkdir(out_given, 0755) != 0 && errno != EEXIST) {
+        error_msg("cannot create %s: %s", out_given, strerror(errno));
+        rc = RL_EXIT_HARNESS;
+    }
+    if (rc == 0 && (out = realpath(out_given, NULL)) == NULL) {
+        error_msg("cannot create %s: %s", out_given, strerror(errno));
+        rc = RL_EXIT_HARNESS;
+    }
     if (rc == 0)
         rc = write_runs(runs, n_runs, out);
     int n_planned = (int)jlen(jget(sh[0].info, "runs")); /* a shard's; the plan's below */
@@ -419,10 +461,10 @@ static int merge_into(const shard *sh, int n, const char *out_given, int incompl
     if (jnumber(jget(sh[0].info, "plan_runs"), &total) == 0)
         n_planned = (int)total;
     if (rc == 0) {
+        /* the reports before the summary, so the summary says the status merge exits with */
         int status = rl_worse_exit(merged_status(out), incomplete);
-        rc = write_summary(out, n_planned, status);
-        rc = rl_worse_exit(rc, reports_write(out));
-        rc = rl_worse_exit(rc, status);
+        status = rl_worse_exit(status, reports_write(out));
+        rc = rl_worse_exit(status, write_summary(out, n_planned, status));
     }
     for (int i = 0; i < n_runs; i++) {
         json_object_put(runs[i].rec);
@@ -440,6 +482,7 @@ int cmd_merge(const command_line *c)
         error_msg("merge wants the shard folders and --out DIR (racelab merge DIR... --out DIR)");
         return RL_EXIT_USAGE;
     }
+    atomic_file_on_signals(); /* a kill mid-merge leaves no torn file */
     shard *sh = xcalloc((size_t)c->n_args, sizeof *sh);
     int rc = 0, n = 0;
     for (; n < c->n_args && rc == 0; n++)

@@ -4,8 +4,10 @@
  * order), each to the least loaded shard (the lowest on a tie). The plan's
  * identity (a hash of every run's key, role and arguments) and the racelab
  * version go to DIR/shard.json, so that `racelab merge` can refuse shards of
- * different plans. */
+ * different plans. Shards are counted from 1 (--shard 1/N to N/N, "shard" in
+ * shard.json and in the plan), as Jest, Playwright, Vitest and GitLab count. */
 #include "shard/shard.h"
+#include "core/atomic_file.h"
 #include "core/json_io.h"
 #include "run/drive.h"
 
@@ -124,7 +126,7 @@ static json_object *run_json(const plan_item *it, int index, double cost, int sh
     json_object_object_add(r, "flavour", jtext(it->tsan ? "tsan" : "plain"));
     json_object_object_add(r, "role", jtext(it->control ? "control" : "asked"));
     json_object_object_add(r, "cost", jreal(cost));
-    json_object_object_add(r, "shard", shard >= 0 ? json_object_new_int(shard) : NULL);
+    json_object_object_add(r, "shard", shard >= 0 ? json_object_new_int(shard + 1) : NULL);
     free(key);
     return r;
 }
@@ -144,7 +146,7 @@ static json_object *plan_json(const plan_item *plan, int n, const run_options *o
     json_object_object_add(j, "shards", json_object_new_int(shards));
     json_object_object_add(j, "plan_runs", json_object_new_int(n));
     if (only >= 0)
-        json_object_object_add(j, "shard", json_object_new_int(only));
+        json_object_object_add(j, "shard", json_object_new_int(only + 1)); /* from 1 */
     json_object *runs = json_object_new_array();
     json_object *costs = json_object_new_array();
     for (int k = 0; k < shards; k++) {
@@ -193,15 +195,12 @@ static int write_shard_json(const char *dir, json_object *j)
 {
     char *path = xasprintf("%s/shard.json", dir);
     char *text = jline(j);
-    FILE *f = fopen(path, "w");
-    int ok = f != NULL && fprintf(f, "%s\n", text) >= 0;
-    if (f != NULL && fclose(f) != 0)
-        ok = 0;
-    if (!ok)
-        error_msg("cannot write %s: %s", path, strerror(errno));
+    char *line = xasprintf("%s\n", text);
+    int rc = atomic_write_text(path, line, strlen(line), ATOMIC_REPLACE) == 0 ? 0 : RL_EXIT_HARNESS;
+    free(line);
     free(text);
     free(path);
-    return ok ? 0 : RL_EXIT_HARNESS;
+    return rc;
 }
 
 int shard_run(const plan_item *plan, int n, const run_options *o)

@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-/* Each plan item's shard, 0..shards-1: the runs of one scenario in one
- * flavour (a fix and its controls) stay together, groups go largest first
- * to the least loaded shard (cost: budget x flavour weight). The same for
- * the same plan and options on every machine. Returns a new array. */
+/* Each plan item's shard, 0..shards-1 (printed and stored as 1..shards): the runs of one scenario
+ * in one flavour (a fix and its controls) stay together, groups go largest first to the least
+ * loaded shard (cost: budget x flavour weight). The same for the same plan and options on every
+ * machine. Returns a new array. */
 int *shard_assign(const plan_item *plan, int n, int shards, const run_options *o);
 double shard_cost(const plan_item *it, const run_options *o);
 /* The plan's identity: every run's key, role and arguments (not the
