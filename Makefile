@@ -274,7 +274,7 @@ lint-cc:
 # ---- installing (README "Installing") ---------------------------------------
 # make install PREFIX=/usr/local DESTDIR=: the driver, its home (PKGLIBDIR:
 # exec's preload library, cc's runtime and the bundled scenario programs;
-# harness/driver/paths.c finds it as ../lib/racelab from bin/racelab), the
+# harness/driver/core/paths.c finds it as ../lib/racelab from bin/racelab), the
 # scenario runtime as two static archives with their pkg-config files, the
 # header, the man pages (made from docs/*.[15].md by pandoc) and the docs.
 # `make uninstall` removes the same list.
