@@ -68,8 +68,9 @@ static int print_json(json_object *v)
     return fflush(stdout) == 0 ? 0 : RL_EXIT_HARNESS;
 }
 
-static int list(const command_line *c, const catalog *cat)
+static int list(const command_line *c, const catalog *cat, const scenario_info *named)
 {
+    (void)named; /* list takes no name */
     if (!c->json) {
         summary_list(cat, stdout);
         return fflush(stdout) == 0 ? 0 : RL_EXIT_HARNESS;
@@ -89,19 +90,9 @@ static int list(const command_line *c, const catalog *cat)
     return rc;
 }
 
-static int cmd_list(const command_line *c)
+static int describe(const command_line *c, const catalog *cat, const scenario_info *sc)
 {
-    catalog cat;
-    const scenario_info *named;
-    int rc = open_catalog(c, 0, &cat, &named);
-    if (rc == 0)
-        rc = list(c, &cat);
-    catalog_free(&cat);
-    return rc;
-}
-
-static int describe(const command_line *c, const scenario_info *sc)
-{
+    (void)cat; /* the one scenario named is all it shows */
     if (sc == NULL) {
         error_msg("describe wants one scenario name");
         return RL_EXIT_USAGE;
@@ -110,17 +101,6 @@ static int describe(const command_line *c, const scenario_info *sc)
         return print_json(sc->descriptor);
     summary_describe(sc, stdout);
     return fflush(stdout) == 0 ? 0 : RL_EXIT_HARNESS;
-}
-
-static int cmd_describe(const command_line *c)
-{
-    catalog cat;
-    const scenario_info *sc;
-    int rc = open_catalog(c, 1, &cat, &sc);
-    if (rc == 0)
-        rc = describe(c, sc);
-    catalog_free(&cat);
-    return rc;
 }
 
 static int points(const command_line *c, const catalog *cat, const scenario_info *only)
@@ -150,16 +130,23 @@ static int points(const command_line *c, const catalog *cat, const scenario_info
     return rc;
 }
 
-static int cmd_points(const command_line *c)
+/* list, describe, points: the catalogue, at most MAX_NAMES scenario names,
+ * then SHOW. */
+static int with_catalog(const command_line *c, int max_names,
+                        int (*show)(const command_line *, const catalog *, const scenario_info *))
 {
     catalog cat;
-    const scenario_info *only;
-    int rc = open_catalog(c, 1, &cat, &only);
+    const scenario_info *named;
+    int rc = open_catalog(c, max_names, &cat, &named);
     if (rc == 0)
-        rc = points(c, &cat, only);
+        rc = show(c, &cat, named);
     catalog_free(&cat);
     return rc;
 }
+
+static int cmd_list(const command_line *c) { return with_catalog(c, 0, list); }
+static int cmd_describe(const command_line *c) { return with_catalog(c, 1, describe); }
+static int cmd_points(const command_line *c) { return with_catalog(c, 1, points); }
 
 static int cmd_parse_tsan(const command_line *c)
 {
@@ -243,69 +230,82 @@ static int cmd_plan(const command_line *c)
     return rc;
 }
 
-/* Commands with their own option parsers (report_cmd.c, exec_*.c). */
-static int own_options(int argc, char **argv, int *rc)
+/* `racelab points --exec [--json]`: exec mode's points, under the
+ * scenarios' command (racelab exec --list-points). */
+static int points_exec(int argc, char **argv)
 {
-    if (argc < 2)
-        return 0;
-    /* `racelab help exec` is `racelab exec --help`, for each of these */
-    static const char *own[] = {"report", "diff", "compare", "exec", "cc", "c++"};
-    for (size_t i = 0; argc == 3 && strcmp(argv[1], "help") == 0 && i < sizeof own / sizeof *own;
-         i++)
-        if (strcmp(argv[2], own[i]) == 0) {
-            char *help[] = {argv[0], argv[2], "--help", NULL};
-            return own_options(3, help, rc);
-        }
-    if (strcmp(argv[1], "report") == 0)
-        *rc = cmd_report(argc - 2, argv + 2);
-    else if (strcmp(argv[1], "diff") == 0)
-        *rc = cmd_diff(argc - 2, argv + 2);
-    else if (strcmp(argv[1], "compare") == 0)
-        *rc = cmd_compare(argc - 2, argv + 2);
-    else if (strcmp(argv[1], "exec") == 0)
-        *rc = cmd_exec(argc - 2, argv + 2);
-    else if (strcmp(argv[1], "points") == 0 && argc >= 3 && strcmp(argv[2], "--exec") == 0) {
-        /* exec mode's points: `racelab exec --list-points` under the scenarios' command */
-        int json = argc == 4 && strcmp(argv[3], "--json") == 0;
-        if (argc > 4 || (argc == 4 && !json)) {
-            error_msg("points --exec takes only --json");
-            *rc = RL_EXIT_USAGE;
-        } else {
-            *rc = exec_list_points(json);
-        }
-    } else if (strcmp(argv[1], "cc") == 0 || strcmp(argv[1], "c++") == 0) {
-        *rc = cmd_cc(argc - 2, argv + 2, argv[1][1] == '+');
-    } else
-        return 0;
-    return 1;
+    int json = argc == 4 && strcmp(argv[3], "--json") == 0;
+    if (argc > 4 || (argc == 4 && !json)) {
+        error_msg("points --exec takes only --json");
+        return RL_EXIT_USAGE;
+    }
+    return exec_list_points(json);
+}
+
+static int cc_cmd(int argc, char **argv) { return cmd_cc(argc, argv, 0); }
+static int cxx_cmd(int argc, char **argv) { return cmd_cc(argc, argv, 1); }
+
+/* Every command: those that read their command line themselves (through
+ * the one parser, cli.c, but into their own options), and the scenario
+ * commands, whose line parse_command_line reads into a command_line. */
+typedef struct {
+    const char *name;
+    int (*own)(int argc, char **argv); /* ARGV: the words after the name */
+    int (*with)(const command_line *c);
+} command;
+
+static const command COMMAND_TABLE[] = {
+    {"report", cmd_report, NULL},
+    {"diff", cmd_diff, NULL},
+    {"compare", cmd_compare, NULL},
+    {"exec", cmd_exec, NULL},
+    {"cc", cc_cmd, NULL},
+    {"c++", cxx_cmd, NULL},
+    {"list", NULL, cmd_list},
+    {"describe", NULL, cmd_describe},
+    {"points", NULL, cmd_points},
+    {"run", NULL, cmd_run},
+    {"plan", NULL, cmd_plan},
+    {"merge", NULL, cmd_merge},
+    {"rerun", NULL, cmd_rerun},
+    {"repro", NULL, cmd_repro},
+    {"parse-tsan", NULL, cmd_parse_tsan},
+};
+
+static const command *command_named(const char *name)
+{
+    for (size_t i = 0; i < sizeof COMMAND_TABLE / sizeof COMMAND_TABLE[0]; i++)
+        if (strcmp(COMMAND_TABLE[i].name, name) == 0)
+            return &COMMAND_TABLE[i];
+    return NULL;
 }
 
 int main(int argc, char **argv)
 {
-    int own_rc;
-    if (own_options(argc, argv, &own_rc))
-        return own_rc;
+    /* `racelab help cc` is `racelab cc --help` (clang's words, not a table's) */
+    if (argc == 3 && strcmp(argv[1], "help") == 0 &&
+        (strcmp(argv[2], "cc") == 0 || strcmp(argv[2], "c++") == 0)) {
+        char *help[] = {"--help", NULL};
+        return cmd_cc(1, help, argv[2][1] == '+');
+    }
+    if (argc >= 3 && strcmp(argv[1], "points") == 0 && strcmp(argv[2], "--exec") == 0)
+        return points_exec(argc, argv);
+    const command *own = argc >= 2 ? command_named(argv[1]) : NULL;
+    if (own != NULL && own->own != NULL) {
+        int rc = own->own(argc - 2, argv + 2);
+        return rc == CLI_DONE ? 0 : rc;
+    }
     command_line c;
     int rc = parse_command_line(argc, argv, &c);
     if (rc == 0) {
-        if (strcmp(c.command, "list") == 0)
-            rc = cmd_list(&c);
-        else if (strcmp(c.command, "describe") == 0)
-            rc = cmd_describe(&c);
-        else if (strcmp(c.command, "points") == 0)
-            rc = cmd_points(&c);
-        else if (strcmp(c.command, "run") == 0)
-            rc = cmd_run(&c);
-        else if (strcmp(c.command, "plan") == 0)
-            rc = cmd_plan(&c);
-        else if (strcmp(c.command, "merge") == 0)
-            rc = cmd_merge(&c);
-        else if (strcmp(c.command, "rerun") == 0)
-            rc = cmd_rerun(&c);
-        else if (strcmp(c.command, "repro") == 0)
-            rc = cmd_repro(&c);
-        else
-            rc = cmd_parse_tsan(&c);
+        const command *cmd = command_named(c.command);
+        if (cmd != NULL && cmd->with != NULL) {
+            rc = cmd->with(&c);
+        } else { /* racelab --build DIR exec ...: global options are the scenario commands' */
+            error_msg("%s takes no option before its name (racelab %s --help)", c.command,
+                      c.command);
+            rc = RL_EXIT_USAGE;
+        }
     }
     free_command_line(&c);
     return rc == CLI_DONE ? 0 : rc;

@@ -2,12 +2,12 @@
  * help, and every check made before anything runs (a bad name, number or
  * knob is one line on stderr and exit 2, with no folder made). */
 #include "compare/compare.h"
+#include "core/cli.h"
 #include "core/json_io.h"
 #include "core/options.h"
 #include "core/paths.h"
 #include "core/plan.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,69 +16,6 @@
 #define DEFAULT_DFS 2
 #define DEFAULT_DFS_TRIALS 20000ULL
 #define MAX_ROUNDS 64
-
-static const char USAGE[] =
-    "usage: racelab compare NAME[:V1,V2,...] [options]\n"
-    "  Candidate fixes of scenario NAME side by side (default: every variant expected\n"
-    "  to hold or be benign). Correctness per candidate and flavour: stress, fuzz and\n"
-    "  sched (pct:3) runs and a dfs:B run, each beside the positive control (the\n"
-    "  scenario's racy variants, same settings). Cost: trials/s in stress and fuzz mode\n"
-    "  (plain build), measured interleaved (A, B, C, A, B, C, ...), as ratios against\n"
-    "  the fastest with 95% intervals, for every value of a --param knob. Then one\n"
-    "  decision line.\n"
-    "options:\n"
-    "  --budget S        about how long the whole comparison takes (default 40)\n"
-    "  --rounds R        interleaved cost rounds, 2..64 (default 5)\n"
-    "  --param KEY=A,B   a scenario knob; several values (one knob only): cost grows\n"
-    "                    with it, a table per mode; repeatable\n"
-    "  --flavour F       plain, tsan or both (default both; cost in plain)\n"
-    "  --inject SPEC     fuzz-mode spec for every fuzz run, repeatable (default: the\n"
-    "                    program's profile)\n"
-    "  --dfs B           the dfs:B exhaustive run's preemption bound (default 2; 0: none)\n"
-    "  --dfs-trials N    the dfs run's cap on schedules (default 20000)\n"
-    "  --seed N          the first seed (default 1; round r uses N+r)\n"
-    "  --timeout S       the programs' own watchdog (default 3)\n"
-    "  --cost-mode M     stress, fuzz or both (default both)\n"
-    "  --no-cost         correctness only\n"
-    "  --out DIR         results folder (default results/<UTC>-<host>/): runs.jsonl and\n"
-    "                    compare.txt\n"
-    "  --build DIR       where plain/ and tsan/ are\n"
-    "exit status: 0 a candidate holds with its control reproduced, 1 every candidate\n"
-    "fails, 4 weak evidence (none fails-free with a reproduced control), 2 bad input,\n"
-    "3 harness failure, 130 interrupted\n";
-
-enum {
-    O_BUDGET = 256,
-    O_ROUNDS,
-    O_PARAM,
-    O_FLAVOUR,
-    O_INJECT,
-    O_DFS,
-    O_DFS_TRIALS,
-    O_SEED,
-    O_TIMEOUT,
-    O_COST_MODE,
-    O_NO_COST,
-    O_OUT,
-    O_BUILD
-};
-
-static const struct option OPTIONS[] = {{"budget", required_argument, NULL, O_BUDGET},
-                                        {"rounds", required_argument, NULL, O_ROUNDS},
-                                        {"param", required_argument, NULL, O_PARAM},
-                                        {"flavour", required_argument, NULL, O_FLAVOUR},
-                                        {"flavor", required_argument, NULL, O_FLAVOUR},
-                                        {"inject", required_argument, NULL, O_INJECT},
-                                        {"dfs", required_argument, NULL, O_DFS},
-                                        {"dfs-trials", required_argument, NULL, O_DFS_TRIALS},
-                                        {"seed", required_argument, NULL, O_SEED},
-                                        {"timeout", required_argument, NULL, O_TIMEOUT},
-                                        {"cost-mode", required_argument, NULL, O_COST_MODE},
-                                        {"no-cost", no_argument, NULL, O_NO_COST},
-                                        {"out", required_argument, NULL, O_OUT},
-                                        {"build", required_argument, NULL, O_BUILD},
-                                        {"help", no_argument, NULL, 'h'},
-                                        {0, 0, 0, 0}};
 
 static int bad(const char *what, const char *text)
 {
@@ -266,80 +203,81 @@ typedef struct {
     const char *target;
 } deferred;
 
+typedef struct {
+    compare_opts *o;
+    deferred *d;
+} compare_parse_ctx;
+
+/* Checks one option's value and keeps it typed; 0 or RL_EXIT_USAGE. */
+static int take(void *ctx, int opt, const char *a)
+{
+    compare_opts *o = ((compare_parse_ctx *)ctx)->o;
+    deferred *d = ((compare_parse_ctx *)ctx)->d;
+    unsigned long long x;
+    switch (opt) {
+    case OPT_BUDGET:
+        if (parse_seconds(a, 1, 36000, &o->budget) != 0)
+            return bad("--budget (seconds, 1..36000)", a);
+        return 0;
+    case OPT_ROUNDS:
+        if (parse_whole(a, 2, MAX_ROUNDS, &x) != 0)
+            return bad("--rounds (2..64)", a);
+        o->rounds = (int)x;
+        return 0;
+    case OPT_PARAM:
+        if (d->n_params == 64)
+            return bad("--param (at most 64)", a);
+        d->params[d->n_params++] = a;
+        return 0;
+    case OPT_FLAVOUR: return take_flavour(o, a) != 0 ? RL_EXIT_USAGE : 0;
+    case OPT_INJECT: add_inject(o, a); return 0;
+    case OPT_DFS:
+        if (parse_whole(a, 0, 8, &x) != 0)
+            return bad("--dfs (a preemption bound, 0..8)", a);
+        o->dfs_bound = (int)x;
+        return 0;
+    case OPT_DFS_TRIALS:
+        if (parse_whole(a, 1, 100000000ULL, &o->dfs_trials) != 0)
+            return bad("--dfs-trials", a);
+        return 0;
+    case OPT_SEED:
+        if (parse_whole(a, 0, ~0ULL / 2, &o->seed) != 0)
+            return bad("--seed", a);
+        return 0;
+    case OPT_TIMEOUT:
+        if (parse_seconds(a, 0.01, 3600, &o->timeout) != 0)
+            return bad("--timeout", a);
+        return 0;
+    case OPT_COST_MODE:
+        o->cost_modes = strcmp(a, "stress") == 0 ? 1
+                        : strcmp(a, "fuzz") == 0 ? 2
+                        : strcmp(a, "both") == 0 ? 3
+                                                 : 0;
+        return o->cost_modes == 0 ? bad("--cost-mode (stress, fuzz or both)", a) : 0;
+    case OPT_NO_COST: o->no_cost = 1; return 0;
+    case OPT_OUT: o->out_dir = a; return 0;
+    case OPT_BUILD:
+        free(o->build_dir);
+        o->build_dir = xstrdup(a);
+        return 0;
+    default: return RL_EXIT_USAGE;
+    }
+}
+
 static int parse_options(int argc, char **argv, compare_opts *o, deferred *d)
 {
-    int opt;
-    unsigned long long x;
-    optind = 0;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, "h", OPTIONS, NULL)) != -1) {
-        const char *a = optarg;
-        switch (opt) {
-        case 'h': fputs(USAGE, stdout); return CLI_DONE;
-        case O_BUDGET:
-            if (parse_seconds(a, 1, 36000, &o->budget) != 0)
-                return bad("--budget (seconds, 1..36000)", a);
-            break;
-        case O_ROUNDS:
-            if (parse_whole(a, 2, MAX_ROUNDS, &x) != 0)
-                return bad("--rounds (2..64)", a);
-            o->rounds = (int)x;
-            break;
-        case O_PARAM:
-            if (d->n_params == 64)
-                return bad("--param (at most 64)", a);
-            d->params[d->n_params++] = a;
-            break;
-        case O_FLAVOUR:
-            if (take_flavour(o, a) != 0)
-                return RL_EXIT_USAGE;
-            break;
-        case O_INJECT: add_inject(o, a); break;
-        case O_DFS:
-            if (parse_whole(a, 0, 8, &x) != 0)
-                return bad("--dfs (a preemption bound, 0..8)", a);
-            o->dfs_bound = (int)x;
-            break;
-        case O_DFS_TRIALS:
-            if (parse_whole(a, 1, 100000000ULL, &o->dfs_trials) != 0)
-                return bad("--dfs-trials", a);
-            break;
-        case O_SEED:
-            if (parse_whole(a, 0, ~0ULL / 2, &o->seed) != 0)
-                return bad("--seed", a);
-            break;
-        case O_TIMEOUT:
-            if (parse_seconds(a, 0.01, 3600, &o->timeout) != 0)
-                return bad("--timeout", a);
-            break;
-        case O_COST_MODE:
-            o->cost_modes = strcmp(a, "stress") == 0 ? 1
-                            : strcmp(a, "fuzz") == 0 ? 2
-                            : strcmp(a, "both") == 0 ? 3
-                                                     : 0;
-            if (o->cost_modes == 0)
-                return bad("--cost-mode (stress, fuzz or both)", a);
-            break;
-        case O_NO_COST: o->no_cost = 1; break;
-        case O_OUT: o->out_dir = a; break;
-        case O_BUILD:
-            free(o->build_dir);
-            o->build_dir = xstrdup(a);
-            break;
-        default:
-            error_msg("compare: unknown option or missing value '%s' (see racelab compare "
-                      "--help)",
-                      argv[optind - 1]);
-            return RL_EXIT_USAGE;
-        }
+    compare_parse_ctx ctx = {o, d};
+    char **words = xcalloc((size_t)argc + 1, sizeof *words);
+    int n_words = 0;
+    int rc = cli_parse("compare", argc, argv, take, &ctx, words, &n_words);
+    if (rc == 0 && n_words > 0)
+        d->target = words[0];
+    if (rc == 0 && n_words > 1) {
+        error_msg("compare takes one NAME[:V1,V2,...], not also '%s'", words[1]);
+        rc = RL_EXIT_USAGE;
     }
-    if (optind < argc) /* getopt_long moved the words after the options */
-        d->target = argv[optind++];
-    if (optind < argc) {
-        error_msg("compare takes one NAME[:V1,V2,...], not also '%s'", argv[optind]);
-        return RL_EXIT_USAGE;
-    }
-    return 0;
+    free(words);
+    return rc;
 }
 
 int compare_parse(int argc, char **argv, compare_opts *o)
@@ -353,13 +291,8 @@ int compare_parse(int argc, char **argv, compare_opts *o)
     o->dfs_bound = DEFAULT_DFS;
     o->dfs_trials = DEFAULT_DFS_TRIALS;
     o->cost_modes = 3;
-    char **v = xcalloc((size_t)argc + 2, sizeof *v);
-    v[0] = "racelab compare";
-    for (int i = 0; i < argc; i++)
-        v[i + 1] = argv[i];
     deferred d = {.n_params = 0, .target = NULL};
-    int rc = parse_options(argc + 1, v, o, &d);
-    free((void *)v);
+    int rc = parse_options(argc, argv, o, &d);
     if (rc != 0)
         return rc;
     if (d.target == NULL) {

@@ -188,44 +188,6 @@ static int once(int id, const char *value)
     return 0;
 }
 
-static void add_long(struct option *longs, int *n, const option_def *d)
-{
-    longs[(*n)++] =
-        (struct option){d->name, d->value ? required_argument : no_argument, NULL, d->id};
-    if (d->id == OPT_FLAVOUR) /* the alias, documented with --flavour */
-        longs[(*n)++] = (struct option){"flavor", required_argument, NULL, OPT_FLAVOUR};
-}
-
-/* The one-line error of a getopt_long failure ('?' or ':'). */
-static int getopt_error(int r, char **argv, const struct option *longs, const char *help)
-{
-    const option_def *d = optopt != 0 ? option_of(optopt) : NULL;
-    const char *word = optind > 0 ? argv[optind - 1] : "?";
-    if (r == ':' && d != NULL) {
-        error_msg("--%s needs a value (see '%s')", d->name, help);
-    } else if (d != NULL) {
-        error_msg("--%s takes no value (see '%s')", d->name, help);
-    } else if (optopt != 0) {
-        error_msg("unknown option '-%c' (see '%s')", optopt, help);
-    } else {
-        /* An unknown long option, or a prefix of several (--s). */
-        buffer names = {0};
-        size_t len = strncmp(word, "--", 2) == 0 ? strcspn(word + 2, "=") : 0; /* not "?" + 2 */
-        for (int i = 0; strncmp(word, "--", 2) == 0 && longs[i].name != NULL; i++)
-            if (strncmp(longs[i].name, word + 2, len) == 0 &&
-                (i == 0 || longs[i].val != longs[i - 1].val)) { /* --flavor: --flavour */
-                buf_append(&names, names.len ? ", --" : "--", names.len ? 4 : 2, SIZE_MAX);
-                buf_append(&names, longs[i].name, strlen(longs[i].name), SIZE_MAX);
-            }
-        if (names.len > 0)
-            error_msg("ambiguous option '%s': %s (see '%s')", word, names.data, help);
-        else
-            error_msg("unknown option '%s' (see '%s')", word, help);
-        buf_free(&names);
-    }
-    return RL_EXIT_USAGE;
-}
-
 void run_options_init(run_options *o, int capacity)
 {
     memset(o, 0, sizeof *o);
@@ -241,12 +203,10 @@ void run_options_init(run_options *o, int capacity)
  * with optind at the command, CLI_DONE or RL_EXIT_USAGE. */
 static int global_options(int argc, char **argv, command_line *c)
 {
-    struct option longs[4];
-    int n = 0;
-    add_long(longs, &n, option_of(OPT_BUILD));
-    add_long(longs, &n, option_of(OPT_HELP));
-    add_long(longs, &n, option_of(OPT_VERSION));
-    longs[n] = (struct option){NULL, 0, NULL, 0};
+    static const struct option longs[] = {{"build", required_argument, NULL, OPT_BUILD},
+                                          {"help", no_argument, NULL, OPT_HELP},
+                                          {"version", no_argument, NULL, OPT_VERSION},
+                                          {NULL, 0, NULL, 0}};
     optind = 0; /* glibc: start afresh */
     opterr = 0;
     int r;
@@ -254,8 +214,10 @@ static int global_options(int argc, char **argv, command_line *c)
         switch (r) {
         case OPT_HELP: options_general_usage(stdout); return CLI_DONE;
         case OPT_VERSION: printf("racelab %s\n", RL_VERSION); return CLI_DONE;
+        case ':': error_msg("--build needs a value (see 'racelab --help')"); return RL_EXIT_USAGE;
         case '?':
-        case ':': return getopt_error(r, argv, longs, "racelab --help");
+            error_msg("unknown option '%s' (see 'racelab --help')", argv[optind - 1]);
+            return RL_EXIT_USAGE;
         default:
             if (once(r, optarg) != 0)
                 return RL_EXIT_USAGE;
@@ -280,6 +242,13 @@ static int help_command(const command_line *c)
     }
     options_command_usage(stdout, cmd);
     return CLI_DONE;
+}
+
+/* One option of a scenario command: given once, then checked and kept. */
+static int take_option(void *ctx, int id, const char *value)
+{
+    int rc = once(id, value);
+    return rc != 0 ? rc : apply(ctx, id, value);
 }
 
 int parse_command_line(int argc, char **argv, command_line *c)
@@ -308,35 +277,10 @@ int parse_command_line(int argc, char **argv, command_line *c)
         return RL_EXIT_USAGE;
     }
     c->command = cmd->name;
-    char help[64];
-    snprintf(help, sizeof help, "racelab %s --help", cmd->name);
-
-    /* The command's options; words come back in order (optstring '-'). */
-    struct option longs[32];
-    int n = 0, jobs = 0;
-    for (const command_option *co = cmd->options; co->id != 0; co++) {
-        add_long(longs, &n, option_of(co->id));
-        jobs |= co->id == OPT_JOBS;
-    }
-    longs[n] = (struct option){NULL, 0, NULL, 0};
-    int sub_argc = argc - optind;
-    char **sub_argv = argv + optind; /* sub_argv[0]: the command */
-    optind = 0;
-    int r;
-    while ((r = getopt_long(sub_argc, sub_argv, jobs ? "-:hj:" : "-:h", longs, NULL)) != -1) {
-        if (r == 1) {
-            c->args[c->n_args++] = optarg;
-        } else if (r == OPT_HELP) {
-            options_command_usage(stdout, cmd);
-            return CLI_DONE;
-        } else if (r == '?' || r == ':') {
-            return getopt_error(r, sub_argv, longs, help);
-        } else if ((rc = once(r, optarg)) != 0 || (rc = apply(c, r, optarg)) != 0) {
-            return rc;
-        }
-    }
-    for (; optind < sub_argc; optind++) /* after `--` */
-        c->args[c->n_args++] = sub_argv[optind];
+    rc = cli_parse(cmd->name, argc - optind - 1, argv + optind + 1, take_option, c, c->args,
+                   &c->n_args);
+    if (rc != 0)
+        return rc;
     if (strcmp(cmd->name, "help") == 0)
         return help_command(c);
     if (c->o.seconds_text != NULL && c->o.trials_text != NULL) {

@@ -2,6 +2,8 @@
 #ifndef RL_DRIVER_CORE_OPTIONS_H
 #define RL_DRIVER_CORE_OPTIONS_H
 
+#include "core/cli.h"
+
 #include "../../../injectors/sched/strategy.h"
 #include "../../common/mode.h"
 
@@ -58,8 +60,6 @@ typedef struct {
     char **args; /* the words that are not options, in order */
     int n_args;
 } command_line;
-
-enum { CLI_DONE = -1 }; /* help or the version printed: exit 0 */
 
 /* Global options (--build, --help, --version) before the command, then the
  * command's own options (getopt_long; --build and --help are accepted after

@@ -64,14 +64,6 @@ void options_general_usage(FILE *f)
         snprintf(left, sizeof left, "  %s %s", COMMANDS[i].name, COMMANDS[i].words);
         help_line(f, left, COMMANDS[i].summary);
     }
-    help_line(f, "  report DIR... [--html FILE]",
-              "junit.xml, results.tap, report.html; several: trends");
-    help_line(f, "  diff OLD NEW [--json FILE]",
-              "what changed: regressions, rates (Fisher), times");
-    help_line(f, "  compare NAME[:V1,V2,...] [options]",
-              "candidate fixes: correctness, cost interleaved, a decision");
-    help_line(f, "  exec [options] -- PROGRAM...",
-              "an unmodified pthread program, many runs, noise at its pthread calls");
     help_line(f, "  cc | c++ [--tsan] CLANG-ARGS...",
               "clang whose output makes every shared access a point for exec");
     fputs("global options (before or after the command):\n", f);
@@ -95,4 +87,6 @@ void options_command_usage(FILE *f, const command_def *cmd)
         const option_def *d = option_of(co->id);
         option_help(f, d, co->value ? co->value : d->value, co->help ? co->help : d->help);
     }
+    if (cmd->after != NULL)
+        fputs(cmd->after, f);
 }

@@ -4,34 +4,10 @@
 #ifndef RL_DRIVER_CORE_OPTIONS_TABLE_H
 #define RL_DRIVER_CORE_OPTIONS_TABLE_H
 
+#include "core/cli.h"
+
 #include <stddef.h>
 #include <stdio.h>
-
-enum {
-    OPT_HELP = 'h',
-    OPT_JOBS = 'j',
-    OPT_BUILD = 256, /* long options only from here */
-    OPT_VERSION,
-    OPT_JSON,
-    OPT_MODE,
-    OPT_STRATEGY,
-    OPT_UNTIL_FAIL,
-    OPT_FLAVOUR,
-    OPT_SECONDS,
-    OPT_TRIALS,
-    OPT_SEED,
-    OPT_INJECT,
-    OPT_PARAM,
-    OPT_PROFILE,
-    OPT_POSIX_FAULTS,
-    OPT_TIMEOUT,
-    OPT_DEADLINE,
-    OPT_OUT,
-    OPT_LINE,
-    OPT_OUTCOME,
-    OPT_SHARD,
-    OPT_SHARDS,
-};
 
 typedef struct {
     int id;
@@ -50,8 +26,10 @@ typedef struct {
     const char *name;
     const char *words; /* what follows the command in its usage line */
     const char *summary;
-    const char *about; /* the command's own help, before its options (wrapped) */
-    command_option options[24];
+    const char *about;     /* the command's own help, before its options (wrapped) */
+    const char *after;     /* printed as it is after the options (exit statuses), or NULL */
+    int word_ends_options; /* exec: the first word (PROGRAM) and all after it are words */
+    command_option options[32];
 } command_def;
 
 extern const option_def OPTIONS[];

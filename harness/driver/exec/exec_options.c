@@ -5,116 +5,15 @@
  * Options end at the first word that is not one (PROGRAM) or at `--`.
  * Every value is checked here, before anything runs: a bad one is one line
  * on stderr and exit status 2. */
+#include "core/cli.h"
 #include "exec/exec.h"
 
 #include "../../../injectors/sched/schedule_text.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static void usage(FILE *f)
-{
-    fputs("usage: racelab exec [options] -- PROGRAM [ARGS...]\n"
-          "Runs an unmodified, dynamically linked pthread program many times, each run a\n"
-          "child in its own process group, with yields and delays injected at its pthread\n"
-          "calls by a preloaded library, or its threads run one at a time under the\n"
-          "controlled scheduler; a run fails on a non-zero exit status, a signal, a hang\n"
-          "or deadlock, a ThreadSanitizer report (TSan builds) or output matching --fail-on.\n"
-          "  --mode noise|sched      how interleavings are pushed (default noise)\n"
-          "  --strategy S            sched: random (the default), pct:D, pos (partial\n"
-          "                          order sampling) or dfs:B (the schedules with at most\n"
-          "                          B preemptions, one a run); docs/search.md\n"
-          "  --replay SCHEDULE       sched: every run follows this schedule (from a record)\n"
-          "  --shrink                sched: the first failing schedule reduced to the\n"
-          "                          fewest preemptions, its trace printed\n"
-          "  --no-fork-server        spawn every run afresh (default: each run is a fork\n"
-          "                          of the program, loaded once, taken before main)\n"
-          "  --runs N, --seconds S   the budget (default 100 runs); both: whichever\n"
-          "                          comes first\n"
-          "  --jobs N                runs at once (default 1)\n"
-          "  --seed N                run i is seeded with splitmix64 of (N, i): campaigns\n"
-          "                          with different seeds are independent (default: clock)\n"
-          "  --run-seed N            every run is seeded with N itself (a record's failed\n"
-          "                          run again: racelab rerun passes it)\n"
-          "  --until-fail            stop at the first failed run\n"
-          "  --expect holds|reproduces  what the program must show (default holds)\n"
-          "  --timeout S             a run longer than S seconds is a hang (default 10):\n"
-          "                          gdb takes its stacks, its process group is killed\n"
-          "  --inject SPEC           PATTERN:ACTION[=ARG][,p=P] over the exec points,\n"
-          "                          repeatable (see --list-points): yield, spin=N,\n"
-          "                          delay=DURATION\n"
-          "  --profile NAME          none, gentle, default or heavy (the scenario profiles);\n"
-          "                          without --profile and --inject: default\n"
-          "  --posix-faults SPEC     NAME[:p=P][,errno=E], a libfiu POSIX fault\n"
-          "                          (posix/io/rw/write...), repeatable\n"
-          "  --fail-on REGEX         a run whose stdout or stderr matches fails (POSIX ERE)\n"
-          "  --ok-status LIST        exit statuses that are not failures (default 0):\n"
-          "                          0,1,3-5\n"
-          "  --leaks fail|ignore     a sanitizer build's leak report at exit: the run's\n"
-          "                          failure (`leak`, the default) or not looked for\n"
-          "  --out DIR               results folder (default results/<UTC>-<host>)\n"
-          "  --list-points [--json]  the exec points, and exit\n"
-          "exit status: 0 the expectation met, 1 a `holds` program failed, 4 a\n"
-          "`reproduces` program did not fail (weak evidence), 2 bad input, 3 harness\n"
-          "failure, 130 interrupted\n",
-          f);
-}
-
-enum {
-    OPT_MODE = 256,
-    OPT_RUNS,
-    OPT_SECONDS,
-    OPT_RUN_SEED,
-    OPT_JOBS,
-    OPT_SEED,
-    OPT_UNTIL_FAIL,
-    OPT_EXPECT,
-    OPT_TIMEOUT,
-    OPT_INJECT,
-    OPT_PROFILE,
-    OPT_POSIX,
-    OPT_FAIL_ON,
-    OPT_OK_STATUS,
-    OPT_OUT,
-    OPT_LIST_POINTS,
-    OPT_JSON,
-    OPT_STRATEGY,
-    OPT_REPLAY,
-    OPT_SHRINK,
-    OPT_NO_FORK_SERVER,
-    OPT_LEAKS,
-    OPT_HELP
-};
-
-static const struct option options[] = {
-    {"mode", required_argument, NULL, OPT_MODE},
-    {"runs", required_argument, NULL, OPT_RUNS},
-    {"seconds", required_argument, NULL, OPT_SECONDS},
-    {"run-seed", required_argument, NULL, OPT_RUN_SEED},
-    {"jobs", required_argument, NULL, OPT_JOBS},
-    {"seed", required_argument, NULL, OPT_SEED},
-    {"until-fail", no_argument, NULL, OPT_UNTIL_FAIL},
-    {"expect", required_argument, NULL, OPT_EXPECT},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"inject", required_argument, NULL, OPT_INJECT},
-    {"profile", required_argument, NULL, OPT_PROFILE},
-    {"posix-faults", required_argument, NULL, OPT_POSIX},
-    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
-    {"ok-status", required_argument, NULL, OPT_OK_STATUS},
-    {"out", required_argument, NULL, OPT_OUT},
-    {"list-points", no_argument, NULL, OPT_LIST_POINTS},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"strategy", required_argument, NULL, OPT_STRATEGY},
-    {"replay", required_argument, NULL, OPT_REPLAY},
-    {"shrink", no_argument, NULL, OPT_SHRINK},
-    {"no-fork-server", no_argument, NULL, OPT_NO_FORK_SERVER},
-    {"leaks", required_argument, NULL, OPT_LEAKS},
-    {"help", no_argument, NULL, OPT_HELP},
-    {NULL, 0, NULL, 0},
-};
 
 static int bad(const char *what, const char *value)
 {
@@ -153,7 +52,29 @@ static uint64_t clock_seed(void)
     return s % 1000000000000ULL; /* short enough to type back */
 }
 
-static int take(exec_options *o, int opt, const char *arg)
+/* What the parse remembers beyond the options themselves. */
+typedef struct {
+    exec_options *o;
+    const char *sched_only; /* the last sched-only option given */
+    int seen_runs, seen_seconds;
+} exec_parse;
+
+static int take_value(exec_options *o, int opt, const char *arg);
+
+static int take(void *ctx, int opt, const char *arg)
+{
+    exec_parse *p = ctx;
+    if (opt == OPT_STRATEGY || opt == OPT_REPLAY || opt == OPT_SHRINK)
+        p->sched_only = opt == OPT_STRATEGY ? "--strategy"
+                        : opt == OPT_REPLAY ? "--replay"
+                                            : "--shrink";
+    p->seen_runs |= opt == OPT_RUNS;
+    p->seen_seconds |= opt == OPT_SECONDS;
+    return take_value(p->o, opt, arg);
+}
+
+/* Checks one option's value and keeps it typed; 0 or RL_EXIT_USAGE. */
+static int take_value(exec_options *o, int opt, const char *arg)
 {
     unsigned long long n;
     switch (opt) {
@@ -226,7 +147,7 @@ static int take(exec_options *o, int opt, const char *arg)
         o->injects[o->n_injects++] = arg;
         return 0;
     case OPT_PROFILE: o->profile = arg; return 0;
-    case OPT_POSIX:
+    case OPT_POSIX_FAULTS:
         if (o->n_posix >= EXEC_MAX_POSIX)
             return bad("too many --posix-faults (at most 8)", arg);
         o->posix_faults[o->n_posix++] = arg;
@@ -271,43 +192,16 @@ int exec_parse_options(int argc, char **argv, exec_options *o)
     o->timeout = 10;
     o->ok_status[0] = 1;
     o->ok_status_text = "0";
-    int seen_runs = 0, seen_seconds = 0;
-    const char *sched_only = NULL; /* the last sched-only option given */
-    /* getopt_long wants the command's name in argv[0]: "exec" stands for it */
-    char **args = xcalloc((size_t)argc + 2, sizeof *args);
-    args[0] = "exec";
-    for (int i = 0; i < argc; i++)
-        args[i + 1] = argv[i];
-    optind = 1;
-    opterr = 0;
-    int opt, rc = 0;
-    while (rc == 0 && (opt = getopt_long(argc + 1, args, "+", options, NULL)) != -1) {
-        if (opt == OPT_HELP) {
-            usage(stdout);
-            free(args);
-            return -1;
-        }
-        if (opt == '?') {
-            const char *word = args[optind - 1];
-            if (optopt != 0)
-                error_msg("exec: %s wants a value (see 'racelab exec --help')", word);
-            else
-                error_msg("exec: unknown option '%s' (see 'racelab exec --help')", word);
-            rc = RL_EXIT_USAGE;
-            break;
-        }
-        if (opt == OPT_STRATEGY || opt == OPT_REPLAY || opt == OPT_SHRINK)
-            sched_only = opt == OPT_STRATEGY ? "--strategy"
-                         : opt == OPT_REPLAY ? "--replay"
-                                             : "--shrink";
-        seen_runs |= opt == OPT_RUNS;
-        seen_seconds |= opt == OPT_SECONDS;
-        rc = take(o, opt, optarg);
-    }
-    int first = optind;
-    free(args);
+    exec_parse p = {o, NULL, 0, 0};
+    char **words = xcalloc((size_t)argc + 1, sizeof *words);
+    int n_words = 0;
+    int rc = cli_parse("exec", argc, argv, take, &p, words, &n_words);
+    free(words);
     if (rc != 0)
         return rc;
+    int seen_runs = p.seen_runs, seen_seconds = p.seen_seconds;
+    const char *sched_only = p.sched_only;
+    int first = argc + 1 - n_words; /* the words are the tail, PROGRAM first (from 1) */
     if (!seen_seconds)
         o->seconds = 0;
     o->runs_given = seen_runs || !seen_seconds; /* --seconds alone: no run limit */

@@ -4,10 +4,10 @@
  * renamed into place (core/atomic_file.c), so a reader never sees half a
  * report and a symlink at the name is replaced, never written through. */
 #include "core/atomic_file.h"
+#include "core/cli.h"
 #include "report/report.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,16 +67,6 @@ int reports_write(const char *dir)
     return rc;
 }
 
-/* getopt wants the program's name first: "racelab CMD" then the rest. */
-static char **with_name(const char *name, int argc, char **argv)
-{
-    char **v = xcalloc(1, (size_t)(argc + 2) * sizeof *v);
-    v[0] = (char *)name;
-    for (int i = 0; i < argc; i++)
-        v[i + 1] = argv[i];
-    return v;
-}
-
 static int by_date(const void *a, const void *b)
 {
     const report_set *x = *(const report_set *const *)a, *y = *(const report_set *const *)b;
@@ -84,51 +74,53 @@ static int by_date(const void *a, const void *b)
     return c != 0 ? c : strcmp(x->path, y->path);
 }
 
-static const char REPORT_USAGE[] =
-    "usage: racelab report DIR... [--html FILE]\n"
-    "  DIR is a results folder or its runs.jsonl. One DIR: writes DIR/junit.xml,\n"
-    "  DIR/results.tap and DIR/report.html (or FILE). Several: one page over all of\n"
-    "  them, by date (the newest folder's matrix and plots, a trend per variant\n"
-    "  across folders, and what changed since the folder before the newest), to FILE\n"
-    "  or the newest folder's report.html.\n"
-    "exit status: the worst class of the newest folder: 0 all met, 4 weak evidence,\n"
-    "1 a fix failed, 2 bad input, 3 harness failure or records that are not whole\n"
-    "(docs/trust.md)\n";
+/* The options of report and diff, checked and kept. */
+typedef struct {
+    const char *html, *json;
+    double alpha, band;
+} report_opts;
+
+static int parse_fraction(const char *text, double lo, double hi, double *out);
+
+static int take(void *ctx, int id, const char *value)
+{
+    report_opts *o = ctx;
+    switch (id) {
+    case OPT_HTML: o->html = value; return 0;
+    case OPT_JSON: o->json = value; return 0;
+    case OPT_ALPHA:
+    case OPT_BAND:
+        if (parse_fraction(value, 0, id == OPT_ALPHA ? 1 : 100,
+                           id == OPT_ALPHA ? &o->alpha : &o->band) != 0) {
+            error_msg("diff: --%s wants a number in (0, %s), not '%s'",
+                      id == OPT_ALPHA ? "alpha" : "band", id == OPT_ALPHA ? "1" : "100", value);
+            return RL_EXIT_USAGE;
+        }
+        return 0;
+    default: return RL_EXIT_USAGE;
+    }
+}
 
 int cmd_report(int argc, char **argv)
 {
-    static const struct option options[] = {
-        {"html", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
-    char **v = with_name("racelab report", argc, argv);
-    const char *html = NULL;
-    int opt, rc = 0;
-    optind = 0;
-    opterr = 0;
-    while ((opt = getopt_long(argc + 1, v, "h", options, NULL)) != -1) {
-        if (opt == 'o') {
-            html = optarg;
-        } else if (opt == 'h') {
-            fputs(REPORT_USAGE, stdout);
-            free((void *)v);
-            return 0;
-        } else {
-            error_msg("report: unknown option or missing value '%s' (see racelab report --help)",
-                      v[optind - 1]);
-            free((void *)v);
-            return RL_EXIT_USAGE;
-        }
+    char **words = xcalloc((size_t)argc + 1, sizeof *words);
+    report_opts ro = {0};
+    int n = 0, rc = cli_parse("report", argc, argv, take, &ro, words, &n);
+    const char *html = ro.html;
+    if (rc != 0) {
+        free((void *)words);
+        return rc == CLI_DONE ? 0 : rc;
     }
-    int n = argc + 1 - optind;
     if (n < 1) {
         error_msg("report wants at least one results folder (see racelab report --help)");
-        free((void *)v);
+        free((void *)words);
         return RL_EXIT_USAGE;
     }
     report_set *sets = xcalloc(1, (size_t)n * sizeof *sets);
     const report_set **order = xcalloc(1, (size_t)n * sizeof(const report_set *));
     int loaded = 0;
     for (int i = 0; i < n && rc == 0; i++) {
-        rc = report_load(v[optind + i], &sets[i]);
+        rc = report_load(words[i], &sets[i]);
         if (rc == 0)
             order[loaded++] = &sets[i];
     }
@@ -155,23 +147,9 @@ int cmd_report(int argc, char **argv)
         report_set_free((report_set *)order[i]);
     free((void *)order);
     free(sets);
-    free((void *)v);
+    free((void *)words);
     return rc;
 }
-
-static const char DIFF_USAGE[] =
-    "usage: racelab diff OLD NEW [--json FILE] [--alpha A] [--band F]\n"
-    "  OLD and NEW are results folders or runs.jsonl files. One row per variant x\n"
-    "  flavour x mode: regression (a fix that held now fails), detector-regression (a\n"
-    "  racy variant that reproduced no longer does), fixed, inconclusive, error...;\n"
-    "  failure-rate changes by Fisher's exact test (two-sided, p printed; a change\n"
-    "  when p < A, default 0.01), time to first failure by an F test on the mean\n"
-    "  times (exponential model), trials/s by Welch's t on repeated figures or,\n"
-    "  with one figure a side, outside a band of x(1+F) (default F 1: a factor 2).\n"
-    "  --json FILE   the rows as JSON ('-' for stdout, the table then to stderr)\n"
-    "exit status: the worst class of the rows (the new folder's): 0 all met, 4 weak\n"
-    "evidence, 1 a fix failed, 2 bad input, 3 harness failure or records that are not\n"
-    "whole (docs/trust.md)\n";
 
 static int parse_fraction(const char *text, double lo, double hi, double *out)
 {
@@ -186,55 +164,27 @@ static int parse_fraction(const char *text, double lo, double hi, double *out)
 
 int cmd_diff(int argc, char **argv)
 {
-    static const struct option options[] = {{"json", required_argument, NULL, 'j'},
-                                            {"alpha", required_argument, NULL, 'a'},
-                                            {"band", required_argument, NULL, 'b'},
-                                            {"help", no_argument, NULL, 'h'},
-                                            {0, 0, 0, 0}};
-    char **v = with_name("racelab diff", argc, argv);
-    const char *json = NULL;
-    double alpha = DEFAULT_ALPHA, band = DEFAULT_BAND;
-    int opt;
-    optind = 0;
-    opterr = 0;
-    while ((opt = getopt_long(argc + 1, v, "h", options, NULL)) != -1) {
-        int bad = 0;
-        if (opt == 'j')
-            json = optarg;
-        else if (opt == 'a')
-            bad = parse_fraction(optarg, 0, 1, &alpha) != 0;
-        else if (opt == 'b')
-            bad = parse_fraction(optarg, 0, 100, &band) != 0;
-        else if (opt == 'h') {
-            fputs(DIFF_USAGE, stdout);
-            free((void *)v);
-            return 0;
-        } else {
-            error_msg("diff: unknown option or missing value '%s' (see racelab diff --help)",
-                      v[optind - 1]);
-            free((void *)v);
-            return RL_EXIT_USAGE;
-        }
-        if (bad) {
-            error_msg("diff: --%s wants a number in (0, %s), not '%s'",
-                      opt == 'a' ? "alpha" : "band", opt == 'a' ? "1" : "100", optarg);
-            free((void *)v);
-            return RL_EXIT_USAGE;
-        }
-    }
-    if (argc + 1 - optind != 2) {
+    char **words = xcalloc((size_t)argc + 1, sizeof *words);
+    report_opts ro = {.alpha = DEFAULT_ALPHA, .band = DEFAULT_BAND};
+    int n = 0, rc = cli_parse("diff", argc, argv, take, &ro, words, &n);
+    if (rc == 0 && n != 2) {
         error_msg("diff wants two results folders or runs.jsonl files, OLD and NEW");
-        free((void *)v);
-        return RL_EXIT_USAGE;
+        rc = RL_EXIT_USAGE;
     }
+    if (rc != 0) {
+        free((void *)words);
+        return rc == CLI_DONE ? 0 : rc;
+    }
+    const char *json = ro.json;
+    double alpha = ro.alpha, band = ro.band;
     report_set old_set, new_set;
-    int rc = report_load(v[optind], &old_set);
+    rc = report_load(words[0], &old_set);
     if (rc == 0) {
-        rc = report_load(v[optind + 1], &new_set);
+        rc = report_load(words[1], &new_set);
         if (rc != 0)
             report_set_free(&old_set);
     }
-    free((void *)v);
+    free((void *)words);
     if (rc != 0)
         return rc;
     rp_diff_result d;
