@@ -49,10 +49,13 @@ EXEC_FIELDS = {
     "failures", "fail_on", "ok_status", "library", "preload", "runs_counted", "forked_runs",
     "forks_note", "left_control", "unscheduled", "unrecorded",
     "shrink_runs", "spawn_failures", "results",
+    # docs/runner.md: runs that escaped the preload, runs that left processes behind, and why
+    # nothing could be judged
+    "escaped", "left_behind", "error",
 }
 FAILURE_FIELDS = {
     "run", "seed", "outcome", "cause", "at", "duration", "exit_status", "signal",
-    "output_file", "stacks_file", "stacks_note", "tsan_log", "schedule", "preemptions", "waits",
+    "output_file", "output_cut", "stacks_file", "stacks_note", "tsan_log", "schedule", "preemptions", "waits",
     "rerun",
 }
 
@@ -320,6 +323,7 @@ def test_record_fields_are_the_run_record_plus_documented_exec_fields(tmp_path):
     assert list(rec) == RECORD + ["exec"]
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("## Exec mode"):]
+    section += (ROOT / "docs" / "runner.md").read_text()  # the fields the one runner added
     for field in EXEC_FIELDS | FAILURE_FIELDS:
         assert f"`{field}`" in section, field
 

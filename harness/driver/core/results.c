@@ -42,113 +42,12 @@
 
 /* ---- the folder --------------------------------------------------------- */
 
-typedef struct {
-    char **paths;
-    int n;
-} made_dirs;
-
-/* mkdir -p, remembering what it made so a failure can undo it. */
-static int make_dirs(const char *path, made_dirs *made)
-{
-    char *p = xstrdup(path);
-    size_t len = strlen(p);
-    while (len > 1 && p[len - 1] == '/')
-        p[--len] = '\0';
-    for (char *q = p + 1;; q++) {
-        int last = *q == '\0';
-        if (*q == '/' || last) {
-            char saved = *q;
-            *q = '\0';
-            if (mkdir(p, 0755) == 0) {
-                made->paths = xrealloc(made->paths, (size_t)(made->n + 1) * sizeof *made->paths);
-                made->paths[made->n++] = xstrdup(p);
-            } else if (errno != EEXIST) {
-                free(p);
-                return -1;
-            } else {
-                struct stat st;
-                if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) {
-                    errno = ENOTDIR;
-                    free(p);
-                    return -1;
-                }
-            }
-            *q = saved;
-            if (last)
-                break;
-        }
-    }
-    free(p);
-    return 0;
-}
-
-static void undo_dirs(made_dirs *made)
-{
-    for (int i = made->n - 1; i >= 0; i--) {
-        rmdir(made->paths[i]);
-        free(made->paths[i]);
-    }
-    free(made->paths);
-    made->paths = NULL;
-    made->n = 0;
-}
-
-static char *default_dir(const char *root)
-{
-    char host[256] = "host";
-    if (gethostname(host, sizeof host) != 0)
-        strcpy(host, "host");
-    host[sizeof host - 1] = '\0';
-    for (char *p = host; *p; p++)
-        if (*p == '/' || *p == ' ')
-            *p = '_';
-    char stamp[32];
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-    char *dir = xasprintf("%s/%s-%s", root, stamp, host);
-    for (int k = 2; access(dir, F_OK) == 0 && k < 1000; k++) {
-        free(dir);
-        dir = xasprintf("%s/%s-%s-%d", root, stamp, host, k);
-    }
-    return dir;
-}
-
 int results_open(session *s, const run_options *o, const char *default_root)
 {
-    char *dir = o->out_dir ? xstrdup(o->out_dir) : default_dir(default_root);
-    made_dirs made = {0};
-    if (make_dirs(dir, &made) != 0) {
-        error_msg("cannot create the results folder %s: %s", dir, strerror(errno));
-        undo_dirs(&made);
-        free(dir);
-        return RL_EXIT_HARNESS;
-    }
-    char *jsonl = xasprintf("%s/runs.jsonl", dir);
-    int fd = open(jsonl, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        int e = errno;
-        if (e == EEXIST)
-            error_msg("%s already holds results; give another --out", dir);
-        else
-            error_msg("cannot write to the results folder %s: %s", dir, strerror(e));
-        undo_dirs(&made);
-        free(jsonl);
-        free(dir);
-        return e == EEXIST ? RL_EXIT_USAGE : RL_EXIT_HARNESS;
-    }
-    free(jsonl);
-    for (int i = 0; i < made.n; i++)
-        free(made.paths[i]);
-    free(made.paths);
-    char real[PATH_MAX];
-    if (realpath(dir, real) != NULL) {
-        free(dir);
-        dir = xstrdup(real);
-    }
-    s->dir = dir;
-    s->jsonl_fd = fd;
+    int rc = record_sink_open(&s->sink, o->out_dir, default_root, "");
+    if (rc != 0)
+        return rc;
+    s->dir = xstrdup(s->sink.dir);
     s->opts = o;
     return 0;
 }
@@ -228,29 +127,6 @@ static char *utc_stamp(void)
     return xstrdup(stamp);
 }
 
-/* An rl_record as the one serialiser writes it (rl_record_write), read back
- * like any program's record. */
-static json_object *record_json(const rl_record *r)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (f == NULL) {
-        error_msg("out of memory");
-        exit(RL_EXIT_HARNESS);
-    }
-    rl_record_write(f, r);
-    fclose(f);
-    json_object *v = NULL;
-    const char *err;
-    if (jparse(text, len, &v, &err) != 0 || !jis_object(v)) {
-        json_object_put(v);
-        v = json_object_new_object(); /* not reached: the writer writes JSON */
-    }
-    free(text);
-    return v;
-}
-
 /* The stand-in record of a run whose program printed none: every field of
  * the record definition, nothing measured (verdict "error"). */
 static json_object *synthesize(const child_run *c, const run_options *o, const tsan_summary *ts,
@@ -302,7 +178,7 @@ static json_object *synthesize(const child_run *c, const run_options *o, const t
         .timeout = o->timeout,
         .batch_max = -1,
         .until_fail = o->until_fail,
-        .interrupted = c->interrupted,
+        .interrupted = c->ch.interrupted,
     };
     rl_judge_error(&r.verdict);
     json_object *rec = record_json(&r);
@@ -423,13 +299,13 @@ static char *points_unhit(const json_object *rec)
 
 static char *save_stderr(const session *s, const child_run *c)
 {
-    if (c->err.len == 0)
+    if (c->ch.err.len == 0)
         return NULL;
     char *name = xasprintf("%s.txt", c->run_id);
     char *path = results_path(s, "stderr", name);
     free(name);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || write_all(fd, c->err.data, c->err.len) != 0) {
+    if (fd < 0 || write_all(fd, c->ch.err.data, c->ch.err.len) != 0) {
         if (fd >= 0)
             close(fd);
         free(path);
@@ -582,15 +458,8 @@ static void emit(session *s, finished_run *run)
         note_add(&run->note, "run as a positive control");
     json_object_object_add(rec, "role", jtext(it->control ? "control" : "asked"));
     int severity = record_severity(rec, run->severity);
-    char *line = jline(rec);
-    size_t len = strlen(line);
-    line = xrealloc(line, len + 2);
-    line[len] = '\n';
-    line[len + 1] = '\0';
-    const char *run_id = jstring(jget(rec, "run_id"));
-    int written =
-        record_sink_append(s, run_id ? run_id : "?", line, len + 1) == 0; /* whole or not at all */
-    free(line);
+    /* whole or not at all */
+    int written = record_sink_write(&s->sink, jstring(jget(rec, "run_id")), rec) == 0;
     if (!written)
         note_add(&run->note, "record NOT written");
 
@@ -658,12 +527,12 @@ static void flush_pending(session *s, int all)
 void results_finish(session *s, child_run *c, const run_options *o)
 {
     const plan_item *it = &c->item;
-    double duration = c->end > c->start ? c->end - c->start : 0;
-    int sig = c->reaped && WIFSIGNALED(c->status) ? WTERMSIG(c->status) : 0;
-    int exit_status = c->reaped && WIFEXITED(c->status) ? WEXITSTATUS(c->status) : -1;
-    int ours = c->interrupted && (sig == SIGTERM || sig == SIGKILL);
+    double duration = c->ch.end > c->ch.start ? c->ch.end - c->ch.start : 0;
+    int sig = c->ch.reaped && WIFSIGNALED(c->ch.status) ? WTERMSIG(c->ch.status) : 0;
+    int exit_status = c->ch.reaped && WIFEXITED(c->ch.status) ? WEXITSTATUS(c->ch.status) : -1;
+    int ours = c->ch.interrupted && (sig == SIGTERM || sig == SIGKILL);
     const char *why = NULL;
-    json_object *rec = c->spawn_errno ? NULL : find_record(&c->out, &why);
+    json_object *rec = c->ch.spawn_errno ? NULL : find_record(&c->ch.out, &why);
     int synthesized = rec == NULL;
     buffer note = {0};
     int severity = 0;
@@ -682,7 +551,7 @@ void results_finish(session *s, child_run *c, const run_options *o)
         free(dir);
     }
 
-    if (rec == NULL && c->interrupted && !c->timed_out && (ours || exit_status >= 0)) {
+    if (rec == NULL && c->ch.interrupted && !c->ch.timed_out && (ours || exit_status >= 0)) {
         /* Stopped by Ctrl-C before it had anything to say: not a finished run. */
         summary_row row = {0};
         row.scenario = xstrdup(it->sc->name);
@@ -706,7 +575,7 @@ void results_finish(session *s, child_run *c, const run_options *o)
     }
 
     char *error = NULL;
-    if (c->timed_out) {
+    if (c->ch.timed_out) {
         if (rec == NULL)
             rec = synthesize(c, o, parsed ? &ts : NULL, duration);
         add_failure(rec, "deadlock", "deadlock", duration);
@@ -714,11 +583,11 @@ void results_finish(session *s, child_run *c, const run_options *o)
         json_object *hang = json_object_new_object();
         json_object_object_add(hang, "by", jtext("driver watchdog"));
         json_object_object_add(hang, "deadline", jreal(run_deadline(o)));
-        json_object_object_add(hang, "stacks_file", jtext(c->stacks_file));
+        json_object_object_add(hang, "stacks_file", jtext(c->ch.stacks_file));
         json_object_object_add(rec, "hang", hang);
         judge(rec, it, NULL);
         note_add(&note, "deadlock (driver watchdog)");
-        if (c->stacks_file == NULL)
+        if (c->ch.stacks_file == NULL)
             note_add(&note, "no stacks");
     } else if (sig != 0 && !ours) {
         if (rec == NULL)
@@ -730,7 +599,7 @@ void results_finish(session *s, child_run *c, const run_options *o)
         json_object *crash = json_object_new_object();
         json_object_object_add(crash, "signal", jtext(signal_name(sig)));
         json_object_object_add(crash, "core_dumped",
-                               json_object_new_boolean(WCOREDUMP(c->status) != 0));
+                               json_object_new_boolean(WCOREDUMP(c->ch.status) != 0));
         json_object_object_add(rec, "crash", crash);
         judge(rec, it, NULL);
         char *text = xasprintf("crash %s", signal_name(sig));
@@ -738,10 +607,11 @@ void results_finish(session *s, child_run *c, const run_options *o)
         free(text);
     } else if (rec == NULL) {
         rec = synthesize(c, o, parsed ? &ts : NULL, duration);
-        char *line = last_line(&c->err);
-        if (c->spawn_errno)
-            error = xasprintf("cannot start %s: %s", c->argv && c->argv[0] ? c->argv[0] : "?",
-                              c->spawn_errno == ENOENT ? "not built" : strerror(c->spawn_errno));
+        char *line = last_line(&c->ch.err);
+        if (c->ch.spawn_errno)
+            error =
+                xasprintf("cannot start %s: %s", c->argv && c->argv[0] ? c->argv[0] : "?",
+                          c->ch.spawn_errno == ENOENT ? "not built" : strerror(c->ch.spawn_errno));
         else if (sig != 0)
             error = xasprintf("stopped by %s before printing a record", signal_name(sig));
         else if (line != NULL && (exit_status == 2 || exit_status == 3))
@@ -750,7 +620,7 @@ void results_finish(session *s, child_run *c, const run_options *o)
             error = xasprintf("%s (exit status %d)", why, exit_status);
         free(line);
         severity = exit_status == 2 ? RL_EXIT_USAGE : RL_EXIT_HARNESS;
-        note_add(&note, c->spawn_errno ? "not started" : "error: no valid record");
+        note_add(&note, c->ch.spawn_errno ? "not started" : "error: no valid record");
     }
     if (error != NULL)
         json_object_object_add(rec, "error", jtext(error));
@@ -758,9 +628,9 @@ void results_finish(session *s, child_run *c, const run_options *o)
     /* The program's own judgement stands unless the driver changed it. */
     const json_object *met = jget(rec, "met");
     int met_value = json_object_is_type(met, json_type_boolean) ? json_object_get_boolean(met) : -1;
-    if (count_of(rec, "hangs") > 0 && !c->timed_out)
+    if (count_of(rec, "hangs") > 0 && !c->ch.timed_out)
         note_add(&note, "hang");
-    if (c->interrupted)
+    if (c->ch.interrupted)
         note_add(&note, "interrupted");
     else if (jtrue(jget(rec, "interrupted")))
         note_add(&note, "interrupted by a signal racelab did not send");
@@ -804,26 +674,31 @@ void results_finish(session *s, child_run *c, const run_options *o)
     for (int i = 0; i < c->argc; i++)
         json_object_array_add(cmd, jtext(c->argv[i]));
     json_object_object_add(rec, "command", cmd);
-    json_object_object_add(rec, "pid", c->pid > 0 ? json_object_new_int(c->pid) : NULL);
+    json_object_object_add(rec, "pid", c->ch.pid > 0 ? json_object_new_int(c->ch.pid) : NULL);
     json_object_object_add(rec, "exit_status",
                            exit_status >= 0 ? json_object_new_int(exit_status) : NULL);
     json_object_object_add(rec, "signal", sig ? jtext(signal_name(sig)) : NULL);
-    char *log = parsed ? primary_log(&ts, c->pid) : NULL;
+    char *log = parsed ? primary_log(&ts, c->ch.pid) : NULL;
     json_object_object_add(rec, "tsan_log", jtext(log));
     free(log);
     json_object_object_add(rec, "tsan_parsed", parsed ? tsan_to_json(&ts) : NULL);
-    json_object_object_add(rec, "stacks_file", jtext(c->stacks_file));
-    if (c->stacks_note != NULL)
-        json_object_object_add(rec, "stacks_note", jtext(c->stacks_note));
+    json_object_object_add(rec, "stacks_file", jtext(c->ch.stacks_file));
+    if (c->ch.stacks_note != NULL)
+        json_object_object_add(rec, "stacks_note", jtext(c->ch.stacks_note));
+    if (c->ch.left_behind > 0) { /* outside its process group: found and killed (child_sweep.c) */
+        json_object_object_add(rec, "left_behind", json_object_new_int(c->ch.left_behind));
+        warn_msg("%s left %d process%s running outside its process group: killed", c->run_id,
+                 c->ch.left_behind, c->ch.left_behind == 1 ? "" : "es");
+    }
     char *err_file = save_stderr(s, c);
     json_object_object_add(rec, "stderr_file", jtext(err_file));
     free(err_file);
-    if (error != NULL || sig != 0 || c->timed_out) {
-        char *t = tail(&c->err, TAIL_BYTES);
+    if (error != NULL || sig != 0 || c->ch.timed_out) {
+        char *t = tail(&c->ch.err, TAIL_BYTES);
         json_object_object_add(rec, "stderr_tail", jtext(t));
         free(t);
         if (error != NULL) {
-            t = tail(&c->out, TAIL_BYTES);
+            t = tail(&c->ch.out, TAIL_BYTES);
             json_object_object_add(rec, "stdout_tail", jtext(t));
             free(t);
         }
@@ -873,13 +748,12 @@ int results_close(session *s, int interrupted)
     int status = RL_EXIT_MET;
     for (int i = 0; i < s->n_rows; i++)
         status = rl_worse_exit(status, s->rows[i].severity);
-    if (s->n_unwritten > 0)
+    if (s->sink.n_unwritten > 0)
         status = rl_worse_exit(status, RL_EXIT_HARNESS); /* records lost: the environment failed */
     if (interrupted)
         status = RL_EXIT_INTERRUPTED;
     qsort(s->rows, (size_t)s->n_rows, sizeof *s->rows, by_index);
-    close(s->jsonl_fd);
-    s->jsonl_fd = -1;
+    record_sink_close(&s->sink);
     char *path = xasprintf("%s/summary.txt", s->dir);
     FILE *f = fopen(path, "w");
     if (f == NULL) {
@@ -887,7 +761,7 @@ int results_close(session *s, int interrupted)
         status = interrupted ? status : RL_EXIT_HARNESS;
     } else {
         summary_write_file(s, f, interrupted, status);
-        record_sink_report(s, f);
+        record_sink_report(&s->sink, f);
         if (fclose(f) != 0) {
             error_msg("cannot write %s: %s", path, strerror(errno));
             status = interrupted ? status : RL_EXIT_HARNESS;
@@ -895,6 +769,7 @@ int results_close(session *s, int interrupted)
     }
     free(path);
     summary_totals(s, interrupted, status);
-    record_sink_report(s, stderr);
+    record_sink_report(&s->sink, stderr);
+    record_sink_free(&s->sink);
     return status;
 }

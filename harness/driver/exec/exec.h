@@ -19,6 +19,8 @@
 #ifndef RL_DRIVER_EXEC_H
 #define RL_DRIVER_EXEC_H
 
+#include "core/child.h"
+#include "core/record_sink.h"
 #include "core/util.h"
 
 #include "../../../injectors/exec/preload/exec_points.h"
@@ -142,13 +144,9 @@ void exec_read_reports(const char *dir, const char *prefix, pid_t root, exec_cou
 typedef struct {
     unsigned long long index; /* from 0 */
     uint64_t seed;
-    char *label; /* run-000012 */
-    pid_t pid;
-    int fd_out, fd_err;
-    buffer out, err;
-    double start, end, deadline, kill_at;
-    int status, reaped, timed_out, interrupted, spawn_errno;
-    char *stacks_file, *stacks_note;
+    char *label;     /* run-000012 */
+    child ch;        /* the process (core/child.h): pid, pipes, output, status, deadline */
+    child_scan scan; /* --fail-on over the whole output */
     char *tsan_base; /* DIR/tsan/<label> (TSan adds .<pid>) */
     char *schedule;  /* sched: the schedule it follows (--replay, a dfs prefix); not freed here */
     int follow;      /* sched: a trial of a search (dfs, shrink): `schedule`, then no preemption */
@@ -160,17 +158,16 @@ typedef struct {
     const exec_options *o;
     const exec_program *p;
     const exec_setup *s;
-    const char *dir;   /* the results folder */
-    char *reports_dir; /* DIR/.reports: the library's per-process counts */
+    const char *dir;                /* the results folder */
+    char *reports_dir;              /* DIR/.reports: the library's per-process counts */
+    const child_launcher *launcher; /* how runs start: NULL posix_spawn (a fork server's hook) */
+    record_sink *sink;              /* DIR/runs.jsonl */
 } exec_context;
 
 /* Starts one run; 0, or -1 with c->spawn_errno set. */
 int exec_child_start(const exec_context *x, exec_child *c);
-/* Reads what is there on its pipes; reaps it when it has ended. */
-void exec_child_poll(exec_child *c);
 /* Past its deadline: gdb's stacks into DIR/stacks, then its group is killed. */
 void exec_child_watchdog(const exec_context *x, exec_child *c);
-int exec_child_done(const exec_child *c, double now);
 void exec_child_free(exec_child *c);
 
 /* ---- exec_outcome.c ---------------------------------------------------- */
@@ -200,6 +197,7 @@ typedef struct {
     int exit_status; /* -1 when it did not exit */
     const char *signal;
     char *stacks_file, *stacks_note, *output_file, *tsan_log;
+    int output_cut; /* the kept output is not all the run printed (1 MB per stream) */
     char *stderr_tail;
     char *schedule; /* sched mode: the run's schedule, its preemptions, who waited for what */
     int preemptions;
@@ -233,6 +231,10 @@ typedef struct {
     unsigned long long runs_counted; /* runs whose own process reported counts */
     unsigned long long runs_forked;  /* runs with more than one process */
     unsigned long long spawn_failures;
+    unsigned long long escaped; /* ran out of the preload's (or scheduler's) reach: not graded */
+    unsigned long long runs_left_behind; /* left processes running outside their group */
+    const char *error;                   /* why nothing can be judged (exit 3), or NULL */
+    int output_failed;                   /* a failed run's output could not be kept */
     double started, seconds;
     int interrupted;
     /* sched mode */
@@ -250,8 +252,11 @@ typedef struct {
 
 /* Grades a finished run (its output, logs and reports) into the tally;
  * returns its outcome, or EXEC_DIVERGED: a sched run that left its schedule
- * or control and did not fail, not graded (counted in t->diverged). */
+ * or control and did not fail, not graded (counted in t->diverged), or
+ * EXEC_ESCAPED: a run that passed without the preload's (or the
+ * scheduler's) report of its own process, not graded (t->escaped). */
 #define EXEC_DIVERGED (-2)
+#define EXEC_ESCAPED (-3)
 int exec_grade(const exec_context *x, exec_child *c, exec_tally *t);
 void exec_free_tally(exec_tally *t);
 

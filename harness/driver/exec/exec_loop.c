@@ -11,6 +11,7 @@
  * its change points below it); with dfs, each run follows the prefix the
  * search gives it, and the search stops when every schedule within its
  * bound has run (exhausted). */
+#include "core/child.h"
 #include "core/fifos.h"
 #include "core/interrupt.h"
 #include "core/util.h"
@@ -71,7 +72,7 @@ static int budget_left(const exec_options *o, const exec_tally *t, unsigned long
 {
     if (o->until_fail && t->failures > 0)
         return 0;
-    if (t->exhausted)
+    if (t->exhausted || t->error != NULL)
         return 0;
     if (o->seconds > 0)
         return now - t->started < o->seconds;
@@ -99,15 +100,20 @@ static void clear_progress(int *shown)
 
 static void finish(const exec_context *x, exec_child *c, exec_tally *t, int tty, int *shown)
 {
-    if (c->interrupted && !c->timed_out) {
+    if (c->ch.interrupted && !c->ch.timed_out) {
         exec_counts ignored;
-        exec_read_reports(x->reports_dir, c->label, c->pid, &ignored);
+        exec_read_reports(x->reports_dir, c->label, c->ch.pid, &ignored);
         return; /* cut short by us: not a run */
     }
     unsigned long long before = t->failures;
     int n_before = t->n_failed;
     int outcome = exec_grade(x, c, t);
-    if (t->dfs != NULL) {
+    if (t->dfs != NULL && outcome == EXEC_ESCAPED) {
+        /* the search cannot steer a program that leaves the scheduler: its
+         * space is not exhausted, it cannot be searched */
+        t->error = "a run escaped the scheduler (its own process did not finish under it): "
+                   "the dfs search cannot go on";
+    } else if (t->dfs != NULL) {
         /* a run without a report teaches the search nothing: it would repeat */
         int more = outcome != -1 && t->last != NULL && t->last->present &&
                    exec_sched_feed(t->dfs, t->last);
@@ -154,7 +160,7 @@ int exec_run_all(const exec_context *x, exec_tally *t)
             }
             if (exec_child_start(x, c) != 0) {
                 clear_progress(&shown);
-                error_msg("exec: cannot run %s: %s", x->p->path, strerror(c->spawn_errno));
+                error_msg("exec: cannot run %s: %s", x->p->path, strerror(c->ch.spawn_errno));
                 t->spawn_failures++;
                 free(c->schedule);
                 exec_child_free(c);
@@ -171,14 +177,9 @@ int exec_run_all(const exec_context *x, exec_tally *t)
         fds[nf++] = (struct pollfd){interrupt_fd(), POLLIN, 0};
         if (chld_pipe[0] >= 0)
             fds[nf++] = (struct pollfd){chld_pipe[0], POLLIN, 0};
-        for (int j = 0; j < jobs; j++) {
-            if (!busy[j])
-                continue;
-            if (slots[j].fd_out >= 0)
-                fds[nf++] = (struct pollfd){slots[j].fd_out, POLLIN, 0};
-            if (slots[j].fd_err >= 0)
-                fds[nf++] = (struct pollfd){slots[j].fd_err, POLLIN, 0};
-        }
+        for (int j = 0; j < jobs; j++)
+            if (busy[j])
+                nf += child_pollfds(&slots[j].ch, fds + nf);
         /* An exit shows as SIGCHLD (and EOF on the pipes, unless a grandchild
          * holds them); the short step bounds the deadline checks. */
         if (poll(fds, (nfds_t)nf, 20) < 0 && errno != EINTR)
@@ -190,14 +191,9 @@ int exec_run_all(const exec_context *x, exec_tally *t)
             int first = signals == 0;
             signals = interrupt_count();
             t->interrupted = 1;
-            for (int j = 0; j < jobs; j++) {
-                exec_child *c = &slots[j];
-                if (!busy[j] || c->reaped)
-                    continue;
-                c->interrupted = 1;
-                kill(-c->pid, first ? SIGTERM : SIGKILL);
-                c->kill_at = first ? now_seconds() + TERM_GRACE_S : 0;
-            }
+            for (int j = 0; j < jobs; j++)
+                if (busy[j])
+                    child_interrupt(&slots[j].ch, first, TERM_GRACE_S);
         }
 
         now = now_seconds();
@@ -205,18 +201,15 @@ int exec_run_all(const exec_context *x, exec_tally *t)
             exec_child *c = &slots[j];
             if (!busy[j])
                 continue;
-            exec_child_poll(c);
-            if (!c->reaped && !c->timed_out && !c->interrupted && now >= c->deadline) {
+            child_poll(&c->ch);
+            if (!c->ch.reaped && !c->ch.timed_out && !c->ch.interrupted && now >= c->ch.deadline) {
                 clear_progress(&shown);
                 exec_child_watchdog(x, c);
             }
-            if (!c->reaped && c->kill_at > 0 && now >= c->kill_at) {
-                kill(-c->pid, SIGKILL);
-                c->kill_at = 0;
-            }
-            if (exec_child_done(c, now)) {
-                if (c->timed_out || WIFSIGNALED(c->status))
-                    fifo_cleanup_pid(c->pid);
+            child_kill_if_due(&c->ch, now);
+            if (child_done(&c->ch, now)) {
+                if (c->ch.timed_out || WIFSIGNALED(c->ch.status))
+                    fifo_cleanup_pid(c->ch.pid);
                 finish(x, c, t, tty, &shown);
                 free(c->schedule);
                 exec_child_free(c);
@@ -230,6 +223,7 @@ int exec_run_all(const exec_context *x, exec_tally *t)
         }
     }
     clear_progress(&shown);
+    child_sweep_all(); /* nothing a run started outlives the invocation */
     t->seconds = now_seconds() - t->started;
     free(slots);
     free(busy);

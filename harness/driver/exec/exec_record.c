@@ -2,12 +2,14 @@
  * writer fills (rl_record, README "The record"), with runs as its trials and
  * the outcomes of exec_outcome.c, judged by the one grader (rl_judge_counts)
  * against --expect; then the fields only exec mode has, under "exec"
- * (README "Exec mode"). */
+ * (README "Exec mode"). Built once as a json-c object and written once
+ * through the record sink (core/record_sink.c), whole or not at all. */
+#include "core/json_io.h"
+#include "core/record_sink.h"
 #include "core/util.h"
 #include "exec/exec.h"
 
 #include "../../../injectors/points/points.h"
-#include "../../common/json_write.h"
 #include "../../common/record.h"
 
 #include <fnmatch.h>
@@ -20,6 +22,10 @@
 
 static void judge(const exec_context *x, const exec_tally *t, rl_verdict *v)
 {
+    if (t->error != NULL) { /* nothing that ran can be judged */
+        rl_judge_error(v);
+        return;
+    }
     rl_grade_input in = {
         .expect = (rl_expectation)x->o->expect,
         .caught_by = RL_CAUGHT_BY_ANY,
@@ -50,118 +56,95 @@ static void point_specs(const exec_setup *s, const char *spec_of[RL_EXEC_N_POINT
     }
 }
 
-static void key_string(FILE *f, int *first, const char *key, const char *value)
+static json_object *jint_or_null(int present, long long n)
 {
-    rl_json_key(f, first, key);
-    rl_json_string(f, value);
+    return present ? json_object_new_int64(n) : NULL;
 }
 
-static void failure_json(FILE *f, const exec_failure *e, const char *rerun)
+static json_object *failure_json(const exec_failure *e, const char *rerun)
 {
-    int first = 1;
-    fputc('{', f);
-    rl_json_key(f, &first, "run");
-    fprintf(f, "%llu", e->run);
-    rl_json_key(f, &first, "seed");
-    fprintf(f, "%llu", (unsigned long long)e->seed);
-    key_string(f, &first, "outcome", exec_outcome_name(e->outcome));
-    key_string(f, &first, "cause", e->cause);
-    rl_json_key(f, &first, "at");
-    rl_json_number(f, e->at);
-    rl_json_key(f, &first, "duration");
-    rl_json_number(f, e->duration);
-    rl_json_key(f, &first, "exit_status");
-    if (e->exit_status < 0)
-        fputs("null", f);
-    else
-        fprintf(f, "%d", e->exit_status);
-    key_string(f, &first, "signal", e->signal);
-    key_string(f, &first, "output_file", e->output_file);
-    key_string(f, &first, "stacks_file", e->stacks_file);
-    key_string(f, &first, "stacks_note", e->stacks_note);
-    key_string(f, &first, "tsan_log", e->tsan_log);
-    key_string(f, &first, "schedule", e->schedule);
-    rl_json_key(f, &first, "preemptions");
-    if (e->schedule != NULL)
-        fprintf(f, "%d", e->preemptions);
-    else
-        fputs("null", f);
-    key_string(f, &first, "waits", e->waits);
-    key_string(f, &first, "rerun", rerun);
-    fputc('}', f);
+    json_object *f = json_object_new_object();
+    json_object_object_add(f, "run", jcount(e->run));
+    json_object_object_add(f, "seed", jcount(e->seed));
+    json_object_object_add(f, "outcome", jtext(exec_outcome_name(e->outcome)));
+    json_object_object_add(f, "cause", jtext(e->cause));
+    json_object_object_add(f, "at", jreal(e->at));
+    json_object_object_add(f, "duration", jreal(e->duration));
+    json_object_object_add(f, "exit_status", jint_or_null(e->exit_status >= 0, e->exit_status));
+    json_object_object_add(f, "signal", jtext(e->signal));
+    json_object_object_add(f, "output_file", jtext(e->output_file));
+    json_object_object_add(f, "output_cut", json_object_new_boolean(e->output_cut));
+    json_object_object_add(f, "stacks_file", jtext(e->stacks_file));
+    json_object_object_add(f, "stacks_note", jtext(e->stacks_note));
+    json_object_object_add(f, "tsan_log", jtext(e->tsan_log));
+    json_object_object_add(f, "schedule", jtext(e->schedule));
+    json_object_object_add(f, "preemptions", jint_or_null(e->schedule != NULL, e->preemptions));
+    json_object_object_add(f, "waits", jtext(e->waits));
+    json_object_object_add(f, "rerun", jtext(rerun));
+    return f;
 }
 
-static void exec_fields(FILE *f, const exec_context *x, const exec_tally *t)
+static json_object *text_array(char *const *items, int n)
+{
+    json_object *a = json_object_new_array();
+    for (int i = 0; i < n; i++)
+        json_object_array_add(a, jtext(items[i]));
+    return a;
+}
+
+static const char *forks_note(const exec_context *x, const exec_tally *t)
+{
+    if (t->runs_forked == 0)
+        return NULL;
+    return x->o->sched ? "the program started other processes: a forked child runs "
+                         "unscheduled (real pthreads, outside the schedule); a program it "
+                         "executes runs under a scheduler of its own"
+                       : "the program started other processes: they ran with the "
+                         "preload too, with the run's seed; their counts are in points";
+}
+
+static json_object *exec_fields(const exec_context *x, const exec_tally *t)
 {
     const exec_options *o = x->o;
-    int first = 1;
-    fputc('{', f);
-    key_string(f, &first, "program", x->p->path);
-    rl_json_key(f, &first, "args");
-    fputc('[', f);
-    for (int i = 1; i < o->argc; i++) {
-        fputs(i > 1 ? ", " : "", f);
-        rl_json_string(f, o->argv[i]);
-    }
-    fputc(']', f);
-    rl_json_key(f, &first, "script");
-    fputs(x->p->script ? "true" : "false", f);
-    key_string(f, &first, "tsan_detected_by", x->p->tsan_sign);
-    key_string(f, &first, "built_by", x->p->cc ? "racelab cc" : NULL);
-    rl_json_key(f, &first, "raw_calls");
-    fputc('[', f);
-    for (int i = 0; i < x->p->n_raw; i++) {
-        fputs(i > 0 ? ", " : "", f);
-        rl_json_string(f, x->p->raw[i]);
-    }
-    fputc(']', f);
-    rl_json_key(f, &first, "budget");
-    if (o->seconds > 0) {
-        fputs("{\"seconds\": ", f);
-        rl_json_number(f, o->seconds);
-        fputc('}', f);
-    } else {
-        fprintf(f, "{\"runs\": %llu}", o->runs);
-    }
-    rl_json_key(f, &first, "jobs");
-    fprintf(f, "%d", o->jobs);
-    key_string(f, &first, "run_seeds", "seed + run");
-    rl_json_key(f, &first, "failures");
-    fputc('[', f);
+    json_object *e = json_object_new_object();
+    json_object_object_add(e, "program", jtext(x->p->path));
+    json_object_object_add(e, "args", text_array(o->argv + 1, o->argc - 1));
+    json_object_object_add(e, "script", json_object_new_boolean(x->p->script));
+    json_object_object_add(e, "tsan_detected_by", jtext(x->p->tsan_sign));
+    json_object_object_add(e, "built_by", jtext(x->p->cc ? "racelab cc" : NULL));
+    json_object_object_add(e, "raw_calls", text_array((char *const *)x->p->raw, x->p->n_raw));
+    json_object *budget = json_object_new_object();
+    if (o->seconds > 0)
+        json_object_object_add(budget, "seconds", jreal(o->seconds));
+    else
+        json_object_object_add(budget, "runs", jcount(o->runs));
+    json_object_object_add(e, "budget", budget);
+    json_object_object_add(e, "jobs", json_object_new_int(o->jobs));
+    json_object_object_add(e, "run_seeds", jtext("seed + run"));
+    json_object *failures = json_object_new_array();
     for (int i = 0; i < t->n_failed; i++) {
-        fputs(i ? ", " : "", f);
         char *rerun = exec_rerun_command(x, &t->failed[i]);
-        failure_json(f, &t->failed[i], rerun);
+        json_object_array_add(failures, failure_json(&t->failed[i], rerun));
         free(rerun);
     }
-    fputc(']', f);
-    key_string(f, &first, "fail_on", o->fail_on);
-    key_string(f, &first, "ok_status", o->ok_status_text);
-    key_string(f, &first, "library", x->s->library);
-    key_string(f, &first, "preload", x->s->preload);
-    rl_json_key(f, &first, "runs_counted");
-    fprintf(f, "%llu", t->runs_counted);
-    rl_json_key(f, &first, "forked_runs");
-    fprintf(f, "%llu", t->runs_forked);
-    key_string(f, &first, "forks_note",
-               t->runs_forked == 0 ? NULL
-               : o->sched          ? "the program started other processes: a forked child runs "
-                                     "unscheduled (real pthreads, outside the schedule); a program it "
-                                     "executes runs under a scheduler of its own"
-                                   : "the program started other processes: they ran with the "
-                                     "preload too, with the run's seed; their counts are in points");
-    rl_json_key(f, &first, "left_control");
-    fprintf(f, "%llu", t->left_control);
-    rl_json_key(f, &first, "unscheduled");
-    fprintf(f, "%llu", t->unscheduled);
-    rl_json_key(f, &first, "unrecorded");
-    fprintf(f, "%llu", t->unrecorded);
-    rl_json_key(f, &first, "shrink_runs");
-    fprintf(f, "%llu", t->shrink_runs);
-    rl_json_key(f, &first, "spawn_failures");
-    fprintf(f, "%llu", t->spawn_failures);
-    key_string(f, &first, "results", x->dir);
-    fputc('}', f);
+    json_object_object_add(e, "failures", failures);
+    json_object_object_add(e, "fail_on", jtext(o->fail_on));
+    json_object_object_add(e, "ok_status", jtext(o->ok_status_text));
+    json_object_object_add(e, "library", jtext(x->s->library));
+    json_object_object_add(e, "preload", jtext(x->s->preload));
+    json_object_object_add(e, "runs_counted", jcount(t->runs_counted));
+    json_object_object_add(e, "forked_runs", jcount(t->runs_forked));
+    json_object_object_add(e, "forks_note", jtext(forks_note(x, t)));
+    json_object_object_add(e, "left_control", jcount(t->left_control));
+    json_object_object_add(e, "unscheduled", jcount(t->unscheduled));
+    json_object_object_add(e, "unrecorded", jcount(t->unrecorded));
+    json_object_object_add(e, "escaped", jcount(t->escaped));
+    json_object_object_add(e, "left_behind", jcount(t->runs_left_behind));
+    json_object_object_add(e, "error", jtext(t->error));
+    json_object_object_add(e, "shrink_runs", jcount(t->shrink_runs));
+    json_object_object_add(e, "spawn_failures", jcount(t->spawn_failures));
+    json_object_object_add(e, "results", jtext(x->dir));
+    return e;
 }
 
 int exec_write_record(const exec_context *x, const exec_tally *t, rl_verdict *verdict)
@@ -256,30 +239,10 @@ int exec_write_record(const exec_context *x, const exec_tally *t, rl_verdict *ve
     r.interrupted = t->interrupted;
     r.version = RL_VERSION;
 
-    char *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&text, &len);
-    if (m == NULL)
-        return -1;
-    rl_record_write(m, &r);
-    /* the record ends "}\n": the exec fields go inside it */
-    fseeko(m, -2, SEEK_CUR);
-    fputs(", \"exec\": ", m);
-    exec_fields(m, x, t);
-    fputs("}\n", m);
-    if (fclose(m) != 0) {
-        free(text);
-        return -1;
-    }
-    char *path = xasprintf("%s/runs.jsonl", x->dir);
-    FILE *f = fopen(path, "a");
-    free(path);
-    int rc = -1;
-    if (f != NULL) {
-        rc = fwrite(text, 1, strlen(text), f) == strlen(text) ? 0 : -1;
-        if (fclose(f) != 0)
-            rc = -1;
-    }
-    free(text);
+    /* built once, as json-c: the one record, the exec fields inside it */
+    json_object *rec = record_json(&r);
+    json_object_object_add(rec, "exec", exec_fields(x, t));
+    int rc = record_sink_write(x->sink, x->p->name, rec);
+    json_object_put(rec);
     return rc;
 }

@@ -13,6 +13,7 @@
  *     what the run saw back into the strategy;
  *   - --shrink: the scenarios' shrink (sched_shrink.h), whose trials are
  *     runs of the program, then the best schedule replayed with its trace. */
+#include "core/child.h"
 #include "core/util.h"
 #include "exec/exec.h"
 
@@ -88,6 +89,26 @@ static data_symbol *symbols;
 static int n_symbols;
 static char *symbols_of; /* the program they are of */
 
+#define TOOL_LIMIT_S 60.0
+#define TOOL_OUTPUT_CAP (64u << 20)
+
+/* What a tool (nm, addr2line, found through PATH) printed on stdout; "" when
+ * it could not run. */
+static char *tool_output(char *const *argv)
+{
+    child_spec spec = {.argv = argv,
+                       .search_path = 1,
+                       .out = CHILD_IO_PIPE,
+                       .out_cap = TOOL_OUTPUT_CAP,
+                       .err = CHILD_IO_NULL,
+                       .limit = TOOL_LIMIT_S};
+    child c;
+    memset(&c, 0, sizeof c);
+    char *text = child_run_to_end(&c, &spec) == 0 ? buf_take(&c.out) : xstrdup("");
+    child_free(&c);
+    return text;
+}
+
 static void load_symbols(const char *program)
 {
     if (symbols_of != NULL && strcmp(symbols_of, program) == 0)
@@ -99,16 +120,10 @@ static void load_symbols(const char *program)
     symbols = NULL;
     n_symbols = 0;
     symbols_of = xstrdup(program);
-    char *argv[] = {"nm", "-S", "--defined-only", (char *)program};
-    char *cmd = shell_join(argv, 4);
-    char *line = xasprintf("%s 2>/dev/null", cmd);
-    FILE *p = popen(line, "r");
-    free(cmd);
-    free(line);
-    if (p == NULL)
-        return;
-    char buf[512];
-    while (fgets(buf, sizeof buf, p) != NULL) {
+    char *argv[] = {"nm", "-S", "--defined-only", (char *)program, NULL};
+    char *text = tool_output(argv);
+    char *save = NULL;
+    for (char *buf = strtok_r(text, "\n", &save); buf != NULL; buf = strtok_r(NULL, "\n", &save)) {
         uint64_t value, size;
         char type, name[400];
         if (sscanf(buf, "%" SCNx64 " %" SCNx64 " %c %399s", &value, &size, &type, name) != 4)
@@ -118,7 +133,7 @@ static void load_symbols(const char *program)
         symbols = xrealloc(symbols, (size_t)(n_symbols + 1) * sizeof *symbols);
         symbols[n_symbols++] = (data_symbol){value, size, xstrdup(name)};
     }
-    pclose(p);
+    free(text);
 }
 
 /* "name+off" of a data address, or NULL. */
@@ -141,7 +156,7 @@ static void code_names(const char *program, uint64_t base, const uint64_t *pcs, 
         out[i] = NULL;
     if (n == 0)
         return;
-    char **argv = xcalloc((size_t)n + 6, sizeof *argv);
+    char **argv = xcalloc((size_t)n + 6, sizeof *argv); /* NULL-ended */
     int k = 0;
     argv[k++] = "addr2line";
     argv[k++] = "-f";
@@ -149,16 +164,15 @@ static void code_names(const char *program, uint64_t base, const uint64_t *pcs, 
     argv[k++] = (char *)program;
     for (int i = 0; i < n; i++) /* a return address: the call is the byte before */
         argv[k++] = xasprintf("0x%" PRIx64, pcs[i] - base - 1);
-    char *cmd = shell_join(argv, k);
-    char *line = xasprintf("%s 2>/dev/null", cmd);
-    FILE *p = popen(line, "r");
-    free(cmd);
-    free(line);
+    char *text = tool_output(argv);
     for (int i = 4; i < k; i++)
         free(argv[i]);
     free(argv);
-    if (p == NULL)
+    FILE *p = fmemopen(text, strlen(text), "r");
+    if (p == NULL) {
+        free(text);
         return;
+    }
     char fn[512], where[1024];
     for (int i = 0; i < n && fgets(fn, sizeof fn, p) != NULL && fgets(where, sizeof where, p);
          i++) {
@@ -171,7 +185,8 @@ static void code_names(const char *program, uint64_t base, const uint64_t *pcs, 
         out[i] = strcmp(fn, "??") != 0 ? xasprintf("%s in %s", relative_path(where), fn)
                                        : xstrdup(relative_path(where));
     }
-    pclose(p);
+    fclose(p);
+    free(text);
 }
 
 char *exec_symbolise(const char *program, uint64_t base, const char *text)
@@ -258,17 +273,13 @@ int exec_run_one(const exec_context *x, exec_child *c, exec_tally *t)
 {
     if (exec_child_start(x, c) != 0)
         return -1;
-    while (!exec_child_done(c, now_seconds())) {
+    while (!child_done(&c->ch, now_seconds())) {
         struct pollfd fds[2];
-        int nf = 0;
-        if (c->fd_out >= 0)
-            fds[nf++] = (struct pollfd){c->fd_out, POLLIN, 0};
-        if (c->fd_err >= 0)
-            fds[nf++] = (struct pollfd){c->fd_err, POLLIN, 0};
+        int nf = child_pollfds(&c->ch, fds);
         if (poll(fds, (nfds_t)nf, 5) < 0 && errno != EINTR)
             break;
-        exec_child_poll(c);
-        if (!c->reaped && !c->timed_out && now_seconds() >= c->deadline)
+        child_poll(&c->ch);
+        if (!c->ch.reaped && !c->ch.timed_out && now_seconds() >= c->ch.deadline)
             exec_child_watchdog(x, c);
     }
     return exec_grade(x, c, t);

@@ -24,7 +24,7 @@ char *exec_rerun_command(const exec_context *x, const exec_failure *f)
     char self[PATH_MAX];
     ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
     self[len > 0 ? len : 0] = '\0';
-    argv[n++] = len > 0 ? (char *)relative_path(self) : "racelab";
+    argv[n++] = len > 0 ? self : "racelab"; /* absolute: the line works from anywhere */
     argv[n++] = "exec";
     argv[n++] = "--seed";
     argv[n++] = seed;
@@ -61,7 +61,7 @@ char *exec_rerun_command(const exec_context *x, const exec_failure *f)
         argv[n++] = (char *)o->ok_status_text;
     }
     argv[n++] = "--";
-    argv[n++] = (char *)relative_path(x->p->path);
+    argv[n++] = x->p->path; /* absolute (exec_program.c), as the record's exec.program */
     for (int i = 1; i < o->argc; i++)
         argv[n++] = o->argv[i];
     char *line = shell_join(argv, n);
