@@ -427,7 +427,11 @@ static int record_severity(const json_object *rec, int severity)
     if (!json_object_is_type(met, json_type_boolean) || json_object_get_boolean(met))
         return severity;
     const char *verdict = jstring(jget(rec, "verdict"));
-    int class = verdict == NULL || strcmp(verdict, "error") == 0 ? RL_EXIT_HARNESS
+    /* An error is the harness's (3), unless the program refused its input
+     * (exit 2): that is bad input, 2, as README's exit statuses say and as
+     * `report` classes the same record (report_load.c). */
+    int error_class = severity == RL_EXIT_USAGE ? RL_EXIT_USAGE : RL_EXIT_HARNESS;
+    int class = verdict == NULL || strcmp(verdict, "error") == 0 ? error_class
                 : strcmp(verdict, "fails") == 0                  ? RL_EXIT_FIX_FAILED
                                                                  : RL_EXIT_WEAK;
     return rl_worse_exit(class, severity);

@@ -85,6 +85,21 @@ void exec_print_failure(const exec_context *x, const exec_failure *f, FILE *out)
 
 static void percent(FILE *out, double x) { fprintf(out, "%.3g%%", 100 * x); }
 
+/* What was not graded, or was left behind. */
+static void print_notes(const exec_tally *t, FILE *out)
+{
+    if (t->escaped > 0)
+        fprintf(out,
+                "  note           %llu run%s escaped the scheduler (passed, but its own "
+                "process did not finish under it): not graded\n",
+                t->escaped, t->escaped == 1 ? "" : "s");
+    if (t->runs_left_behind > 0)
+        fprintf(out,
+                "  note           %llu run%s left processes running outside their process "
+                "group: racelab killed them\n",
+                t->runs_left_behind, t->runs_left_behind == 1 ? "" : "s");
+}
+
 void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_verdict *v, int status,
                         FILE *out)
 {
@@ -144,9 +159,12 @@ void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_ver
         fprintf(out, "  note           %llu run%s started other processes: %s\n", t->runs_forked,
                 t->runs_forked == 1 ? "" : "s",
                 o->sched ? "a forked child runs unscheduled" : "they ran with the preload too");
+    print_notes(t, out);
     fprintf(out, "verdict: %s (expected %s)", rl_verdict_name(v->verdict),
             rl_expectation_name((rl_expectation)o->expect));
-    if (t->runs > 0 && v->failures == 0) {
+    if (t->error != NULL) {
+        fprintf(out, ": %s", t->error);
+    } else if (t->runs > 0 && v->failures == 0) {
         fputs(": the failure rate per run is below ", out);
         percent(out, v->upper95);
         fputs(" (95% upper bound)", out);
