@@ -173,6 +173,25 @@ def test_nothing_is_left_after_a_sigterm_to_racelab(orphan, tmp_path):
     assert processes_running(orphan) == []
 
 
+def test_a_scenario_run_that_leaves_a_process_behind_is_said_and_nothing_is_left(tmp_path):
+    build = tmp_path / "build"
+    (build / "plain").mkdir(parents=True)
+    (build / "tsan").mkdir()
+    exe = build / "plain" / "fx_orphan"
+    shutil.copy(BUILD / "fixtures" / "fx_orphan", exe)  # a copy: its pid is this test's
+    try:
+        rc, stdout, err = racelab("run", "--build", build, "fx_orphan:escaped", "fx_orphan:waits",
+                                  "--flavour", "plain", "--out", tmp_path / "out")
+        assert processes_running(exe) == []
+    finally:
+        for pid in processes_running(exe):
+            os.kill(pid, signal.SIGKILL)
+    recs = {json.loads(l)["variant"]: json.loads(l)
+            for l in (tmp_path / "out" / "runs.jsonl").read_text().splitlines()}
+    assert recs["escaped"]["left_behind"] == 1 and "left_behind" not in recs["waits"]
+    assert "left 1 process running outside its process group" in err
+
+
 # ---- 10: a full disk in exec mode ----------------------------------------------------------
 
 
