@@ -416,3 +416,19 @@ int child_run_to_end(child *c, const child_spec *s)
     }
     return 0;
 }
+
+int child_capture(char *const *argv, int search_path, size_t cap, double limit, char **out)
+{
+    child_spec spec = {.argv = argv,
+                       .search_path = search_path,
+                       .out = CHILD_IO_PIPE,
+                       .out_cap = cap,
+                       .err = CHILD_IO_NULL,
+                       .limit = limit};
+    child c;
+    memset(&c, 0, sizeof c);
+    int status = child_run_to_end(&c, &spec) == 0 && c.fd_out < 0 ? c.status : -1;
+    *out = status != -1 ? buf_take(&c.out) : NULL;
+    child_free(&c);
+    return status;
+}

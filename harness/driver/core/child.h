@@ -112,6 +112,10 @@ int child_done(const child *c, double now);
 void child_free(child *c);
 /* Starts and watches it to its end; 0 (c->status valid) or -1 (not started). */
 int child_run_to_end(child *c, const child_spec *s);
+/* Runs argv to its end (stdout kept up to CAP bytes, stderr dropped, at
+ * most LIMIT seconds): its wait status and *out (never NULL then), or -1
+ * and *out NULL when it could not start or its stdout stayed open. */
+int child_capture(char *const *argv, int search_path, size_t cap, double limit, char **out);
 /* Frees what a scan kept. */
 void child_scan_free(child_scan *sc);
 /* Kills and reaps whatever processes the driver's children left behind. */

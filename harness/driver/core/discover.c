@@ -26,17 +26,12 @@
 char *describe_output(const char *path)
 {
     char *argv[] = {(char *)path, "--describe", NULL};
-    child_spec spec = {.argv = argv,
-                       .out = CHILD_IO_PIPE,
-                       .out_cap = DESCRIBE_MAX_BYTES,
-                       .err = CHILD_IO_NULL,
-                       .limit = DESCRIBE_LIMIT_S};
-    child c;
-    memset(&c, 0, sizeof c);
-    int ok = child_run_to_end(&c, &spec) == 0 && !c.timed_out && c.fd_out < 0 &&
-             WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0 && c.out.data != NULL;
-    char *text = ok ? buf_take(&c.out) : NULL;
-    child_free(&c);
+    char *text = NULL;
+    int status = child_capture(argv, 0, DESCRIBE_MAX_BYTES, DESCRIBE_LIMIT_S, &text);
+    if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || *text == '\0') {
+        free(text); /* a deadline ends it by SIGKILL: not an exit */
+        return NULL;
+    }
     return text;
 }
 

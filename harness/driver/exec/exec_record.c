@@ -61,27 +61,42 @@ static json_object *jint_or_null(int present, long long n)
     return present ? json_object_new_int64(n) : NULL;
 }
 
+/* One object from KEY, VALUE pairs (each value a new reference, NULL: null). */
+typedef struct {
+    const char *key;
+    json_object *value;
+} field;
+
+static json_object *object_of(const field *fields, size_t n)
+{
+    json_object *o = json_object_new_object();
+    for (size_t i = 0; i < n; i++)
+        json_object_object_add(o, fields[i].key, fields[i].value);
+    return o;
+}
+
 static json_object *failure_json(const exec_failure *e, const char *rerun)
 {
-    json_object *f = json_object_new_object();
-    json_object_object_add(f, "run", jcount(e->run));
-    json_object_object_add(f, "seed", jcount(e->seed));
-    json_object_object_add(f, "outcome", jtext(exec_outcome_name(e->outcome)));
-    json_object_object_add(f, "cause", jtext(e->cause));
-    json_object_object_add(f, "at", jreal(e->at));
-    json_object_object_add(f, "duration", jreal(e->duration));
-    json_object_object_add(f, "exit_status", jint_or_null(e->exit_status >= 0, e->exit_status));
-    json_object_object_add(f, "signal", jtext(e->signal));
-    json_object_object_add(f, "output_file", jtext(e->output_file));
-    json_object_object_add(f, "output_cut", json_object_new_boolean(e->output_cut));
-    json_object_object_add(f, "stacks_file", jtext(e->stacks_file));
-    json_object_object_add(f, "stacks_note", jtext(e->stacks_note));
-    json_object_object_add(f, "tsan_log", jtext(e->tsan_log));
-    json_object_object_add(f, "schedule", jtext(e->schedule));
-    json_object_object_add(f, "preemptions", jint_or_null(e->schedule != NULL, e->preemptions));
-    json_object_object_add(f, "waits", jtext(e->waits));
-    json_object_object_add(f, "rerun", jtext(rerun));
-    return f;
+    const field fields[] = {
+        {"run", jcount(e->run)},
+        {"seed", jcount(e->seed)},
+        {"outcome", jtext(exec_outcome_name(e->outcome))},
+        {"cause", jtext(e->cause)},
+        {"at", jreal(e->at)},
+        {"duration", jreal(e->duration)},
+        {"exit_status", jint_or_null(e->exit_status >= 0, e->exit_status)},
+        {"signal", jtext(e->signal)},
+        {"output_file", jtext(e->output_file)},
+        {"output_cut", json_object_new_boolean(e->output_cut)},
+        {"stacks_file", jtext(e->stacks_file)},
+        {"stacks_note", jtext(e->stacks_note)},
+        {"tsan_log", jtext(e->tsan_log)},
+        {"schedule", jtext(e->schedule)},
+        {"preemptions", jint_or_null(e->schedule != NULL, e->preemptions)},
+        {"waits", jtext(e->waits)},
+        {"rerun", jtext(rerun)},
+    };
+    return object_of(fields, sizeof fields / sizeof fields[0]);
 }
 
 static json_object *text_array(char *const *items, int n)
@@ -103,48 +118,51 @@ static const char *forks_note(const exec_context *x, const exec_tally *t)
                          "preload too, with the run's seed; their counts are in points";
 }
 
-static json_object *exec_fields(const exec_context *x, const exec_tally *t)
+static json_object *failures_json(const exec_context *x, const exec_tally *t)
 {
-    const exec_options *o = x->o;
-    json_object *e = json_object_new_object();
-    json_object_object_add(e, "program", jtext(x->p->path));
-    json_object_object_add(e, "args", text_array(o->argv + 1, o->argc - 1));
-    json_object_object_add(e, "script", json_object_new_boolean(x->p->script));
-    json_object_object_add(e, "tsan_detected_by", jtext(x->p->tsan_sign));
-    json_object_object_add(e, "built_by", jtext(x->p->cc ? "racelab cc" : NULL));
-    json_object_object_add(e, "raw_calls", text_array((char *const *)x->p->raw, x->p->n_raw));
-    json_object *budget = json_object_new_object();
-    if (o->seconds > 0)
-        json_object_object_add(budget, "seconds", jreal(o->seconds));
-    else
-        json_object_object_add(budget, "runs", jcount(o->runs));
-    json_object_object_add(e, "budget", budget);
-    json_object_object_add(e, "jobs", json_object_new_int(o->jobs));
-    json_object_object_add(e, "run_seeds", jtext("seed + run"));
     json_object *failures = json_object_new_array();
     for (int i = 0; i < t->n_failed; i++) {
         char *rerun = exec_rerun_command(x, &t->failed[i]);
         json_object_array_add(failures, failure_json(&t->failed[i], rerun));
         free(rerun);
     }
-    json_object_object_add(e, "failures", failures);
-    json_object_object_add(e, "fail_on", jtext(o->fail_on));
-    json_object_object_add(e, "ok_status", jtext(o->ok_status_text));
-    json_object_object_add(e, "library", jtext(x->s->library));
-    json_object_object_add(e, "preload", jtext(x->s->preload));
-    json_object_object_add(e, "runs_counted", jcount(t->runs_counted));
-    json_object_object_add(e, "forked_runs", jcount(t->runs_forked));
-    json_object_object_add(e, "forks_note", jtext(forks_note(x, t)));
-    json_object_object_add(e, "left_control", jcount(t->left_control));
-    json_object_object_add(e, "unscheduled", jcount(t->unscheduled));
-    json_object_object_add(e, "unrecorded", jcount(t->unrecorded));
-    json_object_object_add(e, "escaped", jcount(t->escaped));
-    json_object_object_add(e, "left_behind", jcount(t->runs_left_behind));
-    json_object_object_add(e, "error", jtext(t->error));
-    json_object_object_add(e, "shrink_runs", jcount(t->shrink_runs));
-    json_object_object_add(e, "spawn_failures", jcount(t->spawn_failures));
-    json_object_object_add(e, "results", jtext(x->dir));
-    return e;
+    return failures;
+}
+
+static json_object *exec_fields(const exec_context *x, const exec_tally *t)
+{
+    const exec_options *o = x->o;
+    const field budget =
+        o->seconds > 0 ? (field){"seconds", jreal(o->seconds)} : (field){"runs", jcount(o->runs)};
+    const field fields[] = {
+        {"program", jtext(x->p->path)},
+        {"args", text_array(o->argv + 1, o->argc - 1)},
+        {"script", json_object_new_boolean(x->p->script)},
+        {"tsan_detected_by", jtext(x->p->tsan_sign)},
+        {"built_by", jtext(x->p->cc ? "racelab cc" : NULL)},
+        {"raw_calls", text_array((char *const *)x->p->raw, x->p->n_raw)},
+        {"budget", object_of(&budget, 1)},
+        {"jobs", json_object_new_int(o->jobs)},
+        {"run_seeds", jtext("seed + run")},
+        {"failures", failures_json(x, t)},
+        {"fail_on", jtext(o->fail_on)},
+        {"ok_status", jtext(o->ok_status_text)},
+        {"library", jtext(x->s->library)},
+        {"preload", jtext(x->s->preload)},
+        {"runs_counted", jcount(t->runs_counted)},
+        {"forked_runs", jcount(t->runs_forked)},
+        {"forks_note", jtext(forks_note(x, t))},
+        {"left_control", jcount(t->left_control)},
+        {"unscheduled", jcount(t->unscheduled)},
+        {"unrecorded", jcount(t->unrecorded)},
+        {"escaped", jcount(t->escaped)},
+        {"left_behind", jcount(t->runs_left_behind)},
+        {"error", jtext(t->error)},
+        {"shrink_runs", jcount(t->shrink_runs)},
+        {"spawn_failures", jcount(t->spawn_failures)},
+        {"results", jtext(x->dir)},
+    };
+    return object_of(fields, sizeof fields / sizeof fields[0]);
 }
 
 int exec_write_record(const exec_context *x, const exec_tally *t, rl_verdict *verdict)

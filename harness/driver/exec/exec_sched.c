@@ -96,16 +96,9 @@ static char *symbols_of; /* the program they are of */
  * it could not run. */
 static char *tool_output(char *const *argv)
 {
-    child_spec spec = {.argv = argv,
-                       .search_path = 1,
-                       .out = CHILD_IO_PIPE,
-                       .out_cap = TOOL_OUTPUT_CAP,
-                       .err = CHILD_IO_NULL,
-                       .limit = TOOL_LIMIT_S};
-    child c;
-    memset(&c, 0, sizeof c);
-    char *text = child_run_to_end(&c, &spec) == 0 ? buf_take(&c.out) : xstrdup("");
-    child_free(&c);
+    char *text = NULL;
+    if (child_capture(argv, 1, TOOL_OUTPUT_CAP, TOOL_LIMIT_S, &text) == -1)
+        text = xstrdup("");
     return text;
 }
 

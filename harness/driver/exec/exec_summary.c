@@ -85,19 +85,11 @@ void exec_print_failure(const exec_context *x, const exec_failure *f, FILE *out)
 
 static void percent(FILE *out, double x) { fprintf(out, "%.3g%%", 100 * x); }
 
-/* What was not graded, or was left behind. */
-static void print_notes(const exec_tally *t, FILE *out)
+/* "  note           N run(s) WHAT", when N > 0. */
+static void note(FILE *out, unsigned long long n, const char *what)
 {
-    if (t->escaped > 0)
-        fprintf(out,
-                "  note           %llu run%s escaped the scheduler (passed, but its own "
-                "process did not finish under it): not graded\n",
-                t->escaped, t->escaped == 1 ? "" : "s");
-    if (t->runs_left_behind > 0)
-        fprintf(out,
-                "  note           %llu run%s left processes running outside their process "
-                "group: racelab killed them\n",
-                t->runs_left_behind, t->runs_left_behind == 1 ? "" : "s");
+    if (n > 0)
+        fprintf(out, "  note           %llu run%s %s\n", n, n == 1 ? "" : "s", what);
 }
 
 void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_verdict *v, int status,
@@ -137,29 +129,29 @@ void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_ver
                 "graded)%s; the longest %d steps\n",
                 o->strategy, t->runs + t->diverged, t->deadlocks, t->diverged,
                 t->exhausted ? ", space exhausted" : "", t->max_steps);
-    if (t->left_control > 0)
-        fprintf(out,
-                "  note           %llu run%s left control: a thread blocked in a call the "
-                "scheduler does not model, and another ran\n",
-                t->left_control, t->left_control == 1 ? "" : "s");
-    if (t->unrecorded > 0)
-        fprintf(out,
-                "  note           %llu run%s took more than %d steps: the steps past them "
-                "ran scheduled but unrecorded (no replay)\n",
-                t->unrecorded, t->unrecorded == 1 ? "" : "s", RL_SCHED_MAX_STEPS);
-    if (t->unscheduled > 0)
-        fprintf(out, "  note           %llu run%s had threads beyond the scheduler's %d\n",
-                t->unscheduled, t->unscheduled == 1 ? "" : "s", RL_SCHED_MAX_THREADS);
+    note(out, t->left_control,
+         "left control: a thread blocked in a call the scheduler does not model, and another ran");
+    char *steps = xasprintf("took more than %d steps: the steps past them ran scheduled but "
+                            "unrecorded (no replay)",
+                            RL_SCHED_MAX_STEPS);
+    note(out, t->unrecorded, steps);
+    free(steps);
+    char *threads = xasprintf("had threads beyond the scheduler's %d", RL_SCHED_MAX_THREADS);
+    note(out, t->unscheduled, threads);
+    free(threads);
+    note(out, t->escaped,
+         "escaped the scheduler (passed, but its own process did not finish under it): not "
+         "graded");
+    note(out, t->runs_left_behind,
+         "left processes running outside their process group: racelab killed them");
     if (t->shrunk.present)
         fprintf(out, "  shrunk to %d preemptions%s (%s) in %llu runs: %s\n%s",
                 t->shrunk.preemptions, t->shrunk.minimal ? ", the fewest possible" : "",
                 t->shrunk.cause, t->shrink_runs, t->shrunk.schedule,
                 t->shrunk.trace != NULL ? t->shrunk.trace : "");
-    if (t->runs_forked > 0)
-        fprintf(out, "  note           %llu run%s started other processes: %s\n", t->runs_forked,
-                t->runs_forked == 1 ? "" : "s",
-                o->sched ? "a forked child runs unscheduled" : "they ran with the preload too");
-    print_notes(t, out);
+    note(out, t->runs_forked,
+         o->sched ? "started other processes: a forked child runs unscheduled"
+                  : "started other processes: they ran with the preload too");
     fprintf(out, "verdict: %s (expected %s)", rl_verdict_name(v->verdict),
             rl_expectation_name((rl_expectation)o->expect));
     if (t->error != NULL) {
