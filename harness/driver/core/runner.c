@@ -182,121 +182,157 @@ static char *make_run_id(int index, const plan_item *it)
                      it->tsan ? "tsan" : "plain");
 }
 
+/* The state of run_all's loop. */
+typedef struct {
+    session *s;
+    const run_options *o;
+    const plan_item *plan;
+    int n, jobs;
+    child_run *slots;
+    int *busy;
+    const child_run **running;
+    struct pollfd *fds;
+    int next, active, done, signals;
+    double last_progress;
+} runs;
+
+/* Starts what fits in the free slots. */
+static void start_runs(runs *r)
+{
+    for (int j = 0; j < r->jobs && r->next < r->n && r->signals == 0; j++) {
+        if (r->busy[j])
+            continue;
+        child_run *c = &r->slots[j];
+        memset(c, 0, sizeof *c);
+        c->index = r->next;
+        c->item = r->plan[r->next];
+        c->run_id = make_run_id(r->next, &r->plan[r->next]);
+        r->next++;
+        if (spawn(c, r->o, r->s) != 0) {
+            c->ch.end = now_seconds();
+            results_finish(r->s, c, r->o);
+            run_free(c);
+            r->done++;
+            continue;
+        }
+        r->busy[j] = 1;
+        r->active++;
+    }
+}
+
+/* Waits for output, an exit, a signal or a deadline; -1 when poll fails. */
+static int wait_for_events(runs *r)
+{
+    int nf = 0;
+    r->fds[nf++] = (struct pollfd){interrupt_fd(), POLLIN, 0};
+    double now = now_seconds();
+    double wake = now + TICK_MS / 1000.0;
+    for (int j = 0; j < r->jobs; j++) {
+        if (!r->busy[j])
+            continue;
+        const child_run *c = &r->slots[j];
+        nf += child_pollfds(&c->ch, r->fds + nf);
+        if (c->fd_progress >= 0)
+            r->fds[nf++] = (struct pollfd){c->fd_progress, POLLIN, 0};
+        if (!c->ch.reaped && !c->ch.timed_out && c->ch.deadline < wake)
+            wake = c->ch.deadline;
+        if (c->ch.kill_at > 0 && c->ch.kill_at < wake)
+            wake = c->ch.kill_at;
+    }
+    int ms = wake > now ? (int)((wake - now) * 1000) + 1 : 0;
+    /* An exit shows as EOF on the pipes, but a grandchild may hold them:
+     * poll in short steps so reaping never waits long. */
+    if (ms > 50)
+        ms = 50;
+    return poll(r->fds, (nfds_t)nf, ms) < 0 && errno != EINTR ? -1 : 0;
+}
+
+static void pass_on_interrupts(runs *r)
+{
+    if (interrupt_count() == r->signals)
+        return;
+    interrupt_drain();
+    int first = r->signals == 0;
+    r->signals = interrupt_count();
+    for (int j = 0; j < r->jobs; j++)
+        if (r->busy[j])
+            child_interrupt(&r->slots[j].ch, first, TERM_GRACE_S);
+}
+
+/* Reads slot J's run, fires its watchdog, and finishes it once it is done. */
+static void watch(runs *r, int j, double now)
+{
+    child_run *c = &r->slots[j];
+    child_poll(&c->ch);
+    if (c->fd_progress >= 0)
+        read_feed(c);
+    if (!c->ch.reaped && !c->ch.timed_out && !c->ch.interrupted && now >= c->ch.deadline) {
+        summary_progress_clear(r->s);
+        watchdog_fire(c, r->s);
+    }
+    if (!c->ch.reaped && c->ch.kill_at > 0 && now >= c->ch.kill_at) {
+        /* SIGTERM not answered within the grace: the program is stuck
+         * (a hung batch never reaches the check). Its stacks are the
+         * evidence: taken before the kill, and the run's record is the
+         * watchdog's, marked interrupted. */
+        summary_progress_clear(r->s);
+        watchdog_fire(c, r->s);
+        c->ch.kill_at = 0;
+    }
+    if (child_done(&c->ch, now)) {
+        /* A program that died leaves fiu-run's FIFOs behind. */
+        if (c->ch.timed_out || WIFSIGNALED(c->ch.status))
+            fifo_cleanup_pid(c->ch.pid);
+        results_finish(r->s, c, r->o);
+        run_free(c);
+        r->busy[j] = 0;
+        r->active--;
+        r->done++;
+    }
+}
+
+static void show_progress(runs *r, double now)
+{
+    if (!r->s->tty || now - r->last_progress <= 0.25)
+        return;
+    int k = 0;
+    for (int j = 0; j < r->jobs; j++)
+        if (r->busy[j])
+            r->running[k++] = &r->slots[j];
+    summary_progress(r->s, r->done, r->running, k);
+    r->last_progress = now;
+}
+
 int run_all(session *s, const run_options *o, const plan_item *plan, int n)
 {
     int jobs = o->jobs < 1 ? 1 : o->jobs;
-    child_run *slots = xcalloc((size_t)jobs, sizeof *slots);
-    int *busy = xcalloc((size_t)jobs, sizeof *busy);
-    const child_run **running = xcalloc((size_t)jobs, sizeof(const child_run *));
-    struct pollfd *fds = xcalloc((size_t)jobs * 3 + 1, sizeof *fds);
-    int next = 0, active = 0, done = 0, signals = 0;
-    double last_progress = 0;
-
-    while ((next < n && signals == 0) || active > 0) {
-        /* Start what fits. */
-        for (int j = 0; j < jobs && next < n && signals == 0; j++) {
-            if (busy[j])
-                continue;
-            child_run *c = &slots[j];
-            memset(c, 0, sizeof *c);
-            c->index = next;
-            c->item = plan[next];
-            c->run_id = make_run_id(next, &plan[next]);
-            next++;
-            if (spawn(c, o, s) != 0) {
-                c->ch.end = now_seconds();
-                results_finish(s, c, o);
-                run_free(c);
-                done++;
-                continue;
-            }
-            busy[j] = 1;
-            active++;
-        }
-        if (active == 0)
+    runs r = {.s = s,
+              .o = o,
+              .plan = plan,
+              .n = n,
+              .jobs = jobs,
+              .slots = xcalloc((size_t)jobs, sizeof(child_run)),
+              .busy = xcalloc((size_t)jobs, sizeof(int)),
+              .running = xcalloc((size_t)jobs, sizeof(const child_run *)),
+              .fds = xcalloc((size_t)jobs * 3 + 1, sizeof(struct pollfd))};
+    while ((r.next < n && r.signals == 0) || r.active > 0) {
+        start_runs(&r);
+        if (r.active == 0)
             continue;
-
-        /* Wait for output, an exit, a signal or a deadline. */
-        int nf = 0;
-        fds[nf++] = (struct pollfd){interrupt_fd(), POLLIN, 0};
-        double now = now_seconds();
-        double wake = now + TICK_MS / 1000.0;
-        for (int j = 0; j < jobs; j++) {
-            if (!busy[j])
-                continue;
-            const child_run *c = &slots[j];
-            nf += child_pollfds(&c->ch, fds + nf);
-            if (c->fd_progress >= 0)
-                fds[nf++] = (struct pollfd){c->fd_progress, POLLIN, 0};
-            if (!c->ch.reaped && !c->ch.timed_out && c->ch.deadline < wake)
-                wake = c->ch.deadline;
-            if (c->ch.kill_at > 0 && c->ch.kill_at < wake)
-                wake = c->ch.kill_at;
-        }
-        int ms = wake > now ? (int)((wake - now) * 1000) + 1 : 0;
-        /* An exit shows as EOF on the pipes, but a grandchild may hold them:
-         * poll in short steps so reaping never waits long. */
-        if (ms > 50)
-            ms = 50;
-        if (poll(fds, (nfds_t)nf, ms) < 0 && errno != EINTR)
+        if (wait_for_events(&r) != 0)
             break;
-
-        if (interrupt_count() != signals) {
-            interrupt_drain();
-            int first = signals == 0;
-            signals = interrupt_count();
-            for (int j = 0; j < jobs; j++)
-                if (busy[j])
-                    child_interrupt(&slots[j].ch, first, TERM_GRACE_S);
-        }
-
-        now = now_seconds();
-        for (int j = 0; j < jobs; j++) {
-            if (!busy[j])
-                continue;
-            child_run *c = &slots[j];
-            child_poll(&c->ch);
-            if (c->fd_progress >= 0)
-                read_feed(c);
-            if (!c->ch.reaped && !c->ch.timed_out && !c->ch.interrupted && now >= c->ch.deadline) {
-                summary_progress_clear(s);
-                watchdog_fire(c, s);
-            }
-            if (!c->ch.reaped && c->ch.kill_at > 0 && now >= c->ch.kill_at) {
-                /* SIGTERM not answered within the grace: the program is stuck
-                 * (a hung batch never reaches the check). Its stacks are the
-                 * evidence: taken before the kill, and the run's record is the
-                 * watchdog's, marked interrupted. */
-                summary_progress_clear(s);
-                watchdog_fire(c, s);
-                c->ch.kill_at = 0;
-            }
-            if (child_done(&c->ch, now)) {
-                /* A program that died leaves fiu-run's FIFOs behind. */
-                if (c->ch.timed_out || WIFSIGNALED(c->ch.status))
-                    fifo_cleanup_pid(c->ch.pid);
-                results_finish(s, c, o);
-                run_free(c);
-                busy[j] = 0;
-                active--;
-                done++;
-            }
-        }
-
-        if (s->tty && now - last_progress > 0.25) {
-            int k = 0;
-            for (int j = 0; j < jobs; j++)
-                if (busy[j])
-                    running[k++] = &slots[j];
-            summary_progress(s, done, running, k);
-            last_progress = now;
-        }
+        pass_on_interrupts(&r);
+        double now = now_seconds();
+        for (int j = 0; j < jobs; j++)
+            if (r.busy[j])
+                watch(&r, j, now);
+        show_progress(&r, now);
     }
     summary_progress_clear(s);
     child_sweep_all(); /* nothing a run started outlives the driver */
-    free(slots);
-    free(busy);
-    free(running);
-    free(fds);
-    return signals != 0;
+    free(r.slots);
+    free(r.busy);
+    free(r.running);
+    free(r.fds);
+    return r.signals != 0;
 }

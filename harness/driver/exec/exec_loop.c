@@ -127,106 +127,129 @@ static void finish(const exec_context *x, exec_child *c, exec_tally *t, int tty,
     }
 }
 
+/* The state of exec_run_all's loop. */
+typedef struct {
+    const exec_context *x;
+    exec_tally *t;
+    int jobs;
+    exec_child *slots;
+    int *busy;
+    struct pollfd *fds;
+    int tty, shown, active, signals, stop;
+    unsigned long long started;
+} loop;
+
+/* Starts runs in the free slots while the budget lasts. */
+static void start_runs(loop *l)
+{
+    const exec_options *o = l->x->o;
+    exec_tally *t = l->t;
+    for (int j = 0;
+         j < l->jobs && !l->stop && l->signals == 0 && budget_left(o, t, l->started, now_seconds());
+         j++) {
+        if (l->busy[j])
+            continue;
+        exec_child *c = &l->slots[j];
+        memset(c, 0, sizeof *c);
+        c->index = l->started++;
+        c->seed = exec_run_seed(o->seed, c->index);
+        t->runs_started++;
+        if (o->sched) {
+            c->steps_hint = t->max_steps;
+            c->schedule = t->dfs != NULL ? exec_sched_prefix(t->dfs) : NULL;
+            c->follow = t->dfs != NULL;
+        }
+        if (exec_child_start(l->x, c) != 0) {
+            clear_progress(&l->shown);
+            error_msg("exec: cannot run %s: %s", l->x->p->path, strerror(c->ch.spawn_errno));
+            t->spawn_failures++;
+            free(c->schedule);
+            exec_child_free(c);
+            l->stop = 1;
+            break;
+        }
+        l->busy[j] = 1;
+        l->active++;
+    }
+}
+
+/* Reads slot J's run, fires its watchdog, and grades it once it is done. */
+static void watch(loop *l, int j, double now)
+{
+    exec_child *c = &l->slots[j];
+    child_poll(&c->ch);
+    if (!c->ch.reaped && !c->ch.timed_out && !c->ch.interrupted && now >= c->ch.deadline) {
+        clear_progress(&l->shown);
+        exec_child_watchdog(l->x, c);
+    }
+    child_kill_if_due(&c->ch, now);
+    if (child_done(&c->ch, now)) {
+        if (c->ch.timed_out || WIFSIGNALED(c->ch.status))
+            fifo_cleanup_pid(c->ch.pid);
+        finish(l->x, c, l->t, l->tty, &l->shown);
+        free(c->schedule);
+        exec_child_free(c);
+        l->busy[j] = 0;
+        l->active--;
+    }
+}
+
 int exec_run_all(const exec_context *x, exec_tally *t)
 {
     const exec_options *o = x->o;
     int jobs = o->jobs;
-    exec_child *slots = xcalloc((size_t)jobs, sizeof *slots);
-    int *busy = xcalloc((size_t)jobs, sizeof *busy);
-    struct pollfd *fds = xcalloc((size_t)jobs * 2 + 2, sizeof *fds);
+    loop l = {.x = x,
+              .t = t,
+              .jobs = jobs,
+              .slots = xcalloc((size_t)jobs, sizeof(exec_child)),
+              .busy = xcalloc((size_t)jobs, sizeof(int)),
+              .fds = xcalloc((size_t)jobs * 2 + 2, sizeof(struct pollfd)),
+              .tty = isatty(1)};
     chld_install();
     if (o->sched && o->strategy_spec.kind == RL_STRAT_DFS &&
         (t->dfs = rl_strategy_dfs(o->strategy_spec.preemptions)) == NULL)
         fatal_oom();
-    int tty = isatty(1), shown = 0, active = 0, signals = 0, stop = 0;
-    unsigned long long started = 0;
     double last_progress = 0;
     t->started = now_seconds();
-
     for (;;) {
-        double now = now_seconds();
-        for (int j = 0; j < jobs && !stop && signals == 0 && budget_left(o, t, started, now); j++) {
-            if (busy[j])
-                continue;
-            exec_child *c = &slots[j];
-            memset(c, 0, sizeof *c);
-            c->index = started++;
-            c->seed = exec_run_seed(o->seed, c->index);
-            t->runs_started++;
-            if (o->sched) {
-                c->steps_hint = t->max_steps;
-                c->schedule = t->dfs != NULL ? exec_sched_prefix(t->dfs) : NULL;
-                c->follow = t->dfs != NULL;
-            }
-            if (exec_child_start(x, c) != 0) {
-                clear_progress(&shown);
-                error_msg("exec: cannot run %s: %s", x->p->path, strerror(c->ch.spawn_errno));
-                t->spawn_failures++;
-                free(c->schedule);
-                exec_child_free(c);
-                stop = 1;
-                break;
-            }
-            busy[j] = 1;
-            active++;
-        }
-        if (active == 0)
+        start_runs(&l);
+        if (l.active == 0)
             break;
-
         int nf = 0;
-        fds[nf++] = (struct pollfd){interrupt_fd(), POLLIN, 0};
+        l.fds[nf++] = (struct pollfd){interrupt_fd(), POLLIN, 0};
         if (chld_pipe[0] >= 0)
-            fds[nf++] = (struct pollfd){chld_pipe[0], POLLIN, 0};
+            l.fds[nf++] = (struct pollfd){chld_pipe[0], POLLIN, 0};
         for (int j = 0; j < jobs; j++)
-            if (busy[j])
-                nf += child_pollfds(&slots[j].ch, fds + nf);
+            if (l.busy[j])
+                nf += child_pollfds(&l.slots[j].ch, l.fds + nf);
         /* An exit shows as SIGCHLD (and EOF on the pipes, unless a grandchild
          * holds them); the short step bounds the deadline checks. */
-        if (poll(fds, (nfds_t)nf, 20) < 0 && errno != EINTR)
+        if (poll(l.fds, (nfds_t)nf, 20) < 0 && errno != EINTR)
             break;
         chld_drain();
-
-        if (interrupt_count() != signals) {
+        if (interrupt_count() != l.signals) {
             interrupt_drain();
-            int first = signals == 0;
-            signals = interrupt_count();
+            int first = l.signals == 0;
+            l.signals = interrupt_count();
             t->interrupted = 1;
             for (int j = 0; j < jobs; j++)
-                if (busy[j])
-                    child_interrupt(&slots[j].ch, first, TERM_GRACE_S);
+                if (l.busy[j])
+                    child_interrupt(&l.slots[j].ch, first, TERM_GRACE_S);
         }
-
-        now = now_seconds();
-        for (int j = 0; j < jobs; j++) {
-            exec_child *c = &slots[j];
-            if (!busy[j])
-                continue;
-            child_poll(&c->ch);
-            if (!c->ch.reaped && !c->ch.timed_out && !c->ch.interrupted && now >= c->ch.deadline) {
-                clear_progress(&shown);
-                exec_child_watchdog(x, c);
-            }
-            child_kill_if_due(&c->ch, now);
-            if (child_done(&c->ch, now)) {
-                if (c->ch.timed_out || WIFSIGNALED(c->ch.status))
-                    fifo_cleanup_pid(c->ch.pid);
-                finish(x, c, t, tty, &shown);
-                free(c->schedule);
-                exec_child_free(c);
-                busy[j] = 0;
-                active--;
-            }
-        }
+        double now = now_seconds();
+        for (int j = 0; j < jobs; j++)
+            if (l.busy[j])
+                watch(&l, j, now);
         if (now - last_progress >= PROGRESS_EVERY_S) {
-            progress(t, tty, &shown);
+            progress(t, l.tty, &l.shown);
             last_progress = now;
         }
     }
-    clear_progress(&shown);
+    clear_progress(&l.shown);
     child_sweep_all(); /* nothing a run started outlives the invocation */
     t->seconds = now_seconds() - t->started;
-    free(slots);
-    free(busy);
-    free(fds);
+    free(l.slots);
+    free(l.busy);
+    free(l.fds);
     return t->interrupted;
 }

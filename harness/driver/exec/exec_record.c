@@ -165,6 +165,49 @@ static json_object *exec_fields(const exec_context *x, const exec_tally *t)
     return object_of(fields, sizeof fields / sizeof fields[0]);
 }
 
+/* The points hit, with the spec acting on each; how many. */
+static int points_hit(const exec_setup *s, const exec_tally *t,
+                      rl_point_record points[RL_EXEC_N_POINTS])
+{
+    const char *spec_of[RL_EXEC_N_POINTS];
+    point_specs(s, spec_of);
+    int n = 0;
+    for (int p = 0; p < RL_EXEC_N_POINTS; p++) {
+        if (t->points.hits[p] == 0)
+            continue;
+        rl_point_record *r = &points[n++];
+        memset(r, 0, sizeof *r);
+        r->name = rl_exec_point_name(p);
+        r->spec = spec_of[p];
+        r->actors = 1;
+        r->hits[0] = t->points.hits[p];
+        r->fired[0] = t->points.fired[p];
+    }
+    return n;
+}
+
+/* The record's sched object. */
+static void fill_sched(rl_record *r, const exec_options *o, const exec_tally *t)
+{
+    r->sched.present = 1;
+    r->sched.strategy = o->strategy;
+    r->sched.schedules = t->runs + t->diverged;
+    r->sched.deadlocks = t->deadlocks;
+    r->sched.diverged = t->diverged;
+    r->sched.exhausted = t->exhausted;
+    r->sched.max_steps = t->max_steps;
+    r->sched.replay = o->replay;
+    if (t->shrunk.present) {
+        r->sched.shrunk.present = 1;
+        r->sched.shrunk.schedule = t->shrunk.schedule;
+        r->sched.shrunk.preemptions = t->shrunk.preemptions;
+        r->sched.shrunk.minimal = t->shrunk.minimal;
+        r->sched.shrunk.cause = t->shrunk.cause;
+        r->sched.shrunk.waits = t->shrunk.waits;
+        r->sched.shrunk.trace = t->shrunk.trace;
+    }
+}
+
 int exec_write_record(const exec_context *x, const exec_tally *t, rl_verdict *verdict)
 {
     const exec_options *o = x->o;
@@ -175,21 +218,8 @@ int exec_write_record(const exec_context *x, const exec_tally *t, rl_verdict *ve
     rl_named_count kinds[EXEC_MAX_KINDS];
     for (int i = 0; i < t->n_kinds; i++)
         kinds[i] = (rl_named_count){t->kinds[i], t->kind_counts[i]};
-    const char *spec_of[RL_EXEC_N_POINTS];
-    point_specs(s, spec_of);
     rl_point_record points[RL_EXEC_N_POINTS];
-    int n_points = 0;
-    for (int p = 0; p < RL_EXEC_N_POINTS; p++) {
-        if (t->points.hits[p] == 0)
-            continue;
-        rl_point_record *r = &points[n_points++];
-        memset(r, 0, sizeof *r);
-        r->name = rl_exec_point_name(p);
-        r->spec = spec_of[p];
-        r->actors = 1;
-        r->hits[0] = t->points.hits[p];
-        r->fired[0] = t->points.fired[p];
-    }
+    int n_points = points_hit(s, t, points);
     judge(x, t, verdict);
 
     rl_record r;
@@ -216,25 +246,8 @@ int exec_write_record(const exec_context *x, const exec_tally *t, rl_verdict *ve
         r.first_failure.preemptions = t->failed[0].preemptions;
         r.first_failure.waits = t->failed[0].waits;
     }
-    if (o->sched) {
-        r.sched.present = 1;
-        r.sched.strategy = o->strategy;
-        r.sched.schedules = t->runs + t->diverged;
-        r.sched.deadlocks = t->deadlocks;
-        r.sched.diverged = t->diverged;
-        r.sched.exhausted = t->exhausted;
-        r.sched.max_steps = t->max_steps;
-        r.sched.replay = o->replay;
-        if (t->shrunk.present) {
-            r.sched.shrunk.present = 1;
-            r.sched.shrunk.schedule = t->shrunk.schedule;
-            r.sched.shrunk.preemptions = t->shrunk.preemptions;
-            r.sched.shrunk.minimal = t->shrunk.minimal;
-            r.sched.shrunk.cause = t->shrunk.cause;
-            r.sched.shrunk.waits = t->shrunk.waits;
-            r.sched.shrunk.trace = t->shrunk.trace;
-        }
-    }
+    if (o->sched)
+        fill_sched(&r, o, t);
     r.hangs = t->outcomes[EXEC_HANG];
     r.crashes = t->outcomes[EXEC_SIGNAL];
     r.tsan_enabled = x->p->tsan;
