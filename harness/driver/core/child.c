@@ -273,7 +273,8 @@ static void scan_chunk(child_scan *sc, int stream, const char *data, size_t n)
     size_t keep = b.len > overlap ? overlap : b.len;
     free(sc->tail[stream]);
     sc->tail[stream] = xcalloc(keep + 1, 1);
-    memcpy(sc->tail[stream], b.data + b.len - keep, keep);
+    if (keep > 0 && b.data != NULL)
+        memcpy(sc->tail[stream], b.data + b.len - keep, keep);
     sc->tail_len[stream] = keep;
     buf_free(&b);
 }

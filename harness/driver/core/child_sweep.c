@@ -126,9 +126,10 @@ static unsigned long read_mark(pid_t pid)
     close(fd);
     char *want = xasprintf(MARK_NAME "%ld.", (long)getpid());
     unsigned long serial = 0;
-    for (size_t at = 0; b.data != NULL && at < b.len; at += strlen(b.data + at) + 1)
-        if (strncmp(b.data + at, want, strlen(want)) == 0)
-            serial = strtoul(b.data + at + strlen(want), NULL, 10);
+    const char *env = b.data != NULL ? b.data : "";
+    for (size_t at = 0; at < b.len; at += strlen(env + at) + 1)
+        if (strncmp(env + at, want, strlen(want)) == 0)
+            serial = strtoul(env + at + strlen(want), NULL, 10);
     free(want);
     buf_free(&b);
     return serial;
