@@ -162,6 +162,23 @@ def test_the_twin_that_waits_leaves_nothing(orphan, tmp_path):
     assert processes_running(orphan) == [] and "left processes" not in stdout
 
 
+def test_a_child_racelab_had_before_it_started_is_left_alone(orphan, tmp_path):
+    """A shell's background job, inherited across exec, is no run's: the sweep keeps off it."""
+    sleeper = tmp_path / "older_sleeper"
+    shutil.copy(shutil.which("sleep"), sleeper)
+    script = (f"{sleeper} 30 >/dev/null 2>&1 & "
+              f"exec {RACELAB} exec --runs 3 --out {tmp_path / 'out'} -- {orphan} pgid")
+    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120)
+    try:
+        assert proc.returncode == 0, (proc.stdout, proc.stderr)
+        assert len(processes_running(sleeper)) == 1  # still sleeping
+        assert processes_running(orphan) == [] and record(tmp_path / "out")["exec"][
+            "left_behind"] == 3
+    finally:
+        for pid in processes_running(sleeper):
+            os.kill(pid, signal.SIGKILL)
+
+
 def test_nothing_is_left_after_a_sigterm_to_racelab(orphan, tmp_path):
     proc = subprocess.Popen([str(RACELAB), "exec", "--seconds", "60", "--out", str(tmp_path / "o"),
                              "--", str(orphan), "pgid"], stdout=subprocess.PIPE,

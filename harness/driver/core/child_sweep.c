@@ -9,7 +9,9 @@
  * not registered (strays), and theirs, are read from /proc: those marked as
  * another child's that is still running are left to it; the rest are
  * killed and reaped, and the ones outside the ended child's process group
- * are counted: that child left them behind. */
+ * are counted: that child left them behind. A child racelab already had
+ * before it started any (a shell's background job, inherited across exec)
+ * is no run's: it and its own are never touched. */
 #include "core/child.h"
 
 #include <dirent.h>
@@ -34,12 +36,24 @@ typedef struct {
 static live_child *live;
 static int n_live, cap_live;
 
+/* The children racelab had before it started any (a shell's background job,
+ * inherited across exec): no run's. They and theirs are never touched. */
+typedef struct {
+    pid_t pid;
+    unsigned long long started;
+} inherited_child;
+static inherited_child *inherited_children;
+static int n_inherited;
+
+static void note_inherited(void);
+
 void child_registry_init(void)
 {
     static int done;
     if (done)
         return;
     done = 1;
+    note_inherited();
     prctl(PR_SET_CHILD_SUBREAPER, 1); /* without it, sweeping finds less: nothing worse */
 }
 
@@ -85,7 +99,8 @@ char *child_mark(unsigned long serial)
 typedef struct {
     pid_t pid, ppid, pgrp;
     char state;
-    int stray; /* the driver's stray child, or beneath one */
+    unsigned long long started; /* clock ticks after boot */
+    int stray;                  /* the driver's stray child, or beneath one */
 } proc_entry;
 
 static int read_stat(pid_t pid, proc_entry *e)
@@ -102,10 +117,15 @@ static int read_stat(pid_t pid, proc_entry *e)
     text[n] = '\0';
     const char *close_paren = strrchr(text, ')'); /* the name may hold anything */
     long ppid = 0, pgrp = 0;
+    unsigned long long started = 0;
     char state = '?';
-    if (close_paren == NULL || sscanf(close_paren + 1, " %c %ld %ld", &state, &ppid, &pgrp) != 3)
+    /* fields 3-5, then 22: starttime */
+    if (close_paren == NULL ||
+        sscanf(close_paren + 1,
+               " %c %ld %ld %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu",
+               &state, &ppid, &pgrp, &started) != 4)
         return -1;
-    *e = (proc_entry){pid, (pid_t)ppid, (pid_t)pgrp, state, 0};
+    *e = (proc_entry){pid, (pid_t)ppid, (pid_t)pgrp, state, started, 0};
     return 0;
 }
 
@@ -135,6 +155,34 @@ static unsigned long read_mark(pid_t pid)
     return serial;
 }
 
+static int inherited(const proc_entry *p)
+{
+    for (int i = 0; i < n_inherited; i++)
+        if (inherited_children[i].pid == p->pid && inherited_children[i].started == p->started)
+            return 1;
+    return 0;
+}
+
+static void note_inherited(void)
+{
+    DIR *d = opendir("/proc");
+    if (d == NULL)
+        return;
+    pid_t self = getpid();
+    const struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        proc_entry p;
+        if (*end != '\0' || pid <= 0 || read_stat((pid_t)pid, &p) != 0 || p.ppid != self)
+            continue;
+        inherited_children =
+            xrealloc(inherited_children, (size_t)(n_inherited + 1) * sizeof *inherited_children);
+        inherited_children[n_inherited++] = (inherited_child){p.pid, p.started};
+    }
+    closedir(d);
+}
+
 /* Every process beneath a stray child of the driver's, from /proc. */
 static int read_strays(proc_entry **out)
 {
@@ -155,7 +203,7 @@ static int read_strays(proc_entry **out)
             cap = cap ? cap * 2 : 256;
             all = xrealloc(all, (size_t)cap * sizeof *all);
         }
-        p.stray = p.ppid == self && !registered_pid(p.pid);
+        p.stray = p.ppid == self && !registered_pid(p.pid) && !inherited(&p);
         all[n++] = p;
     }
     closedir(d);
