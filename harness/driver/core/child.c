@@ -25,7 +25,7 @@ void child_registry_init(void);
 void child_registry_add(pid_t pid, unsigned long serial);
 void child_registry_remove(pid_t pid);
 char *child_mark(unsigned long serial);
-int child_sweep(pid_t group, unsigned long serial, int all);
+int child_sweep(pid_t leader, int own_group, unsigned long serial, int all);
 
 /* ---- the environment ---------------------------------------------------- */
 
@@ -324,7 +324,7 @@ void child_poll(child *c)
      * while the leader is a zombie), and whatever got away from the group. */
     if (c->own_group)
         kill(-c->pid, SIGKILL);
-    c->left_behind += child_sweep(c->own_group ? c->pid : 0, c->serial, 0);
+    c->left_behind += child_sweep(c->pid, c->own_group, c->serial, 0);
     if (c->via->ended != NULL)
         (void)c->via->ended(c->via, c->pid, &c->status, 0);
     else

@@ -57,8 +57,16 @@ void child_registry_init(void)
     prctl(PR_SET_CHILD_SUBREAPER, 1); /* without it, sweeping finds less: nothing worse */
 }
 
+/* Pids are handed out in increasing order until they wrap at pid_max: a
+ * run's descendants have pids above its own, and only those are read. Once
+ * a pid lower than the one before is seen, every sweep reads them all. */
+static pid_t last_pid;
+static int pids_wrapped;
+
 void child_registry_add(pid_t pid, unsigned long serial)
 {
+    pids_wrapped |= pid < last_pid;
+    last_pid = pid;
     if (n_live == cap_live) {
         cap_live = cap_live ? cap_live * 2 : 16;
         live = xrealloc(live, (size_t)cap_live * sizeof *live);
@@ -184,7 +192,7 @@ static void note_inherited(void)
 }
 
 /* Every process beneath a stray child of the driver's, from /proc. */
-static int read_strays(proc_entry **out)
+static int read_strays(pid_t floor, proc_entry **out)
 {
     DIR *d = opendir("/proc");
     if (d == NULL)
@@ -197,7 +205,8 @@ static int read_strays(proc_entry **out)
         char *end;
         long pid = strtol(e->d_name, &end, 10);
         proc_entry p;
-        if (*end != '\0' || pid <= 0 || pid == self || read_stat((pid_t)pid, &p) != 0)
+        if (*end != '\0' || pid <= 0 || pid < floor || pid == self ||
+            read_stat((pid_t)pid, &p) != 0)
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 256;
@@ -246,16 +255,17 @@ static int seen_before(const pid_t *counted, int n, pid_t pid)
     return 0;
 }
 
-/* One sweep after the child LEADER (group GROUP, 0: none of its own, mark
- * SERIAL; 0 and 0: everything) ended; the processes outside its group it
- * left running. */
-int child_sweep(pid_t group, unsigned long serial, int all)
+/* One sweep after the child LEADER (its own process group when OWN_GROUP,
+ * mark SERIAL) ended, or with ALL of everything left; the processes outside
+ * its group it left running. */
+int child_sweep(pid_t leader, int own_group, unsigned long serial, int all)
 {
-    pid_t counted[64];
+    pid_t counted[64], group = own_group ? leader : 0;
     int n_counted = 0;
+    pid_t floor = all || pids_wrapped ? 0 : leader;
     for (int round = 0; round < SWEEP_ROUNDS; round++) {
         proc_entry *p = NULL;
-        int n = read_strays(&p), killed = 0;
+        int n = read_strays(floor, &p), killed = 0;
         for (int i = 0; i < n; i++) {
             if (p[i].state == 'Z') /* it ended by itself: only reaped */
                 continue;
@@ -276,4 +286,4 @@ int child_sweep(pid_t group, unsigned long serial, int all)
     return n_counted;
 }
 
-void child_sweep_all(void) { (void)child_sweep(0, 0, 1); }
+void child_sweep_all(void) { (void)child_sweep(0, 0, 0, 1); }
