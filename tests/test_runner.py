@@ -14,7 +14,8 @@ The programs are tests/exec_programs/aux_{escape,stay,loud,orphan}.c, each
 with a twin that behaves (aux_stay; aux_loud with an argument; aux_orphan
 wait). Every test here fails on main (e160c06), each for its finding. Nothing
 depends on timing but aux_loud's 100 ms pause between its two writes (a
-match across two reads; found either way) and the SIGTERM test's one second.
+match across two reads; found either way); the SIGTERM test waits until a
+run has started before it signals.
 """
 import json
 import os
@@ -183,7 +184,11 @@ def test_nothing_is_left_after_a_sigterm_to_racelab(orphan, tmp_path):
     proc = subprocess.Popen([str(RACELAB), "exec", "--seconds", "60", "--out", str(tmp_path / "o"),
                              "--", str(orphan), "pgid"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, cwd=ROOT)
-    time.sleep(1)
+    deadline = time.monotonic() + 60  # racelab's start-up (the default profile) comes first
+    while not processes_running(orphan) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_running(orphan), "no run started within 60 s"
+    time.sleep(0.5)  # some runs have left their orphans by now
     proc.send_signal(signal.SIGTERM)
     proc.communicate(timeout=60)
     assert proc.returncode == 130
