@@ -4,7 +4,7 @@
 # A scenario is one file, scenarios/<name>.c, found by wildcard.
 
 SCENARIOS := $(patsubst scenarios/%.c,%,$(wildcard scenarios/*.c))
-# Layout (README "Layout"): harness/common is shared by everything below;
+# Layout (docs/design.md "Layout"): harness/common is shared by everything below;
 # injectors/ build on common only; harness/runtime is what every scenario
 # program links; harness/driver is the racelab program.
 COMMON_SRC := $(wildcard harness/common/*.c)
@@ -67,10 +67,13 @@ build/tsan/%: scenarios/%.c build/tsan/libracelab.a $(HEADERS)
 DRIVER_SRC := $(wildcard harness/driver/*.c harness/driver/*/*.c)
 DRIVER_HDR := $(wildcard harness/driver/*/*.h)
 DRIVER_LIBS := -ljson-c -lm
+# Every function the driver shares is declared in its folder's header, and
+# the file that defines it includes that header.
+DRIVER_WARN := -Wmissing-prototypes
 FIXTURES := $(patsubst tests/fixtures/%.c,build/fixtures/%,$(wildcard tests/fixtures/*.c))
 driver: $(if $(DRIVER_SRC),build/racelab) $(FIXTURES)
 build/racelab: $(DRIVER_SRC) $(DRIVER_HDR) build/version.h build/common/libracelab-common.a $(HEADERS)
-	$(PLAIN_CC) $(PLAIN_CFLAGS) -include build/version.h -Iharness/driver $(DRIVER_SRC) build/common/libracelab-common.a $(DRIVER_LIBS) -o $@
+	$(PLAIN_CC) $(PLAIN_CFLAGS) $(DRIVER_WARN) -include build/version.h -Iharness/driver $(DRIVER_SRC) build/common/libracelab-common.a $(DRIVER_LIBS) -o $@
 build/fixtures/%: tests/fixtures/%.c $(wildcard tests/fixtures/*.h) build/common/libracelab-common.a $(HEADERS)
 	@mkdir -p build/fixtures
 	$(PLAIN_CC) $(PLAIN_CFLAGS) $< build/common/libracelab-common.a -lpthread -lm -o $@
@@ -96,7 +99,7 @@ build/asan/plain/%: scenarios/%.c build/asan/libracelab.a $(HEADERS)
 	@mkdir -p build/asan/plain
 	$(ASAN_CC) $(ASAN_CFLAGS) $< build/asan/libracelab.a $(LIBS) -o $@
 build/asan/racelab: $(DRIVER_SRC) $(DRIVER_HDR) build/version.h $(ASAN_COMMON_OBJ) $(HEADERS)
-	$(ASAN_CC) $(ASAN_CFLAGS) -include build/version.h -Iharness/driver $(DRIVER_SRC) $(ASAN_COMMON_OBJ) $(DRIVER_LIBS) -o $@
+	$(ASAN_CC) $(ASAN_CFLAGS) $(DRIVER_WARN) -include build/version.h -Iharness/driver $(DRIVER_SRC) $(ASAN_COMMON_OBJ) $(DRIVER_LIBS) -o $@
 
 # libFuzzer targets (tests/fuzz/fuzz_NAME.c), built with ASan and UBSan: the
 # runtime's parsers (numbers, inject specs, params, POSIX fault specs,
@@ -147,15 +150,24 @@ bench: setup
 
 # clang-tidy and cppcheck over every C file; clang-format --dry-run as well.
 LINT_SRC := $(RUNTIME_SRC) $(wildcard scenarios/*.c) $(DRIVER_SRC) $(wildcard tests/fixtures/*.c) \
-	$(wildcard tests/fuzz/*.c)
-# (one file per clang-tidy call: given many, clang-tidy 14 mis-parses some)
+	$(wildcard tests/fuzz/*.c) $(wildcard examples/*/*.c tests/install_programs/*.c)
+# One clang-tidy call per file (given many, clang-tidy 14 mis-parses some),
+# each a target of its own so that `make -jN lint` runs them at once: a file
+# is clean when clang-tidy prints nothing. Its stamp, build/lint/FILE.tidy,
+# is remade when the file, any header or this Makefile changes.
+LINT_HEADERS = $(shell find harness injectors tests examples -name '*.h')
 lint: build/version.h
-	@for f in $(LINT_SRC); do \
-	  clang-tidy --quiet $$f -- $(COMMON) -Iharness/driver 2>/dev/null | grep . && exit 1; \
-	done; true
-	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+build/lint/%.tidy: %.c $(LINT_HEADERS) Makefile .clang-tidy | build/version.h
+	@mkdir -p $(dir $@)
+	@clang-tidy --quiet $< -- $(COMMON) -Iharness/driver 2>/dev/null > $@.out || true
+	@if [ -s $@.out ]; then cat $@.out; rm -f $@.out; exit 1; fi
+	@rm -f $@.out && touch $@
+lint: lint-cppcheck
+.PHONY: lint-cppcheck
+lint-cppcheck:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability -j2 \
 	  --inline-suppr --std=c11 -D_GNU_SOURCE -DFIU_ENABLE -Iharness/runtime -Iharness/driver \
-	  harness injectors scenarios tests/fixtures tests/fuzz
+	  harness injectors scenarios tests/fixtures tests/fuzz examples tests/install_programs
 	clang-format --dry-run -Werror $(LINT_SRC) $(HEADERS) $(DRIVER_HDR)
 
 format:
@@ -164,7 +176,7 @@ format:
 clean:
 	rm -rf build
 
-# ---- exec mode (README "Exec mode") -----------------------------------------
+# ---- exec mode (docs/racelab-exec.1.md) ------------------------------------
 # build/exec/libracelab-exec.so, preloaded into unmodified programs: its own
 # sources (injectors/exec/preload, one level below the runtime's
 # injectors/*/*.c wildcard: its interposers must never enter a scenario
@@ -210,7 +222,7 @@ lint-exec:
 	  --inline-suppr --std=c11 -D_GNU_SOURCE tests/exec_programs
 	clang-format --dry-run -Werror $(EXEC_HEADERS)
 
-# ---- racelab cc (README "racelab cc") ---------------------------------------
+# ---- racelab cc (docs/racelab-cc.1.md) -------------------------------------
 # build/cc/libracelab-cc.a: ThreadSanitizer's entry points made points for
 # exec mode (injectors/cc/runtime, one level below the runtime's wildcard:
 # its __tsan_* must never enter a scenario program). -fPIC: it links into
@@ -241,3 +253,78 @@ LINT_SRC += $(CC_RT_SRC) $(CC_PROG_SRC)
 lint: lint-cc
 lint-cc:
 	clang-format --dry-run -Werror $(wildcard injectors/cc/runtime/*.h)
+
+# ---- installing (README "Installing") ---------------------------------------
+# make install PREFIX=/usr/local DESTDIR=: the driver, its home (PKGLIBDIR:
+# exec's preload library, cc's runtime and the bundled scenario programs;
+# harness/driver/paths.c finds it as ../lib/racelab from bin/racelab), the
+# scenario runtime as two static archives with their pkg-config files, the
+# header, the man pages (made from docs/*.[15].md by pandoc) and the docs.
+# `make uninstall` removes the same list.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR := $(PREFIX)/bin
+LIBDIR := $(PREFIX)/lib
+PKGLIBDIR := $(LIBDIR)/racelab
+INCLUDEDIR := $(PREFIX)/include
+MANDIR := $(PREFIX)/share/man
+DOCDIR := $(PREFIX)/share/doc/racelab
+PKGCONFIGDIR := $(LIBDIR)/pkgconfig
+MAN_SRC := $(wildcard docs/*.1.md docs/*.5.md)
+MAN_PAGES := $(patsubst docs/%.md,build/man/%,$(MAN_SRC))
+# pages that are another page's: `man racelab-merge` is plan's, and so on
+MAN_LINKS := racelab-merge.1:racelab-plan.1 racelab-list.1:racelab-points.1 \
+	racelab-describe.1:racelab-points.1 racelab-c++.1:racelab-cc.1
+INSTALL := install
+.PHONY: install uninstall man docs-help
+man: $(MAN_PAGES)
+# The page's first heading is the title (shifted out); its Markdown links to
+# other pages stay readable text in the man page.
+build/man/%: docs/%.md
+	@mkdir -p build/man
+	pandoc --standalone --from markdown --to man --shift-heading-level-by=-1 \
+	  -M section=$(subst .,,$(suffix $*)) -M header="racelab manual" -M footer="racelab $(VERSION)" \
+	  -M date="$(shell git log -1 --format=%cs 2>/dev/null)" \
+	  -V title=$(basename $*) $< -o $@
+# the Options sections of docs/racelab*.md from `racelab help` (scripts/docs-help)
+docs-help: build/racelab
+	scripts/docs-help
+build/pkgconfig/%.pc: harness/runtime/%.pc.in FORCE
+	@mkdir -p build/pkgconfig
+	@sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+install: plain tsan build/racelab build/exec/libracelab-exec.so build/cc/libracelab-cc.a \
+	$(MAN_PAGES) build/pkgconfig/racelab.pc build/pkgconfig/racelab-tsan.pc
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PKGLIBDIR)/plain $(DESTDIR)$(PKGLIBDIR)/tsan \
+	  $(DESTDIR)$(PKGLIBDIR)/exec $(DESTDIR)$(PKGLIBDIR)/cc $(DESTDIR)$(INCLUDEDIR)/racelab \
+	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR)/examples/myproject
+	$(INSTALL) -m 755 build/racelab $(DESTDIR)$(BINDIR)/racelab
+	$(INSTALL) -m 755 $(addprefix build/plain/,$(SCENARIOS)) $(DESTDIR)$(PKGLIBDIR)/plain
+	$(INSTALL) -m 755 $(addprefix build/tsan/,$(SCENARIOS)) $(DESTDIR)$(PKGLIBDIR)/tsan
+	$(INSTALL) -m 755 build/exec/libracelab-exec.so $(DESTDIR)$(PKGLIBDIR)/exec
+	$(INSTALL) -m 644 build/cc/libracelab-cc.a $(DESTDIR)$(PKGLIBDIR)/cc
+	$(INSTALL) -m 644 build/plain/libracelab.a $(DESTDIR)$(LIBDIR)/libracelab.a
+	$(INSTALL) -m 644 build/tsan/libracelab.a $(DESTDIR)$(LIBDIR)/libracelab-tsan.a
+	$(INSTALL) -m 644 build/pkgconfig/racelab.pc build/pkgconfig/racelab-tsan.pc $(DESTDIR)$(PKGCONFIGDIR)
+	# racelab.h includes ../common/expectation.h in the tree; installed, the two sit together
+	sed 's|"../common/expectation.h"|"expectation.h"|' harness/runtime/racelab.h \
+	  > $(DESTDIR)$(INCLUDEDIR)/racelab/racelab.h
+	$(INSTALL) -m 644 harness/common/expectation.h $(DESTDIR)$(INCLUDEDIR)/racelab
+	$(INSTALL) -m 644 $(filter %.1,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -m 644 $(filter %.5,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man5
+	for l in $(MAN_LINKS); do ln -sf $${l#*:} $(DESTDIR)$(MANDIR)/man1/$${l%%:*}; done
+	$(INSTALL) -m 644 README.md CHANGELOG.md $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -m 644 docs/*.md $(DESTDIR)$(DOCDIR)/docs
+	$(INSTALL) -m 644 examples/myproject/Makefile examples/myproject/myrace.c \
+	  $(DESTDIR)$(DOCDIR)/examples/myproject
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/racelab $(DESTDIR)$(LIBDIR)/libracelab.a \
+	  $(DESTDIR)$(LIBDIR)/libracelab-tsan.a $(DESTDIR)$(PKGCONFIGDIR)/racelab.pc \
+	  $(DESTDIR)$(PKGCONFIGDIR)/racelab-tsan.pc \
+	  $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(filter %.1,$(MAN_PAGES))) $(foreach l,$(MAN_LINKS),$(firstword $(subst :, ,$(l))))) \
+	  $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(filter %.5,$(MAN_PAGES))))
+	rm -rf $(DESTDIR)$(PKGLIBDIR) $(DESTDIR)$(INCLUDEDIR)/racelab $(DESTDIR)$(DOCDIR)
+
+# Every C file linted, the list complete only here (sections above add to it).
+lint: $(patsubst %.c,build/lint/%.tidy,$(LINT_SRC))

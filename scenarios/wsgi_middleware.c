@@ -332,7 +332,7 @@ static const rl_variant variants[] = {
     /* #11193 shows only after a failed middleware import: the variant
      * declares the fault it needs */
     [NO_FINALLY] = {"no-finally", RL_REPRODUCES, RL_CAUGHT_BY_ORACLE,
-                    "wsgi_middleware/import-error:fail",
+                    RL_INJECT("wsgi_middleware/import-error:fail"),
                     "#11193: no try/finally; after a failed middleware import every later "
                     "request hangs"},
 };

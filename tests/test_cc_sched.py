@@ -6,15 +6,19 @@ Budgets, from runs of pct:3 with seeds 1000, 2000, ... 10000 (schedules to
 the first failure):
 
   program          measured          budget here
-  two_fields       27 .. 450         1000
-  flag             2 .. 17           100
-  increment        2 .. 12           100
-  wrong_lock_inc   2 .. 17           100
+  two_fields       9 .. 1039         3000
+  flag             2 .. 58           300
+  increment        2 .. 11           100
+  wrong_lock_inc   2 .. 22           100
+
+(Re-measured when run seeds became splitmix64(seed, run), issue 23: the
+same seeds now draw other schedules; before, with seed + run, two_fields
+took 27 .. 450 and flag 2 .. 17.)
 
 The controlled scheduler is deterministic given the seed (one thread runs
 at a time; the choices come from the seed and the step counts of earlier
 runs), so these are the same schedules on every machine and under any load:
-the margins are 2.2x for two_fields and 5.9x or more for the others, and
+the margins are 2.9x for two_fields and 4.5x or more for the others, and
 what they guard against is a change in the scheduler, not timing.
 
 The control: the same programs built plainly (gcc), whose accesses are no
@@ -30,7 +34,7 @@ from conftest import BUILD, ROOT
 
 RACELAB = BUILD / "racelab"
 CC_PROGRAMS = BUILD / "cc_programs"
-BUDGET = {"two_fields": 1000, "flag": 100, "increment": 100, "wrong_lock_inc": 100}
+BUDGET = {"two_fields": 3000, "flag": 300, "increment": 100, "wrong_lock_inc": 100}
 SEEDS = [1000 * k for k in range(1, 11)]
 FIXED_SCHEDULES = 300
 

@@ -32,7 +32,6 @@ def refused(rc, out, err, folder, status=2):
     (["--param", "instances=abc"], "instances=abc"),
     (["--param", "bogus=1"], "bogus"),
     (["--param", "instances=1e1"], "instances=1e1"),
-    (["--mode", "sched", "--strategy", "pct:0"], "pct:0"),
     (["--strategy", "random"], "--mode sched"),
     (["--mode", "sched", "--inject", "*:delay=1us"], "only fail"),
     (["--mode", "stress", "--profile", "gentle"], "--mode fuzz"),
@@ -45,6 +44,18 @@ def test_run_checks_every_value_before_anything_runs(tmp_path, args, words):
                               "--out", out, *args)
     line = refused(rc, stdout, err, out)
     assert words in line and "model_save" in line, line
+
+
+@pytest.mark.parametrize("strategy", ["pct:0", "pct:", "dfs:65", "bogus", ""])
+def test_run_parses_the_strategy_once_at_the_edge(tmp_path, strategy):
+    """The strategy is a typed value, parsed by the scheduler's own parser
+    (injectors/sched/schedule_text.c) when the command line is read: a bad
+    one is refused before any program is asked or any folder made."""
+    out = tmp_path / "out"
+    rc, stdout, err = racelab("run", "model_save", "--flavour", "plain", "--trials", 10,
+                              "--out", out, "--mode", "sched", "--strategy", strategy)
+    line = refused(rc, stdout, err, out)
+    assert "--strategy wants random, pct:D or dfs:B" in line and repr(strategy) in line, line
 
 
 def test_run_seconds_has_the_programs_minimum(tmp_path):

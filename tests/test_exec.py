@@ -46,6 +46,7 @@ FIXED_RUNS_PLAIN = 60
 FIXED_RUNS_TSAN = 4
 EXEC_FIELDS = {
     "program", "args", "script", "tsan_detected_by", "built_by", "raw_calls", "budget", "jobs", "run_seeds",
+    "run_seed", "spins", "spin",
     "failures", "fail_on", "ok_status", "library", "preload", "runs_counted", "forked_runs",
     "forks_note", "left_control", "unscheduled", "unrecorded",
     "shrink_runs", "spawn_failures", "results",
@@ -58,6 +59,24 @@ FAILURE_FIELDS = {
     "output_file", "output_cut", "stacks_file", "stacks_note", "tsan_log", "schedule", "preemptions", "waits",
     "rerun",
 }
+
+
+MASK64 = (1 << 64) - 1
+
+
+def splitmix64(state):
+    """One splitmix64 step (harness/common/splitmix.h): (new state, output)."""
+    state = (state + 0x9E3779B97F4A7C15) & MASK64
+    z = state
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+    return state, z ^ (z >> 31)
+
+
+def splitmix_run_seed(seed, run):
+    """exec_run_seed (exec_loop.c): the seed mixed, then the run index."""
+    _, first = splitmix64(seed)
+    return splitmix64(first ^ run)[1]
 
 
 def program(flavour, name):
@@ -104,13 +123,13 @@ def test_every_bug_fails_under_noise_within_its_budget(name, tmp_path):
     failure = rec["exec"]["failures"][0]
     assert failure["outcome"] == outcome
     assert rec["first_failure"]["trial"] == failure["run"]
-    assert failure["seed"] == 1 + failure["run"]  # run i is seeded with seed + i
+    assert failure["seed"] == splitmix_run_seed(1, failure["run"])  # splitmix64(seed, run)
     if outcome == "hang":
         assert rec["hangs"] == 1
         assert failure["stacks_file"] or failure["stacks_note"]
     else:
         assert failure["signal"] in ("SIGABRT", "SIGSEGV")
-    assert f"--seed {failure['seed']} --runs 1" in failure["rerun"]
+    assert f"--run-seed {failure['seed']} --runs 1" in failure["rerun"]
     print(f"{name}: failed at run {failure['run']} of {budget} ({failure['cause']})")
 
 
@@ -318,11 +337,13 @@ def test_record_fields_are_the_run_record_plus_documented_exec_fields(tmp_path):
     assert rec["exec"]["args"] == ["extra-arg"]
     if rec["exec"]["failures"]:
         assert set(rec["exec"]["failures"][0]) == FAILURE_FIELDS
-    # the one record definition, in README's order, then the exec fields
+    # the one record definition, in the order of its table, then the exec fields
     from test_record import RECORD
     assert list(rec) == RECORD + ["exec"]
-    readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("## Exec mode"):]
+    page = (ROOT / "docs" / "racelab-record.5.md").read_text()
+    section = page[page.index("## Exec mode's results folder and record"):]
+    # the scheduler's own fields (issue 23) are documented with its limits
+    section += (ROOT / "docs" / "scheduler-limits.md").read_text()
     section += (ROOT / "docs" / "runner.md").read_text()  # the fields the one runner added
     for field in EXEC_FIELDS | FAILURE_FIELDS:
         assert f"`{field}`" in section, field
@@ -353,7 +374,6 @@ def odd_programs(tmp_path_factory):
     (["--", "no-such-program-on-path"], "no such program"),
     ([], "no PROGRAM"),
     (["--runs", "0", "--", "true"], "--runs"),
-    (["--runs", "2", "--seconds", "1", "--", "true"], "not both"),
     (["--inject", "bogus", "--", "true"], "bogus"),
     (["--inject", "pthread/*:fail", "--", "true"], "not fault points"),
     (["--inject", "nothing/*:yield", "--", "true"], "matches no exec point"),

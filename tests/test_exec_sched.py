@@ -312,5 +312,5 @@ def test_a_run_longer_than_a_schedule_goes_on_unrecorded_and_is_not_graded(tmp_p
     rec = record(out)
     assert rec["outcomes"]["hang"] == 0 and rec["forbidden"] == 0, (stdout, err)
     assert rec["exec"]["unrecorded"] == 3 and rec["sched"]["diverged"] == 3
-    assert rec["sched"]["max_steps"] == 20000  # RL_SCHED_MAX_STEPS: what a schedule records
+    assert rec["sched"]["max_steps"] == 100000  # RL_SCHED_MAX_STEPS: what a schedule records
     assert rec["trials"] == 0 and rec["verdict"] == "error" and rc == 3

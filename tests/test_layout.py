@@ -1,9 +1,20 @@
-"""The include direction of the C sources (README "Layout"):
+"""The include direction of the C sources (docs/design.md "Layout"):
 
     harness/common    includes nothing of ours outside itself
     injectors/        harness/common and injectors/ only
     harness/driver    nothing of harness/runtime (injectors/ parsers: yes)
     harness/runtime   may include all of the above
+
+Inside harness/driver, folders are layers and includes go down only (a
+folder may include its own headers and those of lower layers):
+
+    main.c                  4   the command dispatcher
+    shard/                  3   --shard, plan, merge (they drive run/)
+    run/, compare/          2   run, rerun, repro; compare
+    exec/, report/, cc/     1   exec mode, the reports, racelab cc
+    core/                   0   runner, results session, options, catalog, plan, util
+
+and no header is included by more than a third of the driver's files.
 
 Every `#include "..."` of harness/ and injectors/ is resolved as the
 compiler does: beside the including file first, then the -I folders of the
@@ -100,3 +111,68 @@ def test_the_check_catches_each_forbidden_direction(tmp_path):
     (fake / "injectors/points/ok.c").write_text('#include "points.h"\n'
                                                 '#include "../../harness/common/record.h"\n')
     assert violations("injectors/points/ok.c", fake) == []
+
+
+# harness/driver's layers (docs/design.md "Layout"): an include goes to its own folder
+# or a lower layer, never up or sideways.
+DRIVER_LAYERS = {"core": 0, "exec": 1, "report": 1, "cc": 1, "run": 2, "compare": 2,
+                 "shard": 3, "": 4}
+
+
+def driver_folder(path):
+    rest = path[len("harness/driver/"):]
+    return rest.split("/")[0] if "/" in rest else ""
+
+
+def driver_violations(source, root=ROOT):
+    own = driver_folder(source)
+    found = []
+    for name in INCLUDE.findall((root / source).read_text()):
+        target = resolve(root, source, name)
+        if target is None or not target.startswith("harness/driver/"):
+            continue
+        to = driver_folder(target)
+        if to not in DRIVER_LAYERS:
+            found.append(f'#include "{name}": {to}/ is not a layer of the driver')
+        elif to != own and DRIVER_LAYERS[to] >= DRIVER_LAYERS[own]:
+            found.append(f'#include "{name}" ({target}): {own or "main.c"} may not include {to}/')
+    return found
+
+
+def driver_sources():
+    return [s for s in sources() if s.startswith("harness/driver/")]
+
+
+def test_every_driver_file_is_in_a_layer():
+    assert {driver_folder(s) for s in driver_sources()} <= set(DRIVER_LAYERS)
+
+
+@pytest.mark.parametrize("source", driver_sources())
+def test_driver_includes_go_down(source):
+    assert driver_violations(source) == []
+
+
+def test_the_driver_check_catches_an_include_that_goes_up(tmp_path):
+    for rel, text in {"harness/driver/core/a.c": '#include "report/r.h"\n',
+                      "harness/driver/report/r.h": "",
+                      "harness/driver/exec/e.c": '#include "report/r.h"\n',
+                      "harness/driver/run/ok.c": '#include "report/r.h"\n#include "core/u.h"\n',
+                      "harness/driver/core/u.h": ""}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    assert len(driver_violations("harness/driver/core/a.c", tmp_path)) == 1  # up
+    assert len(driver_violations("harness/driver/exec/e.c", tmp_path)) == 1  # sideways
+    assert driver_violations("harness/driver/run/ok.c", tmp_path) == []
+
+
+def test_no_driver_header_is_included_by_more_than_a_third_of_its_files():
+    files = driver_sources()
+    users = {}
+    for source in files:
+        for name in INCLUDE.findall((ROOT / source).read_text()):
+            target = resolve(ROOT, source, name)
+            if target is not None and target.startswith("harness/driver/"):
+                users.setdefault(target, set()).add(source)
+    assert users, "no driver header found: the check would pass vacuously"
+    crowded = {h: len(u) for h, u in users.items() if len(u) * 3 > len(files)}
+    assert crowded == {}, f"of {len(files)} files"

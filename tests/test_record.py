@@ -1,7 +1,7 @@
 """One record definition (harness/common/record.h), three writers: a scenario
 program's own record, the test fixtures' records and the driver's stand-in
 record for a run that printed none. Each must write exactly the fields of
-README's "The record" table, in that order; the driver's stand-in adds only
+the table of docs/racelab-record.5.md "The record", in that order; the driver's stand-in adds only
 the fields of its own table ("the driver's fields")."""
 import json
 import re
@@ -12,7 +12,7 @@ from test_driver import FIXTURES, racelab, runs
 
 def readme_table(heading_regex):
     """The backquoted names in the first column of the table under a heading."""
-    text = (ROOT / "README.md").read_text()
+    text = (ROOT / "docs" / "racelab-record.5.md").read_text()
     match = re.search(heading_regex, text, re.M)
     assert match, heading_regex
     fields = []

@@ -1,4 +1,4 @@
-/* expectation.h — the words a variant is judged by (DESIGN.md "Words"):
+/* expectation.h — the words a variant is judged by (docs/design.md "Words"):
  * grades of outcomes, expectations, detectors and verdicts, with their
  * names as the record spells them. Shared by the scenario API (racelab.h),
  * the grader and the driver. */

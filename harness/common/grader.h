@@ -11,14 +11,14 @@
 
 /* A fix's positive control: the scenario's racy variant run under the same
  * mode, flavour, budget and load. A fix's `holds` counts only when its
- * control reproduced (DESIGN.md "Verdicts, classes and controls"). */
+ * control reproduced (docs/design.md "Verdicts, classes and controls"). */
 typedef enum {
     RL_CONTROL_NONE,       /* no control was run (a program run on its own) */
     RL_CONTROL_REPRODUCED, /* the control failed: the conditions can show the bug */
     RL_CONTROL_MISSED      /* the control did not fail: a clean fix proves nothing */
 } rl_control;
 
-/* Exit classes, the worst wins (README "Exit statuses"). */
+/* Exit classes, the worst wins (docs/racelab.1.md "Verdicts and exit statuses"). */
 enum {
     RL_EXIT_MET = 0,        /* every expectation met */
     RL_EXIT_FIX_FAILED = 1, /* a holds or benign variant failed: a regression */

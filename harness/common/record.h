@@ -1,9 +1,9 @@
-/* record.h — the run record: one JSON object per run (README "The run
- * record" documents every field). This struct is its only definition and
+/* record.h — the run record: one JSON object per run (docs/racelab-record.5.md
+ * "The record" documents every field). This struct is its only definition and
  * rl_record_write its only serialiser. Three writers fill it: the scenario
  * runtime (its own run), the driver (a stand-in for a run that printed no
  * record) and the test fixtures; a test checks that all three agree with the
- * README's table. Fields the driver adds after a run (run_id, command,
+ * table of docs/racelab-record.5.md. Fields the driver adds after a run (run_id, command,
  * stderr_file…) are the driver's and documented beside these. */
 #ifndef RACELAB_RECORD_H
 #define RACELAB_RECORD_H

@@ -1,5 +1,5 @@
-/* record_write.c — rl_record as one line of JSON (the schema is README.md's
- * "The run record"; the keys appear in its order). */
+/* record_write.c — rl_record as one line of JSON (the schema is
+ * docs/racelab-record.5.md "The record"; the keys appear in its order). */
 #include "record.h"
 
 #include "json_write.h"

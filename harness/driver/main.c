@@ -17,13 +17,10 @@
  * lines and the help of every command are options.c's. */
 #include "cc/cc.h"
 #include "compare/compare.h"
-#include "core/discover.h"
 #include "core/json_io.h"
-#include "core/options.h"
-#include "core/plan.h"
+#include "core/paths.h"
 #include "core/summary.h"
 #include "core/tsanlog.h"
-#include "core/util.h"
 #include "exec/exec.h"
 #include "report/report.h"
 #include "run/commands.h"
@@ -46,7 +43,7 @@ static int open_catalog(const command_line *c, int max_names, catalog *cat,
                   max_names == 1 ? "" : "s", c->args[max_names]);
         return RL_EXIT_USAGE;
     }
-    char *dir = c->o.build_dir ? xstrdup(c->o.build_dir) : self_dir();
+    char *dir = c->o.build_dir ? xstrdup(c->o.build_dir) : rl_home();
     int rc = catalog_load(cat, dir);
     free(dir);
     if (rc != 0)
@@ -193,9 +190,11 @@ static int cmd_parse_tsan(const command_line *c)
 static int make_plan(const command_line *c, run_options *o, catalog *cat, plan_item **plan, int *n)
 {
     *o = c->o;
-    if (o->mode == NULL) /* the default finds what stress alone misses (README) */
-        o->mode = "stress+fuzz";
-    char *dir = o->build_dir ? xstrdup(o->build_dir) : self_dir();
+    if (!o->has_mode) { /* the default finds what stress alone misses (docs/racelab-run.1.md) */
+        o->mode = RL_MODE_BOTH;
+        o->has_mode = 1;
+    }
+    char *dir = o->build_dir ? xstrdup(o->build_dir) : rl_home();
     int rc = catalog_load(cat, dir);
     free(dir);
     if (rc != 0)
@@ -204,9 +203,9 @@ static int make_plan(const command_line *c, run_options *o, catalog *cat, plan_i
     rc = plan_select(cat, o->patterns, o->n_patterns, o->flavours, plan, n);
     if (rc != 0)
         return rc;
-    *n = plan_add_controls(plan, *n, o->mode);
+    *n = plan_add_controls(plan, *n, rl_mode_points_act(o->mode));
     o->controls = 1;
-    if (o->n_injects > 0 && strcmp(o->mode, "stress") == 0) {
+    if (o->n_injects > 0 && o->mode == RL_MODE_STRESS) {
         error_msg("--inject needs --mode fuzz or sched (points do nothing in stress mode)");
         return RL_EXIT_USAGE;
     }
@@ -249,6 +248,14 @@ static int own_options(int argc, char **argv, int *rc)
 {
     if (argc < 2)
         return 0;
+    /* `racelab help exec` is `racelab exec --help`, for each of these */
+    static const char *own[] = {"report", "diff", "compare", "exec", "cc", "c++"};
+    for (size_t i = 0; argc == 3 && strcmp(argv[1], "help") == 0 && i < sizeof own / sizeof *own;
+         i++)
+        if (strcmp(argv[2], own[i]) == 0) {
+            char *help[] = {argv[0], argv[2], "--help", NULL};
+            return own_options(3, help, rc);
+        }
     if (strcmp(argv[1], "report") == 0)
         *rc = cmd_report(argc - 2, argv + 2);
     else if (strcmp(argv[1], "diff") == 0)

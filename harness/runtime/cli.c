@@ -137,16 +137,8 @@ static int set_variant(const rl_scenario *sc, rl_config *cfg, const char *value)
 
 static int set_mode(rl_config *cfg, const char *value)
 {
-    if (strcmp(value, "stress") == 0)
-        cfg->mode = RL_MODE_STRESS;
-    else if (strcmp(value, "fuzz") == 0)
-        cfg->mode = RL_MODE_FUZZ;
-    else if (strcmp(value, "sched") == 0)
-        cfg->mode = RL_MODE_SCHED;
-    else if (strcmp(value, "stress+fuzz") == 0)
-        cfg->mode = RL_MODE_BOTH;
-    else
-        return bad_input("unknown mode '%s' (stress, fuzz, sched, stress+fuzz)", value);
+    if (rl_mode_parse(value, &cfg->mode) != 0)
+        return bad_input("unknown mode '%s' (" RL_MODE_NAMES ")", value);
     return 0;
 }
 
@@ -169,15 +161,16 @@ static int set_sched_option(rl_config *cfg, int code, const char *value, parse_s
                        : code == OPT_OUTCOME ? "--outcome"
                                              : "--shrink";
     if (code == OPT_STRATEGY) {
-        rl_strategy strategy;
-        if (rl_parse_strategy(value, &strategy) != 0)
+        if (rl_parse_strategy(value, &cfg->strategy) != 0)
             return bad_input("unknown strategy '%s' (random, pct:D with D 1..16, dfs:B)", value);
-        snprintf(cfg->strategy, sizeof cfg->strategy, "%s", value);
+        rl_format_strategy(&cfg->strategy, cfg->strategy_text, sizeof cfg->strategy_text);
     } else if (code == OPT_REPLAY) {
-        static int scratch[RL_SCHED_MAX_STEPS];
-        if (rl_schedule_parse(value, scratch, RL_SCHED_MAX_STEPS) <= 0)
+        static int choices[RL_SCHED_TRIAL_STEPS]; /* one --replay per process */
+        cfg->n_replay = rl_schedule_parse(value, choices, RL_SCHED_TRIAL_STEPS);
+        if (cfg->n_replay <= 0)
             return bad_input("--replay wants a schedule such as 0*3.1.0*2, not '%s'", value);
         cfg->replay = value;
+        cfg->replay_choices = choices;
     } else if (code == OPT_OUTCOME) {
         cfg->outcome = value; /* checked against the descriptor in set_outcome */
     } else {
@@ -416,7 +409,8 @@ int rl_main(const rl_scenario *sc, int argc, char **argv)
     static rl_config cfg;
     cfg.seconds = 1.0;
     cfg.timeout = 3.0;
-    snprintf(cfg.strategy, sizeof cfg.strategy, "pct:3");
+    cfg.strategy = (rl_strategy){.kind = RL_STRAT_PCT, .depth = 3};
+    rl_format_strategy(&cfg.strategy, cfg.strategy_text, sizeof cfg.strategy_text);
     int describe = 0;
     rc = parse_args(sc, argc, argv, &cfg, &describe);
     if (rc != 0)

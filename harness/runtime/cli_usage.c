@@ -12,7 +12,7 @@ static void print_scenario(FILE *f, const rl_scenario *sc)
         if (v->caught_by != RL_CAUGHT_BY_ANY)
             fprintf(f, " [caught by %s]", rl_detector_name(v->caught_by));
         if (v->inject != NULL)
-            fprintf(f, " [needs %s]", v->inject);
+            fprintf(f, " [needs %s]", rl_variant_inject(v));
         fputc('\n', f);
     }
     if (sc->n_params > 0) {

@@ -92,9 +92,17 @@ static const char *grades(const rl_scenario *sc)
 static const char *variant_specs(const rl_scenario *sc)
 {
     for (int v = 0; v < sc->n_variants; v++) {
-        const char *text = sc->variants[v].inject;
-        if (text == NULL)
+        const rl_inject *given = sc->variants[v].inject;
+        if (given == NULL)
             continue;
+        if (given->magic != RL_INJECT_MAGIC || given->spec == NULL) { /* a cast let it in */
+            snprintf(why, sizeof why,
+                     "variant %s: inject is not RL_INJECT(\"...\") (a row of the shape "
+                     "before API 3? see CHANGELOG.md)",
+                     sc->variants[v].name);
+            return why;
+        }
+        const char *text = given->spec;
         rl_inject_spec spec;
         char err[400];
         if (rl_parse_inject(text, &spec, err, sizeof err) != 0) {

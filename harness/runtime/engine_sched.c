@@ -21,9 +21,7 @@ typedef struct {
     size_t state_size;
     _Atomic uint32_t generation; /* bumped to start a trial */
     _Atomic int stop;
-    int replay[RL_SCHED_MAX_STEPS]; /* --replay's schedule */
-    int nreplay;
-    int failing[RL_SCHED_MAX_STEPS]; /* the first failing trial's schedule */
+    int failing[RL_SCHED_TRIAL_STEPS]; /* the first failing trial's schedule */
     int nfailing;
     rl_shrink_result shrunk;
     int target; /* the outcome sought (--outcome, then the first failure's); ANY_FAILURE */
@@ -187,11 +185,10 @@ static void *controller(void *p)
     const rl_scenario *sc = e->run.sc;
     const rl_config *cfg = e->run.cfg;
     rl_sched_result *out = &e->result;
-    rl_strategy spec;
-    rl_parse_strategy(cfg->strategy, &spec);
     rl_sched_setup(sc->actors, cfg->seed);
-    rl_sched_strategy *strategy = e->nreplay > 0 ? rl_strategy_replay(e->replay, e->nreplay)
-                                                 : rl_strategy_make(&spec, cfg->seed);
+    rl_sched_strategy *strategy = cfg->n_replay > 0
+                                      ? rl_strategy_replay(cfg->replay_choices, cfg->n_replay)
+                                      : rl_strategy_make(&cfg->strategy, cfg->seed);
     use_strategy(strategy);
     rl_tally *t = &e->run.tally[0]; /* counts only: first failure is ours */
     /* The budget counts schedules tried; `trials` counts those graded: a
@@ -260,8 +257,6 @@ int rl_run_sched(const rl_scenario *sc, const rl_config *cfg, rl_result *out)
     e->result.failure_trial = -1;
     e->result.bad_replay_thread = -1;
     e->target = outcome_named(sc, cfg->outcome);
-    if (cfg->replay != NULL)
-        e->nreplay = rl_schedule_parse(cfg->replay, e->replay, RL_SCHED_MAX_STEPS);
     rl_run_begin(&e->run, sc, cfg);
     pthread_t actors[RL_MAX_ACTORS], ctl;
     sched_actor args[RL_MAX_ACTORS];

@@ -4,7 +4,9 @@
 
 #include "../../injectors/points/points.h"
 #include "../../injectors/points/posix_faults.h"
+#include "../../injectors/sched/strategy.h"
 #include "../common/grader.h"
+#include "../common/mode.h"
 #include "../common/parse_number.h"
 #include "../common/record.h"
 #include "../common/splitmix.h"
@@ -14,20 +16,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* A variant's own inject spec, or NULL (checked by rl_check_descriptor). */
+static inline const char *rl_variant_inject(const rl_variant *v)
+{
+    return v->inject != NULL ? v->inject->spec : NULL;
+}
+
 #define RL_MAX_TSAN_KINDS 8
 #define RL_MAX_PARAMS 8
 #define RL_MAX_POSIX_FAULTS 8
-
-/* RL_MODE_BOTH ("stress+fuzz"): half the budget free-running, then half with
- * points acting; one verdict from both halves' evidence. */
-typedef enum { RL_MODE_STRESS, RL_MODE_FUZZ, RL_MODE_SCHED, RL_MODE_BOTH } rl_mode;
-static inline const char *rl_mode_name(rl_mode m)
-{
-    return m == RL_MODE_FUZZ    ? "fuzz"
-           : m == RL_MODE_SCHED ? "sched"
-           : m == RL_MODE_BOTH  ? "stress+fuzz"
-                                : "stress";
-}
 
 typedef enum { RL_ENGINE_BATCHED, RL_ENGINE_NAIVE } rl_engine_kind;
 typedef struct {
@@ -51,8 +48,11 @@ typedef struct {
     const char *posix_specs[RL_MAX_POSIX_FAULTS];                 /* as the user wrote them */
     int n_posix;
     /* sched mode */
-    char strategy[32];  /* random, pct:D, dfs:B */
-    const char *replay; /* a schedule to force on every trial */
+    rl_strategy strategy;   /* random, pct:D, dfs:B: parsed once (cli.c) */
+    char strategy_text[32]; /* the same, rendered for the record */
+    const char *replay;     /* a schedule to force on every trial, as given */
+    int *replay_choices;    /* the same, parsed once (cli.c) */
+    int n_replay;
     int shrink;
     const char *outcome; /* --outcome: the failure to look for and shrink towards */
     char param_keys[RL_MAX_PARAMS][32];

@@ -56,7 +56,7 @@ static int apply_profile(const rl_scenario *sc, rl_config *cfg, char *err, size_
 /* The variant's own spec, after the profile's and before the user's. */
 static int apply_variant_spec(const rl_scenario *sc, rl_config *cfg, char *err, size_t errlen)
 {
-    const char *needs = sc->variants[cfg->variant].inject;
+    const char *needs = rl_variant_inject(&sc->variants[cfg->variant]);
     if (needs == NULL || cfg->mode == RL_MODE_STRESS)
         return 0;
     int at = cfg->profile_spec != NULL;

@@ -3,7 +3,8 @@
  * A scenario file defines its shared state, the code of each variant, one
  * function per actor, an arbiter that grades one finished trial, and one
  * descriptor; RL_SCENARIO(descriptor) then gives it a complete command line.
- * See README.md ("Writing a scenario") for a walk-through.
+ * See docs/writing-a-scenario.md for a walk-through, and CHANGELOG.md for
+ * what changed between API versions (RL_API_VERSION) and how to migrate.
  *
  * ---- The contract ------------------------------------------------------
  *
@@ -61,6 +62,20 @@
 #include <pthread.h>
 #include <stddef.h>
 
+/* The version of this API: raised by every change that makes a scenario
+ * written against the previous one stop compiling or change meaning
+ * (CHANGELOG.md has a migration note for each). A scenario may check it:
+ * #if RL_API_VERSION < 4 ... */
+#define RL_API_VERSION 4
+
+/* A row of an older shape must not compile silently into a wrong one: a
+ * string where a row now wants an rl_inject (a four-field variant row,
+ * written before API 3) is an incompatible pointer, an error here even on
+ * compilers that only warn about it by default (an error in C itself). */
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC diagnostic error "-Wincompatible-pointer-types"
+#endif
+
 #define RL_MAX_ACTORS 8
 #define RL_MAX_OUTCOMES 16
 #define RL_MAX_VARIANTS 12
@@ -77,7 +92,21 @@ typedef struct {
     const char *meaning;
 } rl_outcome;
 
-/* A row: {name, expectation, caught_by, inject, summary}. */
+/* A variant's own inject spec: RL_INJECT("PATTERN:ACTION[,p=P]"). A type of
+ * its own, not a string, so that a variant row of the shape before API 3
+ * ({name, expect, caught_by, summary}: its summary lands here) fails to
+ * compile with an error about `inject` instead of running with its summary
+ * as an inject spec. `magic` lets the runtime refuse a row that got here
+ * anyway (a cast). */
+typedef struct rl_inject {
+    unsigned magic; /* RL_INJECT_MAGIC */
+    const char *spec;
+} rl_inject;
+#define RL_INJECT_MAGIC 0x524c494eu /* "RLIN" */
+#define RL_INJECT(spec_text) (&(const rl_inject){RL_INJECT_MAGIC, (spec_text)})
+
+/* A row: {name, expectation, caught_by, inject, summary}; inject is NULL or
+ * RL_INJECT("..."). */
 typedef struct {
     const char *name;
     rl_expectation expect;
@@ -86,7 +115,7 @@ typedef struct {
      * shows after a fault), or NULL. It applies in fuzz and sched modes,
      * after the profile's spec and before --inject's (so the user can
      * override it); in stress mode such a variant is not judged. */
-    const char *inject;
+    const rl_inject *inject;
     const char *summary;
 } rl_variant;
 
@@ -167,16 +196,32 @@ extern int rl_points_live;
 void rl_point_hit(int point, const char *as_written);
 int rl_fault_hit(int point, const char *as_written);
 
+/* A point written as a string, the way of API 2 (RL_POINT("scenario/step")),
+ * is one compile error that says so, not a conversion warning per use: the
+ * check is a static assertion, and the string is never passed on. */
+#define RL_POINT_IS_STRING(point) _Generic((point), char * : 1, const char * : 1, default : 0)
+#define RL_POINT_ID(point) _Generic((point), char * : 0, const char * : 0, default : (point))
+#define RL_POINT_CHECK(point)                                                                      \
+    (void)sizeof(struct {                                                                          \
+        _Static_assert(!RL_POINT_IS_STRING(point),                                                 \
+                       "points are enum names since API 3: RL_POINT(AT_STEP), not "                \
+                       "RL_POINT(\"scenario/step\") (see CHANGELOG.md)");                          \
+        int rl_unused;                                                                             \
+    })
+
 /* A slow step or a switch that matters. In stress mode: one load and a
  * not-taken branch. */
 #define RL_POINT(point)                                                                            \
     do {                                                                                           \
+        RL_POINT_CHECK(point);                                                                     \
         if (__builtin_expect(rl_points_live, 0))                                                   \
-            rl_point_hit((point), #point);                                                         \
+            rl_point_hit(RL_POINT_ID(point), #point);                                              \
     } while (0)
 
 /* True when a fault is injected here: the caller takes its real error path. */
-#define RL_FAULT(point) (__builtin_expect(rl_points_live, 0) && rl_fault_hit((point), #point))
+#define RL_FAULT(point)                                                                            \
+    (RL_POINT_CHECK(point),                                                                        \
+     __builtin_expect(rl_points_live, 0) && rl_fault_hit(RL_POINT_ID(point), #point))
 
 /* ---- synchronisation wrappers ------------------------------------------
  * Scenario code never calls pthreads directly: in stress and fuzz modes

@@ -1,4 +1,4 @@
-/* record.c — the run record (one JSON object, schema in README.md), the
+/* record.c — the run record (one JSON object, schema in docs/racelab-record.5.md), the
  * readable summary, and the --describe document. */
 #include "../common/json_write.h"
 #include "internal.h"
@@ -27,7 +27,7 @@ static void fill_sched(rl_record *r, const rl_config *cfg, const rl_result *res)
         r->first_failure.waits = s->failure_waits[0] ? s->failure_waits : NULL;
     }
     r->sched.present = 1;
-    r->sched.strategy = cfg->strategy;
+    r->sched.strategy = cfg->strategy_text;
     r->sched.schedules = res->trials;
     r->sched.deadlocks = s->deadlocks;
     r->sched.diverged = s->diverged;
@@ -171,7 +171,7 @@ void rl_print_summary(FILE *f, const rl_scenario *sc, const rl_config *cfg, cons
                 res->first_failure_seconds, res->first_failure_cause);
     if (res->sched_mode) {
         const rl_sched_result *s = &res->sched;
-        fprintf(f, "  scheduler %s: %llu schedules, %llu deadlocked%s\n", cfg->strategy,
+        fprintf(f, "  scheduler %s: %llu schedules, %llu deadlocked%s\n", cfg->strategy_text,
                 res->trials, s->deadlocks, s->exhausted ? ", space exhausted" : "");
         if (s->failure_trial >= 0)
             fprintf(f, "  failing schedule (%d preemptions): %s\n%s%s%s", s->failure_preemptions,
@@ -223,7 +223,7 @@ void rl_print_describe(FILE *f, const rl_scenario *sc)
                 rl_expectation_name(var->expect), rl_detector_name(var->caught_by));
         rl_json_string(f, var->summary);
         fputs(", \"inject\": ", f);
-        rl_json_string(f, var->inject);
+        rl_json_string(f, rl_variant_inject(var));
         fputc('}', f);
     }
     fputs("]", f);

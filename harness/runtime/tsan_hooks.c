@@ -1,6 +1,6 @@
 /* tsan_hooks.c — what a ThreadSanitizer build tells the program about itself.
  *
- * The TSan flavour bakes in the options and suppressions of DESIGN.md (the
+ * The TSan flavour bakes in the options and suppressions of docs/design.md (the
  * environment's TSAN_OPTIONS still wins) and counts its own reports by kind
  * through __tsan_on_report, so a scenario program's record says what TSan
  * saw without anyone parsing logs. */
@@ -22,7 +22,7 @@
 /* exitcode=0: the program's own exit status carries the verdict (TSan
  * reports are part of it); a TSan report must not turn a met expectation
  * into 66. die_after_fork=0: scenarios that fork per trial start threads in
- * the child (DESIGN.md). */
+ * the child (docs/design.md). */
 const char *__tsan_default_options(void);
 const char *__tsan_default_options(void)
 {
@@ -35,7 +35,7 @@ const char *__tsan_default_options(void)
 }
 
 /* fiu_fail() takes an rwlock: seen by TSan it would add happens-before edges
- * between actors and hide the very races we hunt (DESIGN.md). */
+ * between actors and hide the very races we hunt (docs/design.md). */
 const char *__tsan_default_suppressions(void);
 const char *__tsan_default_suppressions(void)
 {

@@ -73,7 +73,7 @@ int rl_posix_fault_parse(const char *text, int tsan, char *command, size_t comma
                  text, buf);
         return -1;
     }
-    /* DESIGN.md: TSan has its own allocator, so libc/mm faults do nothing. */
+    /* docs/design.md: TSan has its own allocator, so libc/mm faults do nothing. */
     if (tsan && fnmatch(buf, "libc/mm/malloc", 0) == 0) {
         snprintf(err, errlen,
                  "bad --posix-faults '%s': malloc faults do nothing under TSan "

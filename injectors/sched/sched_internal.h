@@ -40,10 +40,16 @@ typedef struct {
     _Atomic uint32_t go;           /* futex word, 1: this thread holds the baton */
     pthread_t pthread;
     int spawned, detached, joined;
-    const void *site;     /* where its current modelled call comes from */
-    int timed, timed_out; /* a timed condition wait; it timed out */
-    _Atomic int lease;    /* L_*: see above */
-    _Atomic int want_in;  /* 1: it left control and wants back in */
+    const void *site;      /* where its current modelled call comes from */
+    const void *last_site; /* where its last modelled call came from */
+    int timed, timed_out;  /* a timed condition wait; it timed out */
+    int yielding;          /* its next choice is at a yielding point (strategy.h) */
+    int exiting;           /* it is at the process's end (rl_sched_exit_point) */
+    int yields;            /* yielding points it reached in the trial */
+    int streak;            /* its yielding points in a row (rl_sched_choose) */
+    int neutral;           /* its next point (a trylock) neither adds to the streak nor ends it */
+    _Atomic int lease;     /* L_*: see above */
+    _Atomic int want_in;   /* 1: it left control and wants back in */
 } sched_thread;
 
 typedef struct {
@@ -69,6 +75,7 @@ typedef struct {
     _Atomic int holder;        /* the baton's thread; -1: parked (threads outside) */
     _Atomic uint32_t progress; /* choices made: a stalled holder makes none */
     int outside;               /* threads that left control, not back yet */
+    int yield_run;             /* choices in a row at yielding points */
 } sched_mechanism;
 
 extern sched_mechanism rl_sched_m;

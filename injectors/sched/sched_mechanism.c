@@ -21,6 +21,7 @@
 #include "../../harness/common/splitmix.h"
 
 #include <setjmp.h>
+#include <stdio.h>
 #include <string.h>
 
 int rl_sched_active;
@@ -30,13 +31,12 @@ static _Thread_local jmp_buf *abort_to; /* where the calling thread's part began
 
 #define M rl_sched_m
 
-static uint32_t runnable_mask(void)
+static void runnable_set(rl_thread_set *set)
 {
-    uint32_t mask = 0;
+    rl_tset_clear(set);
     for (int i = 0; i < M.nthreads; i++)
         if (M.t[i].state == T_RUNNABLE)
-            mask |= 1u << i;
-    return mask;
+            rl_tset_add(set, i);
 }
 
 /* Threads back from outside control become runnable (the holder's work). */
@@ -52,45 +52,92 @@ static void absorb_wants(void)
 }
 
 /* Nobody else can run: timed waits time out (time passes only then). */
-static uint32_t time_out_waits(void)
+static void time_out_waits(rl_thread_set *set)
 {
-    uint32_t mask = 0;
     for (int i = 0; i < M.nthreads; i++) {
         sched_thread *t = &M.t[i];
         if (t->state == T_BLOCKED && t->waiting == W_COND && t->timed) {
             t->state = T_RUNNABLE;
             t->waiting = W_NONE;
             t->timed_out = 1;
-            mask |= 1u << i;
+            rl_tset_add(set, i);
         }
     }
-    return mask;
+}
+
+/* A livelock in a whole program (no step limit): this many choices in a row
+ * at yielding points, nobody doing anything but giving way, while no
+ * thread is outside control. A fair schedule runs every runnable thread
+ * within about `threads` such steps (random: the chance of missing one
+ * thread 50 times as long is below e^-50). */
+static int livelock_bound(void) { return 1000 + 50 * M.nthreads; }
+
+/* "T1, T2 give way to each other": the threads that yielded in the run. */
+static void describe_livelock(void)
+{
+    size_t used = 0;
+    char *out = M.result.waits;
+    size_t len = sizeof M.result.waits;
+    out[0] = '\0';
+    int n = 0;
+    for (int i = 0; i < M.nthreads && used + 32 < len; i++)
+        if (M.t[i].yields > 0 && M.t[i].state != T_DONE) {
+            used += (size_t)snprintf(out + used, len - used, "%sT%d", n ? ", " : "", i);
+            n++;
+        }
+    snprintf(out + used, len - used, " %s for %d steps in a row",
+             n == 1 ? "gives way, alone," : "give way to each other", M.yield_run);
 }
 
 int rl_sched_choose(int current)
 {
     absorb_wants();
-    uint32_t mask = runnable_mask();
-    if (mask == 0)
-        mask = time_out_waits();
-    if (mask == 0)
+    rl_thread_set set;
+    runnable_set(&set);
+    if (rl_tset_empty(&set))
+        time_out_waits(&set);
+    if (rl_tset_empty(&set))
         return -1;
-    if (M.steps >= RL_SCHED_MAX_STEPS && !M.hooks.unbounded) {
+    rl_sched_decision d = {M.steps, current, &set, 0, 0};
+    int gives_way = 0; /* the current thread reached a yield, a short sleep, a retry */
+    if (current >= 0) {
+        sched_thread *t = &M.t[current];
+        gives_way = t->yielding && rl_tset_has(&set, current);
+        t->yielding = 0;
+        t->yields += gives_way;
+        /* fairness: the second yield in a row (no other call of the thread
+         * between them but a trylock) gives way, and every one after it, so
+         * a spin loop lets the others run; a single yield is an ordinary
+         * point (a real yield may return at once, and a bug may hide right
+         * behind it), and so is a yield after real work */
+        if (gives_way)
+            t->streak++;
+        else if (!t->neutral)
+            t->streak = 0;
+        t->neutral = 0;
+        d.yielding = gives_way && t->streak >= 2;
+        d.exiting = t->exiting;
+    }
+    M.yield_run = gives_way && M.outside == 0 ? M.yield_run + 1 : 0;
+    if ((M.steps >= RL_SCHED_TRIAL_STEPS && !M.hooks.unbounded) || M.yield_run > livelock_bound()) {
         M.result.step_limit = 1;
+        if (M.yield_run > livelock_bound())
+            describe_livelock();
+        SCHED_TRACE("livelock: %s", M.result.waits[0] ? M.result.waits : "the step limit");
         rl_sched_abort(); /* returns only on the driver's thread */
         return -1;
     }
-    int c = M.strategy->choose(M.strategy, M.steps, current, mask);
-    if (c < 0 || c >= RL_SCHED_MAX_THREADS || !(mask & (1u << c))) {
+    int c = M.strategy->choose(M.strategy, &d);
+    if (!rl_tset_has(&set, c)) {
         M.result.diverged = 1;
         M.result.diverged_to = c;
         M.result.threads = M.nthreads;
         rl_sched_abort();
         return -1;
     }
-    M.preemptions += rl_sched_preempts(current, mask, c);
+    M.preemptions += rl_sched_preempts(&d, c);
     if (M.hooks.step != NULL)
-        M.hooks.step(M.steps, current, mask, c);
+        M.hooks.step(&d, c);
     if (M.steps < RL_SCHED_MAX_STEPS)
         M.choices[M.steps] = c; /* past the limit (unbounded): chosen, not recorded */
     M.steps++;
@@ -120,15 +167,21 @@ void rl_sched_leave(void)
 
 /* The stalled holder `h` has left control; the caller `me` has its lease.
  * Returns 1 when the baton is the caller's now. */
-static int take_over(int h, int me)
+static int take_over(int h, int me, int spin)
 {
     M.t[h].state = T_OUTSIDE;
     M.outside++;
-    M.result.left_control++;
-    if (M.tracing)
-        rl_sched_tracef_as(h, "leaves control (blocked in a call outside the scheduler)");
-    if (M.hooks.left != NULL)
-        M.hooks.left(h);
+    if (spin) {
+        if (M.tracing)
+            rl_sched_tracef_as(h, "spins outside any call: leaves control");
+        M.hooks.spun(h, M.t[h].last_site);
+    } else {
+        M.result.left_control++;
+        if (M.tracing)
+            rl_sched_tracef_as(h, "leaves control (blocked in a call outside the scheduler)");
+        if (M.hooks.left != NULL)
+            M.hooks.left(h);
+    }
     int next = rl_sched_choose(h);
     if (next < 0) {
         atomic_store(&M.holder, -1); /* parked until a thread comes back */
@@ -170,11 +223,18 @@ static void wait_for_baton(int me)
         int holding = h != me && atomic_load(&M.t[h].lease) == L_HELD;
         quiet = p == last && holding ? quiet + 1 : 0;
         last = p;
-        if (quiet < RL_SCHED_STALL_TICKS || !M.hooks.stalled(h))
+        if (quiet < RL_SCHED_STALL_TICKS)
             continue;
+        int spin = 0;
+        if (!M.hooks.stalled(h)) {
+            spin = M.hooks.running != NULL && quiet >= RL_SCHED_SPIN_TICKS && M.hooks.running(h);
+            if (!spin)
+                continue;
+        }
         quiet = 0;
         int held = L_HELD;
-        if (atomic_compare_exchange_strong(&M.t[h].lease, &held, L_STOLEN) && take_over(h, me))
+        if (atomic_compare_exchange_strong(&M.t[h].lease, &held, L_STOLEN) &&
+            take_over(h, me, spin))
             return;
     }
 }
@@ -270,6 +330,27 @@ void rl_sched_point(const char *name)
 {
     SCHED_TRACE("point %s", name);
     rl_sched_switch();
+}
+
+void rl_sched_yield_point(const char *name)
+{
+    SCHED_TRACE("point %s (gives way)", name);
+    M.t[rl_sched_me].yielding = 1;
+    rl_sched_switch();
+}
+
+void rl_sched_spinning(void)
+{
+    if (rl_sched_me >= 0)
+        M.t[rl_sched_me].yielding = 1;
+}
+
+void rl_sched_exit_point(const char *name)
+{
+    SCHED_TRACE("%s: the process ends", name);
+    M.t[rl_sched_me].exiting = 1;
+    rl_sched_switch();
+    M.t[rl_sched_me].exiting = 0;
 }
 
 /* ---- a thread's part ------------------------------------------------------- */
@@ -369,8 +450,11 @@ void rl_sched_exit(void)
 
 void rl_sched_site(const void *caller)
 {
-    if (rl_sched_me >= 0)
+    if (rl_sched_me >= 0) {
         M.t[rl_sched_me].site = caller;
+        if (caller != NULL)
+            M.t[rl_sched_me].last_site = caller;
+    }
 }
 
 void rl_sched_set_hooks(const rl_sched_hooks *hooks) { M.hooks = *hooks; }
@@ -405,14 +489,17 @@ void rl_sched_begin_trial(const void *state, size_t state_size, int tracing)
     M.trace_len = 0;
     M.trace[0] = '\0';
     M.outside = 0;
+    M.yield_run = 0;
     rl_sched_objects_reset();
     for (int i = 0; i < M.nthreads; i++) {
         sched_thread *t = &M.t[i];
         t->state = T_RUNNABLE;
         t->waiting = W_NONE;
         t->spawned = t->detached = t->joined = 0;
-        t->site = NULL;
+        t->site = t->last_site = NULL;
         t->timed = t->timed_out = 0;
+        t->yielding = t->exiting = 0;
+        t->yields = t->streak = t->neutral = 0;
         atomic_store_explicit(&t->go, 0, memory_order_relaxed);
         atomic_store_explicit(&t->lease, L_IDLE, memory_order_relaxed);
         atomic_store_explicit(&t->want_in, 0, memory_order_relaxed);

@@ -29,12 +29,13 @@ typedef struct {
     int diverged;    /* the strategy named a thread that could not run (replay) */
     int diverged_to; /* diverged: the thread it named, and how many threads there were */
     int threads;
-    int step_limit; /* more than RL_SCHED_MAX_STEPS points: a livelock */
+    int step_limit; /* a livelock: more than RL_SCHED_TRIAL_STEPS points, or threads
+                       giving way to each other for long (`waits` names them) */
     int steps;
     int preemptions;
     int more;         /* the strategy has another schedule to try */
     int left_control; /* threads that left control (rl_sched_hooks.stalled) */
-    char waits[512];  /* deadlock: "T0 waits for X held by T1; …" */
+    char waits[512];  /* deadlock: "T0 waits for X held by T1; …"; livelock: who yields */
 } rl_sched_trial;
 
 /* Set by rl_sched_setup; 0 again in a forked child (which runs unscheduled). */
@@ -71,6 +72,15 @@ int rl_sched_here(void);
 void rl_sched_run_thread(int id, void (*body)(void *arg), void *arg);
 
 void rl_sched_point(const char *name);
+/* A point where the calling thread gives way (sched_yield, a short sleep):
+ * the strategy sees it as yielding (strategy.h) and runs another thread. */
+void rl_sched_yield_point(const char *name);
+/* The calling thread spins (its trylock failed, its timed wait timed out):
+ * its next point is yielding. */
+void rl_sched_spinning(void);
+/* A point just before the calling thread ends the process (exit, a return
+ * from main): every other runnable thread may run there first. */
+void rl_sched_exit_point(const char *name);
 /* Mutexes and conditions are known by address; `name` (or NULL) labels
  * them in traces and deadlock reports. */
 void rl_sched_lock(const void *mutex, const char *name, int recursive);
@@ -101,7 +111,7 @@ void *rl_sched_join(pthread_t thread);
 
 typedef struct {
     /* Every choice as it is made: the schedule, with what the strategy saw. */
-    void (*step)(int step, int current, uint32_t runnable, int choice);
+    void (*step)(const rl_sched_decision *d, int choice);
     /* The trial is aborted (deadlock, divergence, livelock), as `t` says.
      * When set, it is called instead of the longjmp and must not return. */
     void (*abort)(const rl_sched_trial *t);
@@ -112,15 +122,24 @@ typedef struct {
      * and it rejoins at its next rl_sched_enter. NULL: threads never leave. */
     int (*stalled)(int id);
     void (*left)(int id); /* thread `id` has left control */
-    /* 1: a trial may take more than RL_SCHED_MAX_STEPS steps (a whole
+    /* Whether thread `id`, which holds the baton and has reached no point
+     * for RL_SCHED_SPIN_TICKS ticks, is running (not asleep): a spin outside
+     * any call, as on a plain flag. It then leaves control too, as the OS
+     * would preempt it, and `spun` is told where its last call was (NULL:
+     * it made none; `start`, its start routine). NULL: never. */
+    int (*running)(int id);
+    void (*spun)(int id, const void *last_site);
+    /* 1: a trial may take more than RL_SCHED_TRIAL_STEPS steps (a whole
      * program): the steps past it are chosen as usual but not recorded, so
      * rl_sched_choices and the step hook stop there (the hook still sees
-     * every step number); 0: a trial reaching it is a livelock. */
+     * every step number); 0: a trial reaching it is a livelock. Either way,
+     * threads giving way to each other for long are a livelock. */
     int unbounded;
 } rl_sched_hooks;
 
 #define RL_SCHED_STALL_TICK 0.02 /* seconds */
 #define RL_SCHED_STALL_TICKS 5
+#define RL_SCHED_SPIN_TICKS 25 /* 0.5 s without a point while running */
 
 void rl_sched_set_hooks(const rl_sched_hooks *hooks);
 /* Traced lines go into buf[0..cap) instead of the mechanism's own buffer. */

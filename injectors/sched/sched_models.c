@@ -84,9 +84,12 @@ int rl_sched_trylock(const void *mutex, const char *name, int recursive)
     sched_object *m = object_of(mutex, "mutex", name);
     m->recursive = recursive;
     SCHED_TRACE("trylock %s", rl_sched_label(m, buf, sizeof buf));
+    rl_sched_m.t[rl_sched_me].neutral = 1; /* a retry loop's streak goes on through it */
     rl_sched_switch();
-    if (!can_take(m, rl_sched_me))
+    if (!can_take(m, rl_sched_me)) {
+        rl_sched_spinning(); /* a trylock loop gives way at its next point */
         return 0;
+    }
     m->owner = rl_sched_me + 1;
     m->depth++;
     m->site = rl_sched_m.t[rl_sched_me].site;
@@ -130,8 +133,10 @@ static int cond_wait(const void *cond, const char *cond_name, const void *mutex,
     t->timed_out = 0;
     rl_sched_block();
     t->timed = 0;
-    if (t->timed_out)
+    if (t->timed_out) {
         SCHED_TRACE("times out on %s", rl_sched_label(c, buf, sizeof buf));
+        rl_sched_spinning(); /* a loop of timed waits gives way at its next point */
+    }
     acquire(m, me);
     m->depth = depth;
     return t->timed_out;

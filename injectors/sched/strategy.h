@@ -5,26 +5,63 @@
  * scheduling point which of the runnable threads runs next, and tells it
  * that the trial is over; the strategy answers whether it has another
  * schedule to try. A strategy knows nothing of threads, locks or who drives
- * the mechanism: only steps, thread ids and runnable sets. */
+ * the mechanism: only steps, thread ids and runnable sets.
+ *
+ * What a strategy gets at each point (rl_sched_decision):
+ *   - step: 0, 1, … within the trial (every choice is a step);
+ *   - current: the thread that reached the point, -1 before the first step;
+ *   - runnable: the threads that may run next, a bitmap of ids up to
+ *     RL_SCHED_MAX_THREADS (thread_set.h: rl_tset_has, _count, _first,
+ *     _nth, _next, _last), never empty; it may hold threads spawned since
+ *     the trial began, and lacks `current` when that thread has just
+ *     blocked or ended;
+ *   - yielding: 1 when `current` gives way here. It reached a sched_yield,
+ *     a sleep of 10 ms or less, the call after a failed trylock or a
+ *     timed-out wait, or (racelab cc builds) the same access again: it spins
+ *     on something another thread must do. Only the second such point in a
+ *     row and later count (no other call of the thread between them but
+ *     trylocks): a single yield is an ordinary point, a yield in a spin loop
+ *     gives way. Fair strategies then run another runnable thread (CHESS's
+ *     fair scheduling; shuttle's PCT lowers a yielding task's priority):
+ *     random picks among the others, pct drops the yielder below every
+ *     thread, dfs and replay's default move on to the next runnable id. A
+ *     switch at a yielding point is not a preemption (rl_sched_preempts);
+ *   - exiting: 1 when `current` is about to end the whole process (a return
+ *     from main, exit, _exit, quick_exit): the last chance for the others to
+ *     run, as the OS might let them.
+ * Ids are dense: threads 0..threads-1 begin a trial, each spawn takes the
+ * next id, and an id is never reused within a trial. choose is called once
+ * a step, in order; a strategy must choose the same for the same seed and
+ * the same decisions, or replay and shrink cannot follow it. In exec mode
+ * each run is a process: the strategy is made afresh in it from the run's
+ * seed, and what earlier runs taught it arrives as one trial_done(steps)
+ * before the run (the longest run so far); dfs lives in the driver instead
+ * and is fed each run's decisions from its report (exec_sched.c). */
 #ifndef RACELAB_SCHED_STRATEGY_H
 #define RACELAB_SCHED_STRATEGY_H
 
 #include "sched_limits.h"
+#include "thread_set.h"
 
 #include <stdint.h>
+
+/* One scheduling point, as the strategy sees it (see above). */
+typedef struct {
+    int step;
+    int current;
+    const rl_thread_set *runnable;
+    int yielding;
+    int exiting;
+} rl_sched_decision;
 
 typedef struct rl_sched_strategy rl_sched_strategy;
 struct rl_sched_strategy {
     /* A trial begins with threads 0..threads-1, all runnable. */
     void (*new_trial)(rl_sched_strategy *self, int threads);
-    /* The thread to run at `step` (0, 1, … within the trial). `runnable` is
-     * a mask of thread ids, never 0, and may hold threads spawned since the
-     * trial began. `current` is the thread that reached the point (-1 before
-     * the first step); it is absent from `runnable` when it has just blocked
-     * or ended. Returns a thread of `runnable`; anything else means the
-     * schedule cannot be followed, and the mechanism ends the trial as
-     * diverged. */
-    int (*choose)(rl_sched_strategy *self, int step, int current, uint32_t runnable);
+    /* The thread to run at the point `d` (see above). Returns a thread of
+     * d->runnable; anything else means the schedule cannot be followed, and
+     * the mechanism ends the trial as diverged. */
+    int (*choose)(rl_sched_strategy *self, const rl_sched_decision *d);
     /* The trial is over after `steps` steps. Returns 1 when there is another
      * schedule to try, 0 when the strategy's space is exhausted. */
     int (*trial_done)(rl_sched_strategy *self, int steps);
@@ -54,18 +91,23 @@ rl_sched_strategy *rl_strategy_replay(const int *choices, int n);
 rl_sched_strategy *rl_strategy_make(const rl_strategy *spec, uint64_t seed);
 void rl_strategy_free(rl_sched_strategy *s); /* NULL is fine */
 
-/* Whether running `choice` at a point reached by `current` preempts it
- * (it could have gone on). */
-static inline int rl_sched_preempts(int current, uint32_t runnable, int choice)
+/* Whether running `choice` at point `d` preempts the current thread (it
+ * could have gone on, and did not give way). */
+static inline int rl_sched_preempts(const rl_sched_decision *d, int choice)
 {
-    return current >= 0 && (runnable & (1u << current)) && choice != current;
+    return d->current >= 0 && !d->yielding && rl_tset_has(d->runnable, d->current) &&
+           choice != d->current;
 }
 
-/* The non-preemptive choice: the current thread while it can run, else the
- * lowest runnable one. */
-static inline int rl_sched_keep_current(int current, uint32_t runnable)
+/* The non-preemptive choice: the current thread while it can run and does
+ * not give way; at a yielding point the next runnable thread after it (by
+ * id, cyclically: every other thread gets its turn before the yielder);
+ * else the lowest runnable one. */
+static inline int rl_sched_keep_current(const rl_sched_decision *d)
 {
-    return current >= 0 && (runnable & (1u << current)) ? current : __builtin_ctz(runnable);
+    if (d->current >= 0 && d->yielding)
+        return rl_tset_next_after(d->runnable, d->current);
+    return rl_tset_has(d->runnable, d->current) ? d->current : rl_tset_first(d->runnable);
 }
 
 #endif

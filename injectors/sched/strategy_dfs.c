@@ -20,7 +20,8 @@ typedef struct {
     int steps; /* what the last trial saw, step by step */
     int chosen[RL_SCHED_MAX_STEPS];
     int current[RL_SCHED_MAX_STEPS];
-    uint32_t runnable[RL_SCHED_MAX_STEPS];
+    unsigned char yielding[RL_SCHED_MAX_STEPS];
+    rl_thread_set runnable[RL_SCHED_MAX_STEPS];
     int preemptions_before[RL_SCHED_MAX_STEPS + 1];
 } dfs;
 
@@ -30,28 +31,38 @@ static void new_trial(rl_sched_strategy *self, int threads)
     ((dfs *)self)->steps = 0;
 }
 
-static int choose(rl_sched_strategy *self, int step, int current, uint32_t runnable)
+static int choose(rl_sched_strategy *self, const rl_sched_decision *pt)
 {
     dfs *d = (dfs *)self;
-    int c = step < d->nprefix ? d->prefix[step] : rl_sched_keep_current(current, runnable);
-    if (!(runnable & (1u << c)))
+    int step = pt->step;
+    if (step >= RL_SCHED_MAX_STEPS)
+        return rl_sched_keep_current(pt); /* past what the search keeps */
+    int c = step < d->nprefix ? d->prefix[step] : rl_sched_keep_current(pt);
+    if (!rl_tset_has(pt->runnable, c))
         return -1; /* the prefix does not replay: diverged */
     d->chosen[step] = c;
-    d->current[step] = current;
-    d->runnable[step] = runnable;
+    d->current[step] = pt->current;
+    d->yielding[step] = (unsigned char)pt->yielding;
+    d->runnable[step] = *pt->runnable;
     d->steps = step + 1;
     return c;
+}
+
+static rl_sched_decision decision_at(const dfs *d, int j)
+{
+    return (rl_sched_decision){j, d->current[j], &d->runnable[j], d->yielding[j], 0};
 }
 
 /* The alternatives of step j, in the order they are tried. */
 static int alternatives(const dfs *d, int j, int *order)
 {
-    uint32_t mask = d->runnable[j];
+    rl_sched_decision at = decision_at(d, j);
+    const rl_thread_set *set = &d->runnable[j];
     int n = 0;
-    int first = rl_sched_keep_current(d->current[j], mask);
+    int first = rl_sched_keep_current(&at);
     order[n++] = first;
-    for (int i = 0; i < RL_SCHED_MAX_THREADS; i++)
-        if (mask & (1u << i) && i != first)
+    for (int i = rl_tset_first(set); i >= 0; i = rl_tset_next(set, i + 1))
+        if (i != first)
             order[n++] = i;
     return n;
 }
@@ -61,18 +72,20 @@ static int trial_done(rl_sched_strategy *self, int steps)
     dfs *d = (dfs *)self;
     (void)steps; /* d->steps: the steps the search saw (not the diverging one) */
     d->preemptions_before[0] = 0;
-    for (int j = 0; j < d->steps; j++)
+    for (int j = 0; j < d->steps; j++) {
+        rl_sched_decision at = decision_at(d, j);
         d->preemptions_before[j + 1] =
-            d->preemptions_before[j] +
-            rl_sched_preempts(d->current[j], d->runnable[j], d->chosen[j]);
+            d->preemptions_before[j] + rl_sched_preempts(&at, d->chosen[j]);
+    }
     for (int j = d->steps - 1; j >= 0; j--) {
         int order[RL_SCHED_MAX_THREADS];
         int n = alternatives(d, j, order);
+        rl_sched_decision here = decision_at(d, j);
         int at = 0;
-        while (order[at] != d->chosen[j])
+        while (at < n - 1 && order[at] != d->chosen[j])
             at++;
         for (int k = at + 1; k < n; k++) {
-            int pre = rl_sched_preempts(d->current[j], d->runnable[j], order[k]);
+            int pre = rl_sched_preempts(&here, order[k]);
             if (d->preemptions_before[j] + pre > d->bound)
                 continue;
             memcpy(d->prefix, d->chosen, (size_t)j * sizeof *d->chosen);

@@ -5,7 +5,9 @@
  * thread runs, and at the c-th change point the running thread drops to
  * priority c, below every initial one. The number of steps k is estimated
  * by the longest trial so far. Threads spawned during a trial get a random
- * priority when first seen (as shuttle's PCT does). */
+ * priority when first seen (as shuttle's PCT does). A thread that yields
+ * (rl_sched_decision.yielding) drops below every other thread, as shuttle's
+ * PCT deprioritises a yielding task: the threads it spins for then run. */
 #include "strategy.h"
 
 #include "../../harness/common/splitmix.h"
@@ -20,6 +22,7 @@ typedef struct {
     int depth;
     int longest; /* steps of the longest trial so far: k */
     int known;   /* threads 0..known-1 have a priority */
+    long lowest; /* the lowest priority given so far */
     long prio[RL_SCHED_MAX_THREADS];
     int change_points[MAX_DEPTH];
     int nchange;
@@ -39,22 +42,26 @@ static void new_trial(rl_sched_strategy *self, int threads)
         p->prio[j] = tmp;
     }
     p->known = threads;
+    p->lowest = 1;
     p->nchange = p->depth - 1;
     for (int c = 0; c < p->nchange; c++)
         p->change_points[c] = (int)draw(p, (uint64_t)p->longest);
 }
 
-static int choose(rl_sched_strategy *self, int step, int current, uint32_t runnable)
+static int choose(rl_sched_strategy *self, const rl_sched_decision *d)
 {
     pct *p = (pct *)self;
-    for (; p->known < RL_SCHED_MAX_THREADS && (runnable >> p->known) != 0; p->known++)
+    int top = rl_tset_last(d->runnable);
+    for (; p->known <= top; p->known++)
         p->prio[p->known] = p->depth + 1 + (long)draw(p, 1000);
     for (int c = 0; c < p->nchange; c++)
-        if (p->change_points[c] == step && current >= 0)
-            p->prio[current] = c + 1;
+        if (p->change_points[c] == d->step && d->current >= 0)
+            p->prio[d->current] = c + 1;
+    if (d->yielding && d->current >= 0 && d->current < p->known)
+        p->prio[d->current] = --p->lowest; /* below every thread, change points included */
     int best = -1;
-    for (int i = 0; i < p->known; i++)
-        if (runnable & (1u << i) && (best < 0 || p->prio[i] > p->prio[best]))
+    for (int i = rl_tset_first(d->runnable); i >= 0; i = rl_tset_next(d->runnable, i + 1))
+        if (best < 0 || p->prio[i] > p->prio[best])
             best = i;
     return best;
 }

@@ -1,5 +1,7 @@
 /* strategy_random.c — a random walk: at every step, uniformly among the
- * runnable threads. */
+ * runnable threads; at a yielding point, uniformly among the others while
+ * any other can run (fairness: a spinning thread lets the threads it waits
+ * for run). */
 #include "strategy.h"
 
 #include "../../harness/common/splitmix.h"
@@ -17,15 +19,15 @@ static void new_trial(rl_sched_strategy *self, int threads)
     (void)threads;
 }
 
-static int choose(rl_sched_strategy *self, int step, int current, uint32_t runnable)
+static int choose(rl_sched_strategy *self, const rl_sched_decision *d)
 {
     random_walk *r = (random_walk *)self;
-    (void)step;
-    (void)current;
-    int k = (int)(rl_splitmix64(&r->rng) % (uint64_t)__builtin_popcount(runnable));
-    for (int i = 0;; i++)
-        if (runnable & (1u << i) && k-- == 0)
-            return i;
+    rl_thread_set pick = *d->runnable;
+    if (d->yielding && d->current >= 0 && rl_tset_has(&pick, d->current) &&
+        rl_tset_count(&pick) > 1)
+        rl_tset_del(&pick, d->current);
+    int k = (int)(rl_splitmix64(&r->rng) % (uint64_t)rl_tset_count(&pick));
+    return rl_tset_nth(&pick, k);
 }
 
 static int trial_done(rl_sched_strategy *self, int steps)

@@ -18,10 +18,10 @@ static void new_trial(rl_sched_strategy *self, int threads)
     (void)threads;
 }
 
-static int choose(rl_sched_strategy *self, int step, int current, uint32_t runnable)
+static int choose(rl_sched_strategy *self, const rl_sched_decision *d)
 {
     const replay *r = (const replay *)self;
-    return step < r->n ? r->choices[step] : rl_sched_keep_current(current, runnable);
+    return d->step < r->n ? r->choices[d->step] : rl_sched_keep_current(d);
 }
 
 static int trial_done(rl_sched_strategy *self, int steps)

@@ -1,11 +1,11 @@
 /* aux_long.c — a helper of the exec tests, not a bug: two threads take a
- * mutex 8000 times each, more scheduling points (32,000) than a schedule
- * records (RL_SCHED_MAX_STEPS, 20,000). Under `racelab exec --mode sched`
+ * mutex 30,000 times each, more scheduling points (120,000) than a schedule
+ * records (RL_SCHED_MAX_STEPS, 100,000). Under `racelab exec --mode sched`
  * the run goes on scheduled past the limit, unrecorded, and is not graded. */
 #include <pthread.h>
 #include <stdio.h>
 
-#define TIMES 8000L
+#define TIMES 30000L
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static long count;

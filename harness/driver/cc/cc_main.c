@@ -1,7 +1,7 @@
 /* cc_main.c — racelab cc and racelab c++: clang with ThreadSanitizer's
  * instrumentation and racelab's runtime (injectors/cc/runtime) in place of
  * TSan's, so that every load and store that may be shared is a point for
- * `racelab exec` (README "racelab cc").
+ * `racelab exec` (docs/racelab-cc.1.md).
  *
  *   racelab cc [--tsan] CLANG-ARGUMENTS...
  *
@@ -16,12 +16,12 @@
  * racelab's own options come first and end at the first other word: the
  * rest is clang's, whose own options getopt cannot know. The compiler is
  * clang (clang++ for c++), or $RACELAB_CC / $RACELAB_CXX; the runtime is
- * cc/libracelab-cc.a beside this program, or $RACELAB_CC_RUNTIME. Exit
+ * cc/libracelab-cc.a in racelab's home (paths.c), or $RACELAB_CC_RUNTIME. Exit
  * status: clang's; 2 a bad racelab option, 3 no compiler or runtime. */
 #include "cc/cc.h"
 #include "core/child.h"
+#include "core/paths.h"
 #include "core/runner.h"
-#include "core/util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -98,10 +98,7 @@ static char *runtime_path(void)
     const char *given = getenv("RACELAB_CC_RUNTIME");
     if (given != NULL && *given != '\0')
         return xstrdup(given);
-    char *dir = self_dir();
-    char *path = xasprintf("%s/cc/libracelab-cc.a", dir);
-    free(dir);
-    return path;
+    return rl_home_file("cc/libracelab-cc.a");
 }
 
 static const char *compiler(int cxx)

@@ -55,6 +55,7 @@ typedef struct {
     int tsan;
     const char *mode;     /* stress, fuzz, sched */
     const char *strategy; /* sched: "pct:3" or "dfs:2"; else NULL */
+    int dfs_bound;        /* dfs:B: its preemption bound B; else 0 */
     int control;          /* a positive control, not a candidate */
     json_object *rec;     /* the record, or NULL when the run failed */
     char *error;          /* why there is no record */

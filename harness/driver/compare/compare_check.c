@@ -5,10 +5,8 @@
  * fix by the one grader (harness/common/grader.c), whatever its own
  * expectation: a racy variant passed as a candidate fails. */
 #include "compare/compare.h"
-#include "core/discover.h"
 #include "core/json_io.h"
 #include "core/plan.h"
-#include "core/util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -128,11 +126,15 @@ static int run_setting(const compare_opts *o, record_sink *log, cmp_runs *runs, 
     int state = RL_CONTROL_MISSED;
     for (int i = 0; i < o->n_controls; i++) {
         const variant_info *var = o->controls[i];
-        if (!can_control(var, tsan, s->mode))
+        if (!can_control(var, tsan, strcmp(s->mode, "stress") != 0))
             continue;
         cmp_run *r = add_run(runs);
-        *r = (cmp_run){
-            .var = var, .tsan = tsan, .mode = s->mode, .strategy = s->strategy, .control = 1};
+        *r = (cmp_run){.var = var,
+                       .tsan = tsan,
+                       .mode = s->mode,
+                       .strategy = s->strategy,
+                       .dfs_bound = s->dfs ? o->dfs_bound : 0,
+                       .control = 1};
         int rc = one_run(o, log, r, s);
         if (rc != 0 && rc != RL_EXIT_HARNESS)
             return rc;
@@ -144,7 +146,11 @@ static int run_setting(const compare_opts *o, record_sink *log, cmp_runs *runs, 
     }
     for (int i = 0; i < o->n_cands; i++) {
         cmp_run *r = add_run(runs);
-        *r = (cmp_run){.var = o->cands[i], .tsan = tsan, .mode = s->mode, .strategy = s->strategy};
+        *r = (cmp_run){.var = o->cands[i],
+                       .tsan = tsan,
+                       .mode = s->mode,
+                       .strategy = s->strategy,
+                       .dfs_bound = s->dfs ? o->dfs_bound : 0};
         int rc = one_run(o, log, r, s);
         if (rc != 0 && rc != RL_EXIT_HARNESS)
             return rc;

@@ -2,11 +2,10 @@
  * help, and every check made before anything runs (a bad name, number or
  * knob is one line on stderr and exit 2, with no folder made). */
 #include "compare/compare.h"
-#include "core/discover.h"
 #include "core/json_io.h"
 #include "core/options.h"
+#include "core/paths.h"
 #include "core/plan.h"
-#include "core/util.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -350,7 +349,7 @@ int compare_parse(int argc, char **argv, compare_opts *o)
         return RL_EXIT_USAGE;
     }
     if (o->build_dir == NULL)
-        o->build_dir = self_dir();
+        o->build_dir = rl_home();
     rc = catalog_load(&o->cat, o->build_dir);
     if (rc == 0)
         rc = take_target(o, d.target);

@@ -5,9 +5,7 @@
  * hits every candidate alike. A ratio is fastest/candidate: the geometric
  * mean of the per-round ratios with a 95% t-interval on their logarithms. */
 #include "compare/compare.h"
-#include "core/discover.h"
 #include "core/plan.h"
-#include "core/util.h"
 #include "report/report.h"
 
 #include <math.h>

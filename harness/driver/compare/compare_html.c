@@ -3,7 +3,6 @@
  * values, drawn with the report's SVG helpers (report_svg.c). One file, no
  * script, nothing loaded (a content security policy forbids it). */
 #include "compare/compare.h"
-#include "core/util.h"
 #include "report/report.h"
 
 #include <stdlib.h>

@@ -3,9 +3,8 @@
  * comparison on stdout and into DIR/compare.txt. */
 #include "compare/compare.h"
 #include "core/interrupt.h"
-#include "core/options.h"
+#include "core/paths.h"
 #include "core/results.h"
-#include "core/util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +26,7 @@ static int open_folder(const compare_opts *o, session *s)
     memset(&ro, 0, sizeof ro);
     ro.out_dir = o->out_dir;
     memset(s, 0, sizeof *s);
-    char *root = xasprintf("%s/../results", o->build_dir);
+    char *root = rl_results_root();
     int rc = results_open(s, &ro, root);
     free(root);
     return rc;

@@ -4,10 +4,7 @@
  * status: 0 a candidate holds with its control reproduced, 1 every
  * candidate fails, 4 weak evidence, 3 a run gave no record. */
 #include "compare/compare.h"
-#include "core/discover.h"
 #include "core/plan.h"
-#include "core/util.h"
-#include "exec/exec.h"
 #include "report/report.h"
 
 #include <math.h>
@@ -27,7 +24,7 @@ static void print_run(FILE *f, const cmp_run *r)
     char *trials = rp_count((double)r->trials);
     fprintf(f, " %9s %9llu", trials, r->v.failures);
     free(trials);
-    int dfs = r->strategy && strncmp(r->strategy, "dfs:", 4) == 0;
+    int dfs = r->dfs_bound > 0;
     if (r->control) {
         char *rate = rp_prob(r->v.rate);
         fprintf(f, " %9s  %s", "-", rl_verdict_name(r->v.verdict));
@@ -47,7 +44,7 @@ static void print_run(FILE *f, const cmp_run *r)
     if (r->v.verdict == RL_VERDICT_INCONCLUSIVE && r->control_state == RL_CONTROL_MISSED)
         fputs(" (no control reproduced)", f);
     if (dfs && r->exhausted && r->v.failures == 0)
-        fprintf(f, ": every schedule with <= %s preemptions tried: none fails", r->strategy + 4);
+        fprintf(f, ": every schedule with <= %d preemptions tried: none fails", r->dfs_bound);
     else if (dfs && !r->exhausted)
         fputs(" (space not exhausted within the cap)", f);
     fputc('\n', f);

@@ -1,6 +1,7 @@
 /* child.c — the one child runner (child.h): start through a launcher,
  * drain, scan, deadline, interrupt, kill the group, sweep, reap. */
 #include "core/child.h"
+#include "core/child_sweep.h"
 #include "core/interrupt.h"
 #include "core/stacks.h"
 
@@ -19,13 +20,6 @@
 #define DRAIN_GRACE_S 1.0 /* pipes still open after the child ended */
 #define TERM_GRACE_S 2.0
 #define NO_DEADLINE 1e300 /* later than any clock reading */
-
-/* child_sweep.c */
-void child_registry_init(void);
-void child_registry_add(pid_t pid, unsigned long serial);
-void child_registry_remove(pid_t pid);
-char *child_mark(unsigned long serial);
-int child_sweep(pid_t leader, int own_group, unsigned long serial, int all);
 
 /* ---- the environment ---------------------------------------------------- */
 

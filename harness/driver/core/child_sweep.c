@@ -12,6 +12,7 @@
  * are counted: that child left them behind. A child racelab already had
  * before it started any (a shell's background job, inherited across exec)
  * is no run's: it and its own are never touched. */
+#include "core/child_sweep.h"
 #include "core/child.h"
 
 #include <dirent.h>

@@ -6,7 +6,6 @@
 #include "core/json_io.h"
 #include "core/runner.h"
 #include "core/stacks.h"
-#include "core/util.h"
 
 #include <dirent.h>
 #include <errno.h>

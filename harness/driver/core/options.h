@@ -2,6 +2,9 @@
 #ifndef RL_DRIVER_CORE_OPTIONS_H
 #define RL_DRIVER_CORE_OPTIONS_H
 
+#include "../../../injectors/sched/strategy.h"
+#include "../../common/mode.h"
+
 #include <json-c/json.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -9,14 +12,17 @@
 #include <sys/types.h>
 
 typedef struct {
-    const char *mode;         /* NULL: the program's default */
+    int has_mode;             /* 0: the program's default */
+    rl_mode mode;             /* parsed once (options.c, rerun.c) */
     int flavours;             /* FLAVOUR_PLAIN | FLAVOUR_TSAN */
     const char *seconds_text; /* passed through as given */
     double seconds;
     const char *trials_text;
-    const char *seed_text;
+    int has_seed; /* --seed given: parsed once, here or by rerun */
+    unsigned long long seed;
     const char *timeout_text;
-    const char *strategy; /* sched mode: random, pct:D, dfs:B */
+    int has_strategy;     /* sched mode: --strategy given (parsed once) */
+    rl_strategy strategy; /* random, pct:D, dfs:B */
     int until_fail;
     double timeout;  /* the program's watchdog, 3 unless given */
     double deadline; /* the driver's watchdog per run; 0: computed */

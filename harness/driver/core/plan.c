@@ -2,7 +2,6 @@
  * variant names, in the order the patterns are given, each run once; every
  * selected variant in each selected flavour (plain first). */
 #include "core/plan.h"
-#include "core/discover.h"
 #include "core/json_io.h"
 #include "core/util.h"
 
@@ -164,16 +163,16 @@ int plan_select(const catalog *cat, char **patterns, int n_patterns, int flavour
     return 0;
 }
 
-int can_control(const variant_info *var, int tsan, const char *mode)
+int can_control(const variant_info *var, int tsan, int points_act)
 {
     if (strcmp(var->expectation, "reproduces") != 0)
         return 0;
     if (strcmp(var->caught_by, "tsan") == 0 && !tsan)
         return 0; /* nothing in the plain build can catch it */
-    return var->inject == NULL || mode == NULL || strcmp(mode, "stress") != 0;
+    return var->inject == NULL || points_act;
 }
 
-static int is_fix(const variant_info *var) { return strcmp(var->expectation, "reproduces") != 0; }
+int variant_is_fix(const variant_info *var) { return strcmp(var->expectation, "reproduces") != 0; }
 
 static int planned(const plan_item *items, int n, const scenario_info *sc, const variant_info *var,
                    int tsan)
@@ -184,22 +183,22 @@ static int planned(const plan_item *items, int n, const scenario_info *sc, const
     return 0;
 }
 
-int plan_add_controls(plan_item **items, int n, const char *mode)
+int plan_add_controls(plan_item **items, int n, int points_act)
 {
     plan_item *in = *items;
     int cap = n;
     for (int i = 0; i < n; i++)
-        if (is_fix(in[i].var))
+        if (variant_is_fix(in[i].var))
             cap += in[i].sc->n_variants;
     plan_item *out = xcalloc((size_t)cap, sizeof *out);
     int k = 0;
     for (int i = 0; i < n; i++) {
         const scenario_info *sc = in[i].sc;
-        if (is_fix(in[i].var))
+        if (variant_is_fix(in[i].var))
             for (int v = 0; v < sc->n_variants; v++) {
                 const variant_info *var = &sc->variants[v];
-                if (can_control(var, in[i].tsan, mode) && !planned(in, n, sc, var, in[i].tsan) &&
-                    !planned(out, k, sc, var, in[i].tsan))
+                if (can_control(var, in[i].tsan, points_act) &&
+                    !planned(in, n, sc, var, in[i].tsan) && !planned(out, k, sc, var, in[i].tsan))
                     out[k++] = (plan_item){sc, var, in[i].tsan, 1};
             }
         out[k++] = in[i];

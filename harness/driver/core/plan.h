@@ -24,14 +24,19 @@ typedef struct {
 int plan_select(const catalog *cat, char **patterns, int n_patterns, int flavours, plan_item **out,
                 int *n_out);
 
+/* A fix: a variant expected to hold or to be benign (not to reproduce). */
+int variant_is_fix(const variant_info *var);
+
 /* Positive controls: for every fix (holds or benign) in the plan, the
  * scenario's racy variants that can be judged in that flavour and mode run
  * too, before it, when the plan does not hold them already (marked
  * `control`). Returns the new count; *items is reallocated. */
-int plan_add_controls(plan_item **items, int n, const char *mode);
-/* Whether `var` can serve as a positive control in this flavour and mode:
- * it is expected to reproduce, and its run will be judged. */
-int can_control(const variant_info *var, int tsan, const char *mode);
+int plan_add_controls(plan_item **items, int n, int points_act);
+/* Whether `var` can serve as a positive control in this flavour, in a mode
+ * where points act or not (rl_mode_points_act: a variant that needs an
+ * injected fault shows nothing in stress): it is expected to reproduce, and
+ * its run will be judged. */
+int can_control(const variant_info *var, int tsan, int points_act);
 
 /* An --inject spec goes to the scenarios with a point it matches (a fail
  * spec: a fault point), the way the program itself matches it; the others

@@ -56,6 +56,8 @@ int results_open(session *s, const run_options *o, const char *default_root);
 void results_finish(session *s, child_run *c, const run_options *o);
 int results_close(session *s, int interrupted);
 void results_free(session *s);
+/* Frees a table row's texts. */
+void row_free(summary_row *r);
 char *results_path(const session *s, const char *sub, const char *name);
 
 #endif

@@ -11,13 +11,11 @@
 #include "core/runner.h"
 #include "core/fifos.h"
 #include "core/interrupt.h"
-#include "core/options.h"
-#include "core/plan.h"
-#include "core/results.h"
 #include "core/stacks.h"
 #include "core/summary.h"
 #include "core/tsanlog.h"
-#include "core/util.h"
+
+#include "../../../injectors/sched/schedule_text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,13 +38,19 @@ char **run_argv(const plan_item *it, const run_options *o, int *argc)
     arglist l = {NULL, 0};
     arglist_add(&l, it->tsan ? it->sc->tsan_path : it->sc->plain_path);
     arglist_opt(&l, "--variant", it->var->name);
-    arglist_opt(&l, "--mode", o->mode);
+    if (o->has_mode)
+        arglist_opt(&l, "--mode", rl_mode_name(o->mode));
     arglist_opt(&l, "--seconds", o->seconds_text);
     arglist_opt(&l, "--trials", o->trials_text);
-    arglist_opt(&l, "--seed", o->seed_text);
+    if (o->has_seed)
+        arglist_opt_u64(&l, "--seed", o->seed);
     arglist_opt(&l, "--timeout", o->timeout_text);
     arglist_opt(&l, "--engine", o->engine);
-    arglist_opt(&l, "--strategy", o->strategy);
+    if (o->has_strategy) {
+        char strategy[32];
+        rl_format_strategy(&o->strategy, strategy, sizeof strategy);
+        arglist_opt(&l, "--strategy", strategy);
+    }
     arglist_opt(&l, "--replay", o->replay);
     if (o->until_fail)
         arglist_add(&l, "--until-fail");
@@ -65,13 +69,6 @@ char **run_argv(const plan_item *it, const run_options *o, int *argc)
     arglist_add(&l, "--json");
     *argc = l.argc;
     return l.argv;
-}
-
-void free_argv(char **argv)
-{
-    for (int i = 0; argv != NULL && argv[i] != NULL; i++)
-        free(argv[i]);
-    free(argv);
 }
 
 /* 0 when started; else c->ch.spawn_errno says why. */

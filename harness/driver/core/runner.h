@@ -31,7 +31,6 @@ typedef struct child_run {
 
 /* The command line of one run (argv[argc] is NULL). */
 char **run_argv(const plan_item *it, const run_options *o, int *argc);
-void free_argv(char **argv);
 
 struct session;
 /* Runs every planned item, at most `jobs` at once, handing each finished

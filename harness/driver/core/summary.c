@@ -3,13 +3,7 @@
  * summary.txt, and the listings of `racelab list`, `racelab describe` and
  * `racelab points`. */
 #include "core/summary.h"
-#include "core/discover.h"
 #include "core/json_io.h"
-#include "core/plan.h"
-#include "core/results.h"
-#include "core/runner.h"
-#include "core/util.h"
-#include "exec/exec.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -10,7 +10,6 @@
  * into the program), and the racelab runtime's rl_* wrappers. The exit code
  * 66 alone is never taken as evidence. */
 #include "core/tsanlog.h"
-#include "core/hash_index.h"
 #include "core/json_io.h"
 #include "core/util.h"
 

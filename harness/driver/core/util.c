@@ -245,6 +245,13 @@ int parse_whole(const char *text, unsigned long long lo, unsigned long long hi,
     return 0;
 }
 
+void free_argv(char **argv)
+{
+    for (int i = 0; argv != NULL && argv[i] != NULL; i++)
+        free(argv[i]);
+    free(argv);
+}
+
 void arglist_add(arglist *l, const char *word)
 {
     l->argv = xrealloc(l->argv, (size_t)(l->argc + 2) * sizeof *l->argv);
@@ -258,6 +265,13 @@ void arglist_opt(arglist *l, const char *opt, const char *value)
         return;
     arglist_add(l, opt);
     arglist_add(l, value);
+}
+
+void arglist_opt_u64(arglist *l, const char *opt, unsigned long long value)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%llu", value);
+    arglist_opt(l, opt, text);
 }
 
 char *self_dir(void)

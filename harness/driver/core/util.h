@@ -37,8 +37,11 @@ typedef struct {
     char **argv;
     int argc;
 } arglist;
+/* Frees a NULL-terminated argv and its words (NULL is fine). */
+void free_argv(char **argv);
 void arglist_add(arglist *l, const char *word);                   /* a copy of word */
 void arglist_opt(arglist *l, const char *opt, const char *value); /* nothing when value NULL */
+void arglist_opt_u64(arglist *l, const char *opt, unsigned long long value);
 /* argv as one line a shell takes back (words quoted where needed). */
 char *shell_join(char *const *argv, int argc);
 /* PATH relative to the working directory when it lies beneath it. */

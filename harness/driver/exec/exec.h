@@ -1,5 +1,5 @@
 /* exec.h — `racelab exec`: unmodified programs, run many times under the
- * preloaded noise library (README "Exec mode").
+ * preloaded noise library (docs/racelab-exec.1.md).
  *
  *   exec_main.c     cmd_exec: options, program, set-up, runs, record, exit status
  *   exec_options.c  the command line (getopt_long) and --help
@@ -45,7 +45,10 @@ typedef struct {
     const char *replay; /* sched: the schedule every run follows */
     int shrink;
     unsigned long long runs;
-    double seconds; /* > 0: a time budget instead of runs */
+    double seconds;    /* > 0: a time budget; with runs_given, whichever comes first */
+    int runs_given;    /* `runs` limits the budget (given, or no --seconds) */
+    uint64_t run_seed; /* --run-seed: every run's seed */
+    int run_seed_given;
     int jobs;
     uint64_t seed;
     int seed_given;
@@ -209,11 +212,14 @@ typedef struct {
     int present; /* the report was there */
     int status;  /* RL_EXEC_SCHED_* */
     int steps, preemptions, threads, left_control, unscheduled, diverged_to;
-    int unrecorded; /* steps past RL_SCHED_MAX_STEPS, not recorded */
+    int unrecorded;         /* steps past RL_SCHED_MAX_STEPS, not recorded */
+    int spins, spin_thread; /* threads that spun outside any call (the first) */
+    uint64_t spin_site;     /* its last call's return address, 0: none */
     uint64_t base;
     int choices[RL_SCHED_MAX_STEPS];
     int current[RL_SCHED_MAX_STEPS];
-    uint32_t runnable[RL_SCHED_MAX_STEPS];
+    unsigned char yielding[RL_SCHED_MAX_STEPS];
+    rl_thread_set runnable[RL_SCHED_MAX_STEPS];
     char waits[1024];
     char *trace;
 } exec_sched_run;
@@ -240,6 +246,8 @@ typedef struct {
     /* sched mode */
     unsigned long long runs_started;
     unsigned long long deadlocks, diverged, left_control, unscheduled, unrecorded;
+    unsigned long long spins; /* runs where a thread spun outside any call */
+    char *spin_where;         /* the first: "T1 spins outside any call (last call at …)" */
     int max_steps, exhausted;
     exec_sched_run *last;   /* the last run's report */
     rl_sched_strategy *dfs; /* --strategy dfs:B: the search, across runs */
@@ -264,7 +272,8 @@ void exec_free_tally(exec_tally *t);
 
 /* Runs the budget; returns nonzero when interrupted. */
 int exec_run_all(const exec_context *x, exec_tally *t);
-/* The seed of run `index`. */
+/* The seed of run `index` of a campaign seeded `seed`: splitmix64 of the
+ * pair, so campaigns with different seeds share no run seeds by design. */
 uint64_t exec_run_seed(uint64_t seed, unsigned long long index);
 
 /* ---- exec_record.c, exec_summary.c ------------------------------------- */

@@ -10,7 +10,6 @@
  * threads' stacks and the group is killed: a hang. */
 #include "core/child.h"
 #include "core/tsanlog.h"
-#include "core/util.h"
 #include "exec/exec.h"
 
 #include <stdlib.h>

@@ -14,8 +14,9 @@
 #include "core/child.h"
 #include "core/fifos.h"
 #include "core/interrupt.h"
-#include "core/util.h"
 #include "exec/exec.h"
+
+#include "../common/splitmix.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,7 +60,12 @@ static void chld_drain(void)
     }
 }
 
-uint64_t exec_run_seed(uint64_t seed, unsigned long long index) { return seed + index; }
+uint64_t exec_run_seed(uint64_t seed, unsigned long long index)
+{
+    uint64_t s = seed;
+    uint64_t mixed = rl_splitmix64(&s) ^ (uint64_t)index; /* the seed mixed first: no overlap */
+    return rl_splitmix64(&mixed);
+}
 
 static void fatal_oom(void)
 {
@@ -74,9 +80,9 @@ static int budget_left(const exec_options *o, const exec_tally *t, unsigned long
         return 0;
     if (t->exhausted || t->error != NULL)
         return 0;
-    if (o->seconds > 0)
-        return now - t->started < o->seconds;
-    return started < o->runs;
+    if (o->seconds > 0 && now - t->started >= o->seconds)
+        return 0;
+    return !o->runs_given || started < o->runs;
 }
 
 static void progress(const exec_tally *t, int tty, int *shown)
@@ -152,7 +158,7 @@ static void start_runs(loop *l)
         exec_child *c = &l->slots[j];
         memset(c, 0, sizeof *c);
         c->index = l->started++;
-        c->seed = exec_run_seed(o->seed, c->index);
+        c->seed = o->run_seed_given ? o->run_seed : exec_run_seed(o->seed, c->index);
         t->runs_started++;
         if (o->sched) {
             c->steps_hint = t->max_steps;

@@ -8,7 +8,7 @@
  * finished, the folder cannot be written); 130 interrupted. */
 #include "core/fifos.h"
 #include "core/interrupt.h"
-#include "core/util.h"
+#include "core/paths.h"
 #include "exec/exec.h"
 
 #include <errno.h>
@@ -24,9 +24,7 @@
 /* The folder with an empty runs.jsonl of its own; 0 or an exit status. */
 static int open_folder(const exec_options *o, record_sink *sink)
 {
-    char *here = self_dir();
-    char *root = xasprintf("%s/../results", here);
-    free(here);
+    char *root = rl_results_root();
     int rc = record_sink_open(sink, o->out_dir, root, "exec: ");
     free(root);
     return rc;

@@ -5,7 +5,6 @@
  * Options end at the first word that is not one (PROGRAM) or at `--`.
  * Every value is checked here, before anything runs: a bad one is one line
  * on stderr and exit status 2. */
-#include "core/util.h"
 #include "exec/exec.h"
 
 #include "../../../injectors/sched/schedule_text.h"
@@ -30,9 +29,13 @@ static void usage(FILE *f)
           "  --replay SCHEDULE       sched: every run follows this schedule (from a record)\n"
           "  --shrink                sched: the first failing schedule reduced to the\n"
           "                          fewest preemptions, its trace printed\n"
-          "  --runs N | --seconds S  the budget (default 100 runs)\n"
+          "  --runs N, --seconds S   the budget (default 100 runs); both: whichever\n"
+          "                          comes first\n"
           "  --jobs N                runs at once (default 1)\n"
-          "  --seed N                run i is seeded with N + i (default: from the clock)\n"
+          "  --seed N                run i is seeded with splitmix64 of (N, i): campaigns\n"
+          "                          with different seeds are independent (default: clock)\n"
+          "  --run-seed N            every run is seeded with N itself (a record's failed\n"
+          "                          run again: racelab rerun passes it)\n"
           "  --until-fail            stop at the first failed run\n"
           "  --expect holds|reproduces  what the program must show (default holds)\n"
           "  --timeout S             a run longer than S seconds is a hang (default 10):\n"
@@ -59,6 +62,7 @@ enum {
     OPT_MODE = 256,
     OPT_RUNS,
     OPT_SECONDS,
+    OPT_RUN_SEED,
     OPT_JOBS,
     OPT_SEED,
     OPT_UNTIL_FAIL,
@@ -82,6 +86,7 @@ static const struct option options[] = {
     {"mode", required_argument, NULL, OPT_MODE},
     {"runs", required_argument, NULL, OPT_RUNS},
     {"seconds", required_argument, NULL, OPT_SECONDS},
+    {"run-seed", required_argument, NULL, OPT_RUN_SEED},
     {"jobs", required_argument, NULL, OPT_JOBS},
     {"seed", required_argument, NULL, OPT_SEED},
     {"until-fail", no_argument, NULL, OPT_UNTIL_FAIL},
@@ -181,6 +186,12 @@ static int take(exec_options *o, int opt, const char *arg)
         o->seed = n;
         o->seed_given = 1;
         return 0;
+    case OPT_RUN_SEED:
+        if (parse_whole(arg, 0, UINT64_MAX, &n) != 0)
+            return bad("--run-seed wants a whole number", arg);
+        o->run_seed = n;
+        o->run_seed_given = 1;
+        return 0;
     case OPT_UNTIL_FAIL: o->until_fail = 1; return 0;
     case OPT_EXPECT:
         if (strcmp(arg, "holds") == 0)
@@ -277,12 +288,9 @@ int exec_parse_options(int argc, char **argv, exec_options *o)
     free(args);
     if (rc != 0)
         return rc;
-    if (seen_runs && seen_seconds) {
-        error_msg("exec: give --runs or --seconds, not both");
-        return RL_EXIT_USAGE;
-    }
     if (!seen_seconds)
         o->seconds = 0;
+    o->runs_given = seen_runs || !seen_seconds; /* --seconds alone: no run limit */
     if (sched_only != NULL && !o->sched) {
         error_msg("exec: %s needs --mode sched", sched_only);
         return RL_EXIT_USAGE;

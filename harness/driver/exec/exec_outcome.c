@@ -22,10 +22,10 @@
  * itself, say) escaped: not graded either, and counted (exec.escaped). */
 #include "../../../injectors/exec/preload/exec_sched_report.h"
 #include "core/tsanlog.h"
-#include "core/util.h"
 #include "exec/exec.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +147,19 @@ static void record_failure(const exec_context *x, exec_child *c, exec_tally *t, 
     }
 }
 
+/* "T1 spins outside any call (last call at file:line in fn)". */
+static char *spin_text(const exec_context *x, const exec_sched_run *sr)
+{
+    if (sr->spin_site == 0)
+        return xasprintf("T%d spins outside any call (it made none)", sr->spin_thread);
+    char *raw = xasprintf("[pc 0x%" PRIx64 "]", sr->spin_site);
+    char *named = exec_symbolise(x->p->path, sr->base, raw);
+    char *text = xasprintf("T%d spins outside any call (after %s)", sr->spin_thread, named);
+    free(raw);
+    free(named);
+    return text;
+}
+
 /* The sched report of the run (NULL in noise mode or when it is missing),
  * with the tally's sched counts. */
 static exec_sched_run *sched_report(const exec_context *x, const exec_child *c, exec_tally *t)
@@ -163,6 +176,9 @@ static exec_sched_run *sched_report(const exec_context *x, const exec_child *c, 
     t->left_control += sr->left_control > 0;
     t->unscheduled += sr->unscheduled > 0;
     t->unrecorded += sr->unrecorded > 0;
+    t->spins += sr->spins > 0;
+    if (sr->spins > 0 && t->spin_where == NULL)
+        t->spin_where = spin_text(x, sr);
     return sr;
 }
 
@@ -207,7 +223,14 @@ int exec_grade(const exec_context *x, exec_child *c, exec_tally *t)
         t->deadlocks++;
     } else if (sched_status == RL_EXEC_SCHED_LIVELOCK) {
         outcome = EXEC_HANG;
-        cause = xasprintf("livelock (%d scheduling points)", sr->steps);
+        cause = sr->waits[0] ? xasprintf("livelock: %s", sr->waits)
+                             : xasprintf("livelock (%d scheduling points)", sr->steps);
+    } else if (c->ch.timed_out && sr != NULL && sr->spins > 0) {
+        /* not a hang at a call: a thread's own loop, with no call in it */
+        outcome = EXEC_HANG;
+        char *where = spin_text(x, sr);
+        cause = xasprintf("%s, no exit within %g s", where, o->timeout);
+        free(where);
     } else if (c->ch.timed_out) {
         outcome = EXEC_HANG;
         cause = xasprintf("hang (no exit within %g s)", o->timeout);
@@ -271,5 +294,6 @@ void exec_free_tally(exec_tally *t)
     free(t->shrunk.cause);
     free(t->shrunk.waits);
     free(t->shrunk.trace);
+    free(t->spin_where);
     memset(t, 0, sizeof *t);
 }

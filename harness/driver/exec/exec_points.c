@@ -2,7 +2,6 @@
  * library (exec_points.h), one a line — name and the calls that reach it —
  * or with --json a list of {name, kind, meaning} (kind: delay, as a
  * scenario's delay points; none of them is a fault point). */
-#include "core/util.h"
 #include "exec/exec.h"
 
 #include "../../common/json_write.h"

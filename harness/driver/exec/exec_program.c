@@ -10,7 +10,6 @@
  *
  * A #! script is accepted: the preload acts on its interpreter and on what
  * it runs (the record says so). */
-#include "core/util.h"
 #include "exec/exec.h"
 
 #include <errno.h>

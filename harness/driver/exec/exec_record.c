@@ -1,8 +1,8 @@
 /* exec_record.c — the one record of an exec invocation: the run record every
- * writer fills (rl_record, README "The record"), with runs as its trials and
+ * writer fills (rl_record, docs/racelab-record.5.md), with runs as its trials and
  * the outcomes of exec_outcome.c, judged by the one grader (rl_judge_counts)
  * against --expect; then the fields only exec mode has, under "exec"
- * (README "Exec mode"). Built once as a json-c object and written once
+ * (docs/racelab-exec.1.md). Built once as a json-c object and written once
  * through the record sink (core/record_sink.c), whole or not at all. */
 #include "core/json_io.h"
 #include "core/record_sink.h"
@@ -132,8 +132,11 @@ static json_object *failures_json(const exec_context *x, const exec_tally *t)
 static json_object *exec_fields(const exec_context *x, const exec_tally *t)
 {
     const exec_options *o = x->o;
-    const field budget =
-        o->seconds > 0 ? (field){"seconds", jreal(o->seconds)} : (field){"runs", jcount(o->runs)};
+    json_object *budget = json_object_new_object(); /* --runs, --seconds, or both */
+    if (o->runs_given)
+        json_object_object_add(budget, "runs", jcount(o->runs));
+    if (o->seconds > 0)
+        json_object_object_add(budget, "seconds", jreal(o->seconds));
     const field fields[] = {
         {"program", jtext(x->p->path)},
         {"args", text_array(o->argv + 1, o->argc - 1)},
@@ -141,9 +144,10 @@ static json_object *exec_fields(const exec_context *x, const exec_tally *t)
         {"tsan_detected_by", jtext(x->p->tsan_sign)},
         {"built_by", jtext(x->p->cc ? "racelab cc" : NULL)},
         {"raw_calls", text_array((char *const *)x->p->raw, x->p->n_raw)},
-        {"budget", object_of(&budget, 1)},
+        {"budget", budget},
         {"jobs", json_object_new_int(o->jobs)},
-        {"run_seeds", jtext("seed + run")},
+        {"run_seeds", jtext(o->run_seed_given ? "run_seed (every run)" : "splitmix64(seed, run)")},
+        {"run_seed", o->run_seed_given ? jcount(o->run_seed) : NULL}, /* --run-seed, or null */
         {"failures", failures_json(x, t)},
         {"fail_on", jtext(o->fail_on)},
         {"ok_status", jtext(o->ok_status_text)},
@@ -154,6 +158,8 @@ static json_object *exec_fields(const exec_context *x, const exec_tally *t)
         {"forks_note", jtext(forks_note(x, t))},
         {"left_control", jcount(t->left_control)},
         {"unscheduled", jcount(t->unscheduled)},
+        {"spins", jcount(t->spins)},
+        {"spin", jtext(t->spin_where)},
         {"unrecorded", jcount(t->unrecorded)},
         {"escaped", jcount(t->escaped)},
         {"left_behind", jcount(t->runs_left_behind)},

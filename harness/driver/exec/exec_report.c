@@ -10,7 +10,6 @@
  * is a descendant — but a sanitizer's helper (TSan runs llvm-symbolizer to
  * name the frames of a report) is not the program's, and is counted apart,
  * its counts left out. The files are read, summed and removed. */
-#include "core/util.h"
 #include "exec/exec.h"
 
 #include <dirent.h>

@@ -1,7 +1,8 @@
 /* exec_rerun.c — `racelab rerun RECORD` of an exec record (one that has an
  * `exec` object): the run it names, again, through racelab exec.
  *
- * A record with a failure reruns that run: its seed, one run, --expect
+ * A record with a failure reruns that run: its own seed (--run-seed: the
+ * seed the record gives it, not the campaign's), one run, --expect
  * reproduces, and in sched mode --replay of its schedule. A record without
  * one reruns the whole invocation: its seed, its runs (or seconds), its
  * expectation, and in sched mode its strategy. Both keep the mode, timeout,
@@ -10,7 +11,6 @@
  * runs. */
 #include "core/json_io.h"
 #include "core/runner.h"
-#include "core/util.h"
 #include "exec/exec.h"
 
 #include <stdlib.h>
@@ -82,7 +82,7 @@ int exec_rerun(json_object *rec, const char *where, const char *out_dir)
         if (seed == NULL)
             bad = "exec.failures[0].seed";
         else
-            arglist_opt(&w, "--seed", seed);
+            arglist_opt(&w, "--run-seed", seed);
         arglist_opt(&w, "--runs", "1");
         arglist_opt(&w, "--expect", "reproduces");
         const char *schedule = string_of(first, "schedule", &bad);
@@ -95,8 +95,10 @@ int exec_rerun(json_object *rec, const char *where, const char *out_dir)
         json_object *budget = jget(x, "budget");
         if ((v = text_of(budget, "runs", &bad)) != NULL)
             arglist_opt(&w, "--runs", v);
-        else if ((v = text_of(budget, "seconds", &bad)) != NULL)
+        if ((v = text_of(budget, "seconds", &bad)) != NULL)
             arglist_opt(&w, "--seconds", v);
+        if ((v = text_of(x, "run_seed", &bad)) != NULL)
+            arglist_opt(&w, "--run-seed", v);
         if ((v = string_of(rec, "expectation", &bad)) != NULL)
             arglist_opt(&w, "--expect", v);
         if ((v = string_of(jget(rec, "sched"), "strategy", &bad)) != NULL)

@@ -14,7 +14,6 @@
  *   - --shrink: the scenarios' shrink (sched_shrink.h), whose trials are
  *     runs of the program, then the best schedule replayed with its trace. */
 #include "core/child.h"
-#include "core/util.h"
 #include "exec/exec.h"
 
 #include "../../../injectors/exec/preload/exec_sched_report.h"
@@ -22,10 +21,12 @@
 #include "../../../injectors/sched/schedule_text.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,35 +39,50 @@ int exec_sched_read(const char *dir, const char *label, pid_t pid, exec_sched_ru
     free(r->trace);
     memset(r, 0, sizeof *r);
     char *path = xasprintf("%s/%s.%ld" RL_EXEC_SCHED_SUFFIX, dir, label, (long)pid);
-    FILE *f = fopen(path, "rb");
-    static rl_exec_sched_report rep; /* 400 KB: not on the stack */
-    int ok = f != NULL && fread(&rep, sizeof rep, 1, f) == 1 && rep.magic == RL_EXEC_SCHED_MAGIC &&
-             rep.steps >= 0 && rep.steps <= RL_SCHED_MAX_STEPS;
-    if (f != NULL)
-        fclose(f);
+    /* mapped, not read: the file is 3 MB but sparse, and only the steps the
+     * run took are touched */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    const rl_exec_sched_report *map = MAP_FAILED;
+    if (fd >= 0 && fstat(fd, &st) == 0 && (size_t)st.st_size >= sizeof *map)
+        map = mmap(NULL, sizeof *map, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (fd >= 0)
+        close(fd);
     unlink(path);
     free(path);
-    if (!ok)
+    if (map == MAP_FAILED)
         return -1;
-    r->present = 1;
-    r->status = rep.status;
-    r->steps = rep.steps;
-    r->preemptions = rep.preemptions;
-    r->threads = rep.threads;
-    r->left_control = rep.left_control;
-    r->unrecorded = rep.unrecorded;
-    r->unscheduled = rep.unscheduled;
-    r->diverged_to = rep.diverged_to;
-    r->base = rep.exe_base;
-    for (int i = 0; i < rep.steps; i++) {
-        r->choices[i] = rep.chosen[i];
-        r->current[i] = rep.current[i];
-        r->runnable[i] = rep.runnable[i];
+    const rl_exec_sched_report *rp = map;
+    if (rp->magic != RL_EXEC_SCHED_MAGIC || rp->steps < 0 || rp->steps > RL_SCHED_MAX_STEPS) {
+        munmap((void *)map, sizeof *map);
+        return -1;
     }
-    rep.waits[sizeof rep.waits - 1] = '\0';
-    snprintf(r->waits, sizeof r->waits, "%s", rep.waits);
-    rep.trace[sizeof rep.trace - 1] = '\0';
-    r->trace = rep.trace[0] ? xstrdup(rep.trace) : NULL;
+    r->present = 1;
+    r->status = rp->status;
+    r->steps = rp->steps;
+    r->preemptions = rp->preemptions;
+    r->threads = rp->threads;
+    r->left_control = rp->left_control;
+    r->unrecorded = rp->unrecorded;
+    r->unscheduled = rp->unscheduled;
+    r->diverged_to = rp->diverged_to;
+    r->spins = rp->spins;
+    r->spin_thread = rp->spin_thread;
+    r->spin_site = rp->spin_site;
+    r->base = rp->exe_base;
+    for (int i = 0; i < rp->steps; i++) {
+        r->choices[i] = rp->chosen[i];
+        r->current[i] = rp->current[i];
+        r->yielding[i] = rp->yielding[i];
+        r->runnable[i] = rp->runnable[i];
+    }
+    snprintf(r->waits, sizeof r->waits, "%.*s", (int)sizeof rp->waits - 1, rp->waits);
+    size_t trace_len = strnlen(rp->trace, sizeof rp->trace - 1);
+    if (trace_len > 0) {
+        r->trace = xcalloc(trace_len + 1, 1);
+        memcpy(r->trace, rp->trace, trace_len);
+    }
+    munmap((void *)map, sizeof *map);
     return 0;
 }
 
@@ -243,8 +259,10 @@ int exec_sched_feed(rl_sched_strategy *dfs, const exec_sched_run *r)
 {
     dfs->new_trial(dfs, 1);
     for (int i = 0; i < r->steps; i++)
-        if (r->runnable[i] != 0)
-            dfs->choose(dfs, i, r->current[i], r->runnable[i]);
+        if (!rl_tset_empty(&r->runnable[i])) {
+            rl_sched_decision d = {i, r->current[i], &r->runnable[i], r->yielding[i], 0};
+            dfs->choose(dfs, &d);
+        }
     return dfs->trial_done(dfs, r->steps);
 }
 

@@ -14,8 +14,8 @@
  * A profile's spec comes from a scenario program, which knows the profiles
  * (injectors/points keeps the table to itself): `PROGRAM --mode fuzz
  * --profile NAME --trials 1 --json` and the record's profile_spec. */
+#include "core/paths.h"
 #include "core/stacks.h"
-#include "core/util.h"
 #include "exec/exec.h"
 
 #include "../../../injectors/points/points.h"
@@ -37,14 +37,15 @@
  * (malloc faults do nothing under TSan's allocator): the scenario runtime
  * answers for itself, exec mode for PROGRAM. */
 static int program_is_tsan;
+/* The runtime's hook (harness/runtime/internal.h), which the linked
+ * POSIX-fault parser asks: the driver answers for the program it runs. */
+int rl_flavour_is_tsan(void); /* NOLINT(misc-*) */
 int rl_flavour_is_tsan(void) { return program_is_tsan; }
 
 /* The first scenario program in build/plain (sorted by name). */
 static char *any_scenario_program(void)
 {
-    char *here = self_dir();
-    char *dir = xasprintf("%s/plain", here);
-    free(here);
+    char *dir = rl_home_file("plain");
     struct dirent **names = NULL;
     int n = scandir(dir, &names, NULL, alphasort);
     char *found = NULL;
@@ -200,9 +201,7 @@ int exec_prepare(const exec_options *o, const exec_program *p, exec_setup *s)
         return RL_EXIT_USAGE;
     }
     s->program_is_tsan = program_is_tsan = p->tsan;
-    char *here = self_dir();
-    s->library = xasprintf("%s/exec/libracelab-exec.so", here);
-    free(here);
+    s->library = rl_home_file("exec/libracelab-exec.so");
     if (access(s->library, R_OK) != 0) {
         error_msg("exec: the preload library %s is missing (make exec)", s->library);
         return RL_EXIT_HARNESS;
@@ -238,7 +237,7 @@ int exec_write_suppressions(exec_setup *s, const char *dir)
 {
     if (!s->program_is_tsan || s->fiu_enable == NULL)
         return 0;
-    /* DESIGN.md: libfiu's internal lock hides races from TSan. */
+    /* docs/design.md: libfiu's internal lock hides races from TSan. */
     s->tsan_suppressions = xasprintf("%s/tsan.supp", dir);
     FILE *f = fopen(s->tsan_suppressions, "w");
     if (f == NULL)

@@ -2,7 +2,6 @@
  * happens, and at the end the counts, the first failure with the command
  * that runs it again, the verdict and the results folder (also written to
  * DIR/summary.txt). */
-#include "core/util.h"
 #include "exec/exec.h"
 
 #include <limits.h>
@@ -26,7 +25,7 @@ char *exec_rerun_command(const exec_context *x, const exec_failure *f)
     self[len > 0 ? len : 0] = '\0';
     argv[n++] = len > 0 ? self : "racelab"; /* absolute: the line works from anywhere */
     argv[n++] = "exec";
-    argv[n++] = "--seed";
+    argv[n++] = "--run-seed"; /* the run's own seed, not the campaign's */
     argv[n++] = seed;
     argv[n++] = "--runs";
     argv[n++] = "1";
@@ -131,6 +130,11 @@ void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_ver
                 t->exhausted ? ", space exhausted" : "", t->max_steps);
     note(out, t->left_control,
          "left control: a thread blocked in a call the scheduler does not model, and another ran");
+    char *spin = xasprintf("had a spin outside any call: %s; it left control (the OS would "
+                           "preempt it) and the others ran",
+                           t->spin_where != NULL ? t->spin_where : "?");
+    note(out, t->spins, spin);
+    free(spin);
     char *steps = xasprintf("took more than %d steps: the steps past them ran scheduled but "
                             "unrecorded (no replay)",
                             RL_SCHED_MAX_STEPS);

@@ -15,6 +15,14 @@ const char *report_class_name(report_class c)
     return names[c];
 }
 
+/* The style sheet class of a class (report_html.c's CSS). */
+const char *rp_class_css(report_class c)
+{
+    static const char *const css[] = {"v-met",        "v-skipped",   "v-weak",
+                                      "v-regression", "v-bad-input", "v-error"};
+    return css[c];
+}
+
 int report_class_exit(report_class c)
 {
     static const int status[] = {RL_EXIT_MET,        RL_EXIT_MET,   RL_EXIT_WEAK,

@@ -8,6 +8,7 @@
  * remaining candidates of a run add up to its forbidden (or interesting)
  * total they all are. What stays open is shown as unknown. */
 #include "core/discover.h"
+#include "core/json_io.h"
 #include "report/report.h"
 
 #include <fcntl.h>
@@ -88,7 +89,10 @@ static int from_program(scenario_grades *s, const report_set *set)
             !json_object_is_type(cmd, json_type_array) || json_object_array_length(cmd) == 0)
             continue;
         char *text = describe(json_object_get_string(json_object_array_get_idx(cmd, 0)));
-        json_object *d = text ? json_tokener_parse(text) : NULL;
+        json_object *d = NULL;
+        const char *why = NULL;
+        if (text == NULL || jparse(text, strlen(text), &d, &why) != 0)
+            d = NULL; /* no descriptor: the grades come from the records */
         free(text);
         json_object *outcomes = NULL, *name = NULL;
         int ok = d != NULL && json_object_object_get_ex(d, "name", &name) &&

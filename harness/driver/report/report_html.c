@@ -41,13 +41,6 @@ static const char STYLE[] =
     ".legend span{display:inline-block;padding:0 .5em;margin-right:.4em;border-radius:3px}\n"
     "td.change{font-weight:600}\n";
 
-const char *rp_class_css(report_class c)
-{
-    static const char *const css[] = {"v-met",        "v-skipped",   "v-weak",
-                                      "v-regression", "v-bad-input", "v-error"};
-    return css[c];
-}
-
 static void legend(FILE *f)
 {
     fputs("<p class=\"legend\">", f);

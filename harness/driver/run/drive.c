@@ -3,16 +3,11 @@
  * stale fiu-run FIFOs removed, the results folder, the table, the runs,
  * summary.txt; and the last record written, read back. */
 #include "run/drive.h"
-#include "core/discover.h"
 #include "core/fifos.h"
 #include "core/interrupt.h"
 #include "core/json_io.h"
-#include "core/options.h"
-#include "core/plan.h"
-#include "core/results.h"
-#include "core/runner.h"
+#include "core/paths.h"
 #include "core/summary.h"
-#include "core/util.h"
 #include "report/report.h"
 
 #include <signal.h>
@@ -56,17 +51,6 @@ int check_passthrough(const plan_item *plan, int n, const run_options *o)
     return 0;
 }
 
-void row_free(summary_row *r)
-{
-    char **texts[] = {&r->scenario, &r->variant,   &r->expectation, &r->mode,
-                      &r->flavour,  &r->verdict,   &r->note,        &r->trials,
-                      &r->rate,     &r->forbidden, &r->tsan,        &r->unhit};
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-        free(*texts[i]);
-        *texts[i] = NULL;
-    }
-}
-
 static void session_free(session *s)
 {
     for (int i = 0; i < s->n_rows; i++)
@@ -87,9 +71,7 @@ int drive(const run_options *o, const plan_item *plan, int n, int quiet, char **
         return RL_EXIT_USAGE;
     }
     fifo_cleanup_stale();
-    char *here = self_dir();
-    char *root = xasprintf("%s/../results", here);
-    free(here);
+    char *root = rl_results_root();
     session s;
     memset(&s, 0, sizeof s);
     int rc = results_open(&s, o, root);

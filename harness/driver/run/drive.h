@@ -23,8 +23,6 @@ int check_passthrough(const plan_item *plan, int n, const run_options *o);
  * the runs, summary.txt. Returns the exit status; *dir_out gets the folder
  * when it was made. */
 int drive(const run_options *o, const plan_item *plan, int n, int quiet, char **dir_out);
-/* Frees a table row's texts. */
-void row_free(summary_row *r);
 /* The last record of DIR/runs.jsonl, or NULL. */
 json_object *last_record(const char *dir);
 

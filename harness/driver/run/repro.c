@@ -11,13 +11,9 @@
  * input (a variant only TSan catches cannot be reproduced by the scheduler:
  * one thread runs at a time, so TSan sees no race), 3 harness failure, 130
  * interrupted. */
-#include "core/discover.h"
+#include "../../../injectors/sched/schedule_text.h"
 #include "core/json_io.h"
-#include "core/options.h"
-#include "core/plan.h"
-#include "core/runner.h"
-#include "core/util.h"
-#include "exec/exec.h"
+#include "core/paths.h"
 #include "run/commands.h"
 #include "run/drive.h"
 
@@ -26,7 +22,7 @@
 #include <string.h>
 
 #define REPRO_TRIALS "5000"
-#define REPRO_STRATEGY "pct:3"
+#define REPRO_PCT_DEPTH 3 /* the default strategy: pct:3 */
 
 typedef struct {
     char **argv;
@@ -149,8 +145,9 @@ static int report(const plan_item *it, const run_options *o, const json_object *
 /* The options repro fixes or refuses; 0 or RL_EXIT_USAGE. */
 static int repro_options(run_options *o)
 {
-    if (o->mode != NULL && strcmp(o->mode, "sched") != 0) {
-        error_msg("repro runs the controlled scheduler (sched mode), not --mode %s", o->mode);
+    if (o->has_mode && o->mode != RL_MODE_SCHED) {
+        error_msg("repro runs the controlled scheduler (sched mode), not --mode %s",
+                  rl_mode_name(o->mode));
         return RL_EXIT_USAGE;
     }
     if (o->flavour_text != NULL && strcmp(o->flavour_text, "both") == 0) {
@@ -163,12 +160,15 @@ static int repro_options(run_options *o)
     }
     o->flavours = o->flavour_text != NULL && strcmp(o->flavour_text, "tsan") == 0 ? FLAVOUR_TSAN
                                                                                   : FLAVOUR_PLAIN;
-    o->mode = "sched";
+    o->mode = RL_MODE_SCHED;
+    o->has_mode = 1;
     o->until_fail = 1;
     o->shrink = 1;
     o->jobs = 1;
-    if (o->strategy == NULL)
-        o->strategy = REPRO_STRATEGY;
+    if (!o->has_strategy) {
+        o->strategy = (rl_strategy){.kind = RL_STRAT_PCT, .depth = REPRO_PCT_DEPTH};
+        o->has_strategy = 1;
+    }
     if (o->trials_text == NULL && o->seconds_text == NULL)
         o->trials_text = REPRO_TRIALS;
     return 0;
@@ -218,7 +218,7 @@ int cmd_repro(const command_line *c)
     int rc = repro_options(&o);
     if (rc != 0)
         return rc;
-    char *dir = o.build_dir ? xstrdup(o.build_dir) : self_dir();
+    char *dir = o.build_dir ? xstrdup(o.build_dir) : rl_home();
     catalog cat;
     rc = catalog_load(&cat, dir);
     free(dir);
@@ -231,11 +231,16 @@ int cmd_repro(const command_line *c)
         return rc;
     }
     const plan_item *it = &plan[0];
+    char strategy[32];
+    rl_format_strategy(&o.strategy, strategy, sizeof strategy);
+    char seed_text[24] = "drawn";
+    if (o.has_seed)
+        snprintf(seed_text, sizeof seed_text, "%llu", o.seed);
     printf("repro: %s:%s under the controlled scheduler (%s), %s %s %s, seed %s; stops at "
            "the first failure and shrinks it\n",
-           it->sc->name, it->var->name, o.strategy, o.trials_text ? "up to" : "for",
+           it->sc->name, it->var->name, strategy, o.trials_text ? "up to" : "for",
            o.trials_text ? o.trials_text : o.seconds_text, o.trials_text ? "trials" : "s",
-           o.seed_text ? o.seed_text : "drawn");
+           seed_text);
     fflush(stdout);
     char *results = NULL;
     int status = drive(&o, plan, 1, 1, &results);
@@ -254,7 +259,7 @@ int cmd_repro(const command_line *c)
         const char *seed = number_or(rec, "seed", "?");
         printf("no failure: %s:%s passed all %s trials (seed %s, %s); give more --trials or "
                "another --seed\n",
-               it->sc->name, it->var->name, number_or(rec, "trials", "?"), seed, o.strategy);
+               it->sc->name, it->var->name, number_or(rec, "trials", "?"), seed, strategy);
         rc = RL_EXIT_FIX_FAILED;
     } else {
         rc = report(it, &o, rec);

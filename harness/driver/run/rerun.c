@@ -10,12 +10,9 @@
  * a failing schedule (first_failure.schedule), --replay of it. The new run
  * goes to a results folder like `racelab run`'s. Its options are options.c's.
  * A record of racelab exec is exec_rerun.c's. */
-#include "core/discover.h"
+#include "../../../injectors/sched/schedule_text.h"
 #include "core/json_io.h"
-#include "core/options.h"
-#include "core/plan.h"
-#include "core/runner.h"
-#include "core/util.h"
+#include "core/paths.h"
 #include "exec/exec.h"
 #include "run/commands.h"
 #include "run/drive.h"
@@ -246,7 +243,8 @@ static int record_numbers(const json_object *rec, const char *where, rerun_plan 
     }
     if (seed == NULL)
         warn_msg("%s holds no seed: the rerun draws a new one", where);
-    o->seed_text = seed;
+    o->has_seed = seed != NULL;
+    o->seed = seed != NULL ? n : 0;
     const char *timeout = number_text(p, jget(rec, "timeout"));
     if (timeout == NULL)
         timeout = command_value(rec, "--timeout");
@@ -264,20 +262,25 @@ static int record_numbers(const json_object *rec, const char *where, rerun_plan 
 static int record_options(const json_object *rec, const char *where, rerun_plan *p)
 {
     run_options *o = &p->o;
-    o->mode = one_of(jstring(jget(rec, "mode")),
-                     (const char *const[]){"stress", "fuzz", "sched", "stress+fuzz", NULL});
-    if (o->mode == NULL) {
+    o->has_mode = rl_mode_parse(jstring(jget(rec, "mode")), &o->mode) == 0;
+    if (!o->has_mode) {
         error_msg("%s: the record's mode is not stress, fuzz or sched", where);
         return RL_EXIT_USAGE;
     }
-    int sched = strcmp(o->mode, "sched") == 0;
+    int sched = o->mode == RL_MODE_SCHED;
     const char *engine = jstring(jget(rec, "engine"));
     if (!sched && engine != NULL && strcmp(engine, "naive") == 0)
         o->engine = engine;
     o->until_fail = jtrue(jget(rec, "until_fail"));
     if (sched) {
         const json_object *s = jget(rec, "sched");
-        o->strategy = jstring(jget(s, "strategy"));
+        const char *strategy = jstring(jget(s, "strategy"));
+        if (strategy != NULL && rl_parse_strategy(strategy, &o->strategy) != 0) {
+            error_msg("%s: the record's strategy '%s' is not random, pct:D or dfs:B", where,
+                      strategy);
+            return RL_EXIT_USAGE;
+        }
+        o->has_strategy = strategy != NULL;
         o->replay = jstring(jget(jget(rec, "first_failure"), "schedule"));
         if (o->replay == NULL)
             o->replay = jstring(jget(s, "replay"));
@@ -285,7 +288,7 @@ static int record_options(const json_object *rec, const char *where, rerun_plan 
     const char *profile = jstring(jget(rec, "profile"));
     if (profile == NULL && jtrue(jget(rec, "default_profile")))
         profile = "default";
-    if (profile != NULL && (strcmp(o->mode, "fuzz") == 0 || strcmp(o->mode, "stress+fuzz") == 0))
+    if (profile != NULL && (o->mode == RL_MODE_FUZZ || o->mode == RL_MODE_BOTH))
         o->profile = profile;
     /* the record names the spec its profile contributed: given by name */
     const char *skip = o->profile != NULL ? jstring(jget(rec, "profile_spec")) : NULL;
@@ -454,7 +457,7 @@ int cmd_rerun(const command_line *c)
         json_object_put(rec);
         return rc;
     }
-    char *dir = c->o.build_dir ? xstrdup(c->o.build_dir) : self_dir();
+    char *dir = c->o.build_dir ? xstrdup(c->o.build_dir) : rl_home();
     catalog cat;
     int rc = catalog_load(&cat, dir);
     free(dir);

@@ -9,10 +9,7 @@
  * the reports. A shard missing or unfinished is named: exit 3. Else the
  * worst class of the merged records. */
 #include "core/json_io.h"
-#include "core/options.h"
-#include "core/results.h"
 #include "core/summary.h"
-#include "core/util.h"
 #include "report/report.h"
 #include "shard/shard.h"
 

@@ -7,10 +7,6 @@
  * different plans. */
 #include "shard/shard.h"
 #include "core/json_io.h"
-#include "core/options.h"
-#include "core/plan.h"
-#include "core/runner.h"
-#include "core/util.h"
 #include "run/drive.h"
 
 #include <errno.h>
@@ -142,7 +138,9 @@ static json_object *plan_json(const plan_item *plan, int n, const run_options *o
     char *hash = plan_hash(plan, n, o);
     json_object_object_add(j, "version", jtext(RL_VERSION));
     json_object_object_add(j, "plan_hash", jtext(hash));
-    json_object_object_add(j, "seed", jtext(o->seed_text));
+    char *seed = xasprintf("%llu", o->seed);
+    json_object_object_add(j, "seed", o->has_seed ? jtext(seed) : NULL);
+    free(seed);
     json_object_object_add(j, "shards", json_object_new_int(shards));
     json_object_object_add(j, "plan_runs", json_object_new_int(n));
     if (only >= 0)
@@ -208,7 +206,7 @@ static int write_shard_json(const char *dir, json_object *j)
 
 int shard_run(const plan_item *plan, int n, const run_options *o)
 {
-    if (o->out_dir == NULL || o->seed_text == NULL) {
+    if (o->out_dir == NULL || !o->has_seed) {
         error_msg("--shard needs --out DIR and --seed N (every shard of a night the same seed, "
                   "each its own folder)");
         return RL_EXIT_USAGE;

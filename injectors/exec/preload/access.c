@@ -3,7 +3,10 @@
  * In noise mode it is an event like any call's (counted; a spec may act on
  * it); with no spec on the point that is the thread's counter and nothing
  * more. In sched mode it is a scheduling point, traced as "mem/write 8
- * bytes @0x…" with the access's site. */
+ * bytes @0x…" with the access's site; the same access again (same site, same
+ * address) with no other point of the thread between is a spin on that
+ * location (`while (!flag)`, an exchange loop) and gives way like a yield
+ * (strategy.h's fairness). */
 #include "preload.h"
 
 #include "exec_access.h"
@@ -35,5 +38,16 @@ RL_EXEC_EXPORT void rl_exec_access(rl_exec_access_kind kind, const void *addr, u
         snprintf(what, sizeof what, "%s %u bytes @%p", rl_exec_point_name(point), size, addr);
         line = what;
     }
-    rl_exec_sched_point(point, line, caller);
+    /* the thread's last access: only the thread itself reads or writes these */
+    static _Thread_local const void *last_caller, *last_addr;
+    static _Thread_local unsigned long last_step;
+    unsigned long step = rl_exec_sched_thread_points();
+    int again = caller == last_caller && addr == last_addr && step == last_step;
+    if (again)
+        rl_exec_sched_yield(point, line, caller);
+    else
+        rl_exec_sched_point(point, line, caller);
+    last_caller = caller;
+    last_addr = addr;
+    last_step = rl_exec_sched_thread_points();
 }

@@ -194,7 +194,7 @@ RL_EXEC_EXPORT void thrd_yield(void)
     if (real == NULL)
         return;
     if (rl_exec_sched_here(RL_EXEC_CALLER)) {
-        rl_exec_sched_point(RL_EXEC_SCHED_YIELD, NULL, RL_EXEC_CALLER);
+        rl_exec_sched_yield(RL_EXEC_SCHED_YIELD, NULL, RL_EXEC_CALLER);
         return;
     }
     rl_exec_event(RL_EXEC_SCHED_YIELD, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);
@@ -208,7 +208,10 @@ RL_EXEC_EXPORT int thrd_sleep(const struct timespec *d, struct timespec *rem)
     if (real == NULL)
         return -2;
     if (rl_exec_sched_here(RL_EXEC_CALLER)) {
-        rl_exec_sched_point(RL_EXEC_NANOSLEEP, NULL, RL_EXEC_CALLER);
+        if (d == NULL || (d->tv_sec == 0 && d->tv_nsec <= 10000000L)) /* sleep.c's short sleep */
+            rl_exec_sched_yield(RL_EXEC_NANOSLEEP, NULL, RL_EXEC_CALLER);
+        else
+            rl_exec_sched_point(RL_EXEC_NANOSLEEP, NULL, RL_EXEC_CALLER);
         return 0;
     }
     rl_exec_event(RL_EXEC_NANOSLEEP, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, 0);

@@ -4,9 +4,8 @@
  * Noise mode: the hit is counted; when a spec acts on the point, the calling
  * thread draws from its own generator and, with the spec's probability,
  * yields, spins or pauses for a random time in [0, DURATION] — the actions
- * and their meaning are those of scenario points (README "A scenario
- * program's command line"). In sched mode the interposers call the
- * scheduler instead (sched.c), and events do nothing. */
+ * and their meaning are those of scenario points (docs/scenario-programs.md). In sched mode the
+ * interposers call the scheduler instead (sched.c), and events do nothing. */
 #include "preload.h"
 
 #include "../../../harness/common/splitmix.h"

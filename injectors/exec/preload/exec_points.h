@@ -7,7 +7,7 @@
  * draw. C11 threads (mtx_*, cnd_*, thrd_*) reach the same points as the
  * pthread calls glibc builds them on.
  *
- * Environment (set by `racelab exec` for each run; README "Exec mode"):
+ * Environment (set by `racelab exec` for each run; docs/racelab-exec.1.md):
  *   RACELAB_EXEC_MODE    noise or sched (absent or empty: the library only
  *                        passes calls on)
  *   RACELAB_EXEC_SEED    the run's seed, a decimal number
@@ -68,6 +68,7 @@
     X(CLOCK_NANOSLEEP, "sleep/clock_nanosleep", "clock_nanosleep")                                 \
     X(USLEEP, "sleep/usleep", "usleep")                                                            \
     X(SLEEP, "sleep/sleep", "sleep")                                                               \
+    X(PROCESS_EXIT, "process/exit", "exit, _exit, _Exit, quick_exit, a return from main")          \
     X(MEM_READ, "mem/read", "a load instrumented by racelab cc (exec_access.h)")                   \
     X(MEM_WRITE, "mem/write", "a store instrumented by racelab cc")                                \
     X(MEM_ATOMIC, "mem/atomic", "an atomic access instrumented by racelab cc")

@@ -11,11 +11,11 @@
 #ifndef RACELAB_EXEC_SCHED_REPORT_H
 #define RACELAB_EXEC_SCHED_REPORT_H
 
-#include "../../sched/sched_limits.h"
+#include "../../sched/thread_set.h"
 
 #include <stdint.h>
 
-#define RL_EXEC_SCHED_MAGIC 0x52534331u /* "RSC1" */
+#define RL_EXEC_SCHED_MAGIC 0x52534332u /* "RSC2" */
 #define RL_EXEC_SCHED_SUFFIX ".sched"
 /* The status a run ends with when the scheduler aborts it (a deadlock, a
  * divergence, a livelock): the report says which. */
@@ -26,7 +26,8 @@ enum {
     RL_EXEC_SCHED_EXITED,  /* the process exited */
     RL_EXEC_SCHED_DEADLOCK,
     RL_EXEC_SCHED_DIVERGED, /* the schedule named a thread that could not run */
-    RL_EXEC_SCHED_LIVELOCK  /* unused: a run past RL_SCHED_MAX_STEPS goes on, unrecorded */
+    RL_EXEC_SCHED_LIVELOCK  /* threads gave way to each other for long (`waits` says who);
+                               a run past RL_SCHED_MAX_STEPS goes on, unrecorded */
 };
 
 typedef struct {
@@ -39,12 +40,16 @@ typedef struct {
     int32_t unscheduled;  /* threads started beyond RL_SCHED_MAX_THREADS: not scheduled */
     int32_t diverged_to;  /* RL_EXEC_SCHED_DIVERGED: the thread the schedule named */
     int32_t unrecorded;   /* steps past RL_SCHED_MAX_STEPS: taken, not recorded (no replay) */
+    int32_t spins;        /* times a thread spun outside any call and left control */
+    int32_t spin_thread;  /* the first one */
+    uint64_t spin_site;   /* its last call's return address (0: none) */
     uint64_t exe_base;
     char waits[1024]; /* deadlock: "T1 waits for mutex@0x… [pc 0x…] held by T2 (taken [pc 0x…])" */
-    uint8_t chosen[RL_SCHED_MAX_STEPS];
-    int16_t current[RL_SCHED_MAX_STEPS]; /* the thread that reached the point, -1 none */
-    uint32_t runnable[RL_SCHED_MAX_STEPS];
-    char trace[1 << 18]; /* RACELAB_EXEC_TRACE=1: one line a step */
+    uint16_t chosen[RL_SCHED_MAX_STEPS];
+    int16_t current[RL_SCHED_MAX_STEPS];        /* the thread that reached the point, -1 none */
+    uint8_t yielding[RL_SCHED_MAX_STEPS];       /* 1: it gave way there (strategy.h) */
+    rl_thread_set runnable[RL_SCHED_MAX_STEPS]; /* 12.8 MB: the file is sparse, read to `steps` */
+    char trace[1 << 18];                        /* RACELAB_EXEC_TRACE=1: one line a step */
 } rl_exec_sched_report;
 
 #endif

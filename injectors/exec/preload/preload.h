@@ -216,6 +216,18 @@ void rl_exec_sched_exit(const void *caller); /* pthread_exit: the part ends */
 /* A scheduling point and nothing else (rwlocks, semaphores, yields, sleeps,
  * memory accesses); `what`, when tracing, is the line's text. */
 void rl_exec_sched_point(rl_exec_point point, const char *what, const void *caller);
+/* A point where the calling thread gives way (sched_yield, a short sleep):
+ * fair strategies run another thread there (strategy.h). */
+void rl_exec_sched_yield(rl_exec_point point, const char *what, const void *caller);
+/* The calling thread's last call failed the way a spin loop's does (a
+ * trylock, a timed wait): its next point gives way. Safe from any thread. */
+void rl_exec_sched_spinning(void);
+/* Scheduling points the calling thread has reached (in sched mode). */
+unsigned long rl_exec_sched_thread_points(void);
+/* The process ends after this (exit, _exit, quick_exit, a return from
+ * main; `what` names it in the trace): a point where every other runnable
+ * thread may run first. Once per process; safe from any thread. */
+void rl_exec_sched_process_exit(const char *what, const void *caller);
 int rl_exec_sched_tracing(void);
 /* At exit: the report says the process exited; calls pass through after. */
 void rl_exec_sched_finish(void);

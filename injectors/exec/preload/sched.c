@@ -40,6 +40,7 @@
 #include <sys/syscall.h>
 
 static rl_exec_sched_report *report;
+static void at_main_return(void);
 static rl_exec_sched_report fallback; /* no RACELAB_EXEC_REPORT: kept in memory */
 static int tracing;
 static _Atomic int finished; /* after rl_exec_sched_finish: calls pass through */
@@ -57,16 +58,18 @@ _Noreturn static void refuse(const char *what, const char *value)
 
 /* ---- the mechanism's hooks --------------------------------------------------- */
 
-static void on_step(int step, int current, uint32_t runnable, int choice)
+static void on_step(const rl_sched_decision *d, int choice)
 {
+    int step = d->step;
     if (step >= RL_SCHED_MAX_STEPS) { /* the schedule is no longer kept */
         report->unrecorded = step + 1 - RL_SCHED_MAX_STEPS;
         return;
     }
-    report->chosen[step] = (uint8_t)choice;
-    report->current[step] = (int16_t)current;
-    report->runnable[step] = runnable;
-    report->preemptions += rl_sched_preempts(current, runnable, choice);
+    report->chosen[step] = (uint16_t)choice;
+    report->current[step] = (int16_t)d->current;
+    report->yielding[step] = (uint8_t)d->yielding;
+    report->runnable[step] = *d->runnable;
+    report->preemptions += rl_sched_preempts(d, choice);
     report->steps = step + 1;
 }
 
@@ -81,8 +84,8 @@ _Noreturn static void on_abort(const rl_sched_trial *t)
     __builtin_unreachable();
 }
 
-/* Whether thread `id` sleeps in the kernel: state S or D in its stat line. */
-static int stalled(int id)
+/* Thread `id`'s state letter in its stat line (R, S, D…), or 0. */
+static char task_state(int id)
 {
     char path[64], buf[512];
     snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tids[id]);
@@ -95,7 +98,27 @@ static int stalled(int id)
         return 0;
     buf[n] = '\0';
     const char *end = strrchr(buf, ')'); /* the name may hold anything */
-    return end != NULL && end[1] == ' ' && (end[2] == 'S' || end[2] == 'D');
+    if (end == NULL || end[1] != ' ')
+        return 0;
+    return end[2];
+}
+
+/* Whether thread `id` sleeps in the kernel: state S or D. */
+static int stalled(int id)
+{
+    char s = task_state(id);
+    return s == 'S' || s == 'D';
+}
+
+/* Whether thread `id` runs (or waits for a CPU): state R. */
+static int running(int id) { return task_state(id) == 'R'; }
+
+static void spun(int id, const void *last_site)
+{
+    if (report->spins++ == 0) {
+        report->spin_thread = id;
+        report->spin_site = (uint64_t)(uintptr_t)last_site;
+    }
 }
 
 static void left(int id)
@@ -160,7 +183,13 @@ void rl_exec_sched_start(const char *strategy_text, const char *schedule_text, i
     tracing = trace;
     tids[0] = syscall(SYS_gettid);
     rl_sched_trace_into(report->trace, sizeof report->trace);
-    rl_sched_hooks hooks = {on_step, on_abort, stalled, left, 1};
+    rl_sched_hooks hooks = {.step = on_step,
+                            .abort = on_abort,
+                            .stalled = stalled,
+                            .left = left,
+                            .running = running,
+                            .spun = spun,
+                            .unbounded = 1};
     rl_sched_set_hooks(&hooks);
     rl_sched_setup(1, rl_exec_seed);
     rl_sched_use(strategy); /* kept for the process's life */
@@ -195,8 +224,13 @@ typedef struct {
     int saved_errno;
 } sched_call;
 
+static _Thread_local unsigned long thread_points;
+
+unsigned long rl_exec_sched_thread_points(void) { return thread_points; }
+
 static sched_call call_begin(rl_exec_point point, const void *caller)
 {
+    thread_points++;
     sched_call c = {rl_exec_self(), errno};
     c.t->busy = 1;
     atomic_fetch_add_explicit(&c.t->counts->hits[point], 1, memory_order_relaxed);
@@ -254,6 +288,9 @@ int rl_exec_sched_create(pthread_t *th, const pthread_attr_t *attr, rl_exec_star
                          void *(*trampoline)(void *), const void *caller)
 {
     sched_call c = call_begin(RL_EXEC_CREATE, caller);
+    static _Atomic int exit_handler;
+    if (!atomic_exchange(&exit_handler, 1))
+        atexit(at_main_return);
     int detached = 0;
     if (attr != NULL && pthread_attr_getdetachstate(attr, &detached) == 0)
         detached = detached == PTHREAD_CREATE_DETACHED;
@@ -280,6 +317,11 @@ static void run_part(void *p)
     part *pt = p;
     rl_exec_thread *t = rl_exec_self();
     t->busy = 0; /* the program's own code */
+    /* until its first call, a spin is placed at its start routine (one byte
+     * in: the driver names return addresses by the byte before) */
+    const void *start = NULL;
+    memcpy(&start, &pt->start, sizeof start); /* the routine's address, as data */
+    rl_sched_site((const char *)start + 1);
     rl_sched_site(NULL);
     pt->ret = pt->start(pt->arg);
     t->busy = 1;
@@ -321,3 +363,34 @@ void rl_exec_sched_point(rl_exec_point point, const char *what, const void *call
     rl_sched_point(what != NULL ? what : rl_exec_point_name(point));
     call_end(c);
 }
+
+void rl_exec_sched_yield(rl_exec_point point, const char *what, const void *caller)
+{
+    sched_call c = call_begin(point, caller);
+    rl_sched_yield_point(what != NULL ? what : rl_exec_point_name(point));
+    call_end(c);
+}
+
+void rl_exec_sched_spinning(void)
+{
+    if (rl_exec_mode_now == RL_EXEC_SCHED && rl_sched_here() && !atomic_load(&finished))
+        rl_sched_spinning();
+}
+
+static _Atomic int exit_seen; /* the process's end was a point already */
+
+void rl_exec_sched_process_exit(const char *what, const void *caller)
+{
+    if (!rl_exec_sched_here(caller) || atomic_exchange(&exit_seen, 1))
+        return;
+    sched_call c = call_begin(RL_EXEC_PROCESS_EXIT, caller);
+    rl_sched_exit_point(what);
+    call_end(c);
+}
+
+/* A return from main: libc calls exit inside itself, past the interposer.
+ * The handler is registered at the first pthread_create (the point matters
+ * only once there are threads): registered in the constructor, it would
+ * run after the destructors (the loader runs a preloaded library's
+ * constructor before libc registers its own exit work). */
+static void at_main_return(void) { rl_exec_sched_process_exit("return from main (exit)", NULL); }

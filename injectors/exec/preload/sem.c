@@ -16,6 +16,8 @@
             rl_exec_sched_point(point, NULL, RL_EXEC_CALLER);                                      \
         rl_exec_event(point, RL_EXEC_BEFORE, (uintptr_t)(s), RL_EXEC_CALLER, 0);                   \
         int rc = real(__VA_ARGS__);                                                                \
+        if (rc != 0 && (point == RL_EXEC_SEM_TRYWAIT || point == RL_EXEC_SEM_TIMEDWAIT))           \
+            rl_exec_sched_spinning(); /* a try or timed call failed: a spin loop gives way */      \
         rl_exec_event(point, RL_EXEC_AFTER, (uintptr_t)(s), RL_EXEC_CALLER, rc);                   \
         return rc;                                                                                 \
     } while (0)
