@@ -1,5 +1,6 @@
 """The one child runner (harness/driver/core/child.c) and the record sink, and
-the findings of issue 22 they close (docs/runner.md):
+the findings of issue 22 they close (docs/design.md "Isolation and
+reliability"; the fields in docs/racelab-record.5.md):
 
   4  a program that escapes the scheduler (clears LD_PRELOAD, executes
      itself, then runs two threads) is not graded a pass: exit 3, one line;
