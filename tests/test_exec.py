@@ -53,6 +53,7 @@ EXEC_FIELDS = {
     # runs that escaped the preload, runs that left processes behind, and why nothing could be
     # judged
     "escaped", "left_behind", "error",
+    "launch", "launch_note",  # the fork server or spawn (docs/search.md)
 }
 FAILURE_FIELDS = {
     "run", "seed", "outcome", "cause", "at", "duration", "exit_status", "signal",
@@ -344,6 +345,7 @@ def test_record_fields_are_the_run_record_plus_documented_exec_fields(tmp_path):
     section = page[page.index("## Exec mode's results folder and record"):]
     # the scheduler's own fields (issue 23) are documented with its limits
     section += (ROOT / "docs" / "scheduler-limits.md").read_text()
+    section += (ROOT / "docs" / "search.md").read_text()  # launch, launch_note
     for field in EXEC_FIELDS | FAILURE_FIELDS:
         assert f"`{field}`" in section, field
 

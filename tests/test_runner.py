@@ -152,8 +152,8 @@ def test_processes_left_outside_the_group_are_killed_and_said(how, orphan, tmp_p
     assert rc == 0, (stdout, err)
     assert processes_running(orphan) == []
     rec = record(out)
-    assert rec["exec"]["left_behind"] == 10  # every run: each waits until its orphan got away
-    assert "10 runs left processes running outside their process group" in stdout
+    assert rec["exec"]["left_behind"] == 10  # one a run: each waits until its orphan got away
+    assert "10 processes were left running outside the runs' process groups" in stdout
 
 
 def test_the_twin_that_waits_leaves_nothing(orphan, tmp_path):
@@ -161,7 +161,7 @@ def test_the_twin_that_waits_leaves_nothing(orphan, tmp_path):
                               "wait")
     assert rc == 0, (stdout, err)
     assert record(tmp_path / "out")["exec"]["left_behind"] == 0
-    assert processes_running(orphan) == [] and "left processes" not in stdout
+    assert processes_running(orphan) == [] and "left running" not in stdout
 
 
 def test_a_child_racelab_had_before_it_started_is_left_alone(orphan, tmp_path):

@@ -162,7 +162,8 @@ static int set_sched_option(rl_config *cfg, int code, const char *value, parse_s
                                              : "--shrink";
     if (code == OPT_STRATEGY) {
         if (rl_parse_strategy(value, &cfg->strategy) != 0)
-            return bad_input("unknown strategy '%s' (random, pct:D with D 1..16, dfs:B)", value);
+            return bad_input("unknown strategy '%s' (random, pct:D with D 1..16, dfs:B, pos)",
+                             value);
         rl_format_strategy(&cfg->strategy, cfg->strategy_text, sizeof cfg->strategy_text);
     } else if (code == OPT_REPLAY) {
         static int choices[RL_SCHED_TRIAL_STEPS]; /* one --replay per process */

@@ -76,10 +76,19 @@ typedef struct {
     _Atomic uint32_t progress; /* choices made: a stalled holder makes none */
     int outside;               /* threads that left control, not back yet */
     int yield_run;             /* choices in a row at yielding points */
+    rl_sched_event events[RL_SCHED_MAX_THREADS]; /* each thread's pending event (strategy.h) */
 } sched_mechanism;
 
 extern sched_mechanism rl_sched_m;
 extern _Thread_local int rl_sched_me; /* the calling thread's id, -1 outside */
+
+/* The calling thread's pending event: what it does once chosen at the
+ * point it is about to reach (strategy.h). */
+static inline void rl_sched_pending(rl_sched_event_kind kind, uintptr_t object, int write)
+{
+    if (rl_sched_me >= 0)
+        rl_sched_m.events[rl_sched_me] = (rl_sched_event){kind, object, write};
+}
 
 /* sched_mechanism.c */
 int rl_sched_choose(int current); /* the next thread, -1 when nobody can run */

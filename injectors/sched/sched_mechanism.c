@@ -98,7 +98,7 @@ int rl_sched_choose(int current)
         time_out_waits(&set);
     if (rl_tset_empty(&set))
         return -1;
-    rl_sched_decision d = {M.steps, current, &set, 0, 0};
+    rl_sched_decision d = {M.steps, current, &set, 0, 0, M.events};
     int gives_way = 0; /* the current thread reached a yield, a short sleep, a retry */
     if (current >= 0) {
         sched_thread *t = &M.t[current];
@@ -328,12 +328,21 @@ void rl_sched_wake(sched_wait_kind kind, const sched_object *obj, int all)
 
 void rl_sched_point(const char *name)
 {
+    rl_sched_pending(RL_EV_NONE, 0, 0);
+    SCHED_TRACE("point %s", name);
+    rl_sched_switch();
+}
+
+void rl_sched_access_point(const char *name, const void *addr, int write)
+{
+    rl_sched_pending(RL_EV_ACCESS, (uintptr_t)addr, write);
     SCHED_TRACE("point %s", name);
     rl_sched_switch();
 }
 
 void rl_sched_yield_point(const char *name)
 {
+    rl_sched_pending(RL_EV_NONE, 0, 0);
     SCHED_TRACE("point %s (gives way)", name);
     M.t[rl_sched_me].yielding = 1;
     rl_sched_switch();
@@ -347,6 +356,7 @@ void rl_sched_spinning(void)
 
 void rl_sched_exit_point(const char *name)
 {
+    rl_sched_pending(RL_EV_EXIT, 0, 0);
     SCHED_TRACE("%s: the process ends", name);
     M.t[rl_sched_me].exiting = 1;
     rl_sched_switch();
@@ -367,6 +377,7 @@ static void thread_done(void)
 {
     int me = rl_sched_me;
     M.t[me].site = NULL;
+    rl_sched_pending(RL_EV_EXIT, (uintptr_t)me + 1, 1); /* races with a join of it */
     SCHED_TRACE("ends");
     M.t[me].state = T_DONE;
     for (int i = 0; i < M.nthreads; i++)
@@ -500,6 +511,7 @@ void rl_sched_begin_trial(const void *state, size_t state_size, int tracing)
         t->timed = t->timed_out = 0;
         t->yielding = t->exiting = 0;
         t->yields = t->streak = t->neutral = 0;
+        M.events[i] = (rl_sched_event){RL_EV_START, 0, 0};
         atomic_store_explicit(&t->go, 0, memory_order_relaxed);
         atomic_store_explicit(&t->lease, L_IDLE, memory_order_relaxed);
         atomic_store_explicit(&t->want_in, 0, memory_order_relaxed);

@@ -72,6 +72,9 @@ int rl_sched_here(void);
 void rl_sched_run_thread(int id, void (*body)(void *arg), void *arg);
 
 void rl_sched_point(const char *name);
+/* A point before a memory access of `addr` (a racelab cc build's): the
+ * thread's pending event says so (strategy.h), for strategies that look. */
+void rl_sched_access_point(const char *name, const void *addr, int write);
 /* A point where the calling thread gives way (sched_yield, a short sleep):
  * the strategy sees it as yielding (strategy.h) and runs another thread. */
 void rl_sched_yield_point(const char *name);

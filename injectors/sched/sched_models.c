@@ -72,6 +72,7 @@ void rl_sched_lock(const void *mutex, const char *name, int recursive)
     char buf[64];
     sched_object *m = object_of(mutex, "mutex", name);
     m->recursive = recursive;
+    rl_sched_pending(RL_EV_LOCK, (uintptr_t)mutex, 1);
     SCHED_TRACE("lock %s", rl_sched_label(m, buf, sizeof buf));
     rl_sched_switch();
     acquire(m, rl_sched_me);
@@ -83,6 +84,7 @@ int rl_sched_trylock(const void *mutex, const char *name, int recursive)
     char buf[64];
     sched_object *m = object_of(mutex, "mutex", name);
     m->recursive = recursive;
+    rl_sched_pending(RL_EV_LOCK, (uintptr_t)mutex, 1);
     SCHED_TRACE("trylock %s", rl_sched_label(m, buf, sizeof buf));
     rl_sched_m.t[rl_sched_me].neutral = 1; /* a retry loop's streak goes on through it */
     rl_sched_switch();
@@ -100,6 +102,7 @@ void rl_sched_unlock(const void *mutex, const char *name)
 {
     char buf[64];
     sched_object *m = object_of(mutex, "mutex", name);
+    rl_sched_pending(RL_EV_UNLOCK, (uintptr_t)mutex, 1);
     SCHED_TRACE("unlock %s", rl_sched_label(m, buf, sizeof buf));
     rl_sched_switch();
     if (m->depth == 0) { /* pthreads would fail or misbehave: a bug in the caller */
@@ -121,7 +124,8 @@ static int cond_wait(const void *cond, const char *cond_name, const void *mutex,
     sched_object *c = object_of(cond, "cond", cond_name);
     sched_object *m = object_of(mutex, "mutex", mutex_name);
     SCHED_TRACE("waits on %s", rl_sched_label(c, buf, sizeof buf));
-    int depth = m->depth; /* released whole, taken back whole */
+    rl_sched_pending(RL_EV_LOCK, (uintptr_t)mutex, 1); /* once woken, it takes the mutex back */
+    int depth = m->depth;                              /* released whole, taken back whole */
     m->depth = 0;
     m->owner = 0;
     rl_sched_wake(W_MUTEX, m, 1);
@@ -158,6 +162,7 @@ void rl_sched_cond_wake(const void *cond, const char *name, int all)
 {
     char buf[64];
     sched_object *c = object_of(cond, "cond", name);
+    rl_sched_pending(RL_EV_WAKE, (uintptr_t)cond, 1);
     SCHED_TRACE("%s %s", all ? "broadcasts" : "signals", rl_sched_label(c, buf, sizeof buf));
     rl_sched_switch();
     rl_sched_wake(W_COND, c, all);

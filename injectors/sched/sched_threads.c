@@ -10,6 +10,7 @@
 
 int rl_sched_spawn_prepare(int detached)
 {
+    rl_sched_pending(RL_EV_SPAWN, 0, 0);
     SCHED_TRACE("spawns T%d", M.nthreads);
     rl_sched_switch();
     if (M.nthreads >= RL_SCHED_MAX_THREADS)
@@ -21,6 +22,7 @@ int rl_sched_spawn_prepare(int detached)
     t->state = T_RUNNABLE;
     t->spawned = 1;
     t->detached = detached;
+    M.events[id] = (rl_sched_event){RL_EV_START, 0, 0};
     atomic_fetch_add_explicit(&M.live, 1, memory_order_relaxed);
     return id;
 }
@@ -44,6 +46,8 @@ void *rl_sched_join(pthread_t thread)
     for (int i = M.initial_threads; i < M.nthreads; i++)
         if (M.t[i].spawned && pthread_equal(M.t[i].pthread, thread))
             target = i;
+    /* races with the target's end (its RL_EV_EXIT) */
+    rl_sched_pending(RL_EV_JOIN, target >= 0 ? (uintptr_t)target + 1 : 0, 0);
     SCHED_TRACE("joins T%d", target);
     rl_sched_switch();
     void *ret = NULL;

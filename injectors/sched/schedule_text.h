@@ -1,6 +1,6 @@
 /* schedule_text.h — strategies and schedules as the user writes them.
  *
- * A strategy: "random", "pct:D" (D 1..16) or "dfs:B" (B 0..64).
+ * A strategy: "random", "pct:D" (D 1..16), "dfs:B" (B 0..64) or "pos".
  * A schedule: the thread chosen at each step, dot-separated, with runs
  * written N*COUNT: "0.0.1.1.1.0" is "0*2.1*3.0". */
 #ifndef RACELAB_SCHED_SCHEDULE_TEXT_H

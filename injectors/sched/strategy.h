@@ -29,6 +29,16 @@
  *   - exiting: 1 when `current` is about to end the whole process (a return
  *     from main, exit, _exit, quick_exit): the last chance for the others to
  *     run, as the OS might let them.
+ *   - events: what each thread does when it runs next (its pending event),
+ *     indexed by thread id, for every id below the trial's thread count (a
+ *     blocked thread's is the call it blocked in): the kind, the object it
+ *     is about (a mutex's or condition's address, a racelab cc build's
+ *     memory address, a joined thread's id + 1; 0 when none) and whether it
+ *     writes it. Two pending events race (rl_sched_events_race) when they
+ *     are about the same object and one writes; a lock, unlock, wait or wake
+ *     counts as a write of its object. A strategy may ignore it (random,
+ *     pct, dfs do; pos re-draws the priorities of the events that race with
+ *     the one that ran). NULL when the driver does not give them.
  * Ids are dense: threads 0..threads-1 begin a trial, each spawn takes the
  * next id, and an id is never reused within a trial. choose is called once
  * a step, in order; a strategy must choose the same for the same seed and
@@ -45,6 +55,31 @@
 
 #include <stdint.h>
 
+/* A thread's pending event (see above). */
+typedef enum {
+    RL_EV_NONE,   /* not known: a plain point, a yield, a sleep */
+    RL_EV_START,  /* a new thread's first step */
+    RL_EV_LOCK,   /* lock, trylock, a condition wait's re-lock */
+    RL_EV_UNLOCK, /* unlock */
+    RL_EV_WAIT,   /* a condition wait */
+    RL_EV_WAKE,   /* signal, broadcast */
+    RL_EV_SPAWN,  /* thread creation */
+    RL_EV_JOIN,   /* join: object is the joined thread's id + 1 */
+    RL_EV_ACCESS, /* a racelab cc build's memory access */
+    RL_EV_EXIT    /* the end of a thread or of the process */
+} rl_sched_event_kind;
+
+typedef struct {
+    rl_sched_event_kind kind;
+    uintptr_t object;
+    int write;
+} rl_sched_event;
+
+static inline int rl_sched_events_race(const rl_sched_event *a, const rl_sched_event *b)
+{
+    return a->object != 0 && a->object == b->object && (a->write || b->write);
+}
+
 /* One scheduling point, as the strategy sees it (see above). */
 typedef struct {
     int step;
@@ -52,6 +87,7 @@ typedef struct {
     const rl_thread_set *runnable;
     int yielding;
     int exiting;
+    const rl_sched_event *events; /* [thread id], or NULL */
 } rl_sched_decision;
 
 typedef struct rl_sched_strategy rl_sched_strategy;
@@ -69,7 +105,7 @@ struct rl_sched_strategy {
 };
 
 /* A strategy as the user names it (schedule_text.h parses and prints it). */
-typedef enum { RL_STRAT_RANDOM, RL_STRAT_PCT, RL_STRAT_DFS } rl_strategy_kind;
+typedef enum { RL_STRAT_RANDOM, RL_STRAT_PCT, RL_STRAT_DFS, RL_STRAT_POS } rl_strategy_kind;
 typedef struct {
     rl_strategy_kind kind;
     int depth;       /* pct: bug depth d */
@@ -80,6 +116,7 @@ typedef struct {
 rl_sched_strategy *rl_strategy_random(uint64_t seed);         /* uniform among runnable */
 rl_sched_strategy *rl_strategy_pct(uint64_t seed, int depth); /* PCT, bug depth d */
 rl_sched_strategy *rl_strategy_dfs(int preemption_bound);     /* bounded exhaustive */
+rl_sched_strategy *rl_strategy_pos(uint64_t seed); /* partial order sampling (strategy_pos.c) */
 /* A dfs strategy's forced choices for its next trial, and their number (a
  * driver that runs each trial in another process passes them on). */
 int rl_strategy_dfs_prefix(const rl_sched_strategy *dfs, const int **prefix);

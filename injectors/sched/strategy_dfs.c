@@ -50,7 +50,7 @@ static int choose(rl_sched_strategy *self, const rl_sched_decision *pt)
 
 static rl_sched_decision decision_at(const dfs *d, int j)
 {
-    return (rl_sched_decision){j, d->current[j], &d->runnable[j], d->yielding[j], 0};
+    return (rl_sched_decision){j, d->current[j], &d->runnable[j], d->yielding[j], 0, NULL};
 }
 
 /* The alternatives of step j, in the order they are tried. */

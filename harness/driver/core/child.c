@@ -73,8 +73,6 @@ static int spawn_start(const child_launcher *l, const child_spec *s, char *const
                        const int fds[3], pid_t *pid)
 {
     (void)l;
-    if (s->keep_fd > 0)
-        return EINVAL;
     posix_spawnattr_t attr;
     posix_spawn_file_actions_t files;
     posix_spawnattr_init(&attr);
@@ -95,6 +93,9 @@ static int spawn_start(const child_launcher *l, const child_spec *s, char *const
     for (int i = 0; i < 3; i++)
         if (fds[i] != i)
             posix_spawn_file_actions_adddup2(&files, fds[i], i);
+    if (s->keep_fd > 0) /* dup2, even onto itself, clears close-on-exec (glibc 2.29) */
+        posix_spawn_file_actions_adddup2(&files, s->keep_fd,
+                                         s->keep_fd_as > 0 ? s->keep_fd_as : s->keep_fd);
     const char *file = s->path != NULL ? s->path : s->argv[0];
     int rc = s->search_path ? posix_spawnp(pid, file, &files, &attr, s->argv, envp)
                             : posix_spawn(pid, file, &files, &attr, s->argv, envp);
@@ -164,8 +165,8 @@ static int fork_start(const child_launcher *l, const child_spec *s, char *const 
     return 0;
 }
 
-const child_launcher child_spawn = {"spawn", spawn_start, NULL, NULL};
-const child_launcher child_fork = {"fork", fork_start, NULL, NULL};
+const child_launcher child_spawn = {"spawn", spawn_start, NULL, NULL, NULL};
+const child_launcher child_fork = {"fork", fork_start, NULL, NULL, NULL};
 
 /* ---- start ------------------------------------------------------------------- */
 
@@ -248,6 +249,11 @@ int child_pollfds(const child *c, struct pollfd *fds)
         fds[n++] = (struct pollfd){c->fd_out, POLLIN, 0};
     if (c->fd_err >= 0)
         fds[n++] = (struct pollfd){c->fd_err, POLLIN, 0};
+    int wait = c->via != NULL && c->via->wait_fd != NULL && c->pid > 0 && !c->reaped
+                   ? c->via->wait_fd(c->via, c->pid)
+                   : -1;
+    if (wait >= 0)
+        fds[n++] = (struct pollfd){wait, POLLIN, 0};
     return n;
 }
 
@@ -389,7 +395,7 @@ int child_run_to_end(child *c, const child_spec *s)
         return -1;
     int termed = 0;
     for (;;) {
-        struct pollfd fds[2];
+        struct pollfd fds[3];
         int nf = child_pollfds(c, fds);
         if (poll(fds, (nfds_t)nf, nf > 0 ? 10 : 5) < 0 && errno != EINTR)
             break;

@@ -42,6 +42,7 @@ typedef struct {
     size_t out_cap, err_cap; /* CHILD_IO_PIPE: bytes kept (0: 1 MB) */
     int keep_fd;             /* > 0: a descriptor the child keeps (its number in keep_fd_env) */
     const char *keep_fd_env;
+    int keep_fd_as;        /* > 0: kept as this number instead (posix_spawn only) */
     int same_group;        /* 1: stays in the driver's process group (clang, on a terminal) */
     double limit;          /* seconds to its deadline; 0: none */
     int term_on_interrupt; /* child_run_to_end: the driver's first SIGINT/SIGTERM sends it SIGTERM
@@ -87,7 +88,10 @@ typedef struct child_launcher {
     int (*start)(const struct child_launcher *l, const child_spec *s, char *const *envp,
                  const int fds[3], pid_t *pid);
     int (*ended)(const struct child_launcher *l, pid_t pid, int *status, int peek);
-    void *ctx;
+    /* NULL, or a descriptor that becomes readable when pid may have ended
+     * (a fork server's socket), polled with the child's pipes; -1: none. */
+    int (*wait_fd)(const struct child_launcher *l, pid_t pid);
+    const void *ctx;
 } child_launcher;
 
 extern const child_launcher child_spawn; /* posix_spawn (vfork): starts at once under load */
@@ -95,7 +99,8 @@ extern const child_launcher child_fork;  /* fork+exec: dies with the driver, kee
 
 /* Starts it; 0, or -1 with c->spawn_errno. */
 int child_start(child *c, const child_spec *s);
-/* Adds its open pipes to fds; returns how many. */
+/* Adds its open pipes (and its launcher's wait_fd) to fds, at most 3;
+ * returns how many. */
 int child_pollfds(const child *c, struct pollfd *fds);
 /* Drains its pipes; reaps it once it has ended (group killed, leftovers swept). */
 void child_poll(child *c);

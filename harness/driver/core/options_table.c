@@ -10,7 +10,7 @@ const option_def OPTIONS[] = {
     {OPT_MODE, "mode", "stress|fuzz|sched|stress+fuzz",
      "how interleavings are pushed (run's default: stress+fuzz, half the budget each, one "
      "verdict from both)"},
-    {OPT_STRATEGY, "strategy", "S", "sched mode: random, pct:D or dfs:B"},
+    {OPT_STRATEGY, "strategy", "S", "sched mode: random, pct:D, dfs:B or pos"},
     {OPT_OUTCOME, "outcome", "NAME",
      "the failure to look for and to shrink towards: a forbidden outcome or deadlock "
      "(default: any, and the shrink keeps the first one's)"},
@@ -149,7 +149,7 @@ const command_def COMMANDS[] = {
       {OPT_TRIALS, NULL, "budget in trials (default 5000)"},
       {OPT_SECONDS, NULL, "budget in seconds instead of trials"},
       {OPT_FLAVOUR, "plain|tsan", "the build to run (default plain); --flavor is the same"},
-      {OPT_STRATEGY, NULL, "random, pct:D or dfs:B (default pct:3)"},
+      {OPT_STRATEGY, NULL, "random, pct:D, dfs:B or pos (default pct:3)"},
       {OPT_OUTCOME, NULL, NULL},
       {OPT_INJECT, NULL,
        "a fault spec, PATTERN:fail[,p=P], repeatable (the scheduler decides timing)"},

@@ -311,7 +311,7 @@ int run_all(session *s, const run_options *o, const plan_item *plan, int n)
               .slots = xcalloc((size_t)jobs, sizeof(child_run)),
               .busy = xcalloc((size_t)jobs, sizeof(int)),
               .running = xcalloc((size_t)jobs, sizeof(const child_run *)),
-              .fds = xcalloc((size_t)jobs * 3 + 1, sizeof(struct pollfd))};
+              .fds = xcalloc((size_t)jobs * 4 + 1, sizeof(struct pollfd))};
     while ((r.next < n && r.signals == 0) || r.active > 0) {
         start_runs(&r);
         if (r.active == 0)

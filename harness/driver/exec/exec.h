@@ -7,6 +7,7 @@
  *   exec_elf.c      what an ELF file says: interpreter, needed libraries, symbols
  *   exec_specs.c    --inject, --profile and --posix-faults into each run's environment
  *   exec_child.c    one run: its process group, pipes, environment and watchdog
+ *   exec_forkserver.c  runs as forks of the program loaded once (AFL's fork server)
  *   exec_loop.c     the runs, --jobs at once, until the budget or a failure
  *   exec_outcome.c  a finished run's outcome, and the tally of all of them
  *   exec_report.c   the counts each process of a run leaves behind
@@ -44,6 +45,7 @@ typedef struct {
     rl_strategy strategy_spec;
     const char *replay; /* sched: the schedule every run follows */
     int shrink;
+    int no_fork_server; /* --no-fork-server: every run spawned */
     unsigned long long runs;
     double seconds;    /* > 0: a time budget; with runs_given, whichever comes first */
     int runs_given;    /* `runs` limits the budget (given, or no --seconds) */
@@ -163,7 +165,7 @@ typedef struct {
     const exec_setup *s;
     const char *dir;                /* the results folder */
     char *reports_dir;              /* DIR/.reports: the library's per-process counts */
-    const child_launcher *launcher; /* how runs start: NULL posix_spawn (a fork server's hook) */
+    const child_launcher *launcher; /* how runs start (exec_fs_launcher), NULL: posix_spawn */
     record_sink *sink;              /* DIR/runs.jsonl */
 } exec_context;
 
@@ -172,6 +174,19 @@ int exec_child_start(const exec_context *x, exec_child *c);
 /* Past its deadline: gdb's stacks into DIR/stacks, then its group is killed. */
 void exec_child_watchdog(const exec_context *x, exec_child *c);
 void exec_child_free(exec_child *c);
+/* ---- exec_forkserver.c ------------------------------------------------- */
+
+/* Whether runs can be forks of a fork server; if not, *why says why. */
+int exec_fs_wanted(const exec_context *x, const char **why);
+/* The launcher of the runs (core/child.h): each run a fork of an idle
+ * server (started when none is), or spawned when a server cannot be used
+ * or has failed (then given up). Its context is X, which must outlive it. */
+const child_launcher *exec_fs_launcher(const exec_context *x);
+/* How the runs were started: "fork-server", "spawn" or "both"; *note why
+ * not (NULL when every run was a fork). */
+const char *exec_fs_launch(const exec_context *x, const char **note);
+/* Ends every server (also at exit). */
+void exec_fs_shutdown(void);
 
 /* ---- exec_outcome.c ---------------------------------------------------- */
 
@@ -238,9 +253,12 @@ typedef struct {
     unsigned long long runs_forked;  /* runs with more than one process */
     unsigned long long spawn_failures;
     unsigned long long escaped; /* ran out of the preload's (or scheduler's) reach: not graded */
-    unsigned long long runs_left_behind; /* left processes running outside their group */
-    const char *error;                   /* why nothing can be judged (exit 3), or NULL */
-    int output_failed;                   /* a failed run's output could not be kept */
+    /* processes runs left running outside their process groups (killed);
+     * processes, not runs: with a fork server and --jobs, which run left one
+     * is not always known (its mark is the server's), that it was is */
+    unsigned long long left_behind;
+    const char *error; /* why nothing can be judged (exit 3), or NULL */
+    int output_failed; /* a failed run's output could not be kept */
     double started, seconds;
     int interrupted;
     /* sched mode */

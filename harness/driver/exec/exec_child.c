@@ -58,8 +58,9 @@ static void env_set(env_list *e, const char *name, const char *value)
     e->items[e->n] = NULL;
 }
 
-static char **run_environment(const exec_context *x, const exec_child *c, const char *tsan_env)
+static char **run_environment(const exec_context *x, const exec_child *c)
 {
+    char *tsan_env = x->p->tsan ? tsan_options(x, c) : NULL;
     extern char **environ;
     env_list e = {xcalloc(1, sizeof(char *)), 0};
     for (char **v = environ; *v != NULL; v++) {
@@ -96,6 +97,7 @@ static char **run_environment(const exec_context *x, const exec_child *c, const 
     }
     if (tsan_env != NULL)
         env_set(&e, "TSAN_OPTIONS", tsan_env);
+    free(tsan_env);
     return e.items;
 }
 
@@ -111,9 +113,7 @@ int exec_child_start(const exec_context *x, exec_child *c)
     c->label = xasprintf("run-%06llu", c->index);
     if (x->p->tsan)
         c->tsan_base = xasprintf("%s/tsan/%s", x->dir, c->label);
-    char *tsan_env = x->p->tsan ? tsan_options(x, c) : NULL;
-    char **envp = run_environment(x, c, tsan_env);
-    free(tsan_env);
+    char **envp = run_environment(x, c);
     child_spec spec = {.argv = x->o->argv,
                        .path = x->p->path,
                        .envp = envp,

@@ -209,7 +209,7 @@ int exec_run_all(const exec_context *x, exec_tally *t)
               .jobs = jobs,
               .slots = xcalloc((size_t)jobs, sizeof(exec_child)),
               .busy = xcalloc((size_t)jobs, sizeof(int)),
-              .fds = xcalloc((size_t)jobs * 2 + 2, sizeof(struct pollfd)),
+              .fds = xcalloc((size_t)jobs * 3 + 2, sizeof(struct pollfd)),
               .tty = isatty(1)};
     chld_install();
     if (o->sched && o->strategy_spec.kind == RL_STRAT_DFS &&

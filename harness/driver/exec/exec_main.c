@@ -11,6 +11,7 @@
 #include "core/paths.h"
 #include "exec/exec.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -82,18 +83,69 @@ static int write_summary(const exec_context *x, const exec_tally *t, const rl_ve
     return ok ? 0 : -1;
 }
 
+/* Where the runs' processes leave their counts and schedule reports (a few
+ * small files a run, read and removed at once): on tmpfs when there is one,
+ * as creating files costs a disk file system more than a short run does
+ * (docs/search.md); else DIR/.reports. Removed at the end; a killed
+ * driver's is removed by the next invocation. */
+#define SHM_REPORTS "/dev/shm"
+#define SHM_PREFIX "racelab-reports-"
+
+/* A reports folder left on tmpfs by a driver that was killed (its pid in
+ * the name is gone) is removed with what it holds. */
+static void remove_stale_reports(void)
+{
+    DIR *shm = opendir(SHM_REPORTS);
+    if (shm == NULL)
+        return;
+    const struct dirent *e;
+    while ((e = readdir(shm)) != NULL) {
+        if (strncmp(e->d_name, SHM_PREFIX, strlen(SHM_PREFIX)) != 0)
+            continue;
+        long pid = strtol(e->d_name + strlen(SHM_PREFIX), NULL, 10);
+        if (pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* alive, or not ours to judge (EPERM) */
+        char *folder = xasprintf("%s/%s", SHM_REPORTS, e->d_name);
+        DIR *d = opendir(folder);
+        const struct dirent *f;
+        while (d != NULL && (f = readdir(d)) != NULL) {
+            char *path = xasprintf("%s/%s", folder, f->d_name);
+            if (f->d_name[0] != '.')
+                unlink(path);
+            free(path);
+        }
+        if (d != NULL)
+            closedir(d);
+        rmdir(folder);
+        free(folder);
+    }
+    closedir(shm);
+}
+
+static char *reports_folder(const char *dir)
+{
+    remove_stale_reports();
+    char *shm = xasprintf("%s/%s%ld-XXXXXX", SHM_REPORTS, SHM_PREFIX, (long)getpid());
+    if (mkdtemp(shm) != NULL)
+        return shm;
+    free(shm);
+    char *own = xasprintf("%s/.reports", dir);
+    mkdir(own, 0700);
+    return own;
+}
+
 static int run(const exec_options *o, const exec_program *p, const exec_setup *setup,
                record_sink *sink)
 {
     const char *dir = sink->dir;
-    exec_context x = {o, p, setup, dir, xasprintf("%s/.reports", dir), NULL, sink};
-    if (p->n_raw > 0) /* said, not hidden: the record's exec.raw_calls too */
+    exec_context x = {o, p, setup, dir, reports_folder(dir), NULL, sink};
+    x.launcher = exec_fs_launcher(&x); /* forks of a fork server, or posix_spawn */
+    if (p->n_raw > 0)                  /* said, not hidden: the record's exec.raw_calls too */
         warn_msg("exec: %s imports %s%s%s%s%s: threads it clones and futexes it waits on by "
                  "syscall are not seen by the %s",
                  p->name, p->raw[0], p->n_raw > 1 ? ", " : "", p->n_raw > 1 ? p->raw[1] : "",
                  p->n_raw > 2 ? ", " : "", p->n_raw > 2 ? p->raw[2] : "",
                  o->sched ? "scheduler" : "noise");
-    mkdir(x.reports_dir, 0700);
     if (p->tsan) {
         char *tsan = xasprintf("%s/tsan", dir);
         mkdir(tsan, 0755);

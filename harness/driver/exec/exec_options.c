@@ -24,11 +24,14 @@ static void usage(FILE *f)
           "controlled scheduler; a run fails on a non-zero exit status, a signal, a hang\n"
           "or deadlock, a ThreadSanitizer report (TSan builds) or output matching --fail-on.\n"
           "  --mode noise|sched      how interleavings are pushed (default noise)\n"
-          "  --strategy S            sched: random, pct:D (default pct:3) or dfs:B (the\n"
-          "                          schedules with at most B preemptions, one a run)\n"
+          "  --strategy S            sched: random (the default), pct:D, pos (partial\n"
+          "                          order sampling) or dfs:B (the schedules with at most\n"
+          "                          B preemptions, one a run); docs/search.md\n"
           "  --replay SCHEDULE       sched: every run follows this schedule (from a record)\n"
           "  --shrink                sched: the first failing schedule reduced to the\n"
           "                          fewest preemptions, its trace printed\n"
+          "  --no-fork-server        spawn every run afresh (default: each run is a fork\n"
+          "                          of the program, loaded once, taken before main)\n"
           "  --runs N, --seconds S   the budget (default 100 runs); both: whichever\n"
           "                          comes first\n"
           "  --jobs N                runs at once (default 1)\n"
@@ -79,6 +82,7 @@ enum {
     OPT_STRATEGY,
     OPT_REPLAY,
     OPT_SHRINK,
+    OPT_NO_FORK_SERVER,
     OPT_HELP
 };
 
@@ -103,6 +107,7 @@ static const struct option options[] = {
     {"strategy", required_argument, NULL, OPT_STRATEGY},
     {"replay", required_argument, NULL, OPT_REPLAY},
     {"shrink", no_argument, NULL, OPT_SHRINK},
+    {"no-fork-server", no_argument, NULL, OPT_NO_FORK_SERVER},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -156,7 +161,7 @@ static int take(exec_options *o, int opt, const char *arg)
         return 0;
     case OPT_STRATEGY:
         if (rl_parse_strategy(arg, &o->strategy_spec) != 0)
-            return bad("--strategy wants random, pct:D (D 1..16) or dfs:B (B 0..64)", arg);
+            return bad("--strategy wants random, pct:D (D 1..16), dfs:B (B 0..64) or pos", arg);
         o->strategy = arg;
         return 0;
     case OPT_REPLAY: {
@@ -167,6 +172,7 @@ static int take(exec_options *o, int opt, const char *arg)
         return 0;
     }
     case OPT_SHRINK: o->shrink = 1; return 0;
+    case OPT_NO_FORK_SERVER: o->no_fork_server = 1; return 0;
     case OPT_RUNS:
         if (parse_whole(arg, 1, 100000000ULL, &o->runs) != 0)
             return bad("--runs wants a whole number from 1", arg);
@@ -300,7 +306,9 @@ int exec_parse_options(int argc, char **argv, exec_options *o)
         return RL_EXIT_USAGE;
     }
     if (o->sched && o->strategy == NULL) {
-        o->strategy = "pct:3";
+        /* the strategy scripts/bench-search shows finding the most bugs soonest
+         * (docs/search.md) */
+        o->strategy = "random";
         rl_parse_strategy(o->strategy, &o->strategy_spec);
     }
     if (o->sched && o->strategy_spec.kind == RL_STRAT_DFS && (o->jobs > 1 || o->replay != NULL)) {

@@ -201,7 +201,7 @@ int exec_grade(const exec_context *x, exec_child *c, exec_tally *t)
         t->points.fired[p] += counts.fired[p];
     }
     t->runs_counted += counts.counted;
-    t->runs_left_behind += c->ch.left_behind > 0;
+    t->left_behind += (unsigned long long)c->ch.left_behind;
     t->runs_forked += counts.descendants > 0;
 
     int outcome = EXEC_OK;

@@ -137,6 +137,8 @@ static json_object *exec_fields(const exec_context *x, const exec_tally *t)
         json_object_object_add(budget, "runs", jcount(o->runs));
     if (o->seconds > 0)
         json_object_object_add(budget, "seconds", jreal(o->seconds));
+    const char *launch_note = NULL;
+    const char *launch = exec_fs_launch(x, &launch_note); /* before: it sets launch_note */
     const field fields[] = {
         {"program", jtext(x->p->path)},
         {"args", text_array(o->argv + 1, o->argc - 1)},
@@ -162,10 +164,12 @@ static json_object *exec_fields(const exec_context *x, const exec_tally *t)
         {"spin", jtext(t->spin_where)},
         {"unrecorded", jcount(t->unrecorded)},
         {"escaped", jcount(t->escaped)},
-        {"left_behind", jcount(t->runs_left_behind)},
+        {"left_behind", jcount(t->left_behind)},
         {"error", jtext(t->error)},
         {"shrink_runs", jcount(t->shrink_runs)},
         {"spawn_failures", jcount(t->spawn_failures)},
+        {"launch", jtext(launch)},
+        {"launch_note", jtext(launch_note)},
         {"results", jtext(x->dir)},
     };
     return object_of(fields, sizeof fields / sizeof fields[0]);

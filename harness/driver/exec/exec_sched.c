@@ -260,7 +260,7 @@ int exec_sched_feed(rl_sched_strategy *dfs, const exec_sched_run *r)
     dfs->new_trial(dfs, 1);
     for (int i = 0; i < r->steps; i++)
         if (!rl_tset_empty(&r->runnable[i])) {
-            rl_sched_decision d = {i, r->current[i], &r->runnable[i], r->yielding[i], 0};
+            rl_sched_decision d = {i, r->current[i], &r->runnable[i], r->yielding[i], 0, NULL};
             dfs->choose(dfs, &d);
         }
     return dfs->trial_done(dfs, r->steps);
@@ -285,7 +285,7 @@ int exec_run_one(const exec_context *x, exec_child *c, exec_tally *t)
     if (exec_child_start(x, c) != 0)
         return -1;
     while (!child_done(&c->ch, now_seconds())) {
-        struct pollfd fds[2];
+        struct pollfd fds[3];
         int nf = child_pollfds(&c->ch, fds);
         if (poll(fds, (nfds_t)nf, 5) < 0 && errno != EINTR)
             break;

@@ -146,8 +146,12 @@ void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_ver
     note(out, t->escaped,
          "escaped the scheduler (passed, but its own process did not finish under it): not "
          "graded");
-    note(out, t->runs_left_behind,
-         "left processes running outside their process group: racelab killed them");
+    if (t->left_behind > 0)
+        fprintf(out,
+                "  note           %llu process%s left running outside the runs' process "
+                "groups: racelab killed %s\n",
+                t->left_behind, t->left_behind == 1 ? " was" : "es were",
+                t->left_behind == 1 ? "it" : "them");
     if (t->shrunk.present)
         fprintf(out, "  shrunk to %d preemptions%s (%s) in %llu runs: %s\n%s",
                 t->shrunk.preemptions, t->shrunk.minimal ? ", the fewest possible" : "",

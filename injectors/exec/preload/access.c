@@ -45,8 +45,8 @@ RL_EXEC_EXPORT void rl_exec_access(rl_exec_access_kind kind, const void *addr, u
     int again = caller == last_caller && addr == last_addr && step == last_step;
     if (again)
         rl_exec_sched_yield(point, line, caller);
-    else
-        rl_exec_sched_point(point, line, caller);
+    else /* an atomic access counts as a write: a read-modify-write races with reads */
+        rl_exec_sched_access(point, line, caller, addr, kind != RL_EXEC_ACCESS_READ);
     last_caller = caller;
     last_addr = addr;
     last_step = rl_exec_sched_thread_points();

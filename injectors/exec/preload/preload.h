@@ -6,6 +6,7 @@
  *   event.c    rl_exec_event: the one hook every interposed call goes through
  *   callers.c  which calls come from libfiu's own libraries (passed through)
  *   report.c   per-process counts, written at exit; fork and exec noticed
+ *   forkserver.c  the fork server: each run a fork taken in the constructor
  *   sched.c    sched mode: the scheduler's mechanism (injectors/sched, built
  *              into the library with sched_real.h) driven from the interposers
  *   access.c   rl_exec_access, racelab cc's memory accesses (exec_access.h)
@@ -228,9 +229,19 @@ unsigned long rl_exec_sched_thread_points(void);
  * main; `what` names it in the trace): a point where every other runnable
  * thread may run first. Once per process; safe from any thread. */
 void rl_exec_sched_process_exit(const char *what, const void *caller);
+/* A point before a racelab cc build's memory access: the pending event
+ * names `addr` and whether it writes (strategies that look, pos). */
+void rl_exec_sched_access(rl_exec_point point, const char *what, const void *caller,
+                          const void *addr, int write);
 int rl_exec_sched_tracing(void);
 /* At exit: the report says the process exited; calls pass through after. */
 void rl_exec_sched_finish(void);
+
+/* ---- forkserver.c ------------------------------------------------------ */
+
+/* With RACELAB_EXEC_FORKSERVER set, serves runs (forks) until the driver
+ * goes, returning only in each run's process; otherwise returns at once. */
+void rl_exec_fork_server(void);
 
 /* ---- report.c ---------------------------------------------------------- */
 

@@ -115,6 +115,7 @@ __attribute__((constructor(101))) static void start_up(void)
 {
     rl_exec_resolve();
     rl_exec_callers_init();
+    rl_exec_fork_server(); /* returns in each run's process, or at once */
     rl_exec_configure();
     rl_exec_report_init();
     rl_exec_configure_sched();

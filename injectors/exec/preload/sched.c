@@ -160,7 +160,7 @@ void rl_exec_sched_start(const char *strategy_text, const char *schedule_text, i
     rl_strategy spec;
     const char *text = strategy_text != NULL && *strategy_text ? strategy_text : "random";
     if (rl_parse_strategy(text, &spec) != 0)
-        refuse("bad " RL_EXEC_ENV_STRATEGY " (random, pct:D, dfs:B)", text);
+        refuse("bad " RL_EXEC_ENV_STRATEGY " (random, pct:D, dfs:B, pos)", text);
     if ((schedule_text != NULL && *schedule_text != '\0') || spec.kind == RL_STRAT_DFS) {
         /* a replay, or dfs's prefix for this run (the search is the driver's) */
         int n = 0;
@@ -355,6 +355,14 @@ void rl_exec_sched_exit(const void *caller)
     rl_sched_site(caller);
     rl_sched_thread_end();
     t->busy = 0;
+}
+
+void rl_exec_sched_access(rl_exec_point point, const char *what, const void *caller,
+                          const void *addr, int write)
+{
+    sched_call c = call_begin(point, caller);
+    rl_sched_access_point(what != NULL ? what : rl_exec_point_name(point), addr, write);
+    call_end(c);
 }
 
 void rl_exec_sched_point(rl_exec_point point, const char *what, const void *caller)

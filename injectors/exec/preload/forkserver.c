@@ -1,0 +1,149 @@
+/* forkserver.c — the fork server (as AFL's): the program is loaded and the
+ * library resolved once; every run is a fork taken in the constructor,
+ * before the program's own constructors and main.
+ *
+ * The driver starts the program with RACELAB_EXEC_FORKSERVER=FD, FD one
+ * end of an AF_UNIX SOCK_SEQPACKET pair. The protocol, one datagram each:
+ *
+ *   server -> driver  "hello PID"                  ready
+ *   driver -> run     ENV (NUL-separated K=V)      one run, with two fds
+ *                     (SCM_RIGHTS): its stdout and stderr
+ *   run -> driver     "pid PID"                    the run's process
+ *   server -> driver  "status N"                   its raw wait status
+ *   "error ..."       instead of any of these: the server cannot go on
+ *
+ * The server forks each run's process before its request comes (off the
+ * path from request to run: a request wakes the waiting run, not the
+ * server), then reaps it and relays its status. The run's process gets its
+ * own process group and dies with the server (PR_SET_PDEATHSIG); once its
+ * request has come, exactly ENV as its environment (what a spawned run
+ * would get) and the fds as 1 and 2; it then returns into the constructor,
+ * which configures the library as a spawned run's would. The server ends
+ * when the driver has gone (a status it cannot send), and dies with it. */
+#include "preload.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#define FS_MAX_MESSAGE (1u << 20)
+
+static char message[FS_MAX_MESSAGE + 1];
+static char *run_env[8192];
+
+static void send_text(int fd, const char *text)
+{
+    while (send(fd, text, strlen(text), MSG_NOSIGNAL) < 0 && errno == EINTR)
+        ;
+}
+
+/* One request: its environment into `message`, its two fds; the number of
+ * bytes, 0 when the driver has gone, -1 on a malformed request. */
+static long receive(int fd, int fds[2])
+{
+    struct iovec io = {message, FS_MAX_MESSAGE};
+    union {
+        char buf[CMSG_SPACE(2 * sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_iov = &io;
+    m.msg_iovlen = 1;
+    m.msg_control = control.buf;
+    m.msg_controllen = sizeof control.buf;
+    ssize_t n;
+    while ((n = recvmsg(fd, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+        ;
+    if (n <= 0)
+        return 0;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    if (c == NULL || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(2 * sizeof(int)) ||
+        (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+        return -1;
+    memcpy(fds, CMSG_DATA(c), 2 * sizeof(int));
+    message[n] = '\0';
+    return (long)n;
+}
+
+/* In the run's process, once its request has come: its fds and its
+ * environment. */
+static void become_run(const int fds[2], long len)
+{
+    dup2(fds[0], 1);
+    dup2(fds[1], 2);
+    close(fds[0]);
+    close(fds[1]);
+    int n = 0;
+    for (long at = 0; at < len && n < (int)(sizeof run_env / sizeof run_env[0]) - 1;) {
+        run_env[n++] = message + at;
+        at += (long)strlen(message + at) + 1;
+    }
+    run_env[n] = NULL;
+    extern char **environ;
+    environ = run_env; /* exactly the spawned run's environment */
+}
+
+/* The next run's process, forked before its request comes: it takes the
+ * request from the socket itself, so a request wakes the run, not the
+ * server, which only reaps runs and relays their status. Returns in the
+ * run; exits when the driver has gone. */
+static void wait_for_request(int ctl, pid_t server)
+{
+    setpgid(0, 0); /* before it names itself: the driver kills the group */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != server) /* the server died before the request */
+        syscall(SYS_exit_group, 127);
+    int fds[2] = {-1, -1};
+    long len = receive(ctl, fds);
+    if (len <= 0) {
+        send_text(ctl, len < 0 ? "error malformed request" : "error none");
+        syscall(SYS_exit_group, 127);
+    }
+    char text[64];
+    snprintf(text, sizeof text, "pid %ld", (long)getpid());
+    send_text(ctl, text);
+    close(ctl);
+    become_run(fds, len);
+}
+
+void rl_exec_fork_server(void)
+{
+    const char *named = getenv(RL_EXEC_ENV_FORKSERVER);
+    if (named == NULL || *named == '\0')
+        return;
+    int ctl = atoi(named);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    const char *driver = getenv(RL_EXEC_ENV_PARENT);
+    if (driver != NULL && getppid() != (pid_t)atol(driver)) /* it died before the request */
+        syscall(SYS_exit_group, 127);
+    pid_t self = getpid();
+    char text[64];
+    snprintf(text, sizeof text, "hello %ld", (long)self);
+    send_text(ctl, text);
+    for (;;) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            wait_for_request(ctl, self);
+            return;
+        }
+        if (pid < 0) {
+            snprintf(text, sizeof text, "error fork %d", errno);
+            send_text(ctl, text);
+            syscall(SYS_exit_group, 127);
+        }
+        setpgid(pid, pid); /* as the child does: whichever runs first */
+        int status = 0;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+            ;
+        snprintf(text, sizeof text, "status %d", status);
+        if (send(ctl, text, strlen(text), MSG_NOSIGNAL) < 0) /* the driver has gone */
+            syscall(SYS_exit_group, 0);
+    }
+}
