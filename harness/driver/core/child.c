@@ -165,8 +165,8 @@ static int fork_start(const child_launcher *l, const child_spec *s, char *const 
     return 0;
 }
 
-const child_launcher child_spawn = {"spawn", spawn_start, NULL, NULL, NULL};
-const child_launcher child_fork = {"fork", fork_start, NULL, NULL, NULL};
+const child_launcher child_spawn = {"spawn", spawn_start, NULL, NULL, NULL, NULL};
+const child_launcher child_fork = {"fork", fork_start, NULL, NULL, NULL, NULL};
 
 /* ---- start ------------------------------------------------------------------- */
 
@@ -194,14 +194,13 @@ static int open_stream(child_io io, int given, int out_fd, int devnull, int *chi
 
 int child_start(child *c, const child_spec *s)
 {
-    static unsigned long next_serial = 1;
     child_registry_init();
     c->fd_out = c->fd_err = -1;
     c->via = s->via != NULL ? s->via : &child_spawn;
     c->own_group = !s->same_group;
     c->out_cap = s->out_cap ? s->out_cap : DEFAULT_CAP;
     c->err_cap = s->err_cap ? s->err_cap : DEFAULT_CAP;
-    c->serial = next_serial++;
+    c->serial = child_next_serial();
     c->start = now_seconds();
     c->deadline = s->limit > 0 ? c->start + s->limit : NO_DEADLINE;
     int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -237,6 +236,7 @@ int child_start(child *c, const child_spec *s)
         return -1;
     }
     child_registry_add(c->pid, c->serial);
+    c->shown = c->via->mark_of != NULL ? c->via->mark_of(c->via, c->pid) : 0;
     return 0;
 }
 
@@ -324,7 +324,7 @@ void child_poll(child *c)
      * while the leader is a zombie), and whatever got away from the group. */
     if (c->own_group)
         kill(-c->pid, SIGKILL);
-    c->left_behind += child_sweep(c->pid, c->own_group, c->serial, 0);
+    c->left_behind += child_sweep(c->pid, c->own_group, c->serial, c->shown, 0);
     if (c->via->ended != NULL)
         (void)c->via->ended(c->via, c->pid, &c->status, 0);
     else

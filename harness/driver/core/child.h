@@ -74,6 +74,7 @@ typedef struct child {
     size_t out_cap, err_cap;
     char *stacks_file, *stacks_note;
     unsigned long serial; /* the mark in its environment (RACELAB_RUN_MARK) */
+    unsigned long shown;  /* the mark /proc shows for it, when not its own (mark_of) */
     const struct child_launcher *via;
 } child;
 
@@ -91,6 +92,9 @@ typedef struct child_launcher {
     /* NULL, or a descriptor that becomes readable when pid may have ended
      * (a fork server's socket), polled with the child's pipes; -1: none. */
     int (*wait_fd)(const struct child_launcher *l, pid_t pid);
+    /* NULL, or the serial of the mark /proc shows for pid and what it
+     * forks (a fork server's: its own environment, not the run's); 0: its own */
+    unsigned long (*mark_of)(const struct child_launcher *l, pid_t pid);
     const void *ctx;
 } child_launcher;
 

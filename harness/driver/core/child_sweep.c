@@ -100,6 +100,12 @@ static int registered_serial(unsigned long serial)
     return 0;
 }
 
+unsigned long child_next_serial(void)
+{
+    static unsigned long next = 1;
+    return next++;
+}
+
 char *child_mark(unsigned long serial)
 {
     return xasprintf(MARK_NAME "%ld.%lu", (long)getpid(), serial);
@@ -259,7 +265,7 @@ static int seen_before(const pid_t *counted, int n, pid_t pid)
 /* One sweep after the child LEADER (its own process group when OWN_GROUP,
  * mark SERIAL) ended, or with ALL of everything left; the processes outside
  * its group it left running. */
-int child_sweep(pid_t leader, int own_group, unsigned long serial, int all)
+int child_sweep(pid_t leader, int own_group, unsigned long serial, unsigned long also, int all)
 {
     pid_t counted[64], group = own_group ? leader : 0;
     int n_counted = 0;
@@ -271,7 +277,7 @@ int child_sweep(pid_t leader, int own_group, unsigned long serial, int all)
             if (p[i].state == 'Z') /* it ended by itself: only reaped */
                 continue;
             unsigned long mark = all ? 0 : read_mark(p[i].pid);
-            if (mark != 0 && mark != serial && registered_serial(mark))
+            if (mark != 0 && mark != serial && mark != also && registered_serial(mark))
                 continue; /* a child still running: its own */
             kill(p[i].pid, SIGKILL);
             killed++;
@@ -287,4 +293,4 @@ int child_sweep(pid_t leader, int own_group, unsigned long serial, int all)
     return n_counted;
 }
 
-void child_sweep_all(void) { (void)child_sweep(0, 0, 0, 1); }
+void child_sweep_all(void) { (void)child_sweep(0, 0, 0, 0, 1); }

@@ -39,12 +39,13 @@
 #define FS_SNDBUF (1 << 21)   /* a request holds the environment and a schedule */
 
 typedef struct {
-    pid_t pid;  /* the server */
-    int fd;     /* the driver's end */
-    int busy;   /* a run of it has not ended */
-    pid_t run;  /* that run */
-    int ended;  /* its status has come */
-    int status; /* its wait status */
+    pid_t pid;          /* the server */
+    int fd;             /* the driver's end */
+    int busy;           /* a run of it has not ended */
+    pid_t run;          /* that run */
+    unsigned long mark; /* the serial of its RACELAB_RUN_MARK: its runs' descendants show it */
+    int ended;          /* its status has come */
+    int status;         /* its wait status */
 } fork_server;
 
 static fork_server servers[FS_MAX];
@@ -134,11 +135,14 @@ static int server_start(const exec_context *x, char **envp)
     int n = 0;
     while (envp[n] != NULL)
         n++;
-    char **env = xcalloc((size_t)n + 3, sizeof *env);
+    char **env = xcalloc((size_t)n + 4, sizeof *env);
     int k = 0;
-    for (int i = 0; i < n; i++) /* the first run's mark is no mark of the server's */
+    for (int i = 0; i < n; i++) /* the first run's mark is not the server's */
         if (strncmp(envp[i], "RACELAB_RUN_MARK=", 17) != 0)
             env[k++] = envp[i];
+    unsigned long mark = child_next_serial();
+    char *marked = child_mark(mark);
+    env[k++] = marked;
     n = k;
     char *named = xasprintf("%s=%d", RL_EXEC_ENV_FORKSERVER, RL_EXEC_FORKSERVER_FD);
     env[n] = named;
@@ -156,9 +160,10 @@ static int server_start(const exec_context *x, char **envp)
     if (null >= 0)
         close(null);
     if (rc == 0)
-        child_registry_add(pid, 0); /* the runner's: never a stray */
+        child_registry_add(pid, mark); /* the runner's: never a stray */
     close(sv[1]);
     free(named);
+    free(marked);
     free(env);
     if (rc != 0) {
         close(sv[0]);
@@ -169,7 +174,7 @@ static int server_start(const exec_context *x, char **envp)
         exit_hook = 1;
     }
     fork_server *s = &servers[n_servers];
-    *s = (fork_server){pid, sv[0], 0, 0, 0, 0};
+    *s = (fork_server){pid, sv[0], 0, 0, mark, 0, 0};
     char buf[64];
     if (receive(s->fd, buf, sizeof buf, FS_HELLO_TIMEOUT) < 0 || strncmp(buf, "hello ", 6) != 0) {
         server_end(s);
@@ -316,6 +321,13 @@ static int fs_ended(const child_launcher *l, pid_t pid, int *status, int peek)
     return 1;
 }
 
+static unsigned long fs_mark_of(const child_launcher *l, pid_t pid)
+{
+    (void)l;
+    const fork_server *s = server_of(pid);
+    return s != NULL ? s->mark : 0;
+}
+
 static int fs_wait_fd(const child_launcher *l, pid_t pid)
 {
     (void)l;
@@ -326,7 +338,7 @@ static int fs_wait_fd(const child_launcher *l, pid_t pid)
 const child_launcher *exec_fs_launcher(const exec_context *x)
 {
     static child_launcher launcher;
-    launcher = (child_launcher){"fork-server", fs_start, fs_ended, fs_wait_fd, x};
+    launcher = (child_launcher){"fork-server", fs_start, fs_ended, fs_wait_fd, fs_mark_of, x};
     return &launcher;
 }
 
