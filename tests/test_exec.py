@@ -50,6 +50,9 @@ EXEC_FIELDS = {
     "failures", "fail_on", "ok_status", "library", "preload", "runs_counted", "forked_runs",
     "forks_note", "left_control", "unscheduled", "unrecorded",
     "shrink_runs", "spawn_failures", "results",
+    # runs that escaped the preload, runs that left processes behind, and why nothing could be
+    # judged
+    "escaped", "left_behind", "error",
     "launch", "launch_note",  # the fork server or spawn (docs/search.md)
 }
 # documented in docs/sanitizers.md
@@ -57,7 +60,7 @@ SANITIZER_EXEC_FIELDS = {"sanitizers", "sanitizers_detected_by", "leaks"}
 SANITIZER_FAILURE_FIELDS = {"sanitizer_log"}
 FAILURE_FIELDS = {
     "run", "seed", "outcome", "cause", "at", "duration", "exit_status", "signal",
-    "output_file", "stacks_file", "stacks_note", "tsan_log", "schedule", "preemptions", "waits",
+    "output_file", "output_cut", "stacks_file", "stacks_note", "tsan_log", "schedule", "preemptions", "waits",
     "rerun",
 }
 

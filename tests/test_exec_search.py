@@ -129,10 +129,12 @@ def test_a_run_sees_the_environment_a_spawned_run_sees(tmp_path):
     for rc, rec, out in (a, b):
         text = (out / rec["exec"]["failures"][0]["output_file"]).read_text()
         lines = {line for line in text.splitlines() if "=" in line and not line.startswith("==")}
-        # the results folder (in the report prefix) and the driver's pid differ
-        # between the two invocations; the rest must be equal
+        # the results folder (in the report prefix) and the driver's pid (also in
+        # the runner's mark, core/child_sweep.c) differ between the two
+        # invocations; the rest must be equal
         envs.append({line for line in lines
-                     if not line.startswith(("RACELAB_EXEC_REPORT=", "RACELAB_EXEC_PARENT="))})
+                     if not line.startswith(("RACELAB_EXEC_REPORT=", "RACELAB_EXEC_PARENT=",
+                                             "RACELAB_RUN_MARK="))})
     assert envs[0] == envs[1]
     assert not any(line.startswith("RACELAB_EXEC_FORKSERVER") for line in envs[0])
     assert "RACELAB_EXEC_SEED=5" in envs[0]

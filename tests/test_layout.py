@@ -176,3 +176,45 @@ def test_no_driver_header_is_included_by_more_than_a_third_of_its_files():
     assert users, "no driver header found: the check would pass vacuously"
     crowded = {h: len(u) for h, u in users.items() if len(u) * 3 > len(files)}
     assert crowded == {}, f"of {len(files)} files"
+
+
+# House rules of the driver (docs/design.md "Layout"): small files, short
+# functions. A function over 80 lines says why in the comment above it.
+MAX_FILE_LINES = 520  # "about 500"
+MAX_FUNCTION_LINES = 80
+FUNCTION = re.compile(r"^(?:static\s+)?[A-Za-z_][\w\s\*]*?\b(\w+)\s*\([^;]*$")
+
+
+def long_functions(text):
+    """(name, lines, commented) of each function longer than the limit."""
+    lines = text.split("\n")
+    found, i = [], 0
+    while i < len(lines):
+        m = FUNCTION.match(lines[i])
+        if m and not lines[i].startswith((" ", "\t", "#", "/")):
+            j = i
+            while j < len(lines) and not lines[j].startswith("{") and not lines[j].endswith(";"):
+                j += 1
+            if j < len(lines) and lines[j].startswith("{"):
+                k = j + 1
+                while k < len(lines) and not lines[k].startswith("}"):
+                    k += 1
+                if k - i + 1 > MAX_FUNCTION_LINES:
+                    found.append((m.group(1), k - i + 1, i > 0 and lines[i - 1].endswith("*/")))
+                i = k
+        i += 1
+    return found
+
+
+@pytest.mark.parametrize("source", driver_sources())
+def test_driver_files_are_small_and_long_functions_say_why(source):
+    text = (ROOT / source).read_text()
+    assert text.count("\n") <= MAX_FILE_LINES, f"{source}: {text.count(chr(10))} lines"
+    assert [f for f in long_functions(text) if not f[2]] == []
+
+
+def test_the_length_check_finds_a_long_function_without_its_comment():
+    body = "int f(void)\n{\n" + "    x++;\n" * 90 + "}\n"
+    assert long_functions(body) == [("f", 93, False)]
+    assert long_functions("/* why */\n" + body) == [("f", 93, True)]
+    assert long_functions("int g(void)\n{\n    return 0;\n}\n") == []

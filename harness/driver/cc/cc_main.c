@@ -19,10 +19,10 @@
  * cc/libracelab-cc.a in racelab's home (paths.c), or $RACELAB_CC_RUNTIME. Exit
  * status: clang's; 2 a bad racelab option, 3 no compiler or runtime. */
 #include "cc/cc.h"
+#include "core/child.h"
 #include "core/paths.h"
 #include "core/runner.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -71,29 +71,31 @@ static clang_job read_job(int argc, char **argv)
     return j;
 }
 
-/* Runs argv to its end; the exit status clang gave, or 3. */
-static int run(const char *const *argv)
+/* Runs argv to its end, on the driver's terminal and in its process group
+ * (Ctrl-C reaches clang as it would from make); the exit status clang gave,
+ * or 3. */
+static int run(char *const *argv)
 {
-    pid_t pid = fork();
-    if (pid < 0) {
-        error_msg("cc: fork: %s", strerror(errno));
-        return RL_EXIT_HARNESS;
+    child_spec spec = {.argv = argv,
+                       .search_path = 1,
+                       .out = CHILD_IO_INHERIT,
+                       .err = CHILD_IO_INHERIT,
+                       .same_group = 1,
+                       .keep_stdin = 1}; /* clang may read its source from `-` */
+    child c;
+    memset(&c, 0, sizeof c);
+    int rc;
+    if (child_run_to_end(&c, &spec) != 0) {
+        error_msg("cc: cannot run %s: %s", argv[0], strerror(c.spawn_errno));
+        rc = RL_EXIT_HARNESS;
+    } else if (WIFEXITED(c.status)) {
+        rc = WEXITSTATUS(c.status);
+    } else {
+        error_msg("cc: %s died of %s", argv[0], signal_name(WTERMSIG(c.status)));
+        rc = RL_EXIT_HARNESS;
     }
-    if (pid == 0) {
-        execvp(argv[0], (char *const *)argv);
-        fprintf(stderr, "racelab: error: cc: cannot run %s: %s\n", argv[0], strerror(errno));
-        _exit(RL_EXIT_HARNESS);
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) {
-            error_msg("cc: waitpid: %s", strerror(errno));
-            return RL_EXIT_HARNESS;
-        }
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    error_msg("cc: %s died of %s", argv[0], signal_name(WTERMSIG(status)));
-    return RL_EXIT_HARNESS;
+    child_free(&c);
+    return rc;
 }
 
 static char *runtime_path(void)
@@ -110,6 +112,8 @@ static const char *compiler(int cxx)
     return given != NULL && *given != '\0' ? given : cxx ? "clang++" : "clang";
 }
 
+/* racelab cc: its own words, then clang's command line built in the order
+ * clang reads it (over 80 lines: one argv, assembled top to bottom). */
 int cmd_cc(int argc, char **argv, int cxx)
 {
     int tsan = 0, first = 0;
@@ -180,7 +184,7 @@ int cmd_cc(int argc, char **argv, int cxx)
         arglist_add(&w, runtime);
         arglist_add(&w, "-lpthread");
     }
-    int rc = run((const char *const *)w.argv);
+    int rc = run(w.argv);
 
     if (rc == 0 && tsan) {
         char *tsan_out = xasprintf("%s.tsan", job.out);
@@ -193,7 +197,7 @@ int cmd_cc(int argc, char **argv, int cxx)
             arglist_add(&t, args[i]);
         arglist_add(&t, "-o"); /* the last -o wins */
         arglist_add(&t, tsan_out);
-        rc = run((const char *const *)t.argv);
+        rc = run(t.argv);
         free_argv(t.argv);
         free(tsan_out);
     }

@@ -14,6 +14,7 @@
 #define RL_COMPARE_H
 
 #include "core/discover.h"
+#include "core/record_sink.h"
 #include "core/util.h"
 
 #define CMP_MAX_VALUES 16
@@ -96,15 +97,15 @@ int compare_param_args(const compare_opts *o, int k, char **out, int max);
  * RL_EXIT_INTERRUPTED, or RL_EXIT_HARNESS with *why. */
 int compare_exec(char *const argv[], double limit, json_object **rec, char **why);
 /* Appends one record to the folder's runs.jsonl with a "compare" member. */
-void compare_log(int fd, json_object *rec, const char *part, const char *role, int round);
+void compare_log(record_sink *log, json_object *rec, const char *part, const char *role, int round);
 double rec_num(const json_object *rec, const char *key, const char *sub);
 
 /* compare_check.c */
-int compare_check(const compare_opts *o, int log_fd, cmp_runs *runs);
+int compare_check(const compare_opts *o, record_sink *log, cmp_runs *runs);
 cand_state compare_cand_state(const cmp_runs *runs, const variant_info *cand);
 
 /* compare_cost.c */
-int compare_cost(const compare_opts *o, int log_fd, cmp_cost *cost);
+int compare_cost(const compare_opts *o, record_sink *log, cmp_cost *cost);
 double *cost_at(const cmp_cost *c, int cand, int mode, int value);
 /* The geometric mean of a candidate's rounds (0 when none measured). */
 double cost_geomean(const cmp_cost *c, int cand, int mode, int value);

@@ -99,7 +99,7 @@ static void judge_control(cmp_run *r)
     r->v.rate = rec_num(r->rec, "stats", "rate");
 }
 
-static int one_run(const compare_opts *o, int log_fd, cmp_run *r, const setting *s)
+static int one_run(const compare_opts *o, record_sink *log, cmp_run *r, const setting *s)
 {
     char *argv[MAX_ARGS], *num[3];
     build_argv(o, r->var, r->tsan, s, argv, num);
@@ -111,7 +111,7 @@ static int one_run(const compare_opts *o, int log_fd, cmp_run *r, const setting 
         r->trials = (unsigned long long)rec_num(r->rec, "trials", NULL);
         r->tsan_reports = (unsigned long long)rec_num(r->rec, "tsan", "reports");
         r->exhausted = jtrue(jget(jget(r->rec, "sched"), "exhausted"));
-        compare_log(log_fd, r->rec, "correctness", r->control ? "control" : "candidate", -1);
+        compare_log(log, r->rec, "correctness", r->control ? "control" : "candidate", -1);
     }
     if (isatty(2))
         fprintf(stderr, "\r\033[K  correctness: %s %s %s%s%s", r->var->name,
@@ -120,7 +120,7 @@ static int one_run(const compare_opts *o, int log_fd, cmp_run *r, const setting 
     return rc;
 }
 
-static int run_setting(const compare_opts *o, int log_fd, cmp_runs *runs, int tsan,
+static int run_setting(const compare_opts *o, record_sink *log, cmp_runs *runs, int tsan,
                        const setting *s)
 {
     int state = RL_CONTROL_MISSED;
@@ -135,7 +135,7 @@ static int run_setting(const compare_opts *o, int log_fd, cmp_runs *runs, int ts
                        .strategy = s->strategy,
                        .dfs_bound = s->dfs ? o->dfs_bound : 0,
                        .control = 1};
-        int rc = one_run(o, log_fd, r, s);
+        int rc = one_run(o, log, r, s);
         if (rc != 0 && rc != RL_EXIT_HARNESS)
             return rc;
         if (r->rec != NULL) {
@@ -151,7 +151,7 @@ static int run_setting(const compare_opts *o, int log_fd, cmp_runs *runs, int ts
                        .mode = s->mode,
                        .strategy = s->strategy,
                        .dfs_bound = s->dfs ? o->dfs_bound : 0};
-        int rc = one_run(o, log_fd, r, s);
+        int rc = one_run(o, log, r, s);
         if (rc != 0 && rc != RL_EXIT_HARNESS)
             return rc;
         if (r->rec != NULL)
@@ -162,7 +162,7 @@ static int run_setting(const compare_opts *o, int log_fd, cmp_runs *runs, int ts
     return 0;
 }
 
-int compare_check(const compare_opts *o, int log_fd, cmp_runs *runs)
+int compare_check(const compare_opts *o, record_sink *log, cmp_runs *runs)
 {
     static char dfs[16];
     snprintf(dfs, sizeof dfs, "dfs:%d", o->dfs_bound);
@@ -173,7 +173,7 @@ int compare_check(const compare_opts *o, int log_fd, cmp_runs *runs)
         if (!(o->flavours & (tsan ? FLAVOUR_TSAN : FLAVOUR_PLAIN)))
             continue;
         for (int k = 0; k < n_settings; k++) {
-            int rc = run_setting(o, log_fd, runs, tsan, &settings[k]);
+            int rc = run_setting(o, log, runs, tsan, &settings[k]);
             if (rc != 0)
                 return rc;
         }

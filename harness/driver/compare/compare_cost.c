@@ -21,7 +21,7 @@ double *cost_at(const cmp_cost *c, int cand, int mode, int value)
                     (size_t)c->rounds];
 }
 
-static int one_cost_run(const compare_opts *o, int log_fd, cmp_cost *c, int cand, int mode,
+static int one_cost_run(const compare_opts *o, record_sink *log, cmp_cost *c, int cand, int mode,
                         int value, int round)
 {
     const variant_info *var = o->cands[cand];
@@ -63,7 +63,7 @@ static int one_cost_run(const compare_opts *o, int log_fd, cmp_cost *c, int cand
             (unsigned long long)(rec_num(rec, "forbidden", NULL) + rec_num(rec, "tsan", "reports"));
         c->cand_failures[cand] += bad;
         c->failures += bad;
-        compare_log(log_fd, rec, "cost", "candidate", round);
+        compare_log(log, rec, "cost", "candidate", round);
         json_object_put(rec);
     } else if (rc == RL_EXIT_HARNESS) {
         warn_msg("compare: cost run of %s failed: %s", var->name, why ? why : "?");
@@ -76,7 +76,7 @@ static int one_cost_run(const compare_opts *o, int log_fd, cmp_cost *c, int cand
     return rc;
 }
 
-int compare_cost(const compare_opts *o, int log_fd, cmp_cost *c)
+int compare_cost(const compare_opts *o, record_sink *log, cmp_cost *c)
 {
     memset(c, 0, sizeof *c);
     if (o->cost_modes & 1)
@@ -95,7 +95,7 @@ int compare_cost(const compare_opts *o, int log_fd, cmp_cost *c)
             for (int k = 0; k < c->n_values; k++)
                 for (int i = 0; i < c->n_cands; i++) {
                     int cand = (i + r) % c->n_cands;
-                    int rc = one_cost_run(o, log_fd, c, cand, m, k, r);
+                    int rc = one_cost_run(o, log, c, cand, m, k, r);
                     if (rc != 0)
                         return rc;
                 }

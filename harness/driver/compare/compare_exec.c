@@ -1,32 +1,16 @@
 /* compare_exec.c — one scenario program as a child in its own process
- * group: stdout (its one JSON record) and stderr into temporary files, a
+ * group (core/child.c): stdout (its one JSON record) and stderr through pipes, a
  * deadline, SIGTERM on the driver's interrupt. Also the folder's log. */
 #include "compare/compare.h"
+#include "core/child.h"
 #include "core/interrupt.h"
 #include "core/json_io.h"
 #include "core/util.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-
-static char *slurp(FILE *f, size_t *len)
-{
-    buffer b = {0};
-    char chunk[8192];
-    size_t n;
-    rewind(f);
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&b, chunk, n, 16u << 20);
-    buf_append(&b, "", 1, 16u << 20);
-    *len = b.len - 1;
-    return b.data;
-}
 
 /* The last line that parses as a JSON object with a "scenario". */
 static json_object *last_record_line(char *text)
@@ -55,76 +39,36 @@ static char *last_line(char *text)
     return xstrdup(nl ? nl + 1 : text);
 }
 
-static int wait_child(pid_t pid, double limit, int *status, int *timed_out)
-{
-    double deadline = now_seconds() + limit, kill_at = 0;
-    *timed_out = 0;
-    for (;;) {
-        pid_t r = waitpid(pid, status, WNOHANG);
-        if (r == pid)
-            return 0;
-        if (r < 0 && errno != EINTR)
-            return -1;
-        double t = now_seconds();
-        if (interrupt_count() > 0 && kill_at == 0) {
-            kill(-pid, SIGTERM); /* the program prints what it ran */
-            kill_at = t + 2;
-        }
-        if (t > deadline && kill_at == 0) {
-            *timed_out = 1;
-            kill_at = t;
-        }
-        if (kill_at > 0 && t >= kill_at)
-            kill(-pid, SIGKILL);
-        struct timespec ts = {0, 10000000L};
-        nanosleep(&ts, NULL);
-    }
-}
+#define OUTPUT_CAP (16u << 20)
 
 int compare_exec(char *const argv[], double limit, json_object **rec, char **why)
 {
     *rec = NULL;
     *why = NULL;
-    FILE *out = tmpfile(), *err = tmpfile();
-    if (out == NULL || err == NULL) {
-        *why = xasprintf("cannot make a temporary file: %s", strerror(errno));
-        if (out)
-            fclose(out);
-        if (err)
-            fclose(err);
+    child_spec spec = {.argv = argv,
+                       .out = CHILD_IO_PIPE,
+                       .out_cap = OUTPUT_CAP,
+                       .err = CHILD_IO_PIPE,
+                       .err_cap = OUTPUT_CAP,
+                       .limit = limit,
+                       .term_on_interrupt = 1};
+    child c;
+    memset(&c, 0, sizeof c);
+    int rc = 0;
+    if (child_run_to_end(&c, &spec) != 0) {
+        *why = xasprintf("cannot run %s: %s", argv[0], strerror(c.spawn_errno));
+        child_free(&c);
         return RL_EXIT_HARNESS;
     }
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        setpgid(0, 0);
-        interrupt_restore_in_child();
-        int devnull = open("/dev/null", O_RDONLY);
-        if (devnull >= 0)
-            dup2(devnull, 0);
-        dup2(fileno(out), 1);
-        dup2(fileno(err), 2);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    int status = 0, timed_out = 0, rc = 0;
-    if (pid < 0 || (setpgid(pid, pid), wait_child(pid, limit, &status, &timed_out)) != 0) {
-        *why = xasprintf("cannot run %s: %s", argv[0], strerror(errno));
-        rc = RL_EXIT_HARNESS;
-    }
-    if (pid > 0)
-        kill(-pid, SIGKILL); /* anything it left behind */
-    size_t n;
-    char *text = slurp(out, &n), *etext = slurp(err, &n);
-    fclose(out);
-    fclose(err);
-    if (rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == RL_EXIT_USAGE) {
+    int status = c.status;
+    char *text = buf_take(&c.out), *etext = buf_take(&c.err);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == RL_EXIT_USAGE) {
         *why = last_line(etext);
         rc = RL_EXIT_USAGE;
-    } else if (rc == 0) {
+    } else {
         *rec = last_record_line(text);
         if (*rec == NULL) {
-            *why = timed_out ? xasprintf("past the deadline of %.0f s", limit)
+            *why = c.timed_out ? xasprintf("past the deadline of %.0f s", limit)
                    : WIFSIGNALED(status)
                        ? xasprintf("killed by %s", signal_name(WTERMSIG(status)))
                        : xasprintf("no record (exit status %d)", WEXITSTATUS(status));
@@ -135,24 +79,20 @@ int compare_exec(char *const argv[], double limit, json_object **rec, char **why
     }
     free(text);
     free(etext);
+    child_free(&c);
     return rc;
 }
 
-void compare_log(int fd, json_object *rec, const char *part, const char *role, int round)
+void compare_log(record_sink *log, json_object *rec, const char *part, const char *role, int round)
 {
-    if (fd < 0 || rec == NULL)
+    if (log == NULL || rec == NULL)
         return;
     json_object *c = json_object_new_object();
     json_object_object_add(c, "part", jtext(part));
     json_object_object_add(c, "role", jtext(role));
     json_object_object_add(c, "round", round >= 0 ? json_object_new_int(round) : NULL);
     json_object_object_add(rec, "compare", c);
-    char *line = jline(rec);
-    size_t len = strlen(line);
-    line[len] = '\n';
-    (void)write_all(fd, line, len + 1);
-    line[len] = '\0';
-    free(line);
+    (void)record_sink_write(log, jstring(jget(rec, "scenario")), rec); /* whole or not at all */
 }
 
 double rec_num(const json_object *rec, const char *key, const char *sub)

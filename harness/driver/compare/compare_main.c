@@ -77,9 +77,9 @@ int cmd_compare(int argc, char **argv)
     cmp_runs runs = {0};
     cmp_cost cost;
     memset(&cost, 0, sizeof cost);
-    rc = compare_check(&o, s.jsonl_fd, &runs);
+    rc = compare_check(&o, &s.sink, &runs);
     if (rc == 0 && !o.no_cost)
-        rc = compare_cost(&o, s.jsonl_fd, &cost);
+        rc = compare_cost(&o, &s.sink, &cost);
     if (rc == 0) {
         const cmp_cost *c = o.no_cost ? NULL : &cost;
         rc = compare_print(stdout, &o, &runs, c);
@@ -90,7 +90,11 @@ int cmd_compare(int argc, char **argv)
         error_msg("compare stopped (%s); the finished runs are in %s/runs.jsonl",
                   rc == RL_EXIT_INTERRUPTED ? "interrupted" : "a program refused its input", s.dir);
     }
-    close(s.jsonl_fd);
+    if (s.sink.n_unwritten > 0) { /* records lost: the environment failed */
+        record_sink_report(&s.sink, stderr);
+        rc = rl_worse_exit(rc, RL_EXIT_HARNESS);
+    }
+    record_sink_free(&s.sink);
     free(s.dir);
     free_runs(&runs);
     cost_free(&cost);

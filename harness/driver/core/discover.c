@@ -2,16 +2,14 @@
  * BUILD/plain (but libracelab.a and obj/) that answers --describe with a
  * scenario descriptor; BUILD/tsan/<name> is its ThreadSanitizer twin. */
 #include "core/discover.h"
-#include "core/interrupt.h"
+#include "core/child.h"
 #include "core/json_io.h"
 #include "core/runner.h"
 #include "core/stacks.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,60 +24,14 @@
 /* Runs `path --describe`, returns its stdout when it exits 0, else NULL. */
 char *describe_output(const char *path)
 {
-    int fds[2];
-    if (pipe(fds) != 0)
-        return NULL;
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
+    char *argv[] = {(char *)path, "--describe", NULL};
+    char *text = NULL;
+    int status = child_capture(argv, 0, DESCRIBE_MAX_BYTES, DESCRIBE_LIMIT_S, &text);
+    if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || *text == '\0') {
+        free(text); /* a deadline ends it by SIGKILL: not an exit */
         return NULL;
     }
-    if (pid == 0) {
-        setpgid(0, 0);
-        interrupt_restore_in_child();
-        int devnull = open("/dev/null", O_RDWR);
-        if (devnull >= 0) {
-            dup2(devnull, 0);
-            dup2(devnull, 2);
-        }
-        dup2(fds[1], 1);
-        execl(path, path, "--describe", (char *)NULL);
-        _exit(127);
-    }
-    setpgid(pid, pid);
-    close(fds[1]);
-    set_cloexec_nonblock(fds[0]);
-    buffer out = {0};
-    double deadline = now_seconds() + DESCRIBE_LIMIT_S;
-    int open_fd = 1;
-    while (open_fd) {
-        double left = deadline - now_seconds();
-        if (left <= 0)
-            break;
-        struct pollfd p = {fds[0], POLLIN, 0};
-        int r = poll(&p, 1, (int)(left * 1000) + 1);
-        if (r < 0 && errno != EINTR)
-            break;
-        if (r <= 0)
-            continue;
-        char chunk[4096];
-        ssize_t n = read(fds[0], chunk, sizeof chunk);
-        if (n > 0)
-            buf_append(&out, chunk, (size_t)n, DESCRIBE_MAX_BYTES);
-        else if (n == 0 || errno != EAGAIN)
-            open_fd = 0;
-    }
-    close(fds[0]);
-    kill(-pid, SIGKILL); /* whatever is left of it */
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (open_fd || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || out.data == NULL) {
-        buf_free(&out);
-        return NULL;
-    }
-    return out.data;
+    return text;
 }
 
 static char *get_text(const json_object *obj, const char *key, const char *fallback)

@@ -81,6 +81,8 @@ int plan_check_injects(const catalog *cat, const char *const *specs, int n_specs
     return 0;
 }
 
+/* PATTERN[:VARIANT] globs to runs, pattern by pattern in the order given,
+ * each run once (just over 80 lines: the loops read as one selection). */
 int plan_select(const catalog *cat, char **patterns, int n_patterns, int flavours, plan_item **out,
                 int *n_out)
 {

@@ -90,29 +90,6 @@ char *rec_utc_stamp(void)
     return xstrdup(stamp);
 }
 
-/* An rl_record as the one serialiser writes it (rl_record_write), read back
- * like any program's record. */
-static json_object *rec_from_struct(const rl_record *r)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (f == NULL) {
-        error_msg("out of memory");
-        exit(RL_EXIT_HARNESS);
-    }
-    rl_record_write(f, r);
-    fclose(f);
-    json_object *v = NULL;
-    const char *err;
-    if (jparse(text, len, &v, &err) != 0 || !jis_object(v)) {
-        json_object_put(v);
-        v = json_object_new_object(); /* not reached: the writer writes JSON */
-    }
-    free(text);
-    return v;
-}
-
 /* The stand-in record of a run whose program printed none: every field of
  * the record definition, nothing measured (verdict "error"). */
 json_object *rec_synthesize(const child_run *c, const run_options *o, const tsan_summary *ts,
@@ -164,10 +141,10 @@ json_object *rec_synthesize(const child_run *c, const run_options *o, const tsan
         .timeout = o->timeout,
         .batch_max = -1,
         .until_fail = o->until_fail,
-        .interrupted = c->interrupted,
+        .interrupted = c->ch.interrupted,
     };
     rl_judge_error(&r.verdict);
-    json_object *rec = rec_from_struct(&r);
+    json_object *rec = record_json(&r);
     free(outcomes);
     free(kinds);
     free(inject);
@@ -249,7 +226,7 @@ void rec_judge(json_object *rec, const plan_item *it, const rl_control_record *c
                 ? rl_rate_lower95(control->failures, control->trials) / v.upper95
                 : 0;
     }
-    json_object *written = rec_from_struct(&only);
+    json_object *written = record_json(&only);
     static const char *const keys[] = {"verdict", "met", "stats", "control"};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
         if (control != NULL || strcmp(keys[k], "control") != 0)
@@ -286,12 +263,12 @@ char *rec_points_unhit(const json_object *rec)
 
 char *rec_save_stderr(const session *s, const child_run *c)
 {
-    if (c->err.len == 0)
+    if (c->ch.err.len == 0)
         return NULL;
     char *name = xasprintf("%s.txt", c->run_id);
     char *path = results_path(s, "stderr", name);
     free(name);
-    if (atomic_write_text(path, c->err.data, c->err.len, ATOMIC_REPLACE) != 0) {
+    if (atomic_write_text(path, c->ch.err.data, c->ch.err.len, ATOMIC_REPLACE) != 0) {
         free(path);
         return NULL;
     }
@@ -359,7 +336,11 @@ int rec_severity(const json_object *rec, int severity)
     if (!json_object_is_type(met, json_type_boolean) || json_object_get_boolean(met))
         return severity;
     const char *verdict = jstring(jget(rec, "verdict"));
-    int class = verdict == NULL || strcmp(verdict, "error") == 0 ? RL_EXIT_HARNESS
+    /* An error is the harness's (3), unless the program refused its input
+     * (exit 2): that is bad input, 2, as the exit statuses say (docs) and as
+     * `report` classes the same record (report_load.c). */
+    int error_class = severity == RL_EXIT_USAGE ? RL_EXIT_USAGE : RL_EXIT_HARNESS;
+    int class = verdict == NULL || strcmp(verdict, "error") == 0 ? error_class
                 : strcmp(verdict, "fails") == 0                  ? RL_EXIT_FIX_FAILED
                                                                  : RL_EXIT_WEAK;
     return rl_worse_exit(class, severity);

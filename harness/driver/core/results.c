@@ -49,15 +49,8 @@ static void emit(session *s, finished_run *run)
         note_add(&run->note, "run as a positive control");
     json_object_object_add(rec, "role", jtext(it->control ? "control" : "asked"));
     int severity = rec_severity(rec, run->severity);
-    char *line = jline(rec);
-    size_t len = strlen(line);
-    line = xrealloc(line, len + 2);
-    line[len] = '\n';
-    line[len + 1] = '\0';
-    const char *run_id = jstring(jget(rec, "run_id"));
-    int written =
-        record_sink_append(s, run_id ? run_id : "?", line, len + 1) == 0; /* whole or not at all */
-    free(line);
+    /* whole or not at all */
+    int written = record_sink_write(&s->sink, jstring(jget(rec, "run_id")), rec) == 0;
     if (!written)
         note_add(&run->note, "record NOT written");
 
@@ -135,10 +128,10 @@ typedef struct {
 static void run_end_read(run_end *e, const child_run *c)
 {
     memset(e, 0, sizeof *e);
-    e->duration = c->end > c->start ? c->end - c->start : 0;
-    e->sig = c->reaped && WIFSIGNALED(c->status) ? WTERMSIG(c->status) : 0;
-    e->exit_status = c->reaped && WIFEXITED(c->status) ? WEXITSTATUS(c->status) : -1;
-    e->ours = c->interrupted && (e->sig == SIGTERM || e->sig == SIGKILL);
+    e->duration = c->ch.end > c->ch.start ? c->ch.end - c->ch.start : 0;
+    e->sig = c->ch.reaped && WIFSIGNALED(c->ch.status) ? WTERMSIG(c->ch.status) : 0;
+    e->exit_status = c->ch.reaped && WIFEXITED(c->ch.status) ? WEXITSTATUS(c->ch.status) : -1;
+    e->ours = c->ch.interrupted && (e->sig == SIGTERM || e->sig == SIGKILL);
     if (c->item.tsan && c->tsan_base != NULL) {
         char *dir = xstrdup(c->tsan_base);
         char *slash = strrchr(dir, '/');
@@ -198,7 +191,7 @@ static json_object *driver_failures(const child_run *c, const run_options *o, co
 {
     const plan_item *it = &c->item;
     const tsan_summary *ts = e->parsed ? &e->ts : NULL;
-    if (c->timed_out) {
+    if (c->ch.timed_out) {
         if (rec == NULL)
             rec = rec_synthesize(c, o, ts, e->duration);
         rec_add_failure(rec, "deadlock", "deadlock", e->duration);
@@ -206,11 +199,11 @@ static json_object *driver_failures(const child_run *c, const run_options *o, co
         json_object *hang = json_object_new_object();
         json_object_object_add(hang, "by", jtext("driver watchdog"));
         json_object_object_add(hang, "deadline", jreal(run_deadline(o)));
-        json_object_object_add(hang, "stacks_file", jtext(c->stacks_file));
+        json_object_object_add(hang, "stacks_file", jtext(c->ch.stacks_file));
         json_object_object_add(rec, "hang", hang);
         rec_judge(rec, it, NULL);
         note_add(note, "deadlock (driver watchdog)");
-        if (c->stacks_file == NULL)
+        if (c->ch.stacks_file == NULL)
             note_add(note, "no stacks");
     } else if (e->sig != 0 && !e->ours) {
         if (rec == NULL)
@@ -222,16 +215,17 @@ static json_object *driver_failures(const child_run *c, const run_options *o, co
         json_object *crash = json_object_new_object();
         json_object_object_add(crash, "signal", jtext(signal_name(e->sig)));
         json_object_object_add(crash, "core_dumped",
-                               json_object_new_boolean(WCOREDUMP(c->status) != 0));
+                               json_object_new_boolean(WCOREDUMP(c->ch.status) != 0));
         json_object_object_add(rec, "crash", crash);
         rec_judge(rec, it, NULL);
         note_addf(note, "crash %s", signal_name(e->sig));
     } else if (rec == NULL) {
         rec = rec_synthesize(c, o, ts, e->duration);
-        char *line = rec_last_line(&c->err);
-        if (c->spawn_errno)
-            *error = xasprintf("cannot start %s: %s", c->argv && c->argv[0] ? c->argv[0] : "?",
-                               c->spawn_errno == ENOENT ? "not built" : strerror(c->spawn_errno));
+        char *line = rec_last_line(&c->ch.err);
+        if (c->ch.spawn_errno)
+            *error =
+                xasprintf("cannot start %s: %s", c->argv && c->argv[0] ? c->argv[0] : "?",
+                          c->ch.spawn_errno == ENOENT ? "not built" : strerror(c->ch.spawn_errno));
         else if (e->sig != 0)
             *error = xasprintf("stopped by %s before printing a record", signal_name(e->sig));
         else if (line != NULL && (e->exit_status == 2 || e->exit_status == 3))
@@ -240,7 +234,7 @@ static json_object *driver_failures(const child_run *c, const run_options *o, co
             *error = xasprintf("%s (exit status %d)", why, e->exit_status);
         free(line);
         *severity = e->exit_status == 2 ? RL_EXIT_USAGE : RL_EXIT_HARNESS;
-        note_add(note, c->spawn_errno ? "not started" : "error: no valid record");
+        note_add(note, c->ch.spawn_errno ? "not started" : "error: no valid record");
     }
     if (*error != NULL)
         json_object_object_add(rec, "error", jtext(*error));
@@ -276,9 +270,9 @@ static char *run_notes(json_object *rec, const child_run *c, const run_end *e, i
 {
     const plan_item *it = &c->item;
     const json_object *met = jget(rec, "met");
-    if (rec_count(rec, "hangs") > 0 && !c->timed_out)
+    if (rec_count(rec, "hangs") > 0 && !c->ch.timed_out)
         note_add(note, "hang");
-    if (c->interrupted)
+    if (c->ch.interrupted)
         note_add(note, "interrupted");
     else if (jtrue(jget(rec, "interrupted")))
         note_add(note, "interrupted by a signal racelab did not send");
@@ -304,26 +298,31 @@ static void driver_fields(const session *s, json_object *rec, const child_run *c
     for (int i = 0; i < c->argc; i++)
         json_object_array_add(cmd, jtext(c->argv[i]));
     json_object_object_add(rec, "command", cmd);
-    json_object_object_add(rec, "pid", c->pid > 0 ? json_object_new_int(c->pid) : NULL);
+    json_object_object_add(rec, "pid", c->ch.pid > 0 ? json_object_new_int(c->ch.pid) : NULL);
     json_object_object_add(rec, "exit_status",
                            e->exit_status >= 0 ? json_object_new_int(e->exit_status) : NULL);
     json_object_object_add(rec, "signal", e->sig ? jtext(signal_name(e->sig)) : NULL);
-    char *log = e->parsed ? rec_primary_log(&e->ts, c->pid) : NULL;
+    char *log = e->parsed ? rec_primary_log(&e->ts, c->ch.pid) : NULL;
     json_object_object_add(rec, "tsan_log", jtext(log));
     free(log);
     json_object_object_add(rec, "tsan_parsed", e->parsed ? tsan_to_json(&e->ts) : NULL);
-    json_object_object_add(rec, "stacks_file", jtext(c->stacks_file));
-    if (c->stacks_note != NULL)
-        json_object_object_add(rec, "stacks_note", jtext(c->stacks_note));
+    json_object_object_add(rec, "stacks_file", jtext(c->ch.stacks_file));
+    if (c->ch.stacks_note != NULL)
+        json_object_object_add(rec, "stacks_note", jtext(c->ch.stacks_note));
+    if (c->ch.left_behind > 0) { /* outside its process group: found and killed (child_sweep.c) */
+        json_object_object_add(rec, "left_behind", json_object_new_int(c->ch.left_behind));
+        warn_msg("%s left %d process%s running outside its process group: killed", c->run_id,
+                 c->ch.left_behind, c->ch.left_behind == 1 ? "" : "es");
+    }
     char *err_file = rec_save_stderr(s, c);
     json_object_object_add(rec, "stderr_file", jtext(err_file));
     free(err_file);
     if (failed) {
-        char *t = rec_tail(&c->err, TAIL_BYTES);
+        char *t = rec_tail(&c->ch.err, TAIL_BYTES);
         json_object_object_add(rec, "stderr_tail", jtext(t));
         free(t);
         if (errored) {
-            t = rec_tail(&c->out, TAIL_BYTES);
+            t = rec_tail(&c->ch.out, TAIL_BYTES);
             json_object_object_add(rec, "stdout_tail", jtext(t));
             free(t);
         }
@@ -340,9 +339,9 @@ void results_finish(session *s, child_run *c, const run_options *o)
     run_end e;
     run_end_read(&e, c);
     const char *why = NULL;
-    json_object *rec = c->spawn_errno ? NULL : rec_find(&c->out, &why);
+    json_object *rec = c->ch.spawn_errno ? NULL : rec_find(&c->ch.out, &why);
     int synthesized = rec == NULL;
-    if (rec == NULL && c->interrupted && !c->timed_out && (e.ours || e.exit_status >= 0)) {
+    if (rec == NULL && c->ch.interrupted && !c->ch.timed_out && (e.ours || e.exit_status >= 0)) {
         row_interrupted(s, c, o);
         tsan_free(&e.ts);
         return;
@@ -352,7 +351,7 @@ void results_finish(session *s, child_run *c, const run_options *o)
     char *error = NULL;
     rec = driver_failures(c, o, &e, rec, why, &note, &error, &severity);
     char *unhit = run_notes(rec, c, &e, error == NULL && !synthesized, &note);
-    driver_fields(s, rec, c, &e, error != NULL || e.sig != 0 || c->timed_out, error != NULL);
+    driver_fields(s, rec, c, &e, error != NULL || e.sig != 0 || c->ch.timed_out, error != NULL);
     free(error);
     tsan_free(&e.ts);
     finished_run run = {.item = *it,
@@ -407,7 +406,7 @@ static int summary_cb(const void *ctx, FILE *f)
 {
     const summary_file *c = ctx;
     summary_write_file(c->s, f, c->interrupted, c->status);
-    record_sink_report(c->s, f);
+    record_sink_report(&c->s->sink, f);
     return ferror(f) ? -1 : 0;
 }
 
@@ -417,13 +416,12 @@ int results_close(session *s, int interrupted, int (*reports)(const char *dir))
     int status = RL_EXIT_MET;
     for (int i = 0; i < s->n_rows; i++)
         status = rl_worse_exit(status, s->rows[i].severity);
-    if (s->n_unwritten > 0)
+    if (s->sink.n_unwritten > 0)
         status = rl_worse_exit(status, RL_EXIT_HARNESS); /* records lost: the environment failed */
     if (interrupted)
         status = RL_EXIT_INTERRUPTED;
     qsort(s->rows, (size_t)s->n_rows, sizeof *s->rows, by_index);
-    close(s->jsonl_fd);
-    s->jsonl_fd = -1;
+    record_sink_close(&s->sink);
     /* The reports first (junit.xml, results.tap, report.html), so that the totals and
      * summary.txt say the status the process exits with, a failed write included. */
     if (reports != NULL)
@@ -434,6 +432,7 @@ int results_close(session *s, int interrupted, int (*reports)(const char *dir))
         status = rl_worse_exit(status, RL_EXIT_HARNESS); /* no file claims the old status */
     free(path);
     summary_totals(s, interrupted, status);
-    record_sink_report(s, stderr);
+    record_sink_report(&s->sink, stderr);
+    record_sink_free(&s->sink);
     return status;
 }

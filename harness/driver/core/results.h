@@ -4,6 +4,7 @@
 
 #include "core/options.h"
 #include "core/plan.h"
+#include "core/record_sink.h"
 #include "core/runner.h"
 
 #include <json-c/json.h>
@@ -30,8 +31,8 @@ typedef struct run_outcome {
 } run_outcome;
 
 typedef struct session {
-    char *dir;
-    int jsonl_fd;
+    char *dir;        /* the folder (a copy of sink.dir's) */
+    record_sink sink; /* its runs.jsonl (record_sink.h) */
     int tty, colour;
     int n_planned;
     double started; /* now_seconds() when the first run started: the ETA */
@@ -46,8 +47,6 @@ typedef struct session {
     struct run_outcome *finished; /* per plan index: the outcome, once written */
     struct pending *pending;      /* fixes whose controls have not all finished */
     int n_pending;
-    int n_unwritten;     /* records runs.jsonl could not take (record_sink.c) */
-    int unwritten_errno; /* why, the last time */
 } session;
 
 /* Makes the results folder (DIR or results/<stamp>-<host>); returns 0 or
@@ -63,13 +62,5 @@ void results_free(session *s);
 /* Frees a table row's texts. */
 void row_free(summary_row *r);
 char *results_path(const session *s, const char *sub, const char *name);
-
-/* Appends one record (a line ending in '\n') to runs.jsonl whole or not at
- * all: one write, fsync, and on failure the file cut back to its last whole
- * line, the failure counted in the session and said in one warning line.
- * Returns 0 when written. */
-int record_sink_append(session *s, const char *run_id, const char *line, size_t len);
-/* "N records could not be written ..." on F, when some could not. */
-void record_sink_report(const session *s, FILE *f);
 
 #endif

@@ -7,7 +7,7 @@
  * as the watchdog does. A second signal: SIGKILL at once, no stacks. No new
  * run starts. A run that died by a signal
  * (or by the watchdog) leaves no fiu-run FIFOs behind: the driver removes
- * them. */
+ * them. Each child is started, watched and reaped by core/child.c. */
 #include "core/runner.h"
 #include "core/fifos.h"
 #include "core/interrupt.h"
@@ -30,8 +30,7 @@
 
 #define OUT_CAP (4u << 20) /* a record is a few kB; keep at most this much */
 #define ERR_CAP (1u << 20)
-#define TERM_GRACE_S 2.0  /* after SIGTERM, before SIGKILL */
-#define DRAIN_GRACE_S 1.0 /* pipes still open after the child ended */
+#define TERM_GRACE_S 2.0 /* after SIGTERM, before SIGKILL */
 #define TICK_MS 200
 
 char **run_argv(const plan_item *it, const run_options *o, int *argc)
@@ -72,135 +71,52 @@ char **run_argv(const plan_item *it, const run_options *o, int *argc)
     return l.argv;
 }
 
-static void build_command(child_run *c, const run_options *o)
-{
-    c->argv = run_argv(&c->item, o, &c->argc);
-}
-
-static void child_exec(child_run *c, int out_w, int err_w, int status_w, int progress_w,
-                       const char *tsan_env, pid_t parent)
-{
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL); /* the driver killed outright: so is the run */
-    if (getppid() != parent)
-        _exit(127);
-    interrupt_restore_in_child();
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0)
-        dup2(devnull, 0);
-    dup2(out_w, 1);
-    dup2(err_w, 2);
-    if (tsan_env != NULL)
-        setenv("TSAN_OPTIONS", tsan_env, 1);
-    if (progress_w >= 0 && fcntl(progress_w, F_SETFD, 0) == 0) { /* kept across exec */
-        char fd_text[16];
-        snprintf(fd_text, sizeof fd_text, "%d", progress_w);
-        setenv("RACELAB_PROGRESS_FD", fd_text, 1);
-    }
-    execv(c->argv[0], c->argv);
-    int e = errno;
-    (void)!write(status_w, &e, sizeof e);
-    _exit(127);
-}
-
-/* 0 when started; else c->spawn_errno says why. */
+/* 0 when started; else c->ch.spawn_errno says why. */
 static int spawn(child_run *c, const run_options *o, const session *s)
 {
-    build_command(c, o);
-    c->fd_out = c->fd_err = c->fd_progress = -1;
-    c->start = now_seconds();
-    c->deadline = c->start + run_deadline(o);
+    c->argv = run_argv(&c->item, o, &c->argc);
+    c->fd_progress = -1;
+    c->live_trials = c->live_failures = -1;
     if (c->argv[0] == NULL || access(c->argv[0], X_OK) != 0) {
-        c->spawn_errno = ENOENT;
+        c->ch.fd_out = c->ch.fd_err = -1;
+        c->ch.start = now_seconds();
+        c->ch.spawn_errno = ENOENT;
         return -1;
     }
     char *tsan_env = NULL;
     if (c->item.tsan) {
         c->tsan_base = results_path(s, "tsan", c->run_id);
-        tsan_env = tsan_run_options(c->tsan_base, "");
+        char *opts = tsan_run_options(c->tsan_base, "");
+        tsan_env = xasprintf("TSAN_OPTIONS=%s", opts);
+        free(opts);
     }
-    int out[2], err[2], st[2];
-    if (pipe(out) != 0) {
-        c->spawn_errno = errno;
-        free(tsan_env);
-        return -1;
-    }
-    if (pipe(err) != 0) {
-        c->spawn_errno = errno;
-        close(out[0]);
-        close(out[1]);
-        free(tsan_env);
-        return -1;
-    }
-    if (pipe2(st, O_CLOEXEC) != 0) {
-        c->spawn_errno = errno;
-        close(out[0]);
-        close(out[1]);
-        close(err[0]);
-        close(err[1]);
-        free(tsan_env);
-        return -1;
-    }
+    const char *env[] = {tsan_env, NULL};
     /* the feed is a nicety: without its pipe the run goes on unfollowed */
     int feed[2] = {-1, -1};
     if (pipe2(feed, O_CLOEXEC) != 0)
         feed[0] = feed[1] = -1;
-    set_cloexec_nonblock(out[0]);
-    set_cloexec_nonblock(err[0]);
     if (feed[0] >= 0)
         set_cloexec_nonblock(feed[0]);
-    fflush(stdout);
-    fflush(stderr);
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(st[0]);
-        child_exec(c, out[1], err[1], st[1], feed[1], tsan_env, parent);
-    }
-    int fork_errno = errno;
+    child_spec spec = {.argv = c->argv,
+                       .setenv = tsan_env != NULL ? env : NULL,
+                       .out = CHILD_IO_PIPE,
+                       .out_cap = OUT_CAP,
+                       .err = CHILD_IO_PIPE,
+                       .err_cap = ERR_CAP,
+                       .keep_fd = feed[1],
+                       .keep_fd_env = "RACELAB_PROGRESS_FD",
+                       .limit = run_deadline(o),
+                       .via = &child_fork};
+    int rc = child_start(&c->ch, &spec);
     free(tsan_env);
-    close(out[1]);
-    close(err[1]);
-    close(st[1]);
     if (feed[1] >= 0)
         close(feed[1]);
     c->fd_progress = feed[0];
-    c->live_trials = c->live_failures = -1;
-    if (pid < 0) {
-        close(out[0]);
-        close(err[0]);
-        close(st[0]);
-        if (feed[0] >= 0)
-            close(feed[0]);
+    if (rc != 0 && feed[0] >= 0) {
+        close(feed[0]);
         c->fd_progress = -1;
-        c->spawn_errno = fork_errno;
-        return -1;
     }
-    setpgid(pid, pid);
-    c->pid = pid;
-    int exec_errno = 0;
-    ssize_t n;
-    while ((n = read(st[0], &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR)
-        ;
-    close(st[0]);
-    c->fd_out = out[0];
-    c->fd_err = err[0];
-    if (n == (ssize_t)sizeof exec_errno) {
-        c->spawn_errno = exec_errno;
-        while (waitpid(pid, &c->status, 0) < 0 && errno == EINTR)
-            ;
-        close(c->fd_out);
-        close(c->fd_err);
-        if (c->fd_progress >= 0)
-            close(c->fd_progress);
-        c->fd_progress = -1;
-        c->fd_out = c->fd_err = -1;
-        c->pid = 0;
-        return -1;
-    }
-    c->start = now_seconds();
-    c->deadline = c->start + run_deadline(o);
-    return 0;
+    return rc;
 }
 
 /* The feed's lines: the last whole "progress TRIALS FAILURES" is kept. */
@@ -237,52 +153,21 @@ static void read_feed(child_run *c)
     }
 }
 
-/* Reaps the child if it has ended, killing whatever else is in its group
- * first (the group id stays ours while the leader is a zombie). */
-static void try_reap(child_run *c)
-{
-    if (c->reaped || c->pid <= 0)
-        return;
-    siginfo_t si;
-    memset(&si, 0, sizeof si);
-    if (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid != c->pid)
-        return;
-    kill(-c->pid, SIGKILL);
-    while (waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR)
-        ;
-    c->reaped = 1;
-    c->end = now_seconds();
-}
-
 static void watchdog_fire(child_run *c, const session *s)
 {
-    c->timed_out = 1;
     char *name = xasprintf("%s.txt", c->run_id);
     char *path = results_path(s, "stacks", name);
     free(name);
-    char *why = NULL;
-    int rc = take_stacks(c->pid, path, &why);
-    if (rc >= 0)
-        c->stacks_file = path;
-    else
-        free(path);
-    c->stacks_note = why;
-    kill(-c->pid, SIGKILL);
+    child_watchdog(&c->ch, path);
+    free(path);
 }
 
-static void child_free(child_run *c)
+static void run_free(child_run *c)
 {
     free_argv(c->argv);
     free(c->run_id);
     free(c->tsan_base);
-    free(c->stacks_file);
-    free(c->stacks_note);
-    buf_free(&c->out);
-    buf_free(&c->err);
-    if (c->fd_out >= 0)
-        close(c->fd_out);
-    if (c->fd_err >= 0)
-        close(c->fd_err);
+    child_free(&c->ch);
     if (c->fd_progress >= 0)
         close(c->fd_progress);
     memset(c, 0, sizeof *c);
@@ -294,137 +179,157 @@ static char *make_run_id(int index, const plan_item *it)
                      it->tsan ? "tsan" : "plain");
 }
 
+/* The state of run_all's loop. */
+typedef struct {
+    session *s;
+    const run_options *o;
+    const plan_item *plan;
+    int n, jobs;
+    child_run *slots;
+    int *busy;
+    const child_run **running;
+    struct pollfd *fds;
+    int next, active, done, signals;
+    double last_progress;
+} runs;
+
+/* Starts what fits in the free slots. */
+static void start_runs(runs *r)
+{
+    for (int j = 0; j < r->jobs && r->next < r->n && r->signals == 0; j++) {
+        if (r->busy[j])
+            continue;
+        child_run *c = &r->slots[j];
+        memset(c, 0, sizeof *c);
+        c->index = r->next;
+        c->item = r->plan[r->next];
+        c->run_id = make_run_id(r->next, &r->plan[r->next]);
+        r->next++;
+        if (spawn(c, r->o, r->s) != 0) {
+            c->ch.end = now_seconds();
+            results_finish(r->s, c, r->o);
+            run_free(c);
+            r->done++;
+            continue;
+        }
+        r->busy[j] = 1;
+        r->active++;
+    }
+}
+
+/* Waits for output, an exit, a signal or a deadline; -1 when poll fails. */
+static int wait_for_events(runs *r)
+{
+    int nf = 0;
+    r->fds[nf++] = (struct pollfd){interrupt_fd(), POLLIN, 0};
+    double now = now_seconds();
+    double wake = now + TICK_MS / 1000.0;
+    for (int j = 0; j < r->jobs; j++) {
+        if (!r->busy[j])
+            continue;
+        const child_run *c = &r->slots[j];
+        nf += child_pollfds(&c->ch, r->fds + nf);
+        if (c->fd_progress >= 0)
+            r->fds[nf++] = (struct pollfd){c->fd_progress, POLLIN, 0};
+        if (!c->ch.reaped && !c->ch.timed_out && c->ch.deadline < wake)
+            wake = c->ch.deadline;
+        if (c->ch.kill_at > 0 && c->ch.kill_at < wake)
+            wake = c->ch.kill_at;
+    }
+    int ms = wake > now ? (int)((wake - now) * 1000) + 1 : 0;
+    /* An exit shows as EOF on the pipes, but a grandchild may hold them:
+     * poll in short steps so reaping never waits long. */
+    if (ms > 50)
+        ms = 50;
+    return poll(r->fds, (nfds_t)nf, ms) < 0 && errno != EINTR ? -1 : 0;
+}
+
+static void pass_on_interrupts(runs *r)
+{
+    if (interrupt_count() == r->signals)
+        return;
+    interrupt_drain();
+    int first = r->signals == 0;
+    r->signals = interrupt_count();
+    for (int j = 0; j < r->jobs; j++)
+        if (r->busy[j])
+            child_interrupt(&r->slots[j].ch, first, TERM_GRACE_S);
+}
+
+/* Reads slot J's run, fires its watchdog, and finishes it once it is done. */
+static void watch(runs *r, int j, double now)
+{
+    child_run *c = &r->slots[j];
+    child_poll(&c->ch);
+    if (c->fd_progress >= 0)
+        read_feed(c);
+    if (!c->ch.reaped && !c->ch.timed_out && !c->ch.interrupted && now >= c->ch.deadline) {
+        summary_progress_clear(r->s);
+        watchdog_fire(c, r->s);
+    }
+    if (!c->ch.reaped && c->ch.kill_at > 0 && now >= c->ch.kill_at) {
+        /* SIGTERM not answered within the grace: the program is stuck
+         * (a hung batch never reaches the check). Its stacks are the
+         * evidence: taken before the kill, and the run's record is the
+         * watchdog's, marked interrupted. */
+        summary_progress_clear(r->s);
+        watchdog_fire(c, r->s);
+        c->ch.kill_at = 0;
+    }
+    if (child_done(&c->ch, now)) {
+        /* A program that died leaves fiu-run's FIFOs behind. */
+        if (c->ch.timed_out || WIFSIGNALED(c->ch.status))
+            fifo_cleanup_pid(c->ch.pid);
+        results_finish(r->s, c, r->o);
+        run_free(c);
+        r->busy[j] = 0;
+        r->active--;
+        r->done++;
+    }
+}
+
+static void show_progress(runs *r, double now)
+{
+    if (!r->s->tty || now - r->last_progress <= 0.25)
+        return;
+    int k = 0;
+    for (int j = 0; j < r->jobs; j++)
+        if (r->busy[j])
+            r->running[k++] = &r->slots[j];
+    summary_progress(r->s, r->done, r->running, k);
+    r->last_progress = now;
+}
+
 int run_all(session *s, const run_options *o, const plan_item *plan, int n)
 {
     int jobs = o->jobs < 1 ? 1 : o->jobs;
-    child_run *slots = xcalloc((size_t)jobs, sizeof *slots);
-    int *busy = xcalloc((size_t)jobs, sizeof *busy);
-    const child_run **running = xcalloc((size_t)jobs, sizeof(const child_run *));
-    struct pollfd *fds = xcalloc((size_t)jobs * 3 + 1, sizeof *fds);
-    int next = 0, active = 0, done = 0, signals = 0;
-    double last_progress = 0;
-
-    while ((next < n && signals == 0) || active > 0) {
-        /* Start what fits. */
-        for (int j = 0; j < jobs && next < n && signals == 0; j++) {
-            if (busy[j])
-                continue;
-            child_run *c = &slots[j];
-            memset(c, 0, sizeof *c);
-            c->index = next;
-            c->item = plan[next];
-            c->run_id = make_run_id(next, &plan[next]);
-            next++;
-            if (spawn(c, o, s) != 0) {
-                c->end = now_seconds();
-                results_finish(s, c, o);
-                child_free(c);
-                done++;
-                continue;
-            }
-            busy[j] = 1;
-            active++;
-        }
-        if (active == 0)
+    runs r = {.s = s,
+              .o = o,
+              .plan = plan,
+              .n = n,
+              .jobs = jobs,
+              .slots = xcalloc((size_t)jobs, sizeof(child_run)),
+              .busy = xcalloc((size_t)jobs, sizeof(int)),
+              .running = xcalloc((size_t)jobs, sizeof(const child_run *)),
+              .fds = xcalloc((size_t)jobs * 4 + 1, sizeof(struct pollfd))};
+    while ((r.next < n && r.signals == 0) || r.active > 0) {
+        start_runs(&r);
+        if (r.active == 0)
             continue;
-
-        /* Wait for output, an exit, a signal or a deadline. */
-        int nf = 0;
-        fds[nf++] = (struct pollfd){interrupt_fd(), POLLIN, 0};
-        double now = now_seconds();
-        double wake = now + TICK_MS / 1000.0;
-        for (int j = 0; j < jobs; j++) {
-            if (!busy[j])
-                continue;
-            const child_run *c = &slots[j];
-            if (c->fd_out >= 0)
-                fds[nf++] = (struct pollfd){c->fd_out, POLLIN, 0};
-            if (c->fd_err >= 0)
-                fds[nf++] = (struct pollfd){c->fd_err, POLLIN, 0};
-            if (c->fd_progress >= 0)
-                fds[nf++] = (struct pollfd){c->fd_progress, POLLIN, 0};
-            if (!c->reaped && !c->timed_out && c->deadline < wake)
-                wake = c->deadline;
-            if (c->kill_at > 0 && c->kill_at < wake)
-                wake = c->kill_at;
-        }
-        int ms = wake > now ? (int)((wake - now) * 1000) + 1 : 0;
-        /* An exit shows as EOF on the pipes, but a grandchild may hold them:
-         * poll in short steps so reaping never waits long. */
-        if (ms > 50)
-            ms = 50;
-        if (poll(fds, (nfds_t)nf, ms) < 0 && errno != EINTR)
+        if (wait_for_events(&r) != 0)
             break;
-
-        if (interrupt_count() != signals) {
-            interrupt_drain();
-            int first = signals == 0;
-            signals = interrupt_count();
-            for (int j = 0; j < jobs; j++) {
-                child_run *c = &slots[j];
-                if (!busy[j] || c->reaped)
-                    continue;
-                c->interrupted = 1;
-                if (first) {
-                    kill(-c->pid, SIGTERM);
-                    c->kill_at = now_seconds() + TERM_GRACE_S;
-                } else {
-                    kill(-c->pid, SIGKILL);
-                }
-            }
-        }
-
-        now = now_seconds();
-        for (int j = 0; j < jobs; j++) {
-            if (!busy[j])
-                continue;
-            child_run *c = &slots[j];
-            if (c->fd_out >= 0)
-                buf_drain(&c->fd_out, &c->out, OUT_CAP);
-            if (c->fd_err >= 0)
-                buf_drain(&c->fd_err, &c->err, ERR_CAP);
-            if (c->fd_progress >= 0)
-                read_feed(c);
-            try_reap(c);
-            if (!c->reaped && !c->timed_out && !c->interrupted && now >= c->deadline) {
-                summary_progress_clear(s);
-                watchdog_fire(c, s);
-            }
-            if (!c->reaped && c->kill_at > 0 && now >= c->kill_at) {
-                /* SIGTERM not answered within the grace: the program is stuck
-                 * (a hung batch never reaches the check). Its stacks are the
-                 * evidence: taken before the kill, and the run's record is the
-                 * watchdog's, marked interrupted. */
-                summary_progress_clear(s);
-                watchdog_fire(c, s);
-                c->kill_at = 0;
-            }
-            int pipes_open = c->fd_out >= 0 || c->fd_err >= 0;
-            if (c->reaped && (!pipes_open || now - c->end > DRAIN_GRACE_S)) {
-                /* A program that died leaves fiu-run's FIFOs behind. */
-                if (c->timed_out || WIFSIGNALED(c->status))
-                    fifo_cleanup_pid(c->pid);
-                results_finish(s, c, o);
-                child_free(c);
-                busy[j] = 0;
-                active--;
-                done++;
-            }
-        }
-
-        if (s->tty && now - last_progress > 0.25) {
-            int k = 0;
-            for (int j = 0; j < jobs; j++)
-                if (busy[j])
-                    running[k++] = &slots[j];
-            summary_progress(s, done, running, k);
-            last_progress = now;
-        }
+        pass_on_interrupts(&r);
+        double now = now_seconds();
+        for (int j = 0; j < jobs; j++)
+            if (r.busy[j])
+                watch(&r, j, now);
+        show_progress(&r, now);
     }
     summary_progress_clear(s);
-    free(slots);
-    free(busy);
-    free(running);
-    free(fds);
-    return signals != 0;
+    child_sweep_all(); /* nothing a run started outlives the driver */
+    free(r.slots);
+    free(r.busy);
+    free(r.running);
+    free(r.fds);
+    return r.signals != 0;
 }

@@ -2,6 +2,7 @@
 #ifndef RL_DRIVER_CORE_RUNNER_H
 #define RL_DRIVER_CORE_RUNNER_H
 
+#include "core/child.h"
 #include "core/options.h"
 #include "core/plan.h"
 #include "core/util.h"
@@ -19,23 +20,13 @@ typedef struct child_run {
     char **argv;
     int argc;
     char *tsan_base; /* log_path given to TSan, or NULL */
-    pid_t pid;
-    int fd_out, fd_err;
-    buffer out, err;
+    child ch;        /* the process (core/child.h): pid, pipes, output, status, deadline */
     /* The program's progress feed (harness/runtime/progress.c): a pipe of
      * "progress TRIALS FAILURES" lines, the last whole one kept. */
     int fd_progress;
     char feed[128];
     size_t feed_len;
     long long live_trials, live_failures; /* -1: no line yet */
-    double start, end, deadline, kill_at;
-    int status;      /* wait status */
-    int reaped;      /* status valid */
-    int spawn_errno; /* the program could not be started */
-    int timed_out;   /* the driver's watchdog fired */
-    int interrupted; /* stopped by the driver's SIGINT/SIGTERM */
-    char *stacks_file;
-    char *stacks_note;
 } child_run;
 
 /* The command line of one run (argv[argc] is NULL). */

@@ -1,18 +1,16 @@
-/* stacks.c — the thread stacks of a hung child, by gdb in batch mode:
+/* stacks.c — the thread stacks of a hung child, by gdb in batch mode, and
+ * the watchdog that takes them before the child is killed:
  *   gdb -batch -nx -p PID -ex 'thread apply all bt'
  * (about half a second). Where gdb is missing the record says so. */
 #include "core/stacks.h"
-#include "core/interrupt.h"
+#include "core/child.h"
 #include "core/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define GDB_LIMIT_S 30.0
@@ -42,42 +40,17 @@ int run_captured(char *const argv[], const char *out_path, double limit)
     int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (out < 0)
         return -1;
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(out);
-        return -1;
-    }
-    if (pid == 0) {
-        setpgid(0, 0);
-        interrupt_restore_in_child();
-        int devnull = open("/dev/null", O_RDONLY);
-        if (devnull >= 0)
-            dup2(devnull, 0);
-        dup2(out, 1);
-        dup2(out, 2);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    setpgid(pid, pid);
+    child c;
+    memset(&c, 0, sizeof c);
+    child_spec spec = {
+        .argv = argv, .out = CHILD_IO_FD, .out_fd = out, .err = CHILD_IO_AS_OUT, .limit = limit};
+    int rc = child_run_to_end(&c, &spec);
+    int e = c.spawn_errno;
     close(out);
-    double deadline = now_seconds() + limit;
-    int status = -1;
-    for (;;) {
-        pid_t r = waitpid(pid, &status, WNOHANG);
-        if (r == pid)
-            break;
-        if (r < 0 && errno != EINTR)
-            return -1;
-        if (now_seconds() > deadline || interrupt_count() > 1) { /* a second Ctrl-C: now */
-            kill(-pid, SIGKILL);
-            while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                ;
-            break;
-        }
-        struct timespec ts = {0, 20000000L};
-        nanosleep(&ts, NULL);
-    }
-    kill(-pid, SIGKILL); /* anything it left behind */
+    int status = rc == 0 ? c.status : -1;
+    child_free(&c);
+    if (rc != 0)
+        errno = e;
     return status;
 }
 
@@ -128,4 +101,15 @@ int take_stacks(pid_t pid, const char *path, char **why)
         return 1; /* the file still says why */
     }
     return 0;
+}
+
+void child_watchdog(child *c, const char *stacks_path)
+{
+    if (stacks_path != NULL) {
+        char *why = NULL;
+        if (take_stacks(c->pid, stacks_path, &why) >= 0)
+            c->stacks_file = xstrdup(stacks_path);
+        c->stacks_note = why;
+    }
+    child_time_out(c);
 }

@@ -89,7 +89,7 @@ void summary_progress(session *s, int done, const child_run *const *running, int
     for (int i = 0; i < n_running && i < 2; i++) {
         const child_run *c = running[i];
         printf(" | %s:%s %s %.1fs", c->item.sc->name, c->item.var->name,
-               c->item.tsan ? "tsan" : "plain", now - c->start);
+               c->item.tsan ? "tsan" : "plain", now - c->ch.start);
         /* the program's own feed: Go's stress's "N runs so far, M failures" */
         if (c->live_trials >= 0)
             printf(" %lld trials, %lld failures", c->live_trials, c->live_failures);

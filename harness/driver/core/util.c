@@ -111,13 +111,18 @@ char *buf_take(buffer *b)
     return s;
 }
 
-void buf_drain(int *fd, buffer *b, size_t cap)
+void buf_drain(int *fd, buffer *b, size_t cap) { buf_drain_each(fd, b, cap, NULL, NULL); }
+
+void buf_drain_each(int *fd, buffer *b, size_t cap, void (*each)(void *, const char *, size_t),
+                    void *arg)
 {
     char chunk[16384];
     for (;;) {
         ssize_t n = read(*fd, chunk, sizeof chunk);
         if (n > 0) {
             buf_append(b, chunk, (size_t)n, cap);
+            if (each != NULL)
+                each(arg, chunk, (size_t)n);
             continue;
         }
         if (n < 0 && errno == EINTR)

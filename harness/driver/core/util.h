@@ -57,6 +57,10 @@ void buf_append(buffer *b, const char *data, size_t n, size_t cap);
 /* Reads the non-blocking FD until it would block, into B (up to CAP); at
  * EOF or an error it closes FD and sets *fd to -1. */
 void buf_drain(int *fd, buffer *b, size_t cap);
+/* The same, handing each chunk read to EACH as well (the whole stream, not
+ * only the part kept). */
+void buf_drain_each(int *fd, buffer *b, size_t cap, void (*each)(void *, const char *, size_t),
+                    void *arg);
 void buf_free(buffer *b);
 /* A growing string with no cap: text appended, printf-style; buf_take hands
  * over the string (never NULL) and leaves B empty. */

@@ -20,6 +20,8 @@
 #ifndef RL_DRIVER_EXEC_H
 #define RL_DRIVER_EXEC_H
 
+#include "core/child.h"
+#include "core/record_sink.h"
 #include "core/util.h"
 
 #include "../../../injectors/exec/preload/exec_points.h"
@@ -155,28 +157,25 @@ void exec_read_reports(const char *dir, const char *prefix, pid_t root, exec_cou
 typedef struct {
     unsigned long long index; /* from 0 */
     uint64_t seed;
-    char *label; /* run-000012 */
-    pid_t pid;
-    int fd_out, fd_err;
-    buffer out, err;
-    double start, end, deadline, kill_at;
-    int status, reaped, timed_out, interrupted, spawn_errno;
-    char *stacks_file, *stacks_note;
+    char *label;     /* run-000012 */
+    child ch;        /* the process (core/child.h): pid, pipes, output, status, deadline */
+    child_scan scan; /* --fail-on over the whole output */
     char *tsan_base; /* DIR/tsan/<label> (TSan adds .<pid>) */
     char *san_base;  /* DIR/sanitizer/<label>: ASan, LSan, UBSan, MSan, racelab cc */
     char *schedule;  /* sched: the schedule it follows (--replay, a dfs prefix); not freed here */
     int follow;      /* sched: a trial of a search (dfs, shrink): `schedule`, then no preemption */
     int trace;       /* sched: trace every step */
     int steps_hint;  /* sched: the most steps an earlier run took */
-    int fs;          /* a fork server's run: its server's slot + 1; 0 spawned */
 } exec_child;
 
 typedef struct {
     const exec_options *o;
     const exec_program *p;
     const exec_setup *s;
-    const char *dir;   /* the results folder */
-    char *reports_dir; /* DIR/.reports: the library's per-process counts */
+    const char *dir;                /* the results folder */
+    char *reports_dir;              /* DIR/.reports: the library's per-process counts */
+    const child_launcher *launcher; /* how runs start (exec_fs_launcher), NULL: posix_spawn */
+    record_sink *sink;              /* DIR/runs.jsonl */
 } exec_context;
 
 /* ---- exec_sanitizers.c ------------------------------------------------ */
@@ -214,34 +213,17 @@ void exec_sanitizer_free(exec_san_report *r);
 
 /* Starts one run; 0, or -1 with c->spawn_errno set. */
 int exec_child_start(const exec_context *x, exec_child *c);
-/* Reads what is there on its pipes; reaps it when it has ended. */
-void exec_child_poll(exec_child *c);
 /* Past its deadline: gdb's stacks into DIR/stacks, then its group is killed. */
 void exec_child_watchdog(const exec_context *x, exec_child *c);
-int exec_child_done(const exec_child *c, double now);
 void exec_child_free(exec_child *c);
-/* The fd to poll besides its pipes (a fork server's run: the server's
- * socket), or -1. */
-int exec_child_wait_fd(const exec_child *c);
-/* The run's environment (NULL-terminated, freed with exec_free_environment),
- * and posix_spawn of PROGRAM with it: its own process group, stdin from
- * /dev/null, out_w and err_w as 1 and 2, `ctl` (>= 0) as fd
- * RL_EXEC_FORKSERVER_FD. */
-char **exec_child_environment(const exec_context *x, const exec_child *c);
-void exec_free_environment(char **envp);
-int exec_child_spawn(const exec_context *x, char **envp, int out_w, int err_w, int ctl, pid_t *pid);
-
 /* ---- exec_forkserver.c ------------------------------------------------- */
 
 /* Whether runs can be forks of a fork server; if not, *why says why. */
 int exec_fs_wanted(const exec_context *x, const char **why);
-/* Starts run `c` as a fork of an idle server (started when none is);
- * 0, or -1: spawn it instead (the servers are then given up). */
-int exec_fs_start(const exec_context *x, exec_child *c, char **envp, int out_w, int err_w);
-/* A server's run: 1 once its status has come (c->status set). */
-int exec_fs_poll(exec_child *c);
-int exec_fs_fd(const exec_child *c);
-void exec_fs_spawned(void); /* a run was spawned (counted for the record) */
+/* The launcher of the runs (core/child.h): each run a fork of an idle
+ * server (started when none is), or spawned when a server cannot be used
+ * or has failed (then given up). Its context is X, which must outlive it. */
+const child_launcher *exec_fs_launcher(const exec_context *x);
 /* How the runs were started: "fork-server", "spawn" or "both"; *note why
  * not (NULL when every run was a fork). */
 const char *exec_fs_launch(const exec_context *x, const char **note);
@@ -278,6 +260,7 @@ typedef struct {
     const char *signal;
     char *stacks_file, *stacks_note, *output_file, *tsan_log;
     char *sanitizer_log; /* the log that holds the sanitizer's report */
+    int output_cut;      /* the kept output is not all the run printed (1 MB per stream) */
     char *stderr_tail;
     char *schedule; /* sched mode: the run's schedule, its preemptions, who waited for what */
     int preemptions;
@@ -314,6 +297,13 @@ typedef struct {
     unsigned long long runs_counted; /* runs whose own process reported counts */
     unsigned long long runs_forked;  /* runs with more than one process */
     unsigned long long spawn_failures;
+    unsigned long long escaped; /* ran out of the preload's (or scheduler's) reach: not graded */
+    /* processes runs left running outside their process groups (killed);
+     * processes, not runs: with a fork server and --jobs, which run left one
+     * is not always known (its mark is the server's), that it was is */
+    unsigned long long left_behind;
+    const char *error; /* why nothing can be judged (exit 3), or NULL */
+    int output_failed; /* a failed run's output could not be kept */
     double started, seconds;
     int interrupted;
     /* sched mode */
@@ -333,8 +323,11 @@ typedef struct {
 
 /* Grades a finished run (its output, logs and reports) into the tally;
  * returns its outcome, or EXEC_DIVERGED: a sched run that left its schedule
- * or control and did not fail, not graded (counted in t->diverged). */
+ * or control and did not fail, not graded (counted in t->diverged), or
+ * EXEC_ESCAPED: a run that passed without the preload's (or the
+ * scheduler's) report of its own process, not graded (t->escaped). */
 #define EXEC_DIVERGED (-2)
+#define EXEC_ESCAPED (-3)
 int exec_grade(const exec_context *x, exec_child *c, exec_tally *t);
 void exec_free_tally(exec_tally *t);
 

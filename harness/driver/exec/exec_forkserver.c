@@ -11,10 +11,18 @@
  *
  * One server per run at once (--jobs). Not used for what a fork cannot
  * reproduce: TSan and other sanitizer builds (a sanitizer reads its options,
- * the per-run log path among them, before any constructor), --posix-faults (libfiu is set up before
- * the library), #! scripts (the preload acts on the interpreter), and --no-fork-server. A server
- * that does not start or fails is given up: the runs are spawned, and the record says which launch
- * was used (exec.launch). */
+ * the per-run log path among them, before any constructor), --posix-faults
+ * (libfiu is set up before the library), #! scripts (the preload acts on the
+ * interpreter), and --no-fork-server. A server that does not start or fails
+ * is given up: the runs are spawned, and the record says which launch was
+ * used (exec.launch).
+ *
+ * It is the core runner's launcher (core/child.h): its start forks a run
+ * through a server (or spawns it), its ended answers from the server's
+ * socket (a run is the server's child, not racelab's), and its wait_fd is
+ * that socket, polled with the run's pipes. The servers are registered with
+ * the runner, so that its sweep of leftovers never takes one for a stray. */
+#include "core/child_sweep.h"
 #include "exec/exec.h"
 
 #include <errno.h>
@@ -32,9 +40,13 @@
 #define FS_SNDBUF (1 << 21)   /* a request holds the environment and a schedule */
 
 typedef struct {
-    pid_t pid; /* the server */
-    int fd;    /* the driver's end */
-    int busy;  /* a run of it has not ended */
+    pid_t pid;          /* the server */
+    int fd;             /* the driver's end */
+    int busy;           /* a run of it has not ended */
+    pid_t run;          /* that run */
+    unsigned long mark; /* the serial of its RACELAB_RUN_MARK: its runs' descendants show it */
+    int ended;          /* its status has come */
+    int status;         /* its wait status */
 } fork_server;
 
 static fork_server servers[FS_MAX];
@@ -88,6 +100,7 @@ static void server_end(fork_server *s)
         kill(s->pid, SIGKILL);
         while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
             ;
+        child_registry_remove(s->pid);
     }
     if (s->fd >= 0)
         close(s->fd);
@@ -124,20 +137,35 @@ static int server_start(const exec_context *x, char **envp)
     int n = 0;
     while (envp[n] != NULL)
         n++;
-    char **env = xcalloc((size_t)n + 3, sizeof *env);
-    memcpy(env, envp, (size_t)n * sizeof *env);
+    char **env = xcalloc((size_t)n + 4, sizeof *env);
+    int k = 0;
+    for (int i = 0; i < n; i++) /* the first run's mark is not the server's */
+        if (strncmp(envp[i], "RACELAB_RUN_MARK=", 17) != 0)
+            env[k++] = envp[i];
+    unsigned long mark = child_next_serial();
+    char *marked = child_mark(mark);
+    env[k++] = marked;
+    n = k;
     char *named = xasprintf("%s=%d", RL_EXEC_ENV_FORKSERVER, RL_EXEC_FORKSERVER_FD);
     env[n] = named;
     /* every symbol bound once in the server, not lazily again in each run (as
      * AFL does); the runs get their own environment, without it */
     env[n + 1] = "LD_BIND_NOW=1";
-    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     pid_t pid = 0;
-    int rc = null < 0 ? errno : exec_child_spawn(x, env, null, null, sv[1], &pid);
+    child_spec spec = {.argv = x->o->argv,
+                       .path = x->p->path,
+                       .keep_fd = sv[1],
+                       .keep_fd_as = RL_EXEC_FORKSERVER_FD};
+    const int fds[3] = {null, null, null};
+    int rc = null < 0 ? errno : child_spawn.start(&child_spawn, &spec, env, fds, &pid);
     if (null >= 0)
         close(null);
+    if (rc == 0)
+        child_registry_add(pid, mark); /* the runner's: never a stray */
     close(sv[1]);
     free(named);
+    free(marked);
     free(env);
     if (rc != 0) {
         close(sv[0]);
@@ -148,7 +176,7 @@ static int server_start(const exec_context *x, char **envp)
         exit_hook = 1;
     }
     fork_server *s = &servers[n_servers];
-    *s = (fork_server){pid, sv[0], 0};
+    *s = (fork_server){pid, sv[0], 0, 0, mark, 0, 0};
     char buf[64];
     if (receive(s->fd, buf, sizeof buf, FS_HELLO_TIMEOUT) < 0 || strncmp(buf, "hello ", 6) != 0) {
         server_end(s);
@@ -194,7 +222,9 @@ static int send_run(int fd, char **envp, int out_w, int err_w)
     return n == (ssize_t)len ? 0 : -1;
 }
 
-int exec_fs_start(const exec_context *x, exec_child *c, char **envp, int out_w, int err_w)
+/* A run as a fork of an idle server (started when none is); 0, or -1:
+ * spawn it instead (the servers are then given up). */
+static int fork_run(const exec_context *x, char **envp, int out_w, int err_w, pid_t *pid)
 {
     int slot = -1;
     for (int i = 0; i < n_servers && slot < 0; i++)
@@ -211,40 +241,108 @@ int exec_fs_start(const exec_context *x, exec_child *c, char **envp, int out_w, 
         give_up("failed to fork a run");
         return -1;
     }
-    c->pid = (pid_t)strtol(buf + 4, NULL, 10);
-    c->fs = slot + 1;
+    *pid = (pid_t)strtol(buf + 4, NULL, 10);
     s->busy = 1;
+    s->run = *pid;
+    s->ended = 0;
     forked++;
     return 0;
 }
 
-int exec_fs_fd(const exec_child *c) { return c->fs > 0 && !c->reaped ? servers[c->fs - 1].fd : -1; }
-
-int exec_fs_poll(exec_child *c)
+static int fs_start(const child_launcher *l, const child_spec *spec, char *const *envp,
+                    const int fds[3], pid_t *pid)
 {
-    fork_server *s = &servers[c->fs - 1];
+    const exec_context *x = l->ctx;
+    if (exec_fs_wanted(x, NULL) && fork_run(x, (char **)envp, fds[1], fds[2], pid) == 0)
+        return 0; /* a fork of the program loaded once */
+    spawned++;
+    return child_spawn.start(&child_spawn, spec, envp, fds, pid);
+}
+
+static fork_server *server_of(pid_t run)
+{
+    for (int i = 0; i < n_servers; i++)
+        if (servers[i].busy && servers[i].run == run)
+            return &servers[i];
+    return NULL;
+}
+
+/* Its status, once the server has relayed it (the server reaped it). */
+static int server_ended(fork_server *s)
+{
     char buf[64];
-    if (s->fd < 0) { /* given up while it ran: the server's death killed it */
-        c->status = SIGKILL;
+    if (s->ended)
         return 1;
+    if (s->fd < 0) { /* given up while it ran: the server's death killed it */
+        s->status = SIGKILL;
+        return s->ended = 1;
     }
     long n = receive(s->fd, buf, sizeof buf, 0);
     if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK)
             return 0;
         /* the server died; its run died with it (PR_SET_PDEATHSIG) */
-        c->status = SIGKILL;
+        s->status = SIGKILL;
+        s->ended = 1;
+        pid_t run = s->run;
         server_end(s);
+        s->busy = 1; /* until the runner has taken the status */
+        s->run = run;
         return 1;
     }
     if (strncmp(buf, "status ", 7) != 0)
         return 0;
-    c->status = (int)strtol(buf + 7, NULL, 10);
-    s->busy = 0;
+    s->status = (int)strtol(buf + 7, NULL, 10);
+    return s->ended = 1;
+}
+
+static int fs_ended(const child_launcher *l, pid_t pid, int *status, int peek)
+{
+    (void)l;
+    fork_server *s = server_of(pid);
+    if (s == NULL) { /* a spawned run: the driver's own child */
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0) {
+            *status = SIGKILL; /* not ours: a fork whose server was given up, and died with it */
+            return errno == ECHILD;
+        }
+        if (si.si_pid != pid)
+            return 0;
+        while (!peek && waitpid(pid, status, 0) < 0 && errno == EINTR)
+            ;
+        return 1;
+    }
+    if (!server_ended(s))
+        return 0;
+    *status = s->status;
+    if (!peek) {
+        s->busy = 0;
+        s->run = 0;
+    }
     return 1;
 }
 
-void exec_fs_spawned(void) { spawned++; }
+static unsigned long fs_mark_of(const child_launcher *l, pid_t pid)
+{
+    (void)l;
+    const fork_server *s = server_of(pid);
+    return s != NULL ? s->mark : 0;
+}
+
+static int fs_wait_fd(const child_launcher *l, pid_t pid)
+{
+    (void)l;
+    const fork_server *s = server_of(pid);
+    return s != NULL && !s->ended ? s->fd : -1;
+}
+
+const child_launcher *exec_fs_launcher(const exec_context *x)
+{
+    static child_launcher launcher;
+    launcher = (child_launcher){"fork-server", fs_start, fs_ended, fs_wait_fd, fs_mark_of, x};
+    return &launcher;
+}
 
 const char *exec_fs_launch(const exec_context *x, const char **note)
 {

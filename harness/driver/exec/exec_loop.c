@@ -11,6 +11,7 @@
  * its change points below it); with dfs, each run follows the prefix the
  * search gives it, and the search stops when every schedule within its
  * bound has run (exhausted). */
+#include "core/child.h"
 #include "core/fifos.h"
 #include "core/interrupt.h"
 #include "exec/exec.h"
@@ -77,7 +78,7 @@ static int budget_left(const exec_options *o, const exec_tally *t, unsigned long
 {
     if (o->until_fail && t->failures > 0)
         return 0;
-    if (t->exhausted)
+    if (t->exhausted || t->error != NULL)
         return 0;
     if (o->seconds > 0 && now - t->started >= o->seconds)
         return 0;
@@ -105,15 +106,20 @@ static void clear_progress(int *shown)
 
 static void finish(const exec_context *x, exec_child *c, exec_tally *t, int tty, int *shown)
 {
-    if (c->interrupted && !c->timed_out) {
+    if (c->ch.interrupted && !c->ch.timed_out) {
         exec_counts ignored;
-        exec_read_reports(x->reports_dir, c->label, c->pid, &ignored);
+        exec_read_reports(x->reports_dir, c->label, c->ch.pid, &ignored);
         return; /* cut short by us: not a run */
     }
     unsigned long long before = t->failures;
     int n_before = t->n_failed;
     int outcome = exec_grade(x, c, t);
-    if (t->dfs != NULL) {
+    if (t->dfs != NULL && outcome == EXEC_ESCAPED) {
+        /* the search cannot steer a program that leaves the scheduler: its
+         * space is not exhausted, it cannot be searched */
+        t->error = "a run escaped the scheduler (its own process did not finish under it): "
+                   "the dfs search cannot go on";
+    } else if (t->dfs != NULL) {
         /* a run without a report teaches the search nothing: it would repeat */
         int more = outcome != -1 && t->last != NULL && t->last->present &&
                    exec_sched_feed(t->dfs, t->last);
@@ -127,120 +133,129 @@ static void finish(const exec_context *x, exec_child *c, exec_tally *t, int tty,
     }
 }
 
+/* The state of exec_run_all's loop. */
+typedef struct {
+    const exec_context *x;
+    exec_tally *t;
+    int jobs;
+    exec_child *slots;
+    int *busy;
+    struct pollfd *fds;
+    int tty, shown, active, signals, stop;
+    unsigned long long started;
+} loop;
+
+/* Starts runs in the free slots while the budget lasts. */
+static void start_runs(loop *l)
+{
+    const exec_options *o = l->x->o;
+    exec_tally *t = l->t;
+    for (int j = 0;
+         j < l->jobs && !l->stop && l->signals == 0 && budget_left(o, t, l->started, now_seconds());
+         j++) {
+        if (l->busy[j])
+            continue;
+        exec_child *c = &l->slots[j];
+        memset(c, 0, sizeof *c);
+        c->index = l->started++;
+        c->seed = o->run_seed_given ? o->run_seed : exec_run_seed(o->seed, c->index);
+        t->runs_started++;
+        if (o->sched) {
+            c->steps_hint = t->max_steps;
+            c->schedule = t->dfs != NULL ? exec_sched_prefix(t->dfs) : NULL;
+            c->follow = t->dfs != NULL;
+        }
+        if (exec_child_start(l->x, c) != 0) {
+            clear_progress(&l->shown);
+            error_msg("exec: cannot run %s: %s", l->x->p->path, strerror(c->ch.spawn_errno));
+            t->spawn_failures++;
+            free(c->schedule);
+            exec_child_free(c);
+            l->stop = 1;
+            break;
+        }
+        l->busy[j] = 1;
+        l->active++;
+    }
+}
+
+/* Reads slot J's run, fires its watchdog, and grades it once it is done. */
+static void watch(loop *l, int j, double now)
+{
+    exec_child *c = &l->slots[j];
+    child_poll(&c->ch);
+    if (!c->ch.reaped && !c->ch.timed_out && !c->ch.interrupted && now >= c->ch.deadline) {
+        clear_progress(&l->shown);
+        exec_child_watchdog(l->x, c);
+    }
+    child_kill_if_due(&c->ch, now);
+    if (child_done(&c->ch, now)) {
+        if (c->ch.timed_out || WIFSIGNALED(c->ch.status))
+            fifo_cleanup_pid(c->ch.pid);
+        finish(l->x, c, l->t, l->tty, &l->shown);
+        free(c->schedule);
+        exec_child_free(c);
+        l->busy[j] = 0;
+        l->active--;
+    }
+}
+
 int exec_run_all(const exec_context *x, exec_tally *t)
 {
     const exec_options *o = x->o;
     int jobs = o->jobs;
-    exec_child *slots = xcalloc((size_t)jobs, sizeof *slots);
-    int *busy = xcalloc((size_t)jobs, sizeof *busy);
-    struct pollfd *fds = xcalloc((size_t)jobs * 3 + 2, sizeof *fds);
+    loop l = {.x = x,
+              .t = t,
+              .jobs = jobs,
+              .slots = xcalloc((size_t)jobs, sizeof(exec_child)),
+              .busy = xcalloc((size_t)jobs, sizeof(int)),
+              .fds = xcalloc((size_t)jobs * 3 + 2, sizeof(struct pollfd)),
+              .tty = isatty(1)};
     chld_install();
     if (o->sched && o->strategy_spec.kind == RL_STRAT_DFS &&
         (t->dfs = rl_strategy_dfs(o->strategy_spec.preemptions)) == NULL)
         fatal_oom();
-    int tty = isatty(1), shown = 0, active = 0, signals = 0, stop = 0;
-    unsigned long long started = 0;
     double last_progress = 0;
     t->started = now_seconds();
-
     for (;;) {
-        double now = now_seconds();
-        for (int j = 0; j < jobs && !stop && signals == 0 && budget_left(o, t, started, now); j++) {
-            if (busy[j])
-                continue;
-            exec_child *c = &slots[j];
-            memset(c, 0, sizeof *c);
-            c->index = started++;
-            c->seed = o->run_seed_given ? o->run_seed : exec_run_seed(o->seed, c->index);
-            t->runs_started++;
-            if (o->sched) {
-                c->steps_hint = t->max_steps;
-                c->schedule = t->dfs != NULL ? exec_sched_prefix(t->dfs) : NULL;
-                c->follow = t->dfs != NULL;
-            }
-            if (exec_child_start(x, c) != 0) {
-                clear_progress(&shown);
-                error_msg("exec: cannot run %s: %s", x->p->path, strerror(c->spawn_errno));
-                t->spawn_failures++;
-                free(c->schedule);
-                exec_child_free(c);
-                stop = 1;
-                break;
-            }
-            busy[j] = 1;
-            active++;
-        }
-        if (active == 0)
+        start_runs(&l);
+        if (l.active == 0)
             break;
-
         int nf = 0;
-        fds[nf++] = (struct pollfd){interrupt_fd(), POLLIN, 0};
+        l.fds[nf++] = (struct pollfd){interrupt_fd(), POLLIN, 0};
         if (chld_pipe[0] >= 0)
-            fds[nf++] = (struct pollfd){chld_pipe[0], POLLIN, 0};
-        for (int j = 0; j < jobs; j++) {
-            if (!busy[j])
-                continue;
-            if (slots[j].fd_out >= 0)
-                fds[nf++] = (struct pollfd){slots[j].fd_out, POLLIN, 0};
-            if (slots[j].fd_err >= 0)
-                fds[nf++] = (struct pollfd){slots[j].fd_err, POLLIN, 0};
-            if (exec_child_wait_fd(&slots[j]) >= 0) /* a fork server's word on its end */
-                fds[nf++] = (struct pollfd){exec_child_wait_fd(&slots[j]), POLLIN, 0};
-        }
+            l.fds[nf++] = (struct pollfd){chld_pipe[0], POLLIN, 0};
+        for (int j = 0; j < jobs; j++)
+            if (l.busy[j])
+                nf += child_pollfds(&l.slots[j].ch, l.fds + nf);
         /* An exit shows as SIGCHLD (and EOF on the pipes, unless a grandchild
          * holds them); the short step bounds the deadline checks. */
-        if (poll(fds, (nfds_t)nf, 20) < 0 && errno != EINTR)
+        if (poll(l.fds, (nfds_t)nf, 20) < 0 && errno != EINTR)
             break;
         chld_drain();
-
-        if (interrupt_count() != signals) {
+        if (interrupt_count() != l.signals) {
             interrupt_drain();
-            int first = signals == 0;
-            signals = interrupt_count();
+            int first = l.signals == 0;
+            l.signals = interrupt_count();
             t->interrupted = 1;
-            for (int j = 0; j < jobs; j++) {
-                exec_child *c = &slots[j];
-                if (!busy[j] || c->reaped)
-                    continue;
-                c->interrupted = 1;
-                kill(-c->pid, first ? SIGTERM : SIGKILL);
-                c->kill_at = first ? now_seconds() + TERM_GRACE_S : 0;
-            }
+            for (int j = 0; j < jobs; j++)
+                if (l.busy[j])
+                    child_interrupt(&l.slots[j].ch, first, TERM_GRACE_S);
         }
-
-        now = now_seconds();
-        for (int j = 0; j < jobs; j++) {
-            exec_child *c = &slots[j];
-            if (!busy[j])
-                continue;
-            exec_child_poll(c);
-            if (!c->reaped && !c->timed_out && !c->interrupted && now >= c->deadline) {
-                clear_progress(&shown);
-                exec_child_watchdog(x, c);
-            }
-            if (!c->reaped && c->kill_at > 0 && now >= c->kill_at) {
-                kill(-c->pid, SIGKILL);
-                c->kill_at = 0;
-            }
-            if (exec_child_done(c, now)) {
-                if (c->timed_out || WIFSIGNALED(c->status))
-                    fifo_cleanup_pid(c->pid);
-                finish(x, c, t, tty, &shown);
-                free(c->schedule);
-                exec_child_free(c);
-                busy[j] = 0;
-                active--;
-            }
-        }
+        double now = now_seconds();
+        for (int j = 0; j < jobs; j++)
+            if (l.busy[j])
+                watch(&l, j, now);
         if (now - last_progress >= PROGRESS_EVERY_S) {
-            progress(t, tty, &shown);
+            progress(t, l.tty, &l.shown);
             last_progress = now;
         }
     }
-    clear_progress(&shown);
+    clear_progress(&l.shown);
+    child_sweep_all(); /* nothing a run started outlives the invocation */
     t->seconds = now_seconds() - t->started;
-    free(slots);
-    free(busy);
-    free(fds);
+    free(l.slots);
+    free(l.busy);
+    free(l.fds);
     return t->interrupted;
 }

@@ -22,100 +22,65 @@
 #include <time.h>
 #include <unistd.h>
 
-static int make_dirs(const char *path)
-{
-    char *p = xstrdup(path);
-    for (char *q = p + 1; *q; q++) {
-        if (*q != '/')
-            continue;
-        *q = '\0';
-        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-            free(p);
-            return -1;
-        }
-        *q = '/';
-    }
-    int rc = mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
-    free(p);
-    return rc;
-}
-
-static char *default_dir(void)
-{
-    char host[256] = "host";
-    if (gethostname(host, sizeof host) != 0)
-        strcpy(host, "host");
-    host[sizeof host - 1] = '\0';
-    for (char *c = host; *c; c++)
-        if (*c == '/' || *c == ' ')
-            *c = '_';
-    char stamp[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-    char *root = rl_results_root();
-    char *dir = xasprintf("%s/%s-%s", root, stamp, host);
-    for (int k = 2; access(dir, F_OK) == 0 && k < 1000; k++) {
-        free(dir);
-        dir = xasprintf("%s/%s-%s-%d", root, stamp, host, k);
-    }
-    free(root);
-    return dir;
-}
-
 /* The folder with an empty runs.jsonl of its own; 0 or an exit status. */
-static int open_folder(const exec_options *o, char **dir_out)
+static int open_folder(const exec_options *o, record_sink *sink)
 {
-    char *dir = o->out_dir != NULL ? xstrdup(o->out_dir) : default_dir();
-    if (make_dirs(dir) != 0) {
-        error_msg("exec: cannot create the results folder %s: %s", dir, strerror(errno));
-        free(dir);
-        return RL_EXIT_HARNESS;
-    }
-    char *jsonl = xasprintf("%s/runs.jsonl", dir);
-    int fd = open(jsonl, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    int e = errno;
-    free(jsonl);
-    if (fd < 0) {
-        if (e == EEXIST)
-            error_msg("exec: %s already holds results; give another --out", dir);
-        else
-            error_msg("exec: cannot write to the results folder %s: %s", dir, strerror(e));
-        free(dir);
-        return e == EEXIST ? RL_EXIT_USAGE : RL_EXIT_HARNESS;
-    }
-    close(fd);
-    char real[PATH_MAX];
-    if (realpath(dir, real) != NULL) {
-        free(dir);
-        dir = xstrdup(real);
-    }
-    *dir_out = dir;
-    return 0;
+    char *root = rl_results_root();
+    int rc = record_sink_open(sink, o->out_dir, root, "exec: ");
+    free(root);
+    return rc;
 }
 
 static int exit_status(const exec_tally *t, const rl_verdict *v)
 {
     if (t->interrupted)
         return RL_EXIT_INTERRUPTED;
-    if (t->spawn_failures > 0 || t->runs == 0)
+    if (t->spawn_failures > 0 || t->runs == 0 || t->error != NULL || t->output_failed)
         return RL_EXIT_HARNESS;
     if (v->met)
         return RL_EXIT_MET;
     return v->verdict == RL_VERDICT_FAILS ? RL_EXIT_FIX_FAILED : RL_EXIT_WEAK;
 }
 
+/* Why nothing can be judged, when nothing can (rule: a run that left the
+ * scheduler's control or escaped the preload is never graded as a pass). */
+static void find_error(const exec_options *o, exec_tally *t)
+{
+    if (t->error != NULL || t->interrupted || t->spawn_failures > 0)
+        return;
+    if (t->runs == 0 && t->escaped > 0)
+        t->error = "every run escaped the scheduler (its own process did not finish under it: "
+                   "LD_PRELOAD cleared, or executed without it): nothing was tested";
+    else if (t->runs == 0 && t->diverged > 0)
+        t->error = "every run left the schedule or the scheduler's control: nothing was tested";
+    else if (t->runs > 0 && t->runs_counted == 0 && t->failures == 0)
+        t->error = o->sched ? "no run's own process reported to the scheduler's library: "
+                              "nothing ran under it"
+                            : "no run's own process reported to the preloaded library (it "
+                              "escaped the preload, or ended by _exit): the noise did not act";
+}
+
+/* DIR/summary.txt through a temp file and a rename: whole or not there. */
 static int write_summary(const exec_context *x, const exec_tally *t, const rl_verdict *v,
                          int status)
 {
     char *path = xasprintf("%s/summary.txt", x->dir);
-    FILE *f = fopen(path, "w");
+    char *tmp = xasprintf("%s/.summary.txt.tmp", x->dir);
+    FILE *f = fopen(tmp, "w");
+    int ok = f != NULL;
+    if (ok) {
+        exec_print_summary(x, t, v, status, f);
+        ok = !ferror(f);
+        ok = fclose(f) == 0 && ok;
+    }
+    ok = ok && rename(tmp, path) == 0;
+    if (!ok) {
+        error_msg("exec: cannot write %s: %s", path, strerror(errno));
+        unlink(tmp);
+    }
+    free(tmp);
     free(path);
-    if (f == NULL)
-        return -1;
-    exec_print_summary(x, t, v, status, f);
-    return fclose(f);
+    return ok ? 0 : -1;
 }
 
 /* Where the runs' processes leave their counts and schedule reports (a few
@@ -170,10 +135,12 @@ static char *reports_folder(const char *dir)
 }
 
 static int run(const exec_options *o, const exec_program *p, const exec_setup *setup,
-               const char *dir)
+               record_sink *sink)
 {
-    exec_context x = {o, p, setup, dir, reports_folder(dir)};
-    if (p->n_raw > 0) /* said, not hidden: the record's exec.raw_calls too */
+    const char *dir = sink->dir;
+    exec_context x = {o, p, setup, dir, reports_folder(dir), NULL, sink};
+    x.launcher = exec_fs_launcher(&x); /* forks of a fork server, or posix_spawn */
+    if (p->n_raw > 0)                  /* said, not hidden: the record's exec.raw_calls too */
         warn_msg("exec: %s imports %s%s%s%s%s: threads it clones and futexes it waits on by "
                  "syscall are not seen by the %s",
                  p->name, p->raw[0], p->n_raw > 1 ? ", " : "", p->n_raw > 1 ? p->raw[1] : "",
@@ -194,16 +161,20 @@ static int run(const exec_options *o, const exec_program *p, const exec_setup *s
     exec_tally t;
     memset(&t, 0, sizeof t);
     exec_run_all(&x, &t);
-    if (o->shrink && !t.interrupted)
+    if (o->shrink && !t.interrupted && t.error == NULL)
         exec_shrink(&x, &t);
+    find_error(o, &t);
+    if (t.error != NULL)
+        error_msg("exec: %s", t.error);
     rl_verdict v;
-    int rc = exec_write_record(&x, &t, &v);
+    int rc = exec_write_record(&x, &t, &v); /* whole or not at all; said by the sink */
     int status = rc != 0 ? RL_EXIT_HARNESS : exit_status(&t, &v);
-    if (rc != 0)
-        error_msg("exec: cannot write %s/runs.jsonl", dir);
-    exec_print_summary(&x, &t, &v, status, stdout);
+    /* the file first: the status printed is the one the process exits with */
     if (write_summary(&x, &t, &v, status) != 0)
-        warn_msg("exec: cannot write %s/summary.txt", dir);
+        status = rl_worse_exit(status, RL_EXIT_HARNESS);
+    exec_print_summary(&x, &t, &v, status, stdout);
+    if (fflush(stdout) != 0 && status != RL_EXIT_INTERRUPTED)
+        status = RL_EXIT_HARNESS;
     rmdir(x.reports_dir); /* empty unless a process is still writing */
     free(x.reports_dir);
     exec_free_tally(&t);
@@ -226,18 +197,18 @@ int cmd_exec(int argc, char **argv)
     }
     exec_setup setup;
     rc = exec_prepare(&o, &p, &setup);
-    char *dir = NULL;
+    record_sink sink = {NULL, -1, 0, 0};
     if (rc == 0)
-        rc = open_folder(&o, &dir);
-    if (rc == 0 && exec_write_suppressions(&setup, dir) != 0) {
-        error_msg("exec: cannot write %s/tsan.supp", dir);
+        rc = open_folder(&o, &sink);
+    if (rc == 0 && exec_write_suppressions(&setup, sink.dir) != 0) {
+        error_msg("exec: cannot write %s/tsan.supp", sink.dir);
         rc = RL_EXIT_HARNESS;
     }
     if (rc == 0) {
         fifo_cleanup_stale();
-        rc = run(&o, &p, &setup, dir);
+        rc = run(&o, &p, &setup, &sink);
     }
-    free(dir);
+    record_sink_free(&sink);
     exec_free_setup(&setup);
     exec_free_program(&p);
     exec_free_options(&o);

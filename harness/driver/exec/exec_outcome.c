@@ -19,19 +19,24 @@
  * In sched mode the run's schedule report comes first: a deadlock (found
  * by the model, at once) or a livelock is a hang, with who waited for what;
  * a run whose replayed schedule named a thread that could not run, or that
- * left control (a thread blocked outside the model, more threads than the
- * scheduler holds, more steps than its schedule can record) and did not
- * fail, diverged: it is not graded — it proves nothing either way. */
+ * left control (a thread blocked outside the model or spinning outside any
+ * call, more threads than the scheduler holds, more steps than its schedule
+ * can record) and did not fail, diverged: it is not graded — it proves nothing either way. A run
+ * that passed without its own process finishing under the scheduler (no
+ * report, or one still "running": it cleared LD_PRELOAD and executed
+ * itself, say) escaped: not graded either, and counted (exec.escaped). */
 #include "../../../injectors/exec/preload/exec_sched_report.h"
 #include "core/tsanlog.h"
 #include "exec/exec.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #define TAIL 2000
 
@@ -66,11 +71,6 @@ static const char *tsan_deadly_signal(const tsan_summary *ts)
     return NULL;
 }
 
-static int matches(const exec_options *o, const buffer *b)
-{
-    return b->data != NULL && regexec(&o->fail_re, b->data, 0, NULL, 0) == 0;
-}
-
 static void add_kinds(exec_tally *t, const tsan_summary *ts)
 {
     t->tsan_reports += ts->reports;
@@ -87,25 +87,35 @@ static void add_kinds(exec_tally *t, const tsan_summary *ts)
     }
 }
 
-static char *keep_output(const exec_context *x, const exec_child *c)
+/* DIR/output/<run>.txt: stdout, then stderr. NULL when it could not be
+ * written whole (said once; the invocation then exits 3). */
+static char *keep_output(const exec_context *x, const exec_child *c, exec_tally *t)
 {
     char *sub = xasprintf("%s/output", x->dir);
     mkdir(sub, 0755);
     char *path = xasprintf("%s/%s.txt", sub, c->label);
     free(sub);
     FILE *f = fopen(path, "w");
-    if (f == NULL) {
-        free(path);
-        return NULL;
+    int ok = f != NULL;
+    if (ok) {
+        const buffer *out = &c->ch.out, *err = &c->ch.err;
+        fprintf(f, "==== stdout (%zu bytes%s)\n", out->len, out->dropped ? ", cut" : "");
+        if (out->len)
+            fwrite(out->data, 1, out->len, f);
+        fprintf(f, "\n==== stderr (%zu bytes%s)\n", err->len, err->dropped ? ", cut" : "");
+        if (err->len)
+            fwrite(err->data, 1, err->len, f);
+        ok = !ferror(f);
+        ok = fclose(f) == 0 && ok;
     }
-    fprintf(f, "==== stdout (%zu bytes%s)\n", c->out.len, c->out.dropped ? ", cut" : "");
-    if (c->out.len)
-        fwrite(c->out.data, 1, c->out.len, f);
-    fprintf(f, "\n==== stderr (%zu bytes%s)\n", c->err.len, c->err.dropped ? ", cut" : "");
-    if (c->err.len)
-        fwrite(c->err.data, 1, c->err.len, f);
-    fclose(f);
-    return path;
+    if (ok)
+        return path;
+    if (!t->output_failed)
+        error_msg("exec: cannot write %s: %s", path, strerror(errno));
+    t->output_failed = 1;
+    unlink(path); /* no file that looks whole and is not */
+    free(path);
+    return NULL;
 }
 
 static void record_failure(const exec_context *x, exec_child *c, exec_tally *t, int outcome,
@@ -122,18 +132,20 @@ static void record_failure(const exec_context *x, exec_child *c, exec_tally *t, 
     f->seed = c->seed;
     f->outcome = outcome;
     f->cause = cause;
-    f->at = c->end - t->started;
-    f->duration = c->end - c->start;
-    f->exit_status = c->reaped && WIFEXITED(c->status) ? WEXITSTATUS(c->status) : -1;
+    f->at = c->ch.end - t->started;
+    f->duration = c->ch.end - c->ch.start;
+    f->exit_status = c->ch.reaped && WIFEXITED(c->ch.status) ? WEXITSTATUS(c->ch.status) : -1;
     f->signal = sig;
-    f->stacks_file = c->stacks_file;
-    f->stacks_note = c->stacks_note;
-    c->stacks_file = c->stacks_note = NULL;
-    f->output_file = keep_output(x, c);
+    f->stacks_file = c->ch.stacks_file;
+    f->stacks_note = c->ch.stacks_note;
+    c->ch.stacks_file = c->ch.stacks_note = NULL;
+    f->output_file = keep_output(x, c, t);
+    f->output_cut = c->ch.out.dropped > 0 || c->ch.err.dropped > 0;
     f->tsan_log = ts->n_files > 0 ? xstrdup(ts->files[0]) : NULL;
     f->sanitizer_log = san->file != NULL ? xstrdup(san->file) : NULL;
-    if (c->err.len > 0)
-        f->stderr_tail = xstrdup(c->err.data + (c->err.len > TAIL ? c->err.len - TAIL : 0));
+    if (c->ch.err.len > 0)
+        f->stderr_tail =
+            xstrdup(c->ch.err.data + (c->ch.err.len > TAIL ? c->ch.err.len - TAIL : 0));
     if (sr != NULL) {
         f->schedule = exec_sched_schedule(sr);
         f->preemptions = sr->preemptions;
@@ -163,7 +175,7 @@ static exec_sched_run *sched_report(const exec_context *x, const exec_child *c, 
     if (t->last == NULL)
         t->last = xcalloc(1, sizeof *t->last);
     exec_sched_run *sr = t->last;
-    if (exec_sched_read(x->reports_dir, c->label, c->pid, sr) != 0)
+    if (exec_sched_read(x->reports_dir, c->label, c->ch.pid, sr) != 0)
         return NULL;
     if (sr->steps > t->max_steps)
         t->max_steps = sr->steps;
@@ -176,6 +188,9 @@ static exec_sched_run *sched_report(const exec_context *x, const exec_child *c, 
     return sr;
 }
 
+/* One finished run graded: a single decision in the order of precedence the
+ * head of this file lists, kept in one function so that the order reads as
+ * one chain (longer than 80 lines for that reason). */
 int exec_grade(const exec_context *x, exec_child *c, exec_tally *t)
 {
     const exec_options *o = x->o;
@@ -196,18 +211,19 @@ int exec_grade(const exec_context *x, exec_child *c, exec_tally *t)
     }
     exec_sched_run *sr = sched_report(x, c, t);
     exec_counts counts;
-    exec_read_reports(x->reports_dir, c->label, c->pid, &counts);
+    exec_read_reports(x->reports_dir, c->label, c->ch.pid, &counts);
     for (int p = 0; p < RL_EXEC_N_POINTS; p++) {
         t->points.hits[p] += counts.hits[p];
         t->points.fired[p] += counts.fired[p];
     }
     t->runs_counted += counts.counted;
+    t->left_behind += (unsigned long long)c->ch.left_behind;
     t->runs_forked += counts.descendants > 0;
 
     int outcome = EXEC_OK;
     char *cause = NULL;
     const char *sig = NULL;
-    int exited = WIFEXITED(c->status), status = exited ? WEXITSTATUS(c->status) : -1;
+    int exited = WIFEXITED(c->ch.status), status = exited ? WEXITSTATUS(c->ch.status) : -1;
     const char *tsan_sig = ts.n_files > 0 ? tsan_deadly_signal(&ts) : NULL;
     int sched_status = sr != NULL ? sr->status : -1;
     if (sched_status == RL_EXEC_SCHED_DIVERGED) {
@@ -226,13 +242,13 @@ int exec_grade(const exec_context *x, exec_child *c, exec_tally *t)
         outcome = EXEC_HANG;
         cause = sr->waits[0] ? xasprintf("livelock: %s", sr->waits)
                              : xasprintf("livelock (%d scheduling points)", sr->steps);
-    } else if (c->timed_out && sr != NULL && sr->spins > 0) {
+    } else if (c->ch.timed_out && sr != NULL && sr->spins > 0) {
         /* not a hang at a call: a thread's own loop, with no call in it */
         outcome = EXEC_HANG;
         char *where = spin_text(x, sr);
         cause = xasprintf("%s, no exit within %g s", where, o->timeout);
         free(where);
-    } else if (c->timed_out) {
+    } else if (c->ch.timed_out) {
         outcome = EXEC_HANG;
         cause = xasprintf("hang (no exit within %g s)", o->timeout);
     } else if (san.reports > 0 && exec_sanitizer_signal(&san) != NULL) {
@@ -243,24 +259,34 @@ int exec_grade(const exec_context *x, exec_child *c, exec_tally *t)
         outcome = san.leak ? EXEC_LEAK : EXEC_SANITIZER;
         cause = exec_sanitizer_cause(&san);
         /* how it ended, after the report (abort_on_error=1: SIGABRT) */
-        sig = WIFSIGNALED(c->status) ? signal_name(WTERMSIG(c->status)) : NULL;
-    } else if (WIFSIGNALED(c->status) || tsan_sig != NULL) {
+        sig = WIFSIGNALED(c->ch.status) ? signal_name(WTERMSIG(c->ch.status)) : NULL;
+    } else if (WIFSIGNALED(c->ch.status) || tsan_sig != NULL) {
         outcome = EXEC_SIGNAL;
-        sig = tsan_sig != NULL ? tsan_sig : signal_name(WTERMSIG(c->status));
+        sig = tsan_sig != NULL ? tsan_sig : signal_name(WTERMSIG(c->ch.status));
         cause = xasprintf("signal %s%s", sig, tsan_sig != NULL ? " (caught by TSan)" : "");
     } else if (ts.reports > 0) {
         outcome = EXEC_TSAN;
         cause = xasprintf("tsan %s", ts.n_kinds > 0 ? ts.kinds[0] : "report");
-    } else if (o->fail_on != NULL && (matches(o, &c->out) || matches(o, &c->err))) {
+    } else if (o->fail_on != NULL && c->scan.matched) {
         outcome = EXEC_FAIL_ON;
         cause = xasprintf("output matches --fail-on '%s'", o->fail_on);
     } else if (!exited || !o->ok_status[status & 255]) {
         outcome = EXEC_EXIT_STATUS;
         cause = xasprintf("exit status %d", status);
     }
+    if (outcome == EXEC_OK && o->sched && (sr == NULL || sr->status == RL_EXEC_SCHED_RUNNING)) {
+        /* it passed, but its own process never finished under the scheduler:
+         * it left it (LD_PRELOAD cleared and exec'd itself, _exit...). The
+         * threads it ran, it ran unscheduled: no evidence either way. */
+        t->escaped++;
+        tsan_free(&ts);
+        return EXEC_ESCAPED;
+    }
     if (outcome == EXEC_OK && sr != NULL &&
-        (sr->left_control > 0 || sr->unscheduled > 0 || sr->unrecorded > 0)) {
-        t->diverged++; /* it passed out of control: no evidence */
+        (sr->left_control > 0 || sr->unscheduled > 0 || sr->unrecorded > 0 || sr->spins > 0)) {
+        /* it passed out of control (a thread blocked outside the model, spun
+         * outside any call, ...): no evidence, never a pass (docs/trust.md) */
+        t->diverged++;
         tsan_free(&ts);
         exec_sanitizer_free(&san);
         return EXEC_DIVERGED;

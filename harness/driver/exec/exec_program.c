@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -56,6 +57,18 @@ static int refuse(exec_program *p, const char *why)
     return RL_EXIT_USAGE;
 }
 
+/* GIVEN from the root (the working directory in front), symlinks kept: the
+ * record's exec.program and its rerun lines work from any directory. */
+static char *absolute_path(const char *given)
+{
+    char cwd[PATH_MAX];
+    if (given[0] == '/' || getcwd(cwd, sizeof cwd) == NULL)
+        return xstrdup(given);
+    while (given[0] == '.' && given[1] == '/')
+        given += 2;
+    return xasprintf("%s/%s", cwd, given);
+}
+
 int exec_find_program(const char *given, exec_program *p)
 {
     memset(p, 0, sizeof *p);
@@ -63,7 +76,9 @@ int exec_find_program(const char *given, exec_program *p)
         error_msg("exec: an empty PROGRAM");
         return RL_EXIT_USAGE;
     }
-    p->path = strchr(given, '/') != NULL ? xstrdup(given) : search_path(given);
+    char *found = strchr(given, '/') != NULL ? xstrdup(given) : search_path(given);
+    p->path = found != NULL ? absolute_path(found) : NULL;
+    free(found);
     if (p->path == NULL) {
         error_msg("exec: %s: no such program on PATH", given);
         return RL_EXIT_USAGE;

@@ -2,11 +2,15 @@
  * writer fills (rl_record, docs/racelab-record.5.md), with runs as its trials and
  * the outcomes of exec_outcome.c, judged by the one grader (rl_judge_counts)
  * against --expect; then the fields only exec mode has, under "exec"
- * (docs/racelab-exec.1.md). */
+ * (docs/racelab-exec.1.md). Built once as a json-c object and written once
+ * through the record sink (core/record_sink.c), whole or not at all. */
+#include "core/json_io.h"
+#include "core/record_sink.h"
+#include "core/util.h"
 #include "exec/exec.h"
 
 #include "../../../injectors/points/points.h"
-#include "../../common/json_write.h"
+#include "../../common/record.h"
 
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -18,6 +22,10 @@
 
 static void judge(const exec_context *x, const exec_tally *t, rl_verdict *v)
 {
+    if (t->error != NULL) { /* nothing that ran can be judged */
+        rl_judge_error(v);
+        return;
+    }
     rl_grade_input in = {
         .expect = (rl_expectation)x->o->expect,
         .caught_by = RL_CAUGHT_BY_ANY,
@@ -48,67 +56,61 @@ static void point_specs(const exec_setup *s, const char *spec_of[RL_EXEC_N_POINT
     }
 }
 
-static void key_string(FILE *f, int *first, const char *key, const char *value)
+static json_object *jint_or_null(int present, long long n)
 {
-    rl_json_key(f, first, key);
-    rl_json_string(f, value);
+    return present ? json_object_new_int64(n) : NULL;
 }
 
-static void failure_json(FILE *f, const exec_failure *e, const char *rerun)
+/* One object from KEY, VALUE pairs (each value a new reference, NULL: null). */
+typedef struct {
+    const char *key;
+    json_object *value;
+} field;
+
+static json_object *object_of(const field *fields, size_t n)
 {
-    int first = 1;
-    fputc('{', f);
-    rl_json_key(f, &first, "run");
-    fprintf(f, "%llu", e->run);
-    rl_json_key(f, &first, "seed");
-    fprintf(f, "%llu", (unsigned long long)e->seed);
-    key_string(f, &first, "outcome", exec_outcome_name(e->outcome));
-    key_string(f, &first, "cause", e->cause);
-    rl_json_key(f, &first, "at");
-    rl_json_number(f, e->at);
-    rl_json_key(f, &first, "duration");
-    rl_json_number(f, e->duration);
-    rl_json_key(f, &first, "exit_status");
-    if (e->exit_status < 0)
-        fputs("null", f);
-    else
-        fprintf(f, "%d", e->exit_status);
-    key_string(f, &first, "signal", e->signal);
-    key_string(f, &first, "output_file", e->output_file);
-    key_string(f, &first, "stacks_file", e->stacks_file);
-    key_string(f, &first, "stacks_note", e->stacks_note);
-    key_string(f, &first, "tsan_log", e->tsan_log);
-    key_string(f, &first, "sanitizer_log", e->sanitizer_log);
-    key_string(f, &first, "schedule", e->schedule);
-    rl_json_key(f, &first, "preemptions");
-    if (e->schedule != NULL)
-        fprintf(f, "%d", e->preemptions);
-    else
-        fputs("null", f);
-    key_string(f, &first, "waits", e->waits);
-    key_string(f, &first, "rerun", rerun);
-    fputc('}', f);
+    json_object *o = json_object_new_object();
+    for (size_t i = 0; i < n; i++)
+        json_object_object_add(o, fields[i].key, fields[i].value);
+    return o;
 }
 
-static void exec_fields(FILE *f, const exec_context *x, const exec_tally *t)
+static json_object *failure_json(const exec_failure *e, const char *rerun)
 {
-    const exec_options *o = x->o;
-    int first = 1;
-    fputc('{', f);
-    key_string(f, &first, "program", x->p->path);
-    rl_json_key(f, &first, "args");
-    fputc('[', f);
-    for (int i = 1; i < o->argc; i++) {
-        fputs(i > 1 ? ", " : "", f);
-        rl_json_string(f, o->argv[i]);
-    }
-    fputc(']', f);
-    rl_json_key(f, &first, "script");
-    fputs(x->p->script ? "true" : "false", f);
-    key_string(f, &first, "tsan_detected_by", x->p->tsan_sign);
-    key_string(f, &first, "built_by", x->p->cc ? "racelab cc" : NULL);
-    rl_json_key(f, &first, "sanitizers");
-    fputc('[', f);
+    const field fields[] = {
+        {"run", jcount(e->run)},
+        {"seed", jcount(e->seed)},
+        {"outcome", jtext(exec_outcome_name(e->outcome))},
+        {"cause", jtext(e->cause)},
+        {"at", jreal(e->at)},
+        {"duration", jreal(e->duration)},
+        {"exit_status", jint_or_null(e->exit_status >= 0, e->exit_status)},
+        {"signal", jtext(e->signal)},
+        {"output_file", jtext(e->output_file)},
+        {"output_cut", json_object_new_boolean(e->output_cut)},
+        {"stacks_file", jtext(e->stacks_file)},
+        {"stacks_note", jtext(e->stacks_note)},
+        {"tsan_log", jtext(e->tsan_log)},
+        {"sanitizer_log", jtext(e->sanitizer_log)},
+        {"schedule", jtext(e->schedule)},
+        {"preemptions", jint_or_null(e->schedule != NULL, e->preemptions)},
+        {"waits", jtext(e->waits)},
+        {"rerun", jtext(rerun)},
+    };
+    return object_of(fields, sizeof fields / sizeof fields[0]);
+}
+
+static json_object *text_array(char *const *items, int n)
+{
+    json_object *a = json_object_new_array();
+    for (int i = 0; i < n; i++)
+        json_object_array_add(a, jtext(items[i]));
+    return a;
+}
+
+/* The sanitizers of a build (exec_elf.c's RL_SAN_* bits), by name. */
+static json_object *sanitizers_json(int bits)
+{
     static const struct {
         int bit;
         const char *name;
@@ -116,81 +118,125 @@ static void exec_fields(FILE *f, const exec_context *x, const exec_tally *t)
                 {RL_SAN_LSAN, "lsan"},
                 {RL_SAN_UBSAN, "ubsan"},
                 {RL_SAN_MSAN, "msan"}};
-    for (size_t i = 0, n = 0; i < sizeof sans / sizeof *sans; i++)
-        if (x->p->sanitizers & sans[i].bit) {
-            fputs(n++ > 0 ? ", " : "", f);
-            rl_json_string(f, sans[i].name);
-        }
-    fputc(']', f);
-    key_string(f, &first, "sanitizers_detected_by", x->p->san_sign);
-    key_string(f, &first, "leaks", x->o->leaks_ignore ? "ignore" : "fail");
-    rl_json_key(f, &first, "raw_calls");
-    fputc('[', f);
-    for (int i = 0; i < x->p->n_raw; i++) {
-        fputs(i > 0 ? ", " : "", f);
-        rl_json_string(f, x->p->raw[i]);
-    }
-    fputc(']', f);
-    rl_json_key(f, &first, "budget");
-    fputc('{', f);
-    if (o->runs_given)
-        fprintf(f, "\"runs\": %llu%s", o->runs, o->seconds > 0 ? ", " : "");
-    if (o->seconds > 0) {
-        fputs("\"seconds\": ", f);
-        rl_json_number(f, o->seconds);
-    }
-    fputc('}', f);
-    rl_json_key(f, &first, "jobs");
-    fprintf(f, "%d", o->jobs);
-    const char *launch_note = NULL;
-    key_string(f, &first, "launch", exec_fs_launch(x, &launch_note));
-    key_string(f, &first, "launch_note", launch_note);
-    key_string(f, &first, "run_seeds",
-               o->run_seed_given ? "run_seed (every run)" : "splitmix64(seed, run)");
-    rl_json_key(f, &first, "run_seed"); /* --run-seed, or null */
-    if (o->run_seed_given)
-        fprintf(f, "%llu", (unsigned long long)o->run_seed);
-    else
-        fputs("null", f);
-    rl_json_key(f, &first, "failures");
-    fputc('[', f);
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; i < sizeof sans / sizeof *sans; i++)
+        if (bits & sans[i].bit)
+            json_object_array_add(a, jtext(sans[i].name));
+    return a;
+}
+
+static const char *forks_note(const exec_context *x, const exec_tally *t)
+{
+    if (t->runs_forked == 0)
+        return NULL;
+    return x->o->sched ? "the program started other processes: a forked child runs "
+                         "unscheduled (real pthreads, outside the schedule); a program it "
+                         "executes runs under a scheduler of its own"
+                       : "the program started other processes: they ran with the "
+                         "preload too, with the run's seed; their counts are in points";
+}
+
+static json_object *failures_json(const exec_context *x, const exec_tally *t)
+{
+    json_object *failures = json_object_new_array();
     for (int i = 0; i < t->n_failed; i++) {
-        fputs(i ? ", " : "", f);
         char *rerun = exec_rerun_command(x, &t->failed[i]);
-        failure_json(f, &t->failed[i], rerun);
+        json_object_array_add(failures, failure_json(&t->failed[i], rerun));
         free(rerun);
     }
-    fputc(']', f);
-    key_string(f, &first, "fail_on", o->fail_on);
-    key_string(f, &first, "ok_status", o->ok_status_text);
-    key_string(f, &first, "library", x->s->library);
-    key_string(f, &first, "preload", x->s->preload);
-    rl_json_key(f, &first, "runs_counted");
-    fprintf(f, "%llu", t->runs_counted);
-    rl_json_key(f, &first, "forked_runs");
-    fprintf(f, "%llu", t->runs_forked);
-    key_string(f, &first, "forks_note",
-               t->runs_forked == 0 ? NULL
-               : o->sched          ? "the program started other processes: a forked child runs "
-                                     "unscheduled (real pthreads, outside the schedule); a program it "
-                                     "executes runs under a scheduler of its own"
-                                   : "the program started other processes: they ran with the "
-                                     "preload too, with the run's seed; their counts are in points");
-    rl_json_key(f, &first, "left_control");
-    fprintf(f, "%llu", t->left_control);
-    rl_json_key(f, &first, "unscheduled");
-    fprintf(f, "%llu", t->unscheduled);
-    rl_json_key(f, &first, "spins");
-    fprintf(f, "%llu", t->spins);
-    key_string(f, &first, "spin", t->spin_where);
-    rl_json_key(f, &first, "unrecorded");
-    fprintf(f, "%llu", t->unrecorded);
-    rl_json_key(f, &first, "shrink_runs");
-    fprintf(f, "%llu", t->shrink_runs);
-    rl_json_key(f, &first, "spawn_failures");
-    fprintf(f, "%llu", t->spawn_failures);
-    key_string(f, &first, "results", x->dir);
-    fputc('}', f);
+    return failures;
+}
+
+static json_object *exec_fields(const exec_context *x, const exec_tally *t)
+{
+    const exec_options *o = x->o;
+    json_object *budget = json_object_new_object(); /* --runs, --seconds, or both */
+    if (o->runs_given)
+        json_object_object_add(budget, "runs", jcount(o->runs));
+    if (o->seconds > 0)
+        json_object_object_add(budget, "seconds", jreal(o->seconds));
+    const char *launch_note = NULL;
+    const char *launch = exec_fs_launch(x, &launch_note); /* before: it sets launch_note */
+    const field fields[] = {
+        {"program", jtext(x->p->path)},
+        {"args", text_array(o->argv + 1, o->argc - 1)},
+        {"script", json_object_new_boolean(x->p->script)},
+        {"tsan_detected_by", jtext(x->p->tsan_sign)},
+        {"built_by", jtext(x->p->cc ? "racelab cc" : NULL)},
+        {"sanitizers", sanitizers_json(x->p->sanitizers)},
+        {"sanitizers_detected_by", jtext(x->p->san_sign)},
+        {"leaks", jtext(o->leaks_ignore ? "ignore" : "fail")},
+        {"raw_calls", text_array((char *const *)x->p->raw, x->p->n_raw)},
+        {"budget", budget},
+        {"jobs", json_object_new_int(o->jobs)},
+        {"run_seeds", jtext(o->run_seed_given ? "run_seed (every run)" : "splitmix64(seed, run)")},
+        {"run_seed", o->run_seed_given ? jcount(o->run_seed) : NULL}, /* --run-seed, or null */
+        {"failures", failures_json(x, t)},
+        {"fail_on", jtext(o->fail_on)},
+        {"ok_status", jtext(o->ok_status_text)},
+        {"library", jtext(x->s->library)},
+        {"preload", jtext(x->s->preload)},
+        {"runs_counted", jcount(t->runs_counted)},
+        {"forked_runs", jcount(t->runs_forked)},
+        {"forks_note", jtext(forks_note(x, t))},
+        {"left_control", jcount(t->left_control)},
+        {"unscheduled", jcount(t->unscheduled)},
+        {"spins", jcount(t->spins)},
+        {"spin", jtext(t->spin_where)},
+        {"unrecorded", jcount(t->unrecorded)},
+        {"escaped", jcount(t->escaped)},
+        {"left_behind", jcount(t->left_behind)},
+        {"error", jtext(t->error)},
+        {"shrink_runs", jcount(t->shrink_runs)},
+        {"spawn_failures", jcount(t->spawn_failures)},
+        {"launch", jtext(launch)},
+        {"launch_note", jtext(launch_note)},
+        {"results", jtext(x->dir)},
+    };
+    return object_of(fields, sizeof fields / sizeof fields[0]);
+}
+
+/* The points hit, with the spec acting on each; how many. */
+static int points_hit(const exec_setup *s, const exec_tally *t,
+                      rl_point_record points[RL_EXEC_N_POINTS])
+{
+    const char *spec_of[RL_EXEC_N_POINTS];
+    point_specs(s, spec_of);
+    int n = 0;
+    for (int p = 0; p < RL_EXEC_N_POINTS; p++) {
+        if (t->points.hits[p] == 0)
+            continue;
+        rl_point_record *r = &points[n++];
+        memset(r, 0, sizeof *r);
+        r->name = rl_exec_point_name(p);
+        r->spec = spec_of[p];
+        r->actors = 1;
+        r->hits[0] = t->points.hits[p];
+        r->fired[0] = t->points.fired[p];
+    }
+    return n;
+}
+
+/* The record's sched object. */
+static void fill_sched(rl_record *r, const exec_options *o, const exec_tally *t)
+{
+    r->sched.present = 1;
+    r->sched.strategy = o->strategy;
+    r->sched.schedules = t->runs + t->diverged;
+    r->sched.deadlocks = t->deadlocks;
+    r->sched.diverged = t->diverged;
+    r->sched.exhausted = t->exhausted;
+    r->sched.max_steps = t->max_steps;
+    r->sched.replay = o->replay;
+    if (t->shrunk.present) {
+        r->sched.shrunk.present = 1;
+        r->sched.shrunk.schedule = t->shrunk.schedule;
+        r->sched.shrunk.preemptions = t->shrunk.preemptions;
+        r->sched.shrunk.minimal = t->shrunk.minimal;
+        r->sched.shrunk.cause = t->shrunk.cause;
+        r->sched.shrunk.waits = t->shrunk.waits;
+        r->sched.shrunk.trace = t->shrunk.trace;
+    }
 }
 
 int exec_write_record(const exec_context *x, const exec_tally *t, rl_verdict *verdict)
@@ -203,21 +249,8 @@ int exec_write_record(const exec_context *x, const exec_tally *t, rl_verdict *ve
     rl_named_count kinds[EXEC_MAX_KINDS];
     for (int i = 0; i < t->n_kinds; i++)
         kinds[i] = (rl_named_count){t->kinds[i], t->kind_counts[i]};
-    const char *spec_of[RL_EXEC_N_POINTS];
-    point_specs(s, spec_of);
     rl_point_record points[RL_EXEC_N_POINTS];
-    int n_points = 0;
-    for (int p = 0; p < RL_EXEC_N_POINTS; p++) {
-        if (t->points.hits[p] == 0)
-            continue;
-        rl_point_record *r = &points[n_points++];
-        memset(r, 0, sizeof *r);
-        r->name = rl_exec_point_name(p);
-        r->spec = spec_of[p];
-        r->actors = 1;
-        r->hits[0] = t->points.hits[p];
-        r->fired[0] = t->points.fired[p];
-    }
+    int n_points = points_hit(s, t, points);
     judge(x, t, verdict);
 
     rl_record r;
@@ -244,25 +277,8 @@ int exec_write_record(const exec_context *x, const exec_tally *t, rl_verdict *ve
         r.first_failure.preemptions = t->failed[0].preemptions;
         r.first_failure.waits = t->failed[0].waits;
     }
-    if (o->sched) {
-        r.sched.present = 1;
-        r.sched.strategy = o->strategy;
-        r.sched.schedules = t->runs + t->diverged;
-        r.sched.deadlocks = t->deadlocks;
-        r.sched.diverged = t->diverged;
-        r.sched.exhausted = t->exhausted;
-        r.sched.max_steps = t->max_steps;
-        r.sched.replay = o->replay;
-        if (t->shrunk.present) {
-            r.sched.shrunk.present = 1;
-            r.sched.shrunk.schedule = t->shrunk.schedule;
-            r.sched.shrunk.preemptions = t->shrunk.preemptions;
-            r.sched.shrunk.minimal = t->shrunk.minimal;
-            r.sched.shrunk.cause = t->shrunk.cause;
-            r.sched.shrunk.waits = t->shrunk.waits;
-            r.sched.shrunk.trace = t->shrunk.trace;
-        }
-    }
+    if (o->sched)
+        fill_sched(&r, o, t);
     r.hangs = t->outcomes[EXEC_HANG];
     r.crashes = t->outcomes[EXEC_SIGNAL];
     r.tsan_enabled = x->p->tsan;
@@ -285,30 +301,10 @@ int exec_write_record(const exec_context *x, const exec_tally *t, rl_verdict *ve
     r.interrupted = t->interrupted;
     r.version = RL_VERSION;
 
-    char *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&text, &len);
-    if (m == NULL)
-        return -1;
-    rl_record_write(m, &r);
-    /* the record ends "}\n": the exec fields go inside it */
-    fseeko(m, -2, SEEK_CUR);
-    fputs(", \"exec\": ", m);
-    exec_fields(m, x, t);
-    fputs("}\n", m);
-    if (fclose(m) != 0) {
-        free(text);
-        return -1;
-    }
-    char *path = xasprintf("%s/runs.jsonl", x->dir);
-    FILE *f = fopen(path, "a");
-    free(path);
-    int rc = -1;
-    if (f != NULL) {
-        rc = fwrite(text, 1, strlen(text), f) == strlen(text) ? 0 : -1;
-        if (fclose(f) != 0)
-            rc = -1;
-    }
-    free(text);
+    /* built once, as json-c: the one record, the exec fields inside it */
+    json_object *rec = record_json(&r);
+    json_object_object_add(rec, "exec", exec_fields(x, t));
+    int rc = record_sink_write(x->sink, x->p->name, rec);
+    json_object_put(rec);
     return rc;
 }

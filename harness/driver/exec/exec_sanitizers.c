@@ -168,6 +168,9 @@ static char *user_frame(const char *line)
     return s;
 }
 
+/* One sanitizer log read line by line: a small state machine over the
+ * report's sections, one function so its states stay side by side (over 80
+ * lines for that reason). */
 static void read_log(const char *path, exec_san_report *r)
 {
     FILE *f = fopen(path, "r");

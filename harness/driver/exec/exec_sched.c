@@ -10,9 +10,9 @@
  *     all here, never in the program;
  *   - dfs: the strategy lives here, across runs (each run is one process):
  *     the driver passes each run its prefix (RACELAB_EXEC_SCHEDULE) and feeds
- *     what the run saw back into the strategy;
- *   - --shrink: the scenarios' shrink (sched_shrink.h), whose trials are
- *     runs of the program, then the best schedule replayed with its trace. */
+ *     what the run saw back into the strategy.
+ * --shrink, whose trials are runs graded like any, is exec_shrink.c's. */
+#include "core/child.h"
 #include "exec/exec.h"
 
 #include "../../../injectors/exec/preload/exec_sched_report.h"
@@ -28,8 +28,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define SHRINK_BUDGET 5000 /* runs per preemption bound */
 
 /* ---- a run's report ---------------------------------------------------------- */
 
@@ -104,6 +102,19 @@ static data_symbol *symbols;
 static int n_symbols;
 static char *symbols_of; /* the program they are of */
 
+#define TOOL_LIMIT_S 60.0
+#define TOOL_OUTPUT_CAP (64u << 20)
+
+/* What a tool (nm, addr2line, found through PATH) printed on stdout; "" when
+ * it could not run. */
+static char *tool_output(char *const *argv)
+{
+    char *text = NULL;
+    if (child_capture(argv, 1, TOOL_OUTPUT_CAP, TOOL_LIMIT_S, &text) == -1)
+        text = xstrdup("");
+    return text;
+}
+
 static void load_symbols(const char *program)
 {
     if (symbols_of != NULL && strcmp(symbols_of, program) == 0)
@@ -115,16 +126,10 @@ static void load_symbols(const char *program)
     symbols = NULL;
     n_symbols = 0;
     symbols_of = xstrdup(program);
-    char *argv[] = {"nm", "-S", "--defined-only", (char *)program};
-    char *cmd = shell_join(argv, 4);
-    char *line = xasprintf("%s 2>/dev/null", cmd);
-    FILE *p = popen(line, "r");
-    free(cmd);
-    free(line);
-    if (p == NULL)
-        return;
-    char buf[512];
-    while (fgets(buf, sizeof buf, p) != NULL) {
+    char *argv[] = {"nm", "-S", "--defined-only", (char *)program, NULL};
+    char *text = tool_output(argv);
+    char *save = NULL;
+    for (char *buf = strtok_r(text, "\n", &save); buf != NULL; buf = strtok_r(NULL, "\n", &save)) {
         uint64_t value, size;
         char type, name[400];
         if (sscanf(buf, "%" SCNx64 " %" SCNx64 " %c %399s", &value, &size, &type, name) != 4)
@@ -134,7 +139,7 @@ static void load_symbols(const char *program)
         symbols = xrealloc(symbols, (size_t)(n_symbols + 1) * sizeof *symbols);
         symbols[n_symbols++] = (data_symbol){value, size, xstrdup(name)};
     }
-    pclose(p);
+    free(text);
 }
 
 /* "name+off" of a data address, or NULL. */
@@ -157,7 +162,7 @@ static void code_names(const char *program, uint64_t base, const uint64_t *pcs, 
         out[i] = NULL;
     if (n == 0)
         return;
-    char **argv = xcalloc((size_t)n + 6, sizeof *argv);
+    char **argv = xcalloc((size_t)n + 6, sizeof *argv); /* NULL-ended */
     int k = 0;
     argv[k++] = "addr2line";
     argv[k++] = "-f";
@@ -165,16 +170,15 @@ static void code_names(const char *program, uint64_t base, const uint64_t *pcs, 
     argv[k++] = (char *)program;
     for (int i = 0; i < n; i++) /* a return address: the call is the byte before */
         argv[k++] = xasprintf("0x%" PRIx64, pcs[i] - base - 1);
-    char *cmd = shell_join(argv, k);
-    char *line = xasprintf("%s 2>/dev/null", cmd);
-    FILE *p = popen(line, "r");
-    free(cmd);
-    free(line);
+    char *text = tool_output(argv);
     for (int i = 4; i < k; i++)
         free(argv[i]);
     free(argv);
-    if (p == NULL)
+    FILE *p = fmemopen(text, strlen(text), "r");
+    if (p == NULL) {
+        free(text);
         return;
+    }
     char fn[512], where[1024];
     for (int i = 0; i < n && fgets(fn, sizeof fn, p) != NULL && fgets(where, sizeof where, p);
          i++) {
@@ -187,7 +191,8 @@ static void code_names(const char *program, uint64_t base, const uint64_t *pcs, 
         out[i] = strcmp(fn, "??") != 0 ? xasprintf("%s in %s", relative_path(where), fn)
                                        : xstrdup(relative_path(where));
     }
-    pclose(p);
+    fclose(p);
+    free(text);
 }
 
 char *exec_symbolise(const char *program, uint64_t base, const char *text)
@@ -268,111 +273,4 @@ char *exec_sched_prefix(const rl_sched_strategy *dfs)
     char *text = xcalloc(cap, 1);
     rl_schedule_format(prefix, n, text, cap);
     return text;
-}
-
-/* ---- one run, start to end (the shrink's trials) ---------------------------------- */
-
-int exec_run_one(const exec_context *x, exec_child *c, exec_tally *t)
-{
-    if (exec_child_start(x, c) != 0)
-        return -1;
-    while (!exec_child_done(c, now_seconds())) {
-        struct pollfd fds[3];
-        int nf = 0;
-        if (c->fd_out >= 0)
-            fds[nf++] = (struct pollfd){c->fd_out, POLLIN, 0};
-        if (c->fd_err >= 0)
-            fds[nf++] = (struct pollfd){c->fd_err, POLLIN, 0};
-        if (exec_child_wait_fd(c) >= 0)
-            fds[nf++] = (struct pollfd){exec_child_wait_fd(c), POLLIN, 0};
-        if (poll(fds, (nfds_t)nf, 5) < 0 && errno != EINTR)
-            break;
-        exec_child_poll(c);
-        if (!c->reaped && !c->timed_out && now_seconds() >= c->deadline)
-            exec_child_watchdog(x, c);
-    }
-    return exec_grade(x, c, t);
-}
-
-/* ---- --shrink ------------------------------------------------------------------------ */
-
-typedef struct {
-    const exec_context *x;
-    exec_tally *t;
-    int outcome; /* the first failure's: the shrink keeps it */
-    unsigned long long runs;
-} shrink_ctx;
-
-static int shrink_trial(void *p, rl_sched_strategy *dfs, rl_sched_trial *trial)
-{
-    shrink_ctx *s = p;
-    exec_tally scratch;
-    memset(&scratch, 0, sizeof scratch);
-    exec_child c;
-    memset(&c, 0, sizeof c);
-    c.index = s->t->runs_started + s->runs++;
-    c.seed = s->x->o->seed;
-    c.schedule = exec_sched_prefix(dfs);
-    c.follow = 1;
-    int outcome = exec_run_one(s->x, &c, &scratch);
-    memset(trial, 0, sizeof *trial);
-    int failed = 0;
-    if (outcome != -1 && scratch.last != NULL && scratch.last->present) {
-        trial->more = exec_sched_feed(dfs, scratch.last);
-        trial->preemptions = scratch.last->preemptions;
-        trial->steps = scratch.last->steps;
-        failed = outcome == s->outcome;
-    } else {
-        trial->more = 0;
-    }
-    free(c.schedule);
-    exec_child_free(&c);
-    exec_free_tally(&scratch);
-    return failed;
-}
-
-void exec_shrink(const exec_context *x, exec_tally *t)
-{
-    if (t->n_failed == 0 || t->failed[0].schedule == NULL)
-        return;
-    const exec_failure *f = &t->failed[0];
-    int *choices = xcalloc(RL_SCHED_MAX_STEPS, sizeof *choices);
-    int n = rl_schedule_parse(f->schedule, choices, RL_SCHED_MAX_STEPS);
-    rl_shrink_result *best = xcalloc(1, sizeof *best);
-    shrink_ctx ctx = {x, t, f->outcome, 0};
-    if (n > 0 &&
-        rl_sched_shrink(choices, n, f->preemptions, SHRINK_BUDGET, shrink_trial, &ctx, best) == 0) {
-        size_t cap = (size_t)best->n * 4 + 16;
-        char *text = xcalloc(cap, 1);
-        rl_schedule_format(best->choices, best->n, text, cap);
-        /* the best schedule again, traced */
-        exec_tally scratch;
-        memset(&scratch, 0, sizeof scratch);
-        exec_child c;
-        memset(&c, 0, sizeof c);
-        c.index = t->runs_started + ctx.runs++;
-        c.seed = x->o->seed;
-        c.schedule = text;
-        c.follow = 1;
-        c.trace = 1;
-        int outcome = exec_run_one(x, &c, &scratch);
-        exec_sched_run *r = scratch.last;
-        t->shrunk.present = 1;
-        t->shrunk.schedule = text;
-        t->shrunk.minimal = best->minimal;
-        t->shrunk.preemptions = r != NULL && r->present ? r->preemptions : best->preemptions;
-        t->shrunk.cause = outcome >= 0 && scratch.n_failed > 0
-                              ? xstrdup(scratch.failed[0].cause)
-                              : xstrdup(exec_outcome_name(outcome < 0 ? 0 : outcome));
-        t->shrunk.waits = scratch.n_failed > 0 && scratch.failed[0].waits != NULL
-                              ? xstrdup(scratch.failed[0].waits)
-                              : NULL;
-        t->shrunk.trace =
-            r != NULL && r->present ? exec_symbolise(x->p->path, r->base, r->trace) : NULL;
-        exec_child_free(&c);
-        exec_free_tally(&scratch);
-    }
-    t->shrink_runs = ctx.runs;
-    free(best);
-    free(choices);
 }

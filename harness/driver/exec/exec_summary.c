@@ -23,7 +23,7 @@ char *exec_rerun_command(const exec_context *x, const exec_failure *f)
     char self[PATH_MAX];
     ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
     self[len > 0 ? len : 0] = '\0';
-    argv[n++] = len > 0 ? (char *)relative_path(self) : "racelab";
+    argv[n++] = len > 0 ? self : "racelab"; /* absolute: the line works from anywhere */
     argv[n++] = "exec";
     argv[n++] = "--run-seed"; /* the run's own seed, not the campaign's */
     argv[n++] = seed;
@@ -64,7 +64,7 @@ char *exec_rerun_command(const exec_context *x, const exec_failure *f)
         argv[n++] = "ignore";
     }
     argv[n++] = "--";
-    argv[n++] = (char *)relative_path(x->p->path);
+    argv[n++] = x->p->path; /* absolute (exec_program.c), as the record's exec.program */
     for (int i = 1; i < o->argc; i++)
         argv[n++] = o->argv[i];
     char *line = shell_join(argv, n);
@@ -88,6 +88,15 @@ void exec_print_failure(const exec_context *x, const exec_failure *f, FILE *out)
 
 static void percent(FILE *out, double x) { fprintf(out, "%.3g%%", 100 * x); }
 
+/* "  note           N run(s) WHAT", when N > 0. */
+static void note(FILE *out, unsigned long long n, const char *what)
+{
+    if (n > 0)
+        fprintf(out, "  note           %llu run%s %s\n", n, n == 1 ? "" : "s", what);
+}
+
+/* The summary a person reads, line after line in the order printed: kept
+ * whole so the text reads top to bottom (longer than 80 lines for that). */
 void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_verdict *v, int status,
                         FILE *out)
 {
@@ -133,36 +142,43 @@ void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_ver
                 "graded)%s; the longest %d steps\n",
                 o->strategy, t->runs + t->diverged, t->deadlocks, t->diverged,
                 t->exhausted ? ", space exhausted" : "", t->max_steps);
-    if (t->left_control > 0)
+    note(out, t->left_control,
+         "left control: a thread blocked in a call the scheduler does not model, and another ran");
+    char *spin = xasprintf("had a spin outside any call: %s; it left control (the OS would "
+                           "preempt it) and the others ran",
+                           t->spin_where != NULL ? t->spin_where : "?");
+    note(out, t->spins, spin);
+    free(spin);
+    char *steps = xasprintf("took more than %d steps: the steps past them ran scheduled but "
+                            "unrecorded (no replay)",
+                            RL_SCHED_MAX_STEPS);
+    note(out, t->unrecorded, steps);
+    free(steps);
+    char *threads = xasprintf("had threads beyond the scheduler's %d", RL_SCHED_MAX_THREADS);
+    note(out, t->unscheduled, threads);
+    free(threads);
+    note(out, t->escaped,
+         "escaped the scheduler (passed, but its own process did not finish under it): not "
+         "graded");
+    if (t->left_behind > 0)
         fprintf(out,
-                "  note           %llu run%s left control: a thread blocked in a call the "
-                "scheduler does not model, and another ran\n",
-                t->left_control, t->left_control == 1 ? "" : "s");
-    if (t->spins > 0)
-        fprintf(out,
-                "  note           %llu run%s had a spin outside any call: %s; it left control "
-                "(the OS would preempt it) and the others ran\n",
-                t->spins, t->spins == 1 ? "" : "s", t->spin_where);
-    if (t->unrecorded > 0)
-        fprintf(out,
-                "  note           %llu run%s took more than %d steps: the steps past them "
-                "ran scheduled but unrecorded (no replay)\n",
-                t->unrecorded, t->unrecorded == 1 ? "" : "s", RL_SCHED_MAX_STEPS);
-    if (t->unscheduled > 0)
-        fprintf(out, "  note           %llu run%s had threads beyond the scheduler's %d\n",
-                t->unscheduled, t->unscheduled == 1 ? "" : "s", RL_SCHED_MAX_THREADS);
+                "  note           %llu process%s left running outside the runs' process "
+                "groups: racelab killed %s\n",
+                t->left_behind, t->left_behind == 1 ? " was" : "es were",
+                t->left_behind == 1 ? "it" : "them");
     if (t->shrunk.present)
         fprintf(out, "  shrunk to %d preemptions%s (%s) in %llu runs: %s\n%s",
                 t->shrunk.preemptions, t->shrunk.minimal ? ", the fewest possible" : "",
                 t->shrunk.cause, t->shrink_runs, t->shrunk.schedule,
                 t->shrunk.trace != NULL ? t->shrunk.trace : "");
-    if (t->runs_forked > 0)
-        fprintf(out, "  note           %llu run%s started other processes: %s\n", t->runs_forked,
-                t->runs_forked == 1 ? "" : "s",
-                o->sched ? "a forked child runs unscheduled" : "they ran with the preload too");
+    note(out, t->runs_forked,
+         o->sched ? "started other processes: a forked child runs unscheduled"
+                  : "started other processes: they ran with the preload too");
     fprintf(out, "verdict: %s (expected %s)", rl_verdict_name(v->verdict),
             rl_expectation_name((rl_expectation)o->expect));
-    if (t->runs > 0 && v->failures == 0) {
+    if (t->error != NULL) {
+        fprintf(out, ": %s", t->error);
+    } else if (t->runs > 0 && v->failures == 0) {
         fputs(": the failure rate per run is below ", out);
         percent(out, v->upper95);
         fputs(" (95% upper bound)", out);

@@ -302,6 +302,9 @@ static int check_plan(report_set *set)
     return rc;
 }
 
+/* A results folder read and checked as one sequence (the path, each line,
+ * each record, the plan it claims: docs/trust.md rule 1); every step can
+ * refuse the folder, so they stay in order in one function (over 80 lines). */
 int report_load(const char *path, report_set *set)
 {
     memset(set, 0, sizeof *set);

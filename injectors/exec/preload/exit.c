@@ -26,6 +26,8 @@ static const char *named(char *buf, size_t len, const char *fn, int status)
         char what[48];                                                                             \
         rl_exec_event(RL_EXEC_PROCESS_EXIT, RL_EXEC_BEFORE, 0, RL_EXEC_CALLER, status);            \
         rl_exec_sched_process_exit(named(what, sizeof what, #fn, status), RL_EXEC_CALLER);         \
+        if (__builtin_strcmp(#fn, "exit") != 0) /* no destructors to come: report now */           \
+            rl_exec_report_at_exit_call();                                                         \
         exit_fn real = (exit_fn)dlsym(RTLD_NEXT, #fn);                                             \
         if (real != NULL)                                                                          \
             real(status);                                                                          \

@@ -255,5 +255,11 @@ void rl_exec_fork_server(void);
 /* Registers the fork handler, leaves the start marker and, in the run's own
  * process, asks to die with the driver. */
 void rl_exec_report_init(void);
+/* The counts and the schedule report finished, once (at exit, or at an
+ * _exit that skips the destructors). */
+void rl_exec_report_exit(void);
+/* The same from _exit, _Exit or quick_exit of the run's own process (not
+ * of a fork of it). */
+void rl_exec_report_at_exit_call(void);
 
 #endif

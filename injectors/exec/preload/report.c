@@ -87,8 +87,13 @@ void rl_exec_report_init(void)
     mark_start("exec");
 }
 
-__attribute__((destructor)) static void report_at_exit(void)
+/* Once: at exit (the destructor), or at _exit, _Exit or quick_exit, which
+ * run no destructors (exit.c) — the process still ended under the library. */
+void rl_exec_report_exit(void)
 {
+    static _Atomic int done;
+    if (atomic_exchange(&done, 1))
+        return;
     rl_exec_sched_finish();
     if (prefix[0] == '\0' || rl_exec_mode_now == RL_EXEC_IDLE)
         return;
@@ -109,6 +114,14 @@ __attribute__((destructor)) static void report_at_exit(void)
     char path[448];
     snprintf(path, sizeof path, "%s.%ld", prefix, (long)getpid());
     write_file(path, text, len);
+}
+
+__attribute__((destructor)) static void report_at_exit(void) { rl_exec_report_exit(); }
+
+void rl_exec_report_at_exit_call(void)
+{
+    if (!forked) /* a fork's _exit stays what it was: the raw end, nothing taken */
+        rl_exec_report_exit();
 }
 
 __attribute__((constructor(101))) static void start_up(void)
