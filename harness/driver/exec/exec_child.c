@@ -13,6 +13,8 @@
 #include "core/tsanlog.h"
 #include "exec/exec.h"
 
+#include "../../../injectors/sched/schedule_text.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -86,7 +88,9 @@ static char **run_environment(const exec_context *x, const exec_child *c)
         const char *schedule = c->schedule != NULL ? c->schedule : x->o->replay;
         /* dfs (any bound) makes the library follow the schedule and then keep
          * the running thread: a search's trial */
-        env_set(&e, RL_EXEC_ENV_STRATEGY, c->follow ? "dfs:0" : x->o->strategy);
+        char strategy[32]; /* re-rendered from the parsed value, as every child gets it */
+        rl_format_strategy(&x->o->strategy_spec, strategy, sizeof strategy);
+        env_set(&e, RL_EXEC_ENV_STRATEGY, c->follow ? "dfs:0" : strategy);
         env_set(&e, RL_EXEC_ENV_SCHEDULE, schedule != NULL ? schedule : "");
         env_set(&e, RL_EXEC_ENV_STEPS, steps);
         env_set(&e, RL_EXEC_ENV_TRACE, c->trace ? "1" : "0");

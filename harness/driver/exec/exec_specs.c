@@ -14,6 +14,7 @@
  * A profile's spec comes from a scenario program, which knows the profiles
  * (injectors/points keeps the table to itself): `PROGRAM --mode fuzz
  * --profile NAME --trials 1 --json` and the record's profile_spec. */
+#include "core/json_io.h"
 #include "core/paths.h"
 #include "core/stacks.h"
 #include "exec/exec.h"
@@ -115,7 +116,10 @@ static int profile_spec(const char *name, char **spec)
             char *nl = strchr(l, '\n');
             if (nl != NULL)
                 *nl = '\0';
-            json_object *rec = *l == '{' ? json_tokener_parse(l) : NULL, *v = NULL;
+            json_object *rec = NULL, *v = NULL;
+            const char *why = NULL;
+            if (*l != '{' || jparse(l, strlen(l), &rec, &why) != 0)
+                rec = NULL; /* not the record line */
             if (rec != NULL && json_object_object_get_ex(rec, "profile_spec", &v)) {
                 free(*spec);
                 *spec = v != NULL ? xstrdup(json_object_get_string(v)) : NULL;
