@@ -202,7 +202,9 @@ static int make_plan(const command_line *c, run_options *o, catalog *cat, plan_i
     return rc;
 }
 
-static int cmd_run(const command_line *c)
+/* run and plan: the plan, then USE of it. */
+static int with_plan(const command_line *c,
+                     int (*use)(const command_line *, const run_options *, plan_item *, int))
 {
     run_options o;
     catalog cat;
@@ -210,25 +212,25 @@ static int cmd_run(const command_line *c)
     int n = 0;
     int rc = make_plan(c, &o, &cat, &plan, &n);
     if (rc == 0)
-        rc = o.shard_n > 0 ? shard_run(plan, n, &o) : drive(&o, plan, n, 0, NULL);
+        rc = use(c, &o, plan, n);
     free(plan);
     catalog_free(&cat);
     return rc;
 }
 
-static int cmd_plan(const command_line *c)
+static int run_plan(const command_line *c, const run_options *o, plan_item *plan, int n)
 {
-    run_options o;
-    catalog cat;
-    plan_item *plan = NULL;
-    int n = 0;
-    int rc = make_plan(c, &o, &cat, &plan, &n);
-    if (rc == 0)
-        rc = cmd_plan_print(plan, n, &o, c->json);
-    free(plan);
-    catalog_free(&cat);
-    return rc;
+    (void)c; /* the options are all in o */
+    return o->shard_n > 0 ? shard_run(plan, n, o) : drive(o, plan, n, 0, NULL);
 }
+
+static int print_plan(const command_line *c, const run_options *o, plan_item *plan, int n)
+{
+    return cmd_plan_print(plan, n, o, c->json);
+}
+
+static int cmd_run(const command_line *c) { return with_plan(c, run_plan); }
+static int cmd_plan(const command_line *c) { return with_plan(c, print_plan); }
 
 /* `racelab points --exec [--json]`: exec mode's points, under the
  * scenarios' command (racelab exec --list-points). */

@@ -1,5 +1,6 @@
 /* atomic_file.c — a temp file beside the final name, renamed into place (atomic_file.h). */
 #include "core/atomic_file.h"
+#include "core/interrupt.h"
 #include "core/util.h"
 
 #include <errno.h>
@@ -25,12 +26,8 @@ static void on_signal(int sig)
 
 void atomic_file_on_signals(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    static const int sigs[] = {SIGINT, SIGTERM};
+    signals_handled_by(on_signal, sigs, 2);
 }
 
 static void block(sigset_t *old)

@@ -21,18 +21,24 @@ static void on_signal(int sig)
     errno = saved;
 }
 
+void signals_handled_by(void (*handler)(int), const int *sigs, size_t n)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < n; i++)
+        sigaction(sigs[i], &sa, NULL);
+}
+
 void interrupt_install(void)
 {
     if (pipe_fds[0] < 0 && pipe(pipe_fds) == 0) {
         set_cloexec_nonblock(pipe_fds[0]);
         set_cloexec_nonblock(pipe_fds[1]);
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    static const int sigs[] = {SIGINT, SIGTERM};
+    signals_handled_by(on_signal, sigs, 2);
 }
 
 int interrupt_fd(void) { return pipe_fds[0]; }
@@ -51,15 +57,8 @@ void interrupt_drain(void)
  * ignored SIGPIPE or SIGINT would survive exec) and an empty mask. */
 void interrupt_restore_in_child(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = SIG_DFL;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGPIPE, &sa, NULL);
-    sigaction(SIGQUIT, &sa, NULL);
-    sigaction(SIGCHLD, &sa, NULL);
+    static const int sigs[] = {SIGINT, SIGTERM, SIGPIPE, SIGQUIT, SIGCHLD};
+    signals_handled_by(SIG_DFL, sigs, sizeof sigs / sizeof sigs[0]);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+/* SIGS[0..n-1] handled by HANDLER (SIG_DFL too), with an empty mask. */
+void signals_handled_by(void (*handler)(int), const int *sigs, size_t n);
 void interrupt_install(void);
 int interrupt_fd(void);    /* readable after SIGINT/SIGTERM */
 int interrupt_count(void); /* signals seen so far */
