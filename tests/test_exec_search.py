@@ -27,28 +27,9 @@ import pytest
 
 from conftest import BUILD, ROOT
 
-RACELAB = BUILD / "racelab"
-PROGRAMS = BUILD / "exec_programs" / "plain"
+from test_exec_sched import PROGRAMS, RACELAB, program, record, sched  # noqa: F401
+
 SEEDS = [k * 1000003 for k in range(1, 11)]
-
-
-def program(name):
-    path = PROGRAMS / name
-    if not path.exists():
-        pytest.fail(f"{path} is not built: run 'make' first")
-    return path
-
-
-def sched(*args, timeout=600):
-    proc = subprocess.run([str(RACELAB), "exec", "--mode", "sched", *map(str, args)],
-                          capture_output=True, text=True, timeout=timeout, cwd=ROOT)
-    return proc.returncode, proc.stdout, proc.stderr
-
-
-def record(out):
-    lines = (Path(out) / "runs.jsonl").read_text().splitlines()
-    assert len(lines) == 1, lines
-    return json.loads(lines[0])
 
 
 def both_ways(tmp_path, *args):
