@@ -163,15 +163,8 @@ static int take_target(compare_opts *o, const char *text)
 
 static int take_flavour(compare_opts *o, const char *text)
 {
-    if (strcmp(text, "plain") == 0)
-        o->flavours = FLAVOUR_PLAIN;
-    else if (strcmp(text, "tsan") == 0)
-        o->flavours = FLAVOUR_TSAN;
-    else if (strcmp(text, "both") == 0)
-        o->flavours = FLAVOUR_PLAIN | FLAVOUR_TSAN;
-    else
-        return bad("--flavour (plain, tsan or both)", text);
-    return 0;
+    return flavours_parse(text, &o->flavours) == 0 ? 0
+                                                   : bad("--flavour (plain, tsan or both)", text);
 }
 
 static void add_inject(compare_opts *o, const char *spec)

@@ -55,13 +55,7 @@ static int apply(command_line *c, int id, const char *value)
         o->has_mode = 1;
         return 0;
     case OPT_FLAVOUR:
-        if (strcmp(value, "plain") == 0)
-            o->flavours = FLAVOUR_PLAIN;
-        else if (strcmp(value, "tsan") == 0)
-            o->flavours = FLAVOUR_TSAN;
-        else if (strcmp(value, "both") == 0)
-            o->flavours = FLAVOUR_PLAIN | FLAVOUR_TSAN;
-        else
+        if (flavours_parse(value, &o->flavours) != 0)
             return bad("--flavour wants plain, tsan or both", value);
         o->flavour_text = value;
         return 0;

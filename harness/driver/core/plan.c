@@ -174,6 +174,21 @@ int can_control(const variant_info *var, int tsan, int points_act)
     return var->inject == NULL || points_act;
 }
 
+int flavours_parse(const char *text, int *out)
+{
+    static const struct {
+        const char *word;
+        int bits;
+    } all[] = {
+        {"plain", FLAVOUR_PLAIN}, {"tsan", FLAVOUR_TSAN}, {"both", FLAVOUR_PLAIN | FLAVOUR_TSAN}};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (strcmp(text, all[i].word) == 0) {
+            *out = all[i].bits;
+            return 0;
+        }
+    return -1;
+}
+
 int variant_is_fix(const variant_info *var) { return strcmp(var->expectation, "reproduces") != 0; }
 
 static int planned(const plan_item *items, int n, const scenario_info *sc, const variant_info *var,

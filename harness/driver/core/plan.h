@@ -24,6 +24,9 @@ typedef struct {
 int plan_select(const catalog *cat, char **patterns, int n_patterns, int flavours, plan_item **out,
                 int *n_out);
 
+/* --flavour's word: plain, tsan or both, as FLAVOUR_* bits; 0, or -1. */
+int flavours_parse(const char *text, int *out);
+
 /* A fix: a variant expected to hold or to be benign (not to reproduce). */
 int variant_is_fix(const variant_info *var);
 
