@@ -212,7 +212,12 @@ const command_def COMMANDS[] = {
                   "run i is seeded with splitmix64 of (N, i): campaigns with different seeds are "
                   "independent (default: clock)"},
                  {OPT_RUN_SEED, NULL, NULL},
-                 {OPT_UNTIL_FAIL, NULL, "stop at the first failed run"},
+                 {OPT_SHARD, NULL,
+                  "run only shard K (1 to N) of the campaign: runs i with i mod N = K-1, their "
+                  "seeds and indices as unsharded; needs --seed and --out; racelab merge joins "
+                  "the shards"},
+                 {OPT_UNTIL_FAIL, NULL,
+                  "stop at the first failed run (with --shard: this shard's)"},
                  {OPT_EXPECT, NULL, NULL},
                  {OPT_TIMEOUT, NULL,
                   "a run longer than S seconds is a hang (default 10): gdb takes its stacks, its "

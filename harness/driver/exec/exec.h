@@ -55,7 +55,8 @@ typedef struct {
     uint64_t seed;
     int seed_given;
     int until_fail;
-    int expect; /* RL_HOLDS or RL_REPRODUCES */
+    int shard_k, shard_n; /* --shard K/N: runs i with i mod N == shard_k (K-1); shard_n 0: all */
+    int expect;           /* RL_HOLDS or RL_REPRODUCES */
     double timeout;
     const char *injects[EXEC_MAX_SPECS];
     int n_injects;
@@ -338,8 +339,32 @@ int exec_run_all(const exec_context *x, exec_tally *t);
 /* The seed of run `index` of a campaign seeded `seed`: splitmix64 of the
  * pair, so campaigns with different seeds share no run seeds by design. */
 uint64_t exec_run_seed(uint64_t seed, unsigned long long index);
+/* The campaign index of the STARTED-th run of this invocation: STARTED itself, or with
+ * --shard K/N, K-1 + STARTED x N (the runs i with i mod N = K-1). */
+unsigned long long exec_run_index(const exec_options *o, unsigned long long started);
 
 /* ---- exec_record.c, exec_summary.c ------------------------------------- */
+
+/* What a campaign is graded on: one invocation's tally, or the merged tallies of its
+ * shards (shard/merge_exec.c), through the same two functions. */
+typedef struct {
+    int expect; /* RL_HOLDS or RL_REPRODUCES */
+    int tsan;   /* a TSan build */
+    unsigned long long runs, failures, tsan_reports, spawn_failures;
+    const char *error; /* why nothing can be judged, or NULL */
+    int interrupted, output_failed;
+} exec_grade_counts;
+
+exec_grade_counts exec_tally_counts(const exec_context *x, const exec_tally *t);
+/* The verdict (the one grader, rl_judge_counts, against the expectation). */
+void exec_judge(const exec_grade_counts *g, rl_verdict *v);
+/* The exit status of a campaign so graded (docs/racelab-exec.1.md). */
+int exec_exit_status(const exec_grade_counts *g, const rl_verdict *v);
+/* "verdict: fails (expected holds): failure rate ...; exit status N\n" */
+void exec_print_verdict(const exec_grade_counts *g, const rl_verdict *v, int status, FILE *out);
+/* The campaign's identity for --shard (16 hex digits, malloc'd): program (its bytes), args,
+ * seed, budget and every option that changes what a run does, and N. */
+char *exec_campaign_hash(const exec_context *x);
 
 /* Writes the record to DIR/runs.jsonl; 0 or -1. *verdict gets the judgement. */
 int exec_write_record(const exec_context *x, const exec_tally *t, rl_verdict *verdict);

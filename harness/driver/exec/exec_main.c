@@ -31,17 +31,6 @@ static int open_folder(const exec_options *o, record_sink *sink)
     return rc;
 }
 
-static int exit_status(const exec_tally *t, const rl_verdict *v)
-{
-    if (t->interrupted)
-        return RL_EXIT_INTERRUPTED;
-    if (t->spawn_failures > 0 || t->runs == 0 || t->error != NULL || t->output_failed)
-        return RL_EXIT_HARNESS;
-    if (v->met)
-        return RL_EXIT_MET;
-    return v->verdict == RL_VERDICT_FAILS ? RL_EXIT_FIX_FAILED : RL_EXIT_WEAK;
-}
-
 /* Why nothing can be judged, when nothing can (rule: a run that left the
  * scheduler's control or escaped the preload is never graded as a pass). */
 static void find_error(const exec_options *o, exec_tally *t)
@@ -168,7 +157,8 @@ static int run(const exec_options *o, const exec_program *p, const exec_setup *s
         error_msg("exec: %s", t.error);
     rl_verdict v;
     int rc = exec_write_record(&x, &t, &v); /* whole or not at all; said by the sink */
-    int status = rc != 0 ? RL_EXIT_HARNESS : exit_status(&t, &v);
+    exec_grade_counts counts = exec_tally_counts(&x, &t);
+    int status = rc != 0 ? RL_EXIT_HARNESS : exec_exit_status(&counts, &v);
     /* the file first: the status printed is the one the process exits with */
     if (write_summary(&x, &t, &v, status) != 0)
         status = rl_worse_exit(status, RL_EXIT_HARNESS);

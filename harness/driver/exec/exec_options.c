@@ -129,6 +129,7 @@ static int take_value(exec_options *o, int opt, const char *arg)
         o->run_seed_given = 1;
         return 0;
     case OPT_UNTIL_FAIL: o->until_fail = 1; return 0;
+    case OPT_SHARD: return cli_parse_shard("exec: ", arg, &o->shard_k, &o->shard_n);
     case OPT_EXPECT:
         if (strcmp(arg, "holds") == 0)
             o->expect = RL_HOLDS;
@@ -182,6 +183,28 @@ static int take_value(exec_options *o, int opt, const char *arg)
     }
 }
 
+/* --shard K/N: a part of one campaign, the same on every machine (docs/racelab-exec.1.md). */
+static int check_shard(const exec_options *o)
+{
+    const char *why = NULL;
+    if (o->shard_n == 0)
+        return 0;
+    if (!o->seed_given || o->out_dir == NULL)
+        why = "--shard needs --seed N and --out DIR (every shard the same seed, each its own "
+              "folder)";
+    else if (o->sched && o->strategy_spec.kind == RL_STRAT_DFS)
+        why = "--strategy dfs cannot be split by --shard (its search goes from one run to the "
+              "next); run it whole";
+    else if (o->run_seed_given)
+        why = "--run-seed runs one seed again; it is not split by --shard";
+    else if (o->runs_given && (unsigned long long)o->shard_n > o->runs)
+        why = "--shard K/N wants N no more than --runs (a shard with no run)";
+    if (why == NULL)
+        return 0;
+    error_msg("exec: %s", why);
+    return RL_EXIT_USAGE;
+}
+
 int exec_parse_options(int argc, char **argv, exec_options *o)
 {
     memset(o, 0, sizeof *o);
@@ -223,6 +246,9 @@ int exec_parse_options(int argc, char **argv, exec_options *o)
         error_msg("exec: --strategy dfs runs one schedule after another (no --jobs, no --replay)");
         return RL_EXIT_USAGE;
     }
+    rc = check_shard(o);
+    if (rc != 0)
+        return rc;
     if (o->json && !o->list_points) {
         error_msg("exec: --json goes with --list-points");
         return RL_EXIT_USAGE;

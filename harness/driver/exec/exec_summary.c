@@ -174,15 +174,22 @@ void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_ver
     note(out, t->runs_forked,
          o->sched ? "started other processes: a forked child runs unscheduled"
                   : "started other processes: they ran with the preload too");
+    exec_grade_counts counts = exec_tally_counts(x, t);
+    exec_print_verdict(&counts, v, status, out);
+    fprintf(out, "results: %s\n", relative_path(x->dir));
+}
+
+void exec_print_verdict(const exec_grade_counts *g, const rl_verdict *v, int status, FILE *out)
+{
     fprintf(out, "verdict: %s (expected %s)", rl_verdict_name(v->verdict),
-            rl_expectation_name((rl_expectation)o->expect));
-    if (t->error != NULL) {
-        fprintf(out, ": %s", t->error);
-    } else if (t->runs > 0 && v->failures == 0) {
+            rl_expectation_name((rl_expectation)g->expect));
+    if (g->error != NULL) {
+        fprintf(out, ": %s", g->error);
+    } else if (g->runs > 0 && v->failures == 0) {
         fputs(": the failure rate per run is below ", out);
         percent(out, v->upper95);
         fputs(" (95% upper bound)", out);
-    } else if (t->runs > 0) {
+    } else if (g->runs > 0) {
         fputs(": failure rate ", out);
         percent(out, v->rate);
         fputs(" (95% ", out);
@@ -191,7 +198,7 @@ void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_ver
         percent(out, v->wilson_high);
         fputc(')', out);
     }
-    if (t->interrupted)
+    if (g->interrupted)
         fputs(", interrupted", out);
-    fprintf(out, "; exit status %d\nresults: %s\n", status, relative_path(x->dir));
+    fprintf(out, "; exit status %d\n", status);
 }
