@@ -29,4 +29,11 @@ int shard_run(const plan_item *plan, int n, const run_options *o);
 
 int cmd_merge(const command_line *c);
 
+/* merge_exec.c: what a folder given to merge is: a run shard (DIR/shard.json), else an exec
+ * shard's (DIR/runs.jsonl, checked when read), else neither. */
+enum { MERGE_NOT_A_SHARD, MERGE_RUN_SHARD, MERGE_EXEC_SHARD };
+int merge_shard_kind(const char *dir);
+/* racelab merge of the shards of one exec campaign (racelab exec --shard K/N). */
+int merge_exec(const command_line *c);
+
 #endif
