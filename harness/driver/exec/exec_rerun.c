@@ -65,6 +65,17 @@ static void add_each(arglist *w, json_object *rec, const char *key, const char *
     }
 }
 
+/* A shard's record (exec.shard, not merged): --shard K/N, that shard again. */
+static void add_shard(arglist *w, json_object *shard, const char **bad)
+{
+    const char *k = text_of(shard, "shard", bad), *n = text_of(shard, "shards", bad);
+    if (k != NULL && n != NULL && !jtrue(jget(shard, "merged"))) {
+        char *kn = xasprintf("%s/%s", k, n);
+        arglist_opt(w, "--shard", kn);
+        free(kn);
+    }
+}
+
 int exec_rerun(json_object *rec, const char *where, const char *out_dir)
 {
     json_object *x = jget(rec, "exec");
@@ -104,13 +115,7 @@ int exec_rerun(json_object *rec, const char *where, const char *out_dir)
             arglist_opt(&w, "--expect", v);
         if ((v = string_of(jget(rec, "sched"), "strategy", &bad)) != NULL)
             arglist_opt(&w, "--strategy", v);
-        json_object *shard = jget(x, "shard"); /* a shard's record: that shard again */
-        const char *k = text_of(shard, "shard", &bad), *n = text_of(shard, "shards", &bad);
-        if (k != NULL && n != NULL && !jtrue(jget(shard, "merged"))) {
-            char *kn = xasprintf("%s/%s", k, n);
-            arglist_opt(&w, "--shard", kn);
-            free(kn);
-        }
+        add_shard(&w, jget(x, "shard"), &bad);
     }
     const char *v;
     if ((v = text_of(rec, "timeout", &bad)) != NULL)

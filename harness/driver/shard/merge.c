@@ -476,25 +476,6 @@ static int merge_into(const shard *sh, int n, const char *out_given, int incompl
     return rc;
 }
 
-/* Run shards (0), exec shards (-1), or a mix (one line, RL_EXIT_USAGE). */
-static int merge_kinds(const command_line *c)
-{
-    int run = -1, exec = -1;
-    for (int i = 0; i < c->n_args; i++) {
-        int kind = merge_shard_kind(c->args[i]);
-        if (kind == MERGE_RUN_SHARD && run < 0)
-            run = i;
-        if (kind == MERGE_EXEC_SHARD && exec < 0)
-            exec = i;
-    }
-    if (run >= 0 && exec >= 0) {
-        error_msg("%s is a shard of racelab run, %s of racelab exec: merge each kind on its own",
-                  c->args[run], c->args[exec]);
-        return RL_EXIT_USAGE;
-    }
-    return exec >= 0 && run < 0 ? -1 : 0;
-}
-
 int cmd_merge(const command_line *c)
 {
     if (c->n_args == 0 || c->o.out_dir == NULL) {

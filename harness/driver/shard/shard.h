@@ -33,6 +33,9 @@ int cmd_merge(const command_line *c);
  * shard's (DIR/runs.jsonl, checked when read), else neither. */
 enum { MERGE_NOT_A_SHARD, MERGE_RUN_SHARD, MERGE_EXEC_SHARD };
 int merge_shard_kind(const char *dir);
+/* The kind of merge C asks for: 0 run shards, -1 exec shards, or a mix refused (one line,
+ * RL_EXIT_USAGE). */
+int merge_kinds(const command_line *c);
 /* racelab merge of the shards of one exec campaign (racelab exec --shard K/N). */
 int merge_exec(const command_line *c);
 
