@@ -139,12 +139,15 @@ const command_def COMMANDS[] = {
      .options = {{OPT_SHARDS, NULL, NULL}, {OPT_JSON, NULL, NULL}, RUN_OPTIONS, GLOBAL, END}},
     {.name = "merge",
      .words = "DIR... --out DIR",
-     .summary = "one results folder from the shards of a night",
+     .summary = "one results folder from the shards of a night or of an exec campaign",
      .about =
          "Joins the folders of `racelab run --shard K/N` into one: records in plan order with "
          "their run ids, TSan logs, stacks and stderr files, summary.txt, junit.xml, results.tap "
          "and report.html. Shards of different plans or versions, or one given twice: exit 2. "
-         "A missing or unfinished shard is named: exit 3. Else the worst run's status.",
+         "A missing or unfinished shard is named: exit 3. Else the worst run's status. The "
+         "folders of `racelab exec --shard K/N` are joined into one exec record: tallies "
+         "summed, failures in run order, graded as exec grades (its exit status); the same "
+         "refusals, and run and exec shards are not mixed (exit 2).",
      .options = {{OPT_OUT, NULL, "the merged results folder (new)"}, GLOBAL, END}},
     {.name = "rerun",
      .words = "RECORD [--line N] [options]",
