@@ -77,8 +77,9 @@ static void fatal_oom(void)
 
 unsigned long long exec_run_index(const exec_options *o, unsigned long long started)
 {
-    return o->shard_n > 0 ? (unsigned long long)o->shard_k + started * (unsigned long long)o->shard_n
-                          : started;
+    return o->shard_n > 0
+               ? (unsigned long long)o->shard_k + started * (unsigned long long)o->shard_n
+               : started;
 }
 
 static int budget_left(const exec_options *o, const exec_tally *t, unsigned long long started,

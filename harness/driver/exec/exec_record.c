@@ -196,12 +196,18 @@ char *exec_campaign_hash(const exec_context *x)
     char *numbers = xasprintf("seed %llu runs %llu seconds %.17g timeout %.17g shards %d",
                               (unsigned long long)o->seed, o->runs_given ? o->runs : 0ULL,
                               o->seconds, o->timeout, o->shard_n);
-    const char *words[] = {x->p->name,    o->mode,          strategy,
-                           numbers,       o->replay ? o->replay : "-",
-                           o->shrink ? "shrink" : "-",      o->until_fail ? "until-fail" : "-",
+    const char *words[] = {x->p->name,
+                           o->mode,
+                           strategy,
+                           numbers,
+                           o->replay ? o->replay : "-",
+                           o->shrink ? "shrink" : "-",
+                           o->until_fail ? "until-fail" : "-",
                            rl_expectation_name((rl_expectation)o->expect),
-                           o->profile ? o->profile : "-",   o->fail_on ? o->fail_on : "-",
-                           o->ok_status_text,               o->leaks_ignore ? "ignore" : "fail"};
+                           o->profile ? o->profile : "-",
+                           o->fail_on ? o->fail_on : "-",
+                           o->ok_status_text,
+                           o->leaks_ignore ? "ignore" : "fail"};
     for (size_t i = 0; i < sizeof words / sizeof *words; i++)
         fnv_text(&h, words[i]);
     free(numbers);

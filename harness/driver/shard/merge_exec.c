@@ -11,12 +11,12 @@
  * and exit status graded from the merged tallies by exec's own grader
  * (exec_judge, exec_exit_status). A shard missing or unfinished is named:
  * exit 3, the others merged. Every file through core/atomic_file.c. */
+#include "shard/merge_exec.h"
 #include "core/atomic_file.h"
 #include "core/json_io.h"
 #include "core/record_sink.h"
 #include "exec/exec.h"
 #include "report/report.h"
-#include "shard/merge_exec.h"
 #include "shard/shard.h"
 
 #include <errno.h>
@@ -24,7 +24,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
 
 int merge_shard_kind(const char *dir)
 {
@@ -57,10 +56,7 @@ int merge_kinds(const command_line *c)
     return exec >= 0 && run < 0 ? -1 : 0;
 }
 
-json_object *merge_shard_info(const exec_shard *s)
-{
-    return jget(jget(s->rec, "exec"), "shard");
-}
+json_object *merge_shard_info(const exec_shard *s) { return jget(jget(s->rec, "exec"), "shard"); }
 
 /* DIR's one exec record, whole (report_load: exit 3 when not) and a shard's. */
 static int load_exec_shard(const char *dir, exec_shard *s)
@@ -83,8 +79,8 @@ static int load_exec_shard(const char *dir, exec_shard *s)
     double k;
     const json_object *info = merge_shard_info(s);
     s->results = jstring(jget(jget(s->rec, "exec"), "results"));
-    if (!jis_object(info) || jtrue(jget(info, "merged")) ||
-        jnumber(jget(info, "shard"), &k) != 0 || jstring(jget(info, "campaign")) == NULL) {
+    if (!jis_object(info) || jtrue(jget(info, "merged")) || jnumber(jget(info, "shard"), &k) != 0 ||
+        jstring(jget(info, "campaign")) == NULL) {
         error_msg("%s is not a shard folder (no exec.shard in its record: racelab exec --shard "
                   "K/N --out DIR writes one)",
                   dir);
@@ -96,10 +92,9 @@ static int load_exec_shard(const char *dir, exec_shard *s)
 
 /* The fields that make a campaign, said by name when two shards differ in one. */
 static const char *const SAME[][2] = {
-    {"version", NULL},          {"scenario", NULL}, {"exec", "args"},
-    {"seed", NULL},             {"exec", "budget"}, {"mode", NULL},
-    {"expectation", NULL},      {"sched", "strategy"}, {"shard", "shards"},
-    {"shard", "campaign"},
+    {"version", NULL},   {"scenario", NULL},    {"exec", "args"},      {"seed", NULL},
+    {"exec", "budget"},  {"mode", NULL},        {"expectation", NULL}, {"sched", "strategy"},
+    {"shard", "shards"}, {"shard", "campaign"},
 };
 
 static json_object *same_field(const exec_shard *s, size_t f)
@@ -119,8 +114,8 @@ static int check_campaign(const exec_shard *sh, int n)
                 char *ta = jline(a), *tb = jline(b);
                 error_msg("%s is of another campaign than %s (%s%s%s %s, not %s): refusing to "
                           "merge",
-                          sh[i].dir, sh[0].dir, SAME[f][1] ? SAME[f][0] : "",
-                          SAME[f][1] ? "." : "", SAME[f][1] ? SAME[f][1] : SAME[f][0], tb, ta);
+                          sh[i].dir, sh[0].dir, SAME[f][1] ? SAME[f][0] : "", SAME[f][1] ? "." : "",
+                          SAME[f][1] ? SAME[f][1] : SAME[f][0], tb, ta);
                 free(ta);
                 free(tb);
                 return RL_EXIT_USAGE;
@@ -129,7 +124,8 @@ static int check_campaign(const exec_shard *sh, int n)
         for (int j = 0; j < i; j++)
             if (sh[j].k == sh[i].k) {
                 error_msg("shard %d/%s given twice: %s and %s", sh[i].k,
-                          jnumber_text(jget(merge_shard_info(&sh[i]), "shards")), sh[j].dir, sh[i].dir);
+                          jnumber_text(jget(merge_shard_info(&sh[i]), "shards")), sh[j].dir,
+                          sh[i].dir);
                 return RL_EXIT_USAGE;
             }
     }
@@ -180,7 +176,8 @@ static int summary_cb(const void *ctx, FILE *out)
     json_object *m = c->m, *x = jget(m, "exec"), *sched = jget(m, "sched");
     double seconds = 0;
     jnumber(jget(m, "seconds"), &seconds);
-    fprintf(out, "%s (%s, %s; %d shard%s merged): %llu run%s in %.1f s (the shards' summed), %llu "
+    fprintf(out,
+            "%s (%s, %s; %d shard%s merged): %llu run%s in %.1f s (the shards' summed), %llu "
             "failure%s",
             jstring(jget(m, "scenario")), jstring(jget(m, "flavour")), jstring(jget(m, "mode")),
             c->n, c->n == 1 ? "" : "s", c->g->runs, c->g->runs == 1 ? "" : "s", seconds,

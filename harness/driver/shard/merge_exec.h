@@ -11,12 +11,12 @@
 typedef struct {
     const char *dir;
     report_set set;
-    json_object *rec; /* the one record (the set's) */
+    json_object *rec;    /* the one record (the set's) */
     const char *results; /* exec.results: where the shard ran */
     int k;               /* from 1 */
 } exec_shard;
 
-json_object *merge_shard_info(const exec_shard *s); /* its record's exec.shard */
+json_object *merge_shard_info(const exec_shard *s);   /* its record's exec.shard */
 unsigned long long merge_count(const json_object *v); /* a count, 0 when not one */
 /* Shard IN's tallies added into the merged record M (a copy of the first shard's). */
 void merge_add_shard(json_object *m, const json_object *in);

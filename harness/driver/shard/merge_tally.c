@@ -61,13 +61,14 @@ static void add_points(json_object *out, const json_object *in)
             json_object *a = jget(mine, rows[r]);
             const json_object *b = jget(p, rows[r]);
             for (size_t i = 0; i < jlen(a) && i < jlen(b); i++)
-                json_object_array_put_idx(a, i, jcount(merge_count(jat(a, i)) + merge_count(jat(b, i))));
+                json_object_array_put_idx(a, i,
+                                          jcount(merge_count(jat(a, i)) + merge_count(jat(b, i))));
         }
     }
 }
 
 static const char *const EXEC_COUNTS[] = {
-    "runs_counted", "forked_runs", "left_control", "unscheduled",    "spins",
+    "runs_counted", "forked_runs", "left_control", "unscheduled", "spins",
     "unrecorded",   "escaped",     "left_behind",  "shrink_runs", "spawn_failures"};
 static const char *const EXEC_FIRSTS[] = {"error", "spin", "forks_note", "launch_note"};
 
@@ -138,7 +139,7 @@ static int carry_files(json_object *f, const exec_shard *s, const char *out)
     for (size_t i = 0; i < 4; i++) {
         const char *path = jstring(jget(f, MERGE_FILES[i]));
         if (path == NULL || len == 0 || strncmp(path, s->results, len) != 0 || path[len] != '/')
-            continue; /* not in its results folder: left as it is */
+            continue;                  /* not in its results folder: left as it is */
         const char *tail = path + len; /* "/output/run-000012.txt" */
         char *from = xasprintf("%s%s", s->dir, tail);
         char *to = xasprintf("%s%s", out, tail);
@@ -166,7 +167,7 @@ static int carry_files(json_object *f, const exec_shard *s, const char *out)
  * the first seen: with --jobs 1, the lowest runs, so these are the unsharded campaign's);
  * the shard whose failure is first in *first. */
 int merge_failures(json_object *m, const exec_shard *sh, int n, const char *out,
-                          const exec_shard **first)
+                   const exec_shard **first)
 {
     failure_ref *all = NULL;
     size_t n_all = 0;
@@ -245,10 +246,9 @@ void merge_regrade(json_object *m, exec_grade_counts *g, rl_verdict *v)
     r.verdict = *v;
     r.batch_max = -1;
     json_object *graded = record_json(&r);
-    static const char *const keys[] = {"verdict", "met", "stats", "forbidden", "interesting",
-                                       "trials_per_s"};
+    static const char *const keys[] = {"verdict",   "met",         "stats",
+                                       "forbidden", "interesting", "trials_per_s"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         json_object_object_add(m, keys[i], json_object_get(jget(graded, keys[i])));
     json_object_put(graded);
 }
-
