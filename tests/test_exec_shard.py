@@ -209,6 +209,38 @@ def test_a_missing_shard_is_exit_3_and_named(init_order, tmp_path):
     assert record(tmp_path / "m")["trials"] == 10  # the others merged, graded, kept
 
 
+def test_an_interrupted_shard_is_named_unfinished(init_order, tmp_path):
+    _, _, dirs = init_order
+    cut = tmp_path / "cut"
+    shutil.copytree(dirs[1], cut)
+    rec = record(cut)
+    rec["interrupted"] = True  # what an exec stopped by SIGINT writes
+    (cut / "runs.jsonl").write_text(json.dumps(rec) + "\n")
+    rc, _, err = racelab("merge", dirs[0], cut, "--out", tmp_path / "m")
+    assert rc == 3
+    assert f"shard 2/2 unfinished ({cut})" in one_line(err)
+
+
+def test_seconds_is_each_shards_own_budget(tmp_path):
+    """--seconds 1 with a run limit far away: each shard runs its own indices
+    (i mod 2 = K-1, from K-1 up, no gap) for its own second."""
+    args = ["--mode", "sched", "--seed", "7", "--runs", "100000000", "--seconds", "1"]
+    dirs = []
+    for k in (1, 2):
+        d = tmp_path / f"shard-{k}"
+        rc, _, err = exec_(*args, "--shard", f"{k}/2", "--out", d, "--",
+                           program("counter_fixed"))
+        assert rc == 0, err
+        dirs.append(d)
+        r = record(d)
+        assert r["trials"] > 10 and r["exec"]["budget"] == {"runs": 100000000, "seconds": 1}
+    rc, _, err = racelab("merge", *dirs, "--out", tmp_path / "m")
+    assert rc == 0, err
+    m = record(tmp_path / "m")
+    assert m["trials"] == sum(record(d)["trials"] for d in dirs)
+    assert m["verdict"] == "holds"
+
+
 def test_a_duplicated_shard_is_refused(init_order, tmp_path):
     _, _, dirs = init_order
     copy = tmp_path / "again"
