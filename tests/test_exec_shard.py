@@ -6,7 +6,7 @@ scripts/shard-slurm (a one-node Slurm cluster from scripts/slurm-local;
 skipped, saying why, where it cannot start) do both.
 
 What "equal" means here, exactly: under --mode sched with the random
-strategy a run's schedule is a function of its seed alone, so the merged
+strategy (and pos) a run's schedule is a function of its seed alone, so the merged
 campaign must hold the very failures of the unsharded one (run indices,
 seeds, outcomes, causes, schedules, preemptions), the same tallies (runs,
 outcomes by class, schedules, deadlocks, the longest run's steps, points),
@@ -14,8 +14,8 @@ the same verdict, statistics and exit status. Only times differ (seconds are
 the shards' summed) and exec.results/exec.shard.
 
 The programs (tests/exec_programs, each with a fixed twin): init_order_bug
-fails 10 of the first 20 runs of seed 7 (signal; measured: 53 of 100), so
-both outcome classes are summed; counter_bug fails every run of seed 7 under
+fails 10 of the first 20 runs of seed 7 under random (signal; 53 of the
+first 100), 16 of 40 under pos, so both outcome classes are summed; counter_bug fails every run of seed 7 under
 random (100 of 100), the brief's example. pct is not compared: its change
 points are drawn below the longest run seen so far in the same process, so a
 shard's run can get another schedule than in the unsharded campaign
@@ -32,6 +32,7 @@ import pytest
 
 from conftest import BUILD, ROOT
 from test_driver import one_line, racelab
+from test_exec import splitmix_run_seed
 
 PROGRAMS = BUILD / "exec_programs" / "plain"
 CAMPAIGN = ["--mode", "sched", "--seed", "7", "--runs", "20"]
@@ -138,6 +139,18 @@ def test_counter_bug_in_two_shards_equals_unsharded(tmp_path):
     assert comparable(record(tmp_path / "m")) == comparable(w)
 
 
+def test_pos_in_three_shards_equals_unsharded(tmp_path):
+    """pos, like random, draws from the run's seed alone: 40 runs of seed 7,
+    16 failures, the same in 3 shards merged."""
+    CAMPAIGN_40 = ["--strategy", "pos", "--runs", "40"]  # the later --runs wins
+    whole_rc, whole, dirs = campaign(tmp_path, "init_order_bug", 3, *CAMPAIGN_40)
+    rc, _, err = racelab("merge", *dirs, "--out", tmp_path / "m")
+    assert rc == whole_rc == 1, err
+    w = record(whole)
+    assert w["trials"] == 40 and 0 < w["forbidden"] < 40
+    assert comparable(record(tmp_path / "m")) == comparable(w)
+
+
 def test_the_fixed_twin_merged_holds(tmp_path):
     whole_rc, whole, dirs = campaign(tmp_path, "counter_fixed", 3)
     rc, out, err = racelab("merge", *dirs, "--out", tmp_path / "m")
@@ -180,7 +193,9 @@ def test_pct_shards_keep_indices_and_seeds(tmp_path):
     assert rc in (0, 1), err
     m, w = record(tmp_path / "m"), record(whole)
     assert m["trials"] == w["trials"] == 20
+    assert m["exec"]["failures"], "counter_bug fails some of 20 pct:3 runs of seed 7"
     for f in m["exec"]["failures"]:
+        assert f["seed"] == splitmix_run_seed(7, f["run"])  # its index's own seed
         rc, _, err = exec_("--mode", "sched", "--seed", "7", "--runs", "1", "--run-seed",
                            f["seed"], "--replay", f["schedule"], "--expect", "reproduces",
                            "--out", tmp_path / f"again-{f['run']}", "--", program("counter_bug"))
