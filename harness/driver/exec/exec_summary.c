@@ -117,6 +117,11 @@ void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_ver
             any = 1;
         }
     fputs(any ? ")\n" : "\n", out);
+    if (o->shard_n > 0)
+        fprintf(out,
+                "  shard          %d/%d: the campaign's runs i with i mod %d = %d (racelab merge "
+                "joins the shards)\n",
+                o->shard_k + 1, o->shard_n, o->shard_n, o->shard_k);
     if (t->n_failed > 0) {
         const exec_failure *f = &t->failed[0];
         fprintf(out, "  first failure  run %llu (seed %llu), %s, %.2f s into the run\n", f->run,
