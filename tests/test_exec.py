@@ -54,6 +54,7 @@ EXEC_FIELDS = {
     # judged
     "escaped", "left_behind", "error",
     "launch", "launch_note",  # the fork server or spawn (docs/search.md)
+    "fuzz",  # --strategy fuzz: its corpus (docs/search.md)
 }
 # documented in docs/sanitizers.md
 SANITIZER_EXEC_FIELDS = {"sanitizers", "sanitizers_detected_by", "leaks"}
