@@ -62,6 +62,7 @@ void rl_fuzz_schedule_format(const rl_fuzz_schedule *s, char *buf, size_t len)
 
 typedef struct {
     rl_fuzz_schedule s;
+    uint64_t seed; /* of the run that made it */
     int failed;
     int n_new;
     rl_sched_pair found[RL_FUZZ_ENTRY_PAIRS]; /* the pairs it found first */
@@ -81,6 +82,8 @@ struct rl_fuzz_corpus {
     size_t cap_pairs, n_pairs;
     uint32_t *order; /* slots of the pairs with a write site, in the order seen */
     size_t n_order;
+    int retried; /* entries looked at for a first retry of a loaded failure */
+    int loaded;  /* entries loaded (rl_fuzz_entry_load): the first ones */
 };
 
 static uint64_t pair_hash(const rl_sched_pair *p)
@@ -178,7 +181,7 @@ static unsigned long count_of(const rl_fuzz_corpus *c, const rl_sched_pair *p)
     return c->table[slot_of(c->table, c->cap_pairs, p)].count;
 }
 
-static int add_entry(rl_fuzz_corpus *c, const rl_fuzz_schedule *s, int failed)
+static int add_entry(rl_fuzz_corpus *c, const rl_fuzz_schedule *s, uint64_t seed, int failed)
 {
     if (c->n == c->cap) {
         int cap = c->cap ? c->cap * 2 : 64;
@@ -191,6 +194,7 @@ static int add_entry(rl_fuzz_corpus *c, const rl_fuzz_schedule *s, int failed)
     entry *e = &c->entries[c->n];
     memset(e, 0, sizeof *e);
     e->s = *s;
+    e->seed = seed;
     e->failed = failed;
     return c->n++;
 }
@@ -200,8 +204,8 @@ static int same_schedule(const rl_fuzz_schedule *a, const rl_fuzz_schedule *b)
     return a->n == b->n && memcmp(a->c, b->c, (size_t)a->n * sizeof a->c[0]) == 0;
 }
 
-int rl_fuzz_feedback(rl_fuzz_corpus *c, const rl_fuzz_schedule *s, const rl_sched_pair *pairs,
-                     int n, int failed)
+int rl_fuzz_feedback(rl_fuzz_corpus *c, const rl_fuzz_schedule *s, uint64_t seed,
+                     const rl_sched_pair *pairs, int n, int failed)
 {
     rl_sched_pair found[RL_FUZZ_ENTRY_PAIRS];
     int n_found = 0, any = 0;
@@ -218,7 +222,7 @@ int rl_fuzz_feedback(rl_fuzz_corpus *c, const rl_fuzz_schedule *s, const rl_sche
             failed = !(c->entries[i].failed && same_schedule(&c->entries[i].s, s));
     if (!any && !failed)
         return -1;
-    int k = add_entry(c, s, failed);
+    int k = add_entry(c, s, seed, failed);
     if (k < 0)
         return k;
     c->entries[k].n_new = n_found;
@@ -293,8 +297,15 @@ static void mutate_once(rl_fuzz_corpus *c, rl_fuzz_schedule *s)
     s->c[s->n++] = (rl_fuzz_constraint){p->write, p->read, positive};
 }
 
-void rl_fuzz_next(rl_fuzz_corpus *c, rl_fuzz_schedule *out)
+int rl_fuzz_next(rl_fuzz_corpus *c, rl_fuzz_schedule *out, uint64_t *seed)
 {
+    /* a resumed campaign first runs each run that failed before again */
+    for (; c->retried < c->loaded; c->retried++)
+        if (c->entries[c->retried].failed) {
+            *out = c->entries[c->retried].s;
+            *seed = c->entries[c->retried++].seed;
+            return 1;
+        }
     memset(out, 0, sizeof *out);
     if (c->n > 0 && below(c, 8) != 0) { /* one in 8 starts from nothing */
         entry *e = &c->entries[pick_entry(c)];
@@ -304,6 +315,7 @@ void rl_fuzz_next(rl_fuzz_corpus *c, rl_fuzz_schedule *out)
     int ops = 1 + (int)below(c, 2);
     for (int i = 0; i < ops; i++)
         mutate_once(c, out);
+    return 0;
 }
 
 /* ---- entries as files ---------------------------------------------------------- */
@@ -320,7 +332,8 @@ char *rl_fuzz_entry_text(const rl_fuzz_corpus *c, int i)
     char sched[RL_FUZZ_TEXT_MAX];
     rl_fuzz_schedule_format(&e->s, sched, sizeof sched);
     size_t used =
-        (size_t)snprintf(text, cap, ENTRY_MAGIC "schedule %s\nfailed %d\npairs", sched, e->failed);
+        (size_t)snprintf(text, cap, ENTRY_MAGIC "schedule %s\nseed %" PRIu64 "\nfailed %d\npairs",
+                         sched, e->seed, e->failed);
     for (int k = 0; k < e->n_new; k++)
         used += (size_t)snprintf(text + used, cap - used, " %" PRIx64 ">%" PRIx64,
                                  e->found[k].write, e->found[k].read);
@@ -344,6 +357,18 @@ int rl_fuzz_entry_load(rl_fuzz_corpus *c, const char *text)
     if (rl_fuzz_schedule_parse(sched, &s) != 0)
         return -1;
     p = eol + 1;
+    uint64_t seed = 0;
+    int digits = 0;
+    if (strncmp(p, "seed ", 5) != 0)
+        return -1;
+    for (p += 5; *p >= '0' && *p <= '9' && digits < 20; p++, digits++) {
+        uint64_t next = seed * 10 + (uint64_t)(*p - '0');
+        if (next / 10 != seed)
+            return -1; /* past 2^64 */
+        seed = next;
+    }
+    if (digits == 0 || *p++ != '\n')
+        return -1;
     if ((strncmp(p, "failed 0\n", 9) != 0 && strncmp(p, "failed 1\n", 9) != 0) ||
         strncmp(p + 9, "pairs", 5) != 0)
         return -1;
@@ -360,7 +385,7 @@ int rl_fuzz_entry_load(rl_fuzz_corpus *c, const char *text)
     }
     if (strcmp(p, "\n") != 0)
         return -1;
-    int k = add_entry(c, &s, failed);
+    int k = add_entry(c, &s, seed, failed);
     if (k < 0)
         return k;
     for (int i = 0; i < n; i++)
@@ -368,5 +393,6 @@ int rl_fuzz_entry_load(rl_fuzz_corpus *c, const char *text)
             return -2;
     c->entries[k].n_new = n;
     memcpy(c->entries[k].found, found, (size_t)n * sizeof found[0]);
+    c->loaded = c->n;
     return 0;
 }

@@ -53,17 +53,20 @@ rl_fuzz_corpus *rl_fuzz_corpus_new(uint64_t seed); /* NULL: out of memory */
 void rl_fuzz_corpus_free(rl_fuzz_corpus *c);
 int rl_fuzz_corpus_size(const rl_fuzz_corpus *c);
 int rl_fuzz_pairs_seen(const rl_fuzz_corpus *c); /* distinct pairs */
-/* The next schedule to run. */
-void rl_fuzz_next(rl_fuzz_corpus *c, rl_fuzz_schedule *out);
-/* A run of `s` observed `pairs` (and failed, or not): counted. Returns the
+/* The next schedule to run. A resumed campaign first runs again every
+ * loaded entry that failed, as it was and with its run's seed (*seed, and
+ * 1 is returned: libFuzzer runs its corpus first too); then mutations (0). */
+int rl_fuzz_next(rl_fuzz_corpus *c, rl_fuzz_schedule *out, uint64_t *seed);
+/* A run of `s` seeded `seed` observed `pairs` (and failed, or not): counted. Returns the
  * index of the entry it made when a pair was new (or it failed first with
  * this schedule), -1 otherwise, -2 when out of memory. */
-int rl_fuzz_feedback(rl_fuzz_corpus *c, const rl_fuzz_schedule *s, const rl_sched_pair *pairs,
-                     int n, int failed);
+int rl_fuzz_feedback(rl_fuzz_corpus *c, const rl_fuzz_schedule *s, uint64_t seed,
+                     const rl_sched_pair *pairs, int n, int failed);
 
 /* Entry `i` as text, one file's content (malloc'd; NULL: out of memory):
  *   racelab-fuzz-entry 1
  *   schedule +W>R,-W>R
+ *   seed N                   (the seed of the run that made it)
  *   failed 0|1
  *   pairs W>R W>R ...        (the pairs it found first)
  * and one read back (its pairs counted as seen): 0, -1 when malformed, -2

@@ -104,6 +104,7 @@ typedef struct {
     rl_fuzz_corpus *corpus;
     rl_fuzz_schedule current;
     rl_sched_strategy *run; /* the current trial's */
+    uint64_t seed;          /* its seed */
     rl_sched_pair pairs[RL_SCHED_MAX_PAIRS];
     int n_pairs;
 } fuzz;
@@ -111,9 +112,11 @@ typedef struct {
 static void new_trial(rl_sched_strategy *self, int threads)
 {
     fuzz *f = (fuzz *)self;
-    rl_fuzz_next(f->corpus, &f->current);
+    uint64_t seed = rl_splitmix64(&f->rng);
+    rl_fuzz_next(f->corpus, &f->current, &seed);
+    f->seed = seed;
     rl_strategy_free(f->run);
-    f->run = rl_strategy_fuzz_run(rl_splitmix64(&f->rng), &f->current);
+    f->run = rl_strategy_fuzz_run(seed, &f->current);
     if (f->run == NULL)
         abort(); /* out of memory between trials: nothing sensible to go on with */
     f->n_pairs = 0;
@@ -141,7 +144,7 @@ static int trial_done(rl_sched_strategy *self, int steps)
         f->run->trial_done(f->run, steps);
     /* whether the trial failed is the engine's to judge: the feedback is
      * what it observed */
-    rl_fuzz_feedback(f->corpus, &f->current, f->pairs, f->n_pairs, 0);
+    rl_fuzz_feedback(f->corpus, &f->current, f->seed, f->pairs, f->n_pairs, 0);
     return 1; /* endless */
 }
 

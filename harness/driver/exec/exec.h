@@ -379,9 +379,12 @@ void exec_shrink(const exec_context *x, exec_tally *t);
  * them); NULL for another strategy or a replay. 0, or RL_EXIT_USAGE after
  * a one-line error (a malformed entry), RL_EXIT_HARNESS (out of memory). */
 int exec_fuzz_open(const exec_options *o, rl_fuzz_corpus **out, int *loaded);
-char *exec_fuzz_next(exec_tally *t); /* the next run's abstract schedule, as text */
-/* What the run of `schedule` observed, fed back; a new entry is written to --corpus. */
-void exec_fuzz_feedback(const exec_options *o, exec_tally *t, const char *schedule,
+/* The next run's abstract schedule, as text; *seed replaced when it is a
+ * loaded failure's run again. */
+char *exec_fuzz_next(exec_tally *t, uint64_t *seed);
+/* What the run of `schedule` seeded `seed` observed, fed back; a new entry
+ * is written to --corpus. */
+void exec_fuzz_feedback(const exec_options *o, exec_tally *t, const char *schedule, uint64_t seed,
                         const exec_sched_run *r, int failed);
 
 /* ---- exec_points.c ----------------------------------------------------- */

@@ -12,7 +12,8 @@
  * as it joins; at the start every file of DIR not starting with '.' is
  * loaded (a malformed one: a one-line error, exit 2, before any run), so a
  * campaign resumes from what the last one found: known pairs are not new
- * again, and schedules that failed are tried first. */
+ * again, and the runs that failed are run again first (their schedule and
+ * seed), before any mutation. */
 #include "core/atomic_file.h"
 #include "exec/exec.h"
 
@@ -94,10 +95,10 @@ int exec_fuzz_open(const exec_options *o, rl_fuzz_corpus **out, int *loaded)
     return 0;
 }
 
-char *exec_fuzz_next(exec_tally *t)
+char *exec_fuzz_next(exec_tally *t, uint64_t *seed)
 {
     rl_fuzz_schedule s;
-    rl_fuzz_next(t->fuzz, &s);
+    rl_fuzz_next(t->fuzz, &s, seed);
     char *text = xcalloc(RL_FUZZ_TEXT_MAX, 1);
     rl_fuzz_schedule_format(&s, text, RL_FUZZ_TEXT_MAX);
     return text;
@@ -112,13 +113,13 @@ static uint64_t text_hash(const char *s)
     return h;
 }
 
-void exec_fuzz_feedback(const exec_options *o, exec_tally *t, const char *schedule,
+void exec_fuzz_feedback(const exec_options *o, exec_tally *t, const char *schedule, uint64_t seed,
                         const exec_sched_run *r, int failed)
 {
     rl_fuzz_schedule s;
     if (t->fuzz == NULL || schedule == NULL || rl_fuzz_schedule_parse(schedule, &s) != 0)
         return;
-    int k = rl_fuzz_feedback(t->fuzz, &s, r->pairs, r->n_pairs, failed);
+    int k = rl_fuzz_feedback(t->fuzz, &s, seed, r->pairs, r->n_pairs, failed);
     if (k == -2)
         t->error = "out of memory for the fuzz corpus";
     if (k < 0)

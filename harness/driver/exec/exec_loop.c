@@ -125,7 +125,7 @@ static void finish(const exec_context *x, exec_child *c, exec_tally *t, int tty,
                    exec_sched_feed(t->dfs, t->last);
         t->exhausted = !more;
     } else if (t->fuzz != NULL && outcome != -1 && t->last != NULL && t->last->present) {
-        exec_fuzz_feedback(x->o, t, c->fuzz, t->last, t->failures > before);
+        exec_fuzz_feedback(x->o, t, c->fuzz, c->seed, t->last, t->failures > before);
     }
     if (t->failures > before && t->n_failed > n_before) {
         clear_progress(shown);
@@ -166,7 +166,7 @@ static void start_runs(loop *l)
             c->steps_hint = t->max_steps;
             c->schedule = t->dfs != NULL ? exec_sched_prefix(t->dfs) : NULL;
             c->follow = t->dfs != NULL;
-            c->fuzz = t->fuzz != NULL ? exec_fuzz_next(t) : NULL;
+            c->fuzz = t->fuzz != NULL ? exec_fuzz_next(t, &c->seed) : NULL;
         }
         if (exec_child_start(l->x, c) != 0) {
             clear_progress(&l->shown);
