@@ -23,10 +23,11 @@ from test_exec_sched import program, record, sched  # noqa: F401
 
 SEEDS = [k * 1000003 for k in range(1, 11)]
 
-# schedules to the first failure over the 10 seeds, measured (median / worst):
+# schedules to the first failure over the 10 seeds, measured (median / worst;
+# scripts/bench-search, budget 300, the other strategies in docs/search.md):
 BUDGET = {
-    "reorder_bug 10": 40,   # 5.5 / 9  (random 31.5 / 183; pos missed 6 of 10 in 300)
-    "reorder_bug 50": 80,   # 7.5 / 21 (random, pos: none of 10 in 300; pct:3 2 of 10)
+    "reorder_bug 10": 40,   # 5.5 / 9  (random 33 / 127; pos 101 / 275, 2 seeds missed)
+    "reorder_bug 50": 80,   # 7 / 21   (random, pct:3 and pos: all 10 seeds missed)
     "wsq_bug": 60,          # 5 / 14
     "conn_uaf_bug": 20,     # 2 / 4
     "length_bug": 60,       # 2.5 / 16
