@@ -247,3 +247,20 @@ def test_a_racelab_cc_build_is_fuzzed_by_its_accesses_too(tmp_path):
         seen[flavour] = rec["exec"]["fuzz"]["pairs_seen"]
     # measured: 12 pairs in the cc build, 8 (the pthread calls') in the plain one
     assert seen["cc"] > seen["plain"], seen
+
+
+def test_racelab_run_of_a_scenario_under_fuzz(tmp_path):
+    """`racelab run` in --mode sched --strategy fuzz: the racy variant fails
+    (measured: 101 of 300 trials, the first at trial 4), the locked one holds
+    over 300 trials."""
+    out = tmp_path / "out"
+    proc = subprocess.run([str(BUILD / "racelab"), "run", "list_append:racy",
+                           "list_append:locked", "--mode", "sched", "--strategy", "fuzz",
+                           "--flavour", "plain", "--trials", "300", "--seed", "11", "--out",
+                           str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
+    import json
+    recs = {r["variant"]: r for r in map(json.loads, (out / "runs.jsonl").read_text().splitlines())}
+    assert recs["racy"]["verdict"] == "reproduced" and recs["racy"]["sched"]["strategy"] == "fuzz"
+    assert recs["locked"]["verdict"] == "holds" and recs["locked"]["trials"] == 300
+    assert recs["locked"]["forbidden"] == 0
