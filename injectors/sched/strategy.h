@@ -50,7 +50,9 @@
  * each run is a process: the strategy is made afresh in it from the run's
  * seed, and what earlier runs taught it arrives as one trial_done(steps)
  * before the run (the longest run so far); dfs lives in the driver instead
- * and is fed each run's decisions from its report (exec_sched.c). */
+ * and is fed each run's decisions from its report (exec_sched.c), and so
+ * does fuzz's corpus, each run obeying the abstract schedule it is given
+ * and reporting the reads-from pairs it observed (exec_fuzz.c). */
 #ifndef RACELAB_SCHED_STRATEGY_H
 #define RACELAB_SCHED_STRATEGY_H
 
