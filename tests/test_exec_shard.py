@@ -325,6 +325,7 @@ def test_bad_shard_values_are_one_line_exit_2(tmp_path, value):
 
 @pytest.mark.parametrize("args,says", [
     (["--mode", "sched", "--strategy", "dfs:1", "--seed", "1", "--runs", "10"], "dfs"),
+    (["--mode", "sched", "--strategy", "fuzz", "--seed", "1", "--runs", "10"], "fuzz"),
     (["--mode", "sched", "--runs", "10"], "--seed"),
     (["--mode", "sched", "--seed", "1", "--runs", "1"], "--runs"),
     (["--mode", "sched", "--seed", "1", "--run-seed", "5", "--runs", "4"], "--run-seed"),

@@ -44,6 +44,7 @@ enum {
     OPT_SHRINK,
     OPT_NO_FORK_SERVER,
     OPT_LEAKS,
+    OPT_CORPUS,
     /* compare */
     OPT_BUDGET,
     OPT_ROUNDS,

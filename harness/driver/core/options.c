@@ -89,7 +89,7 @@ static int apply(command_line *c, int id, const char *value)
         return 0;
     case OPT_STRATEGY:
         if (rl_parse_strategy(value, &o->strategy) != 0)
-            return bad("--strategy wants random, pct:D, dfs:B or pos", value);
+            return bad("--strategy wants random, pct:D, dfs:B, pos or fuzz", value);
         o->has_strategy = 1;
         return 0;
     case OPT_OUTCOME: /* the program checks it against its outcomes */

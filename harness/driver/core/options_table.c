@@ -10,7 +10,7 @@ const option_def OPTIONS[] = {
     {OPT_MODE, "mode", "stress|fuzz|sched|stress+fuzz",
      "how interleavings are pushed (run's default: stress+fuzz, half the budget each, one "
      "verdict from both)"},
-    {OPT_STRATEGY, "strategy", "S", "sched mode: random, pct:D, dfs:B or pos"},
+    {OPT_STRATEGY, "strategy", "S", "sched mode: random, pct:D, dfs:B, pos or fuzz"},
     {OPT_OUTCOME, "outcome", "NAME",
      "the failure to look for and to shrink towards: a forbidden outcome or deadlock "
      "(default: any, and the shrink keeps the first one's)"},
@@ -60,6 +60,9 @@ const option_def OPTIONS[] = {
     {OPT_NO_FORK_SERVER, "no-fork-server", NULL,
      "spawn every run afresh (default: each run is a fork of the program, loaded once, taken "
      "before main)"},
+    {OPT_CORPUS, "corpus", "DIR",
+     "sched, --strategy fuzz: the corpus of abstract schedules, loaded from DIR at the start and "
+     "kept there (one file an entry), so a campaign resumes"},
     {OPT_LEAKS, "leaks", "fail|ignore",
      "a sanitizer build's leak report at exit: the run's failure (`leak`, the default) or not "
      "looked for"},
@@ -169,7 +172,7 @@ const command_def COMMANDS[] = {
                  {OPT_SECONDS, NULL, "budget in seconds instead of trials"},
                  {OPT_FLAVOUR, "plain|tsan",
                   "the build to run (default plain); --flavor is the same"},
-                 {OPT_STRATEGY, NULL, "random, pct:D, dfs:B or pos (default pct:3)"},
+                 {OPT_STRATEGY, NULL, "random, pct:D, dfs:B, pos or fuzz (default pct:3)"},
                  {OPT_OUTCOME, NULL, NULL},
                  {OPT_INJECT, NULL,
                   "a fault spec, PATTERN:fail[,p=P], repeatable (the scheduler decides timing)"},
@@ -201,8 +204,10 @@ const command_def COMMANDS[] = {
      .word_ends_options = 1,
      .options = {{OPT_MODE, "noise|sched", "how interleavings are pushed (default noise)"},
                  {OPT_STRATEGY, NULL,
-                  "sched: random (the default), pct:D, pos (partial order sampling) or dfs:B "
-                  "(the schedules with at most B preemptions, one a run); docs/search.md"},
+                  "sched: random (the default), pct:D, pos (partial order sampling), fuzz "
+                  "(greybox: a corpus of reads-from constraints) or dfs:B (the schedules with at "
+                  "most B preemptions, one a run); docs/search.md"},
+                 {OPT_CORPUS, NULL, NULL},
                  {OPT_REPLAY, NULL, NULL},
                  {OPT_SHRINK, NULL, NULL},
                  {OPT_NO_FORK_SERVER, NULL, NULL},

@@ -133,6 +133,8 @@ static void finish(const exec_context *x, exec_child *c, exec_tally *t, int tty,
         int more = outcome != -1 && t->last != NULL && t->last->present &&
                    exec_sched_feed(t->dfs, t->last);
         t->exhausted = !more;
+    } else if (t->fuzz != NULL && outcome != -1 && t->last != NULL && t->last->present) {
+        exec_fuzz_feedback(x->o, t, c->fuzz, c->seed, t->last, t->failures > before);
     }
     if (t->failures > before && t->n_failed > n_before) {
         clear_progress(shown);
@@ -173,12 +175,14 @@ static void start_runs(loop *l)
             c->steps_hint = t->max_steps;
             c->schedule = t->dfs != NULL ? exec_sched_prefix(t->dfs) : NULL;
             c->follow = t->dfs != NULL;
+            c->fuzz = t->fuzz != NULL ? exec_fuzz_next(t, &c->seed) : NULL;
         }
         if (exec_child_start(l->x, c) != 0) {
             clear_progress(&l->shown);
             error_msg("exec: cannot run %s: %s", l->x->p->path, strerror(c->ch.spawn_errno));
             t->spawn_failures++;
             free(c->schedule);
+            free(c->fuzz);
             exec_child_free(c);
             l->stop = 1;
             break;
@@ -203,6 +207,7 @@ static void watch(loop *l, int j, double now)
             fifo_cleanup_pid(c->ch.pid);
         finish(l->x, c, l->t, l->tty, &l->shown);
         free(c->schedule);
+        free(c->fuzz);
         exec_child_free(c);
         l->busy[j] = 0;
         l->active--;

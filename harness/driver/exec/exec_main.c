@@ -124,7 +124,7 @@ static char *reports_folder(const char *dir)
 }
 
 static int run(const exec_options *o, const exec_program *p, const exec_setup *setup,
-               record_sink *sink)
+               record_sink *sink, rl_fuzz_corpus *corpus, int corpus_loaded)
 {
     const char *dir = sink->dir;
     exec_context x = {o, p, setup, dir, reports_folder(dir), NULL, sink};
@@ -149,6 +149,8 @@ static int run(const exec_options *o, const exec_program *p, const exec_setup *s
     interrupt_install();
     exec_tally t;
     memset(&t, 0, sizeof t);
+    t.fuzz = corpus; /* the tally's now */
+    t.corpus_loaded = corpus_loaded;
     exec_run_all(&x, &t);
     if (o->shrink && !t.interrupted && t.error == NULL)
         exec_shrink(&x, &t);
@@ -187,6 +189,10 @@ int cmd_exec(int argc, char **argv)
     }
     exec_setup setup;
     rc = exec_prepare(&o, &p, &setup);
+    rl_fuzz_corpus *corpus = NULL; /* loaded before anything runs or is written */
+    int loaded = 0;
+    if (rc == 0)
+        rc = exec_fuzz_open(&o, &corpus, &loaded);
     record_sink sink = {NULL, -1, 0, 0};
     if (rc == 0)
         rc = open_folder(&o, &sink);
@@ -196,8 +202,10 @@ int cmd_exec(int argc, char **argv)
     }
     if (rc == 0) {
         fifo_cleanup_stale();
-        rc = run(&o, &p, &setup, &sink);
+        rc = run(&o, &p, &setup, &sink, corpus, loaded);
+        corpus = NULL;
     }
+    rl_fuzz_corpus_free(corpus);
     record_sink_free(&sink);
     exec_free_setup(&setup);
     exec_free_program(&p);

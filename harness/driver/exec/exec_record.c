@@ -242,6 +242,22 @@ static json_object *shard_json(const exec_context *x)
     return object_of(fields, sizeof fields / sizeof fields[0]);
 }
 
+/* --strategy fuzz's corpus (exec_fuzz.c), or null. */
+static json_object *fuzz_json(const exec_options *o, const exec_tally *t)
+{
+    if (t->fuzz == NULL)
+        return NULL;
+    const field fields[] = {
+        {"corpus", jtext(o->corpus)},
+        {"loaded", json_object_new_int(t->corpus_loaded)},
+        {"added", jcount(t->corpus_added)},
+        {"entries", json_object_new_int(rl_fuzz_corpus_size(t->fuzz))},
+        {"pairs_seen", json_object_new_int(rl_fuzz_pairs_seen(t->fuzz))},
+        {"unsaved", jcount(t->corpus_unsaved)},
+    };
+    return object_of(fields, sizeof fields / sizeof fields[0]);
+}
+
 static json_object *exec_fields(const exec_context *x, const exec_tally *t)
 {
     const exec_options *o = x->o;
@@ -288,6 +304,7 @@ static json_object *exec_fields(const exec_context *x, const exec_tally *t)
         {"shard", shard_json(x)},
         {"launch", jtext(launch)},
         {"launch_note", jtext(launch_note)},
+        {"fuzz", fuzz_json(o, t)},
         {"results", jtext(x->dir)},
     };
     return object_of(fields, sizeof fields / sizeof fields[0]);

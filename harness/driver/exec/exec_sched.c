@@ -67,6 +67,9 @@ int exec_sched_read(const char *dir, const char *label, pid_t pid, exec_sched_ru
     r->spin_thread = rp->spin_thread;
     r->spin_site = rp->spin_site;
     r->base = rp->exe_base;
+    r->n_pairs = rp->n_pairs >= 0 && rp->n_pairs <= RL_SCHED_MAX_PAIRS ? rp->n_pairs : 0;
+    for (int i = 0; i < r->n_pairs; i++)
+        r->pairs[i] = (rl_sched_pair){rp->pairs[i][0], rp->pairs[i][1]};
     for (int i = 0; i < rp->steps; i++) {
         r->choices[i] = rp->chosen[i];
         r->current[i] = rp->current[i];

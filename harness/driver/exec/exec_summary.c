@@ -147,6 +147,12 @@ void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_ver
                 "graded)%s; the longest %d steps\n",
                 o->strategy, t->runs + t->diverged, t->deadlocks, t->diverged,
                 t->exhausted ? ", space exhausted" : "", t->max_steps);
+    if (t->fuzz != NULL) /* --strategy fuzz: what its corpus holds (exec_fuzz.c) */
+        fprintf(
+            out,
+            "  corpus         %d entries (%d loaded%s%s, %llu added), %d reads-from pairs seen\n",
+            rl_fuzz_corpus_size(t->fuzz), t->corpus_loaded, o->corpus != NULL ? " from " : "",
+            o->corpus != NULL ? o->corpus : "", t->corpus_added, rl_fuzz_pairs_seen(t->fuzz));
     note(out, t->left_control,
          "left control: a thread blocked in a call the scheduler does not model, and another ran");
     char *spin = xasprintf("had a spin outside any call: %s; it left control (the OS would "
