@@ -35,7 +35,9 @@ from test_driver import one_line, racelab
 from test_exec import splitmix_run_seed
 
 PROGRAMS = BUILD / "exec_programs" / "plain"
-CAMPAIGN = ["--mode", "sched", "--seed", "7", "--runs", "20"]
+# random, named: the default (fuzz) is a search whose shards are independent
+# searches (test_fuzz_shards_are_independent_searches_merged_whole)
+CAMPAIGN = ["--mode", "sched", "--strategy", "random", "--seed", "7", "--runs", "20"]
 TIMES = {"seconds", "trials_per_s"}
 FAILURE_TIMES = {"at", "duration", "output_file", "stacks_file", "tsan_log", "sanitizer_log"}
 
@@ -196,7 +198,8 @@ def test_pct_shards_keep_indices_and_seeds(tmp_path):
     assert m["exec"]["failures"], "counter_bug fails some of 20 pct:3 runs of seed 7"
     for f in m["exec"]["failures"]:
         assert f["seed"] == splitmix_run_seed(7, f["run"])  # its index's own seed
-        rc, _, err = exec_("--mode", "sched", "--seed", "7", "--runs", "1", "--run-seed",
+        rc, _, err = exec_("--mode", "sched", "--strategy", "random", "--seed", "7", "--runs",
+                           "1", "--run-seed",
                            f["seed"], "--replay", f["schedule"], "--expect", "reproduces",
                            "--out", tmp_path / f"again-{f['run']}", "--", program("counter_bug"))
         assert rc == 0, err  # each merged failure is real: its schedule fails again
@@ -239,7 +242,8 @@ def test_an_interrupted_shard_is_named_unfinished(init_order, tmp_path):
 def test_seconds_is_each_shards_own_budget(tmp_path):
     """--seconds 1 with a run limit far away: each shard runs its own indices
     (i mod 2 = K-1, from K-1 up, no gap) for its own second."""
-    args = ["--mode", "sched", "--seed", "7", "--runs", "100000000", "--seconds", "1"]
+    args = ["--mode", "sched", "--strategy", "random", "--seed", "7", "--runs", "100000000",
+            "--seconds", "1"]
     dirs = []
     for k in (1, 2):
         d = tmp_path / f"shard-{k}"
@@ -325,7 +329,6 @@ def test_bad_shard_values_are_one_line_exit_2(tmp_path, value):
 
 @pytest.mark.parametrize("args,says", [
     (["--mode", "sched", "--strategy", "dfs:1", "--seed", "1", "--runs", "10"], "dfs"),
-    (["--mode", "sched", "--strategy", "fuzz", "--seed", "1", "--runs", "10"], "fuzz"),
     (["--mode", "sched", "--runs", "10"], "--seed"),
     (["--mode", "sched", "--seed", "1", "--runs", "1"], "--runs"),
     (["--mode", "sched", "--seed", "1", "--run-seed", "5", "--runs", "4"], "--run-seed"),
@@ -382,3 +385,36 @@ def test_slurm_recipe(init_order, tmp_path):
     finally:
         subprocess.run([str(ROOT / "scripts" / "slurm-local"), "stop", str(cluster)],
                        timeout=60)
+
+
+# fuzz (exec's default) is a search: each run is drawn from the corpus the
+# runs before it grew, so a shard cannot run "its" runs of one search. Each
+# shard is its own search instead (its corpus drawn from (seed, shard)), the
+# merge sums them, and every failure still replays by its schedule.
+# reorder_bug 10 under fuzz, seed 7: 10 of shard 1's 20 runs failed, 4 of
+# shard 2's.
+def test_fuzz_shards_are_independent_searches_merged_whole(tmp_path):
+    args = ["--mode", "sched", "--seed", "7", "--runs", "40"]  # no --strategy: fuzz
+    recs = []
+    for k in (1, 2):
+        rc, _, err = exec_(*args, "--shard", f"{k}/2", "--out", tmp_path / f"s{k}", "--",
+                           program("reorder_bug"), "10")
+        assert rc == 1, err
+        recs.append(record(tmp_path / f"s{k}"))
+    assert [r["sched"]["strategy"] for r in recs] == ["fuzz", "fuzz"]
+    assert all(r["trials"] == 20 and r["exec"]["failures"] for r in recs)
+    # two searches, not one split: their runs' seeds differ
+    seeds = [{f["seed"] for f in r["exec"]["failures"]} for r in recs]
+    assert not seeds[0] & seeds[1]
+    rc, out, err = racelab("merge", tmp_path / "s1", tmp_path / "s2", "--out", tmp_path / "m")
+    assert rc == 1, out + err
+    m = record(tmp_path / "m")
+    assert m["trials"] == 40
+    assert m["forbidden"] == sum(r["forbidden"] for r in recs)
+    assert m["exec"]["fuzz"]["added"] == sum(r["exec"]["fuzz"]["added"] for r in recs)
+    failure = m["exec"]["failures"][-1]  # one of shard 2's
+    rc, out, err = exec_("--mode", "sched", "--replay", failure["schedule"], "--runs", "10",
+                         "--expect", "reproduces", "--out", tmp_path / "replay", "--",
+                         program("reorder_bug"), "10")
+    assert rc == 0 and record(tmp_path / "replay")["stats"]["failures"] == 10, out + err
+

@@ -204,8 +204,8 @@ const command_def COMMANDS[] = {
      .word_ends_options = 1,
      .options = {{OPT_MODE, "noise|sched", "how interleavings are pushed (default noise)"},
                  {OPT_STRATEGY, NULL,
-                  "sched: random (the default), pct:D, pos (partial order sampling), fuzz "
-                  "(greybox: a corpus of reads-from constraints) or dfs:B (the schedules with at "
+                  "sched: fuzz (the default; greybox: a corpus of reads-from constraints), "
+                  "random, pct:D, pos (partial order sampling) or dfs:B (the schedules with at "
                   "most B preemptions, one a run); docs/search.md"},
                  {OPT_CORPUS, NULL, NULL},
                  {OPT_REPLAY, NULL, NULL},

@@ -43,7 +43,7 @@
 typedef struct {
     const char *mode;     /* noise or sched */
     int sched;            /* --mode sched */
-    const char *strategy; /* sched: random, pct:D, dfs:B (default pct:3) */
+    const char *strategy; /* sched: fuzz (default), random, pct:D, pos, dfs:B */
     rl_strategy strategy_spec;
     const char *replay; /* sched: the schedule every run follows */
     const char *corpus; /* sched, fuzz: the corpus folder (exec_fuzz.c), or NULL */

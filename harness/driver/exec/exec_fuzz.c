@@ -49,7 +49,11 @@ int exec_fuzz_open(const exec_options *o, rl_fuzz_corpus **out, int *loaded)
     *loaded = 0;
     if (!o->sched || o->strategy_spec.kind != RL_STRAT_FUZZ || o->replay != NULL)
         return 0;
-    rl_fuzz_corpus *c = rl_fuzz_corpus_new(o->seed);
+    /* Shards are independent searches: each its own corpus, drawn from its
+     * own seed (the top bit keeps it apart from every run's seed). */
+    uint64_t seed =
+        o->shard_n > 0 ? exec_run_seed(o->seed, (1ULL << 63) | (unsigned)o->shard_k) : o->seed;
+    rl_fuzz_corpus *c = rl_fuzz_corpus_new(seed);
     if (c == NULL) {
         error_msg("exec: out of memory for the fuzz corpus");
         return RL_EXIT_HARNESS;
@@ -104,15 +108,6 @@ char *exec_fuzz_next(exec_tally *t, uint64_t *seed)
     return text;
 }
 
-/* FNV-1a of the text: the entry's file name. */
-static uint64_t text_hash(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (; *s != '\0'; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-    return h;
-}
-
 void exec_fuzz_feedback(const exec_options *o, exec_tally *t, const char *schedule, uint64_t seed,
                         const exec_sched_run *r, int failed)
 {
@@ -133,7 +128,9 @@ void exec_fuzz_feedback(const exec_options *o, exec_tally *t, const char *schedu
         return;
     }
     /* a failed schedule's file is apart from a new-pairs one of the same schedule */
-    char *path = xasprintf("%s/entry-%016llx%s", o->corpus, (unsigned long long)text_hash(text),
+    uint64_t h = FNV_OFFSET; /* the file's name: a hash of its text */
+    fnv_text(&h, text);
+    char *path = xasprintf("%s/entry-%016llx%s", o->corpus, (unsigned long long)h,
                            failed ? "-failed" : "");
     if (atomic_write_text(path, text, strlen(text), ATOMIC_REPLACE) != 0)
         t->corpus_unsaved++; /* said in one line by the writer; the search goes on */

@@ -109,6 +109,16 @@ void merge_add_shard(json_object *m, const json_object *in)
                                    json_object_get(jget((json_object *)ix, EXEC_FIRSTS[i])));
     if (jtrue(jget(ix, "output_failed")))
         json_object_object_add(mx, "output_failed", json_object_new_boolean(1));
+    /* fuzz: each shard searched with its own corpus; their entries add up,
+     * and the pairs any one shard saw are a lower bound of all of theirs */
+    json_object *mf = jget(mx, "fuzz");
+    const json_object *in_f = jget(ix, "fuzz");
+    static const char *const FUZZ_COUNTS[] = {"loaded", "added", "entries", "unsaved"};
+    for (size_t i = 0; jis_object(in_f) && i < sizeof FUZZ_COUNTS / sizeof *FUZZ_COUNTS; i++)
+        add_count(mf, in_f, FUZZ_COUNTS[i]);
+    if (jis_object(mf) &&
+        merge_count(jget(in_f, "pairs_seen")) > merge_count(jget(mf, "pairs_seen")))
+        json_object_object_add(mf, "pairs_seen", jcount(merge_count(jget(in_f, "pairs_seen"))));
     const char *la = jstring(jget(mx, "launch")), *lb = jstring(jget(ix, "launch"));
     if (la != NULL && lb != NULL && strcmp(la, lb) != 0)
         json_object_object_add(mx, "launch", jtext("both"));
