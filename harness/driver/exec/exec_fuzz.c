@@ -130,8 +130,8 @@ void exec_fuzz_feedback(const exec_options *o, exec_tally *t, const char *schedu
     /* a failed schedule's file is apart from a new-pairs one of the same schedule */
     uint64_t h = FNV_OFFSET; /* the file's name: a hash of its text */
     fnv_text(&h, text);
-    char *path = xasprintf("%s/entry-%016llx%s", o->corpus, (unsigned long long)h,
-                           failed ? "-failed" : "");
+    char *path =
+        xasprintf("%s/entry-%016llx%s", o->corpus, (unsigned long long)h, failed ? "-failed" : "");
     if (atomic_write_text(path, text, strlen(text), ATOMIC_REPLACE) != 0)
         t->corpus_unsaved++; /* said in one line by the writer; the search goes on */
     free(path);
