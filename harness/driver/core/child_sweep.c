@@ -235,8 +235,8 @@ static int any_stray_child(void)
                 break;
             proc_entry p;
             /* one that has gone since counts as a stray: the scan decides */
-            stray = !registered_pid((pid_t)pid) &&
-                    (read_stat((pid_t)pid, &p) != 0 || !inherited(&p));
+            stray =
+                !registered_pid((pid_t)pid) && (read_stat((pid_t)pid, &p) != 0 || !inherited(&p));
             at = end;
         }
         buf_free(&b);

@@ -155,11 +155,11 @@ static int fork_waiting(int ctl, pid_t self, pid_t *pid, int *taken_r)
     return 0;
 }
 
-void rl_exec_fork_server(void)
+int rl_exec_fork_server(void)
 {
     const char *named = getenv(RL_EXEC_ENV_FORKSERVER);
     if (named == NULL || *named == '\0')
-        return;
+        return 0;
     int ctl = atoi(named);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     const char *driver = getenv(RL_EXEC_ENV_PARENT);
@@ -174,7 +174,7 @@ void rl_exec_fork_server(void)
         pid_t waiting;
         int taken;
         if (fork_waiting(ctl, self, &waiting, &taken))
-            return; /* in the run */
+            return 1; /* in the run */
         snprintf(text, sizeof text, "ready %ld", (long)waiting);
         tell(ctl, text);
         if (running > 0) {
