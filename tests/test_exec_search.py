@@ -268,6 +268,38 @@ def parent_of(pid):
         return None
 
 
+def test_a_run_whose_fork_server_is_killed_is_cut_short_not_failed(tmp_path):
+    """The fork server is killed (SIGKILL) while a run sleeps: the run dies with
+    it (PR_SET_PDEATHSIG), and that SIGKILL is the harness's, not the
+    program's: the run is cut short, not counted (before, it was graded a
+    failure, "signal SIGKILL", exit 1), and the next runs get a new server.
+    Were the kill to land between two runs instead (a window of well under a
+    millisecond in 0.4 s), no run would be lost: 3 or 4 runs, never a
+    failure."""
+    import shutil
+    import signal
+    import time
+    sleeper = tmp_path / "sleeper_fs"
+    shutil.copy(shutil.which("sleep"), sleeper)
+    proc = subprocess.Popen([str(RACELAB), "exec", "--runs", "4", "--out", str(tmp_path / "out"),
+                             "--", str(sleeper), "0.4"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    server = None
+    deadline = time.monotonic() + 20
+    while server is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        procs = {int(pid): parent_of(pid) for pid in leftovers("sleeper_fs")}
+        server = next((p for p, pp in procs.items() if pp == proc.pid), None)
+    assert server, "the fork server did not start"
+    time.sleep(0.2)  # within the first run
+    os.kill(server, signal.SIGKILL)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, (stdout, stderr)
+    rec = record(tmp_path / "out")
+    assert rec["exec"]["failures"] == [] and rec["trials"] in (3, 4), (rec["trials"], stdout)
+    assert rec["exec"]["launch"] in ("fork-server", "both")
+
+
 def test_a_killed_driver_leaves_neither_server_nor_run_behind(tmp_path):
     """The driver is killed with SIGKILL while a run of aux_hang blocks: the
     fork server dies with the driver and the run with the server

@@ -229,6 +229,10 @@ const child_launcher *exec_fs_launcher(const exec_context *x);
 const char *exec_fs_launch(const exec_context *x, const char **note);
 /* Ends every server (also at exit). */
 void exec_fs_shutdown(void);
+/* 1 when run PID's status was not its own: its server failed while it ran
+ * and took it along (its SIGKILL is the harness's): cut short, not a run.
+ * Asked once, when the run is graded. */
+int exec_fs_lost(pid_t pid);
 
 /* ---- exec_outcome.c ---------------------------------------------------- */
 

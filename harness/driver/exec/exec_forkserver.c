@@ -58,6 +58,8 @@ static const char *given_up_why;   /* why */
 static unsigned long long forked;  /* runs started as forks */
 static unsigned long long spawned; /* runs spawned */
 static int exit_hook;
+static pid_t lost[64]; /* the last runs whose server failed under them */
+static unsigned n_lost;
 
 int exec_fs_wanted(const exec_context *x, const char **why)
 {
@@ -309,6 +311,7 @@ static int server_ended(fork_server *s)
         return 1;
     if (s->fd < 0) { /* given up while it ran: the server's death killed it */
         s->status = SIGKILL;
+        lost[n_lost++ % (sizeof lost / sizeof lost[0])] = s->run;
         return s->ended = 1;
     }
     long n;
@@ -322,6 +325,7 @@ static int server_ended(fork_server *s)
     s->status = SIGKILL;
     s->ended = 1;
     pid_t run = s->run;
+    lost[n_lost++ % (sizeof lost / sizeof lost[0])] = run;
     server_end(s);
     s->busy = 1; /* until the runner has taken the status */
     s->run = run;
@@ -367,6 +371,16 @@ static int fs_wait_fd(const child_launcher *l, pid_t pid)
     (void)l;
     const fork_server *s = server_of(pid);
     return s != NULL && !s->ended ? s->fd : -1;
+}
+
+int exec_fs_lost(pid_t pid)
+{
+    for (unsigned i = 0; i < n_lost && i < sizeof lost / sizeof lost[0]; i++)
+        if (lost[i] == pid) {
+            lost[i] = 0; /* asked once a run: a later run may get the pid again */
+            return 1;
+        }
+    return 0;
 }
 
 const child_launcher *exec_fs_launcher(const exec_context *x)
