@@ -197,7 +197,7 @@ EXEC_PROG_SRC := $(wildcard tests/exec_programs/*.c)
 EXEC_PROGS := $(patsubst tests/exec_programs/%.c,build/exec_programs/plain/%,$(EXEC_PROG_SRC)) \
               $(patsubst tests/exec_programs/%.c,build/exec_programs/tsan/%,$(EXEC_PROG_SRC))
 DRIVER_PARSERS := build/plain/obj/injectors/points/inject_spec.o build/plain/obj/injectors/points/spec_words.o build/plain/obj/injectors/points/posix_faults.o build/plain/obj/injectors/points/posix_points.o \
-	$(patsubst %.c,build/plain/obj/%.o,injectors/sched/schedule_text.c injectors/sched/sched_shrink.c $(wildcard injectors/sched/strategy_*.c))
+	$(patsubst %.c,build/plain/obj/%.o,injectors/sched/schedule_text.c injectors/sched/sched_shrink.c injectors/sched/fuzz_corpus.c $(wildcard injectors/sched/strategy_*.c))
 .PHONY: exec lint-exec
 all: exec
 exec: build/exec/libracelab-exec.so $(EXEC_PROGS)

@@ -54,6 +54,9 @@ EXEC_FIELDS = {
     # judged
     "escaped", "left_behind", "error",
     "launch", "launch_note",  # the fork server or spawn (docs/search.md)
+    "output_failed",  # a failed run's output could not be kept (exit 3)
+    "shard",  # --shard K/N: which part of which campaign (tests/test_exec_shard.py)
+    "fuzz",  # --strategy fuzz: its corpus (docs/search.md)
 }
 # documented in docs/sanitizers.md
 SANITIZER_EXEC_FIELDS = {"sanitizers", "sanitizers_detected_by", "leaks"}

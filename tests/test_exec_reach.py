@@ -1,7 +1,7 @@
 """Issue 23, items 1, 2, 3 and 6: racelab exec --mode sched schedules every
 real program (tests/exec_programs, plain builds, each with a fixed twin).
 
-  - more than 16 threads: publish100 (100 readers, the writer is thread 101);
+  - more than 16 threads: publish (publish_bug with its default 100 readers; the writer is thread 101);
     aux_many (1,023 threads and main: scheduled, recorded, replayed 10/10);
   - the end of the process is a scheduling point: exit_nojoin (main returns
     without joining its logger); aux_exit (a thread calls exit, _exit,
@@ -16,14 +16,14 @@ Budgets and margins, measured with --until-fail, seeds 1000, 2000, ... 10000
 (runs to the first failure; a sched run is deterministic for its seed):
 
   program         strategy  runs to the first failure, 10 seeds   worst  budget
-  publish100_bug  random    1 1 1 1 1 1 1 1 1 1                    1      20
+  publish_bug     random    1 1 1 1 1 1 1 1 1 1                    1      20
   exit_nojoin_bug pct:3     1 1 1 1 1 1 1 1 1 1                    1      30
   exit_nojoin_bug random    1 1 2 3 2 2 1 1 1 3                    3      30
   yield_barrier   pct:3     1 1 1 1 1 1 1 1 1 1                    1      20
   sleep0_lock_bug pct:3     2 3 2 2 2 3 2 3 2 2                    3      20
 
 Each budget is at least 6.6 times the worst seen. pct:3 does not find
-publish100_bug within 200 runs (seeds 1-3): the reader must run exactly at
+publish_bug within 200 runs (seeds 1-3): the reader must run exactly at
 the writer's one step between its two stores, a change point among ~800
 steps and 102 threads (PCT's bound, 1/(n k^(d-1)), is tiny there); random
 finds it at once. Each fixed twin runs 300 schedules under pct:3 and 300
@@ -45,7 +45,7 @@ PROGRAMS = BUILD / "exec_programs" / "plain"
 SEEDS = [1000 * k for k in range(1, 11)]
 FIXED_RUNS = 300
 BUDGETS = {  # bug: (strategy, budget in runs for each of the 10 seeds)
-    "publish100": [("random", 20)],
+    "publish": [("random", 20)],
     "exit_nojoin": [("pct:3", 30), ("random", 30)],
     "yield_barrier": [("pct:3", 20)],
     "sleep0_lock": [("pct:3", 20)],
@@ -112,7 +112,7 @@ def test_the_fixed_twin_holds_over_300_schedules(name, strategy, tmp_path):
 def test_100_threads_are_scheduled_and_the_writer_is_thread_101(tmp_path):
     rc, stdout, err = sched(tmp_path / "out", "--strategy", "random", "--seed", 1000, "--runs",
                             20, "--until-fail", "--expect", "reproduces", "--",
-                            program("publish100_bug"))
+                            program("publish_bug"))
     assert rc == 0, stdout + err
     rec = record(tmp_path / "out")
     assert rec["exec"]["unscheduled"] == 0  # every thread under the scheduler
@@ -122,12 +122,12 @@ def test_100_threads_are_scheduled_and_the_writer_is_thread_101(tmp_path):
 
 def test_a_failing_run_at_thread_101_replays_100_of_100(tmp_path):
     rc, _, err = sched(tmp_path / "find", "--strategy", "random", "--seed", 1000, "--runs", 20,
-                       "--until-fail", "--expect", "reproduces", "--", program("publish100_bug"))
+                       "--until-fail", "--expect", "reproduces", "--", program("publish_bug"))
     assert rc == 0, err
     failure = record(tmp_path / "find")["exec"]["failures"][0]
     assert re.search(r"(^|\.)(1[6-9]|[2-9]\d|\d{3})(\*|\.|$)", failure["schedule"])  # ids >= 16
     rc, stdout, err = sched(tmp_path / "replay", "--replay", failure["schedule"], "--runs", 100,
-                            "--expect", "reproduces", "--", program("publish100_bug"))
+                            "--expect", "reproduces", "--", program("publish_bug"))
     assert rc == 0, stdout + err
     again = record(tmp_path / "replay")
     assert again["trials"] == 100 and again["stats"]["failures"] == 100

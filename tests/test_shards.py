@@ -191,8 +191,10 @@ def test_slurm_recipe(night, tmp_path):
         pytest.skip(f"a one-node Slurm cluster cannot start here: {start.stderr.strip()}")
     try:
         env = dict(os.environ, SLURM_CONF=str(cluster / "slurm.conf"))
+        # -b gives sbatch one option word (were it taken for racelab run's,
+        # run would refuse it: exit 2)
         proc = subprocess.run([str(ROOT / "scripts" / "shard-slurm"), "-n", "3", "-w",
-                               "-o", str(tmp_path / "night"), *PLAN],
+                               "-b", "--time=10", "-o", str(tmp_path / "night"), *PLAN],
                               capture_output=True, text=True, timeout=600, env=env)
         assert proc.returncode == night["whole_rc"], proc.stdout + proc.stderr
         assert "shards: job" in proc.stdout

@@ -44,9 +44,11 @@ void rl_mutex_destroy(rl_mutex *m) { check(pthread_mutex_destroy(&m->mutex), "mu
 
 void rl_mutex_lock(rl_mutex *m)
 {
-    if (rl_sched_here())
+    if (rl_sched_here()) {
+        rl_sched_site_hint(__builtin_return_address(0)); /* the lock's site (fuzz) */
         rl_sched_lock(m, m->name, m->recursive);
-    else
+        rl_sched_site_hint(NULL);
+    } else
         check(pthread_mutex_lock(&m->mutex), "mutex lock");
 }
 
@@ -60,8 +62,12 @@ void rl_mutex_unlock(rl_mutex *m)
 
 int rl_mutex_trylock(rl_mutex *m)
 {
-    if (rl_sched_here())
-        return rl_sched_trylock(m, m->name, m->recursive);
+    if (rl_sched_here()) {
+        rl_sched_site_hint(__builtin_return_address(0));
+        int taken = rl_sched_trylock(m, m->name, m->recursive);
+        rl_sched_site_hint(NULL);
+        return taken;
+    }
     return pthread_mutex_trylock(&m->mutex) == 0;
 }
 

@@ -50,6 +50,8 @@ typedef struct {
     int neutral;           /* its next point (a trylock) neither adds to the streak nor ends it */
     _Atomic int lease;     /* L_*: see above */
     _Atomic int want_in;   /* 1: it left control and wants back in */
+    int fresh;             /* spawned, no event yet: its first reads its start */
+    const void *hint;      /* its call's site for ids only (rl_sched_site_hint) */
 } sched_thread;
 
 typedef struct {
@@ -84,10 +86,47 @@ extern _Thread_local int rl_sched_me; /* the calling thread's id, -1 outside */
 
 /* The calling thread's pending event: what it does once chosen at the
  * point it is about to reach (strategy.h). */
+/* sched_sites.c: the stable id of a code address, of a point's name (0: NULL) */
+uint64_t rl_sched_site_id(const void *pc);
+uint64_t rl_sched_name_site(const char *name);
+
+/* sched_observe.c: reads-from pairs (strategy.h), keyed by a tagged object */
+enum { OBS_MEM, OBS_MUTEX, OBS_COND, OBS_START, OBS_END };
+uint64_t rl_sched_obs_key(int tag, uint64_t object);
+void rl_sched_obs_reset(void);
+void rl_sched_obs_write(uint64_t key, uint64_t site);
+void rl_sched_obs_read(uint64_t key, uint64_t site); /* the pair (last writer, site) */
+int rl_sched_observed(const rl_sched_pair **pairs);
+
+/* The calling thread's pending event: what it does once chosen at the
+ * point it is about to reach (strategy.h), at the site of its current call
+ * (or `name`'s, a scenario point's, when the driver gave none). A spawned
+ * thread's first event reads its start. */
+static inline void rl_sched_pending_at(rl_sched_event_kind kind, uintptr_t object, int write,
+                                       const char *name)
+{
+    int me = rl_sched_me;
+    if (me < 0)
+        return;
+    sched_thread *t = &rl_sched_m.t[me];
+    const void *pc = t->site != NULL ? t->site : t->hint;
+    uint64_t site = pc != NULL ? rl_sched_site_id(pc) : rl_sched_name_site(name);
+    rl_sched_m.events[me] = (rl_sched_event){kind, object, write, site};
+    if (t->fresh && site != 0) {
+        t->fresh = 0;
+        rl_sched_obs_read(rl_sched_obs_key(OBS_START, (uint64_t)me), site);
+    }
+}
+
 static inline void rl_sched_pending(rl_sched_event_kind kind, uintptr_t object, int write)
 {
-    if (rl_sched_me >= 0)
-        rl_sched_m.events[rl_sched_me] = (rl_sched_event){kind, object, write};
+    rl_sched_pending_at(kind, object, write, NULL);
+}
+
+/* The site of the calling thread's pending event. */
+static inline uint64_t rl_sched_pending_site(void)
+{
+    return rl_sched_me >= 0 ? rl_sched_m.events[rl_sched_me].site : 0;
 }
 
 /* sched_mechanism.c */

@@ -12,6 +12,8 @@
  * rl_sched_hooks.unbounded). 100,000: 1,023 threads taking one contended
  * mutex each under random take about 40,000. */
 #define RL_SCHED_MAX_STEPS 100000
+/* Reads-from pairs a trial keeps (sched_observe.c), each once. */
+#define RL_SCHED_MAX_PAIRS 4096
 /* Scheduling points of a bounded trial (a scenario's): one reaching it is a
  * livelock, and a scenario's schedules are at most this long. */
 #define RL_SCHED_TRIAL_STEPS 20000

@@ -328,21 +328,27 @@ void rl_sched_wake(sched_wait_kind kind, const sched_object *obj, int all)
 
 void rl_sched_point(const char *name)
 {
-    rl_sched_pending(RL_EV_NONE, 0, 0);
+    rl_sched_pending_at(RL_EV_NONE, 0, 0, name);
     SCHED_TRACE("point %s", name);
     rl_sched_switch();
 }
 
 void rl_sched_access_point(const char *name, const void *addr, int write)
 {
-    rl_sched_pending(RL_EV_ACCESS, (uintptr_t)addr, write);
+    rl_sched_pending_at(RL_EV_ACCESS, (uintptr_t)addr, write, name);
     SCHED_TRACE("point %s", name);
     rl_sched_switch();
+    /* the access happens next, before the thread's next point */
+    uint64_t key = rl_sched_obs_key(OBS_MEM, (uint64_t)(uintptr_t)addr);
+    if (write)
+        rl_sched_obs_write(key, rl_sched_pending_site());
+    else
+        rl_sched_obs_read(key, rl_sched_pending_site());
 }
 
 void rl_sched_yield_point(const char *name)
 {
-    rl_sched_pending(RL_EV_NONE, 0, 0);
+    rl_sched_pending_at(RL_EV_NONE, 0, 0, name);
     SCHED_TRACE("point %s (gives way)", name);
     M.t[rl_sched_me].yielding = 1;
     rl_sched_switch();
@@ -356,7 +362,7 @@ void rl_sched_spinning(void)
 
 void rl_sched_exit_point(const char *name)
 {
-    rl_sched_pending(RL_EV_EXIT, 0, 0);
+    rl_sched_pending_at(RL_EV_EXIT, 0, 0, name);
     SCHED_TRACE("%s: the process ends", name);
     M.t[rl_sched_me].exiting = 1;
     rl_sched_switch();
@@ -376,6 +382,8 @@ static int unfinished(void)
 static void thread_done(void)
 {
     int me = rl_sched_me;
+    /* its end is its last event's: a join of it reads that */
+    rl_sched_obs_write(rl_sched_obs_key(OBS_END, (uint64_t)me), M.events[me].site);
     M.t[me].site = NULL;
     rl_sched_pending(RL_EV_EXIT, (uintptr_t)me + 1, 1); /* races with a join of it */
     SCHED_TRACE("ends");
@@ -502,16 +510,17 @@ void rl_sched_begin_trial(const void *state, size_t state_size, int tracing)
     M.outside = 0;
     M.yield_run = 0;
     rl_sched_objects_reset();
+    rl_sched_obs_reset();
     for (int i = 0; i < M.nthreads; i++) {
         sched_thread *t = &M.t[i];
         t->state = T_RUNNABLE;
         t->waiting = W_NONE;
         t->spawned = t->detached = t->joined = 0;
-        t->site = t->last_site = NULL;
+        t->site = t->last_site = t->hint = NULL;
         t->timed = t->timed_out = 0;
         t->yielding = t->exiting = 0;
-        t->yields = t->streak = t->neutral = 0;
-        M.events[i] = (rl_sched_event){RL_EV_START, 0, 0};
+        t->yields = t->streak = t->neutral = t->fresh = 0;
+        M.events[i] = (rl_sched_event){RL_EV_START, 0, 0, 0};
         atomic_store_explicit(&t->go, 0, memory_order_relaxed);
         atomic_store_explicit(&t->lease, L_IDLE, memory_order_relaxed);
         atomic_store_explicit(&t->want_in, 0, memory_order_relaxed);
@@ -536,6 +545,11 @@ void rl_sched_end_trial(rl_sched_trial *out)
     if (!M.aborting) {
         M.result.steps = M.steps;
         M.result.preemptions = M.preemptions;
+    }
+    if (M.strategy->observe != NULL) {
+        const rl_sched_pair *pairs = NULL;
+        int n = rl_sched_observed(&pairs);
+        M.strategy->observe(M.strategy, pairs, n);
     }
     M.result.more = M.strategy->trial_done(M.strategy, M.steps);
     *out = M.result;

@@ -138,6 +138,9 @@ typedef struct {
      * every step number); 0: a trial reaching it is a livelock. Either way,
      * threads giving way to each other for long are a livelock. */
     int unbounded;
+    /* Each new reads-from pair of the trial as it is observed (strategy.h;
+     * the strategy's observe gets them all at the trial's end). */
+    void (*observed)(const rl_sched_pair *pair);
 } rl_sched_hooks;
 
 #define RL_SCHED_STALL_TICK 0.02 /* seconds */
@@ -160,5 +163,8 @@ void rl_sched_exit(void);
 /* Where the calling thread's modelled call comes from (a return address):
  * traces and deadlock reports add " [pc 0x…]"; NULL: nothing. */
 void rl_sched_site(const void *caller);
+/* The same for the event's site only (strategy.h), traces unchanged: the
+ * scenario runtime's wrappers give their caller. */
+void rl_sched_site_hint(const void *caller);
 
 #endif

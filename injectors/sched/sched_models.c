@@ -46,6 +46,16 @@ static sched_object *object_of(const void *addr, const char *kind, const char *n
     return o;
 }
 
+/* A lock taken reads and writes its mutex (sched_observe.c): the pair is
+ * the previous taker's site and this one. */
+static void took(const sched_object *m)
+{
+    uint64_t key = rl_sched_obs_key(OBS_MUTEX, (uint64_t)(uintptr_t)m->addr);
+    uint64_t site = rl_sched_pending_site();
+    rl_sched_obs_read(key, site);
+    rl_sched_obs_write(key, site);
+}
+
 static int can_take(const sched_object *m, int me)
 {
     return m->owner == 0 || (m->owner == me + 1 && m->recursive);
@@ -65,6 +75,7 @@ static void acquire(sched_object *m, int me)
     m->owner = me + 1;
     m->depth++;
     m->site = rl_sched_m.t[me].site;
+    took(m);
 }
 
 void rl_sched_lock(const void *mutex, const char *name, int recursive)
@@ -95,6 +106,7 @@ int rl_sched_trylock(const void *mutex, const char *name, int recursive)
     m->owner = rl_sched_me + 1;
     m->depth++;
     m->site = rl_sched_m.t[rl_sched_me].site;
+    took(m);
     return 1;
 }
 
@@ -140,6 +152,9 @@ static int cond_wait(const void *cond, const char *cond_name, const void *mutex,
     if (t->timed_out) {
         SCHED_TRACE("times out on %s", rl_sched_label(c, buf, sizeof buf));
         rl_sched_spinning(); /* a loop of timed waits gives way at its next point */
+    } else {                 /* woken: it reads the wake */
+        rl_sched_obs_read(rl_sched_obs_key(OBS_COND, (uint64_t)(uintptr_t)cond),
+                          rl_sched_pending_site());
     }
     acquire(m, me);
     m->depth = depth;
@@ -165,5 +180,7 @@ void rl_sched_cond_wake(const void *cond, const char *name, int all)
     rl_sched_pending(RL_EV_WAKE, (uintptr_t)cond, 1);
     SCHED_TRACE("%s %s", all ? "broadcasts" : "signals", rl_sched_label(c, buf, sizeof buf));
     rl_sched_switch();
+    rl_sched_obs_write(rl_sched_obs_key(OBS_COND, (uint64_t)(uintptr_t)cond),
+                       rl_sched_pending_site());
     rl_sched_wake(W_COND, c, all);
 }

@@ -22,7 +22,9 @@ int rl_sched_spawn_prepare(int detached)
     t->state = T_RUNNABLE;
     t->spawned = 1;
     t->detached = detached;
-    M.events[id] = (rl_sched_event){RL_EV_START, 0, 0};
+    t->fresh = 1; /* its first event reads the spawn */
+    rl_sched_obs_write(rl_sched_obs_key(OBS_START, (uint64_t)id), rl_sched_pending_site());
+    M.events[id] = (rl_sched_event){RL_EV_START, 0, 0, 0};
     atomic_fetch_add_explicit(&M.live, 1, memory_order_relaxed);
     return id;
 }
@@ -62,6 +64,7 @@ void *rl_sched_join(pthread_t thread)
         rl_sched_block();
     }
     M.t[target].joined = 1;
+    rl_sched_obs_read(rl_sched_obs_key(OBS_END, (uint64_t)target), rl_sched_pending_site());
     pthread_join(thread, &ret);
     return ret;
 }

@@ -18,6 +18,10 @@ int rl_parse_strategy(const char *text, rl_strategy *out)
         out->kind = RL_STRAT_POS;
         return 0;
     }
+    if (strcmp(text, "fuzz") == 0) {
+        out->kind = RL_STRAT_FUZZ;
+        return 0;
+    }
     if (strncmp(text, "pct:", 4) == 0 && rl_parse_u64(text + 4, &n) == 0 && n >= 1 && n <= 16) {
         out->kind = RL_STRAT_PCT;
         out->depth = (int)n;
@@ -37,6 +41,8 @@ void rl_format_strategy(const rl_strategy *s, char *buf, size_t len)
         snprintf(buf, len, "random");
     else if (s->kind == RL_STRAT_POS)
         snprintf(buf, len, "pos");
+    else if (s->kind == RL_STRAT_FUZZ)
+        snprintf(buf, len, "fuzz");
     else if (s->kind == RL_STRAT_PCT)
         snprintf(buf, len, "pct:%d", s->depth);
     else

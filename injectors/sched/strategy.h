@@ -36,9 +36,13 @@
  *     memory address, a joined thread's id + 1; 0 when none) and whether it
  *     writes it. Two pending events race (rl_sched_events_race) when they
  *     are about the same object and one writes; a lock, unlock, wait or wake
- *     counts as a write of its object. A strategy may ignore it (random,
- *     pct, dfs do; pos re-draws the priorities of the events that race with
- *     the one that ran). NULL when the driver does not give them.
+ *     counts as a write of its object; and its site, a stable id of the
+ *     code location it comes from (sched_sites.c: the caller's offset in
+ *     its module, mixed with the module's name, so the same in every
+ *     process despite ASLR; a scenario point's name; 0 when unknown). A
+ *     strategy may ignore it (random, pct, dfs do; pos re-draws the
+ *     priorities of the events that race with the one that ran; fuzz also
+ *     delays events by site). NULL when the driver does not give them.
  * Ids are dense: threads 0..threads-1 begin a trial, each spawn takes the
  * next id, and an id is never reused within a trial. choose is called once
  * a step, in order; a strategy must choose the same for the same seed and
@@ -46,7 +50,9 @@
  * each run is a process: the strategy is made afresh in it from the run's
  * seed, and what earlier runs taught it arrives as one trial_done(steps)
  * before the run (the longest run so far); dfs lives in the driver instead
- * and is fed each run's decisions from its report (exec_sched.c). */
+ * and is fed each run's decisions from its report (exec_sched.c), and so
+ * does fuzz's corpus, each run obeying the abstract schedule it is given
+ * and reporting the reads-from pairs it observed (exec_fuzz.c). */
 #ifndef RACELAB_SCHED_STRATEGY_H
 #define RACELAB_SCHED_STRATEGY_H
 
@@ -73,7 +79,14 @@ typedef struct {
     rl_sched_event_kind kind;
     uintptr_t object;
     int write;
+    uint64_t site; /* where it comes from (see above), 0: unknown */
 } rl_sched_event;
+
+/* A reads-from pair the mechanism observed (sched_observe.c): an event at
+ * `read` saw what an event at `write` left (0: nothing before it). */
+typedef struct {
+    uint64_t write, read;
+} rl_sched_pair;
 
 static inline int rl_sched_events_race(const rl_sched_event *a, const rl_sched_event *b)
 {
@@ -102,10 +115,19 @@ struct rl_sched_strategy {
      * schedule to try, 0 when the strategy's space is exhausted. */
     int (*trial_done)(rl_sched_strategy *self, int steps);
     void (*destroy)(rl_sched_strategy *self);
+    /* The reads-from pairs the trial observed, told before trial_done; NULL
+     * for a strategy that does not learn from them (all but fuzz). */
+    void (*observe)(rl_sched_strategy *self, const rl_sched_pair *pairs, int n);
 };
 
 /* A strategy as the user names it (schedule_text.h parses and prints it). */
-typedef enum { RL_STRAT_RANDOM, RL_STRAT_PCT, RL_STRAT_DFS, RL_STRAT_POS } rl_strategy_kind;
+typedef enum {
+    RL_STRAT_RANDOM,
+    RL_STRAT_PCT,
+    RL_STRAT_DFS,
+    RL_STRAT_POS,
+    RL_STRAT_FUZZ
+} rl_strategy_kind;
 typedef struct {
     rl_strategy_kind kind;
     int depth;       /* pct: bug depth d */
@@ -117,6 +139,9 @@ rl_sched_strategy *rl_strategy_random(uint64_t seed);         /* uniform among r
 rl_sched_strategy *rl_strategy_pct(uint64_t seed, int depth); /* PCT, bug depth d */
 rl_sched_strategy *rl_strategy_dfs(int preemption_bound);     /* bounded exhaustive */
 rl_sched_strategy *rl_strategy_pos(uint64_t seed); /* partial order sampling (strategy_pos.c) */
+/* Greybox schedule fuzzing (strategy_fuzz.c, fuzz_corpus.h): a corpus of
+ * abstract schedules kept across trials, each trial one of them mutated. */
+rl_sched_strategy *rl_strategy_fuzz(uint64_t seed);
 /* A dfs strategy's forced choices for its next trial, and their number (a
  * driver that runs each trial in another process passes them on). */
 int rl_strategy_dfs_prefix(const rl_sched_strategy *dfs, const int **prefix);

@@ -105,7 +105,7 @@ rl_sched_strategy *rl_strategy_dfs(int preemption_bound)
     dfs *d = malloc(sizeof *d);
     if (d == NULL)
         return NULL;
-    d->base = (rl_sched_strategy){new_trial, choose, trial_done, destroy};
+    d->base = (rl_sched_strategy){new_trial, choose, trial_done, destroy, NULL};
     d->bound = preemption_bound;
     d->nprefix = 0;
     d->steps = 0;

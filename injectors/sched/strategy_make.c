@@ -10,6 +10,7 @@ rl_sched_strategy *rl_strategy_make(const rl_strategy *spec, uint64_t seed)
     case RL_STRAT_PCT: return rl_strategy_pct(seed, spec->depth);
     case RL_STRAT_DFS: return rl_strategy_dfs(spec->preemptions);
     case RL_STRAT_POS: return rl_strategy_pos(seed);
+    case RL_STRAT_FUZZ: return rl_strategy_fuzz(seed);
     }
     return NULL;
 }

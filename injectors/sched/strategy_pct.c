@@ -83,7 +83,7 @@ rl_sched_strategy *rl_strategy_pct(uint64_t seed, int depth)
     pct *p = calloc(1, sizeof *p);
     if (p == NULL)
         return NULL;
-    p->base = (rl_sched_strategy){new_trial, choose, trial_done, destroy};
+    p->base = (rl_sched_strategy){new_trial, choose, trial_done, destroy, NULL};
     p->rng = seed ^ 0x5851f42d4c957f2dULL;
     p->depth = depth;
     p->longest = 1;

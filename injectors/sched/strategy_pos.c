@@ -62,7 +62,7 @@ static int choose(rl_sched_strategy *self, const rl_sched_decision *d)
     if (d->events != NULL && best >= 0)
         p->ran = d->events[best];
     else
-        p->ran = (rl_sched_event){RL_EV_NONE, 0, 0};
+        p->ran = (rl_sched_event){RL_EV_NONE, 0, 0, 0};
     return best;
 }
 
@@ -80,7 +80,7 @@ rl_sched_strategy *rl_strategy_pos(uint64_t seed)
     pos *p = calloc(1, sizeof *p);
     if (p == NULL)
         return NULL;
-    p->base = (rl_sched_strategy){new_trial, choose, trial_done, destroy};
+    p->base = (rl_sched_strategy){new_trial, choose, trial_done, destroy, NULL};
     p->rng = seed ^ 0x9e3779b97f4a7c15ULL;
     p->last = -1;
     return &p->base;

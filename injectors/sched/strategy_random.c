@@ -44,7 +44,7 @@ rl_sched_strategy *rl_strategy_random(uint64_t seed)
     random_walk *r = malloc(sizeof *r);
     if (r == NULL)
         return NULL;
-    r->base = (rl_sched_strategy){new_trial, choose, trial_done, destroy};
+    r->base = (rl_sched_strategy){new_trial, choose, trial_done, destroy, NULL};
     r->rng = seed ^ 0x5851f42d4c957f2dULL;
     return &r->base;
 }

@@ -40,7 +40,7 @@ rl_sched_strategy *rl_strategy_replay(const int *choices, int n)
     replay *r = malloc(sizeof *r + (size_t)n * sizeof *choices);
     if (r == NULL)
         return NULL;
-    r->base = (rl_sched_strategy){new_trial, choose, trial_done, destroy};
+    r->base = (rl_sched_strategy){new_trial, choose, trial_done, destroy, NULL};
     r->n = n;
     if (n > 0)
         memcpy(r->choices, choices, (size_t)n * sizeof *choices);

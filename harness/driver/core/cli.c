@@ -120,3 +120,26 @@ int cli_parse(const char *command, int argc, char **argv, cli_take take, void *c
     free(args);
     return rc;
 }
+
+int cli_parse_shard(const char *who, const char *value, int *k0, int *n)
+{
+    unsigned long long k, total;
+    const char *slash = strchr(value, '/');
+    char *left = xstrdup(value);
+    if (slash != NULL)
+        left[slash - value] = '\0';
+    int ok = slash != NULL && parse_whole(left, 0, 10000, &k) == 0 &&
+             parse_whole(slash + 1, 1, 10000, &total) == 0 && k <= total;
+    free(left);
+    if (ok && k == 0) { /* as Jest, Playwright, Vitest and GitLab's CI_NODE_INDEX count */
+        error_msg("%s--shard counts shards from 1 (1/N to N/N), not from 0, not '%s'", who, value);
+        return RL_EXIT_USAGE;
+    }
+    if (!ok) {
+        error_msg("%s--shard wants K/N with 1 <= K <= N <= 10000, not '%s'", who, value);
+        return RL_EXIT_USAGE;
+    }
+    *k0 = (int)k - 1;
+    *n = (int)total;
+    return 0;
+}

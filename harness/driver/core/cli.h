@@ -44,6 +44,7 @@ enum {
     OPT_SHRINK,
     OPT_NO_FORK_SERVER,
     OPT_LEAKS,
+    OPT_CORPUS,
     /* compare */
     OPT_BUDGET,
     OPT_ROUNDS,
@@ -71,5 +72,9 @@ typedef int (*cli_take)(void *ctx, int id, const char *value);
  * --help, or an exit status after one line on stderr. */
 int cli_parse(const char *command, int argc, char **argv, cli_take take, void *ctx, char **words,
               int *n_words);
+
+/* --shard K/N (run's and exec's): *k0 = K-1 (0-based inside, 1-based in every word and file),
+ * *n = N. Returns 0, or RL_EXIT_USAGE after a one-line error (WHO in front, e.g. "exec: "). */
+int cli_parse_shard(const char *who, const char *value, int *k0, int *n);
 
 #endif

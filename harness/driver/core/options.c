@@ -89,7 +89,7 @@ static int apply(command_line *c, int id, const char *value)
         return 0;
     case OPT_STRATEGY:
         if (rl_parse_strategy(value, &o->strategy) != 0)
-            return bad("--strategy wants random, pct:D, dfs:B or pos", value);
+            return bad("--strategy wants random, pct:D, dfs:B, pos or fuzz", value);
         o->has_strategy = 1;
         return 0;
     case OPT_OUTCOME: /* the program checks it against its outcomes */
@@ -129,23 +129,7 @@ static int apply(command_line *c, int id, const char *value)
             return bad("--jobs wants a number from 1 to 64", value);
         o->jobs = (int)n;
         return 0;
-    case OPT_SHARD: {
-        unsigned long long k, total;
-        char *slash = strchr(value, '/');
-        char *left = xstrdup(value);
-        if (slash != NULL)
-            left[slash - value] = '\0';
-        int ok = slash != NULL && parse_whole(left, 0, 10000, &k) == 0 &&
-                 parse_whole(slash + 1, 1, 10000, &total) == 0 && k <= total;
-        free(left);
-        if (ok && k == 0) /* as Jest, Playwright, Vitest and GitLab's CI_NODE_INDEX count */
-            return bad("--shard counts shards from 1 (1/N to N/N), not from 0", value);
-        if (!ok)
-            return bad("--shard wants K/N with 1 <= K <= N <= 10000", value);
-        o->shard_k = (int)k - 1; /* 0-based inside; 1-based in every word and file */
-        o->shard_n = (int)total;
-        return 0;
-    }
+    case OPT_SHARD: return cli_parse_shard("", value, &o->shard_k, &o->shard_n);
     case OPT_SHARDS:
         if (parse_whole(value, 1, 10000, &n) != 0)
             return bad("--shards wants a number from 1 to 10000", value);

@@ -10,7 +10,7 @@ const option_def OPTIONS[] = {
     {OPT_MODE, "mode", "stress|fuzz|sched|stress+fuzz",
      "how interleavings are pushed (run's default: stress+fuzz, half the budget each, one "
      "verdict from both)"},
-    {OPT_STRATEGY, "strategy", "S", "sched mode: random, pct:D, dfs:B or pos"},
+    {OPT_STRATEGY, "strategy", "S", "sched mode: random, pct:D, dfs:B, pos or fuzz"},
     {OPT_OUTCOME, "outcome", "NAME",
      "the failure to look for and to shrink towards: a forbidden outcome or deadlock "
      "(default: any, and the shrink keeps the first one's)"},
@@ -60,6 +60,9 @@ const option_def OPTIONS[] = {
     {OPT_NO_FORK_SERVER, "no-fork-server", NULL,
      "spawn every run afresh (default: each run is a fork of the program, loaded once, taken "
      "before main)"},
+    {OPT_CORPUS, "corpus", "DIR",
+     "sched, --strategy fuzz: the corpus of abstract schedules, loaded from DIR at the start and "
+     "kept there (one file an entry), so a campaign resumes"},
     {OPT_LEAKS, "leaks", "fail|ignore",
      "a sanitizer build's leak report at exit: the run's failure (`leak`, the default) or not "
      "looked for"},
@@ -139,12 +142,15 @@ const command_def COMMANDS[] = {
      .options = {{OPT_SHARDS, NULL, NULL}, {OPT_JSON, NULL, NULL}, RUN_OPTIONS, GLOBAL, END}},
     {.name = "merge",
      .words = "DIR... --out DIR",
-     .summary = "one results folder from the shards of a night",
+     .summary = "one results folder from the shards of a night or of an exec campaign",
      .about =
          "Joins the folders of `racelab run --shard K/N` into one: records in plan order with "
          "their run ids, TSan logs, stacks and stderr files, summary.txt, junit.xml, results.tap "
          "and report.html. Shards of different plans or versions, or one given twice: exit 2. "
-         "A missing or unfinished shard is named: exit 3. Else the worst run's status.",
+         "A missing or unfinished shard is named: exit 3. Else the worst run's status. The "
+         "folders of `racelab exec --shard K/N` are joined into one exec record: tallies "
+         "summed, failures in run order, graded as exec grades (its exit status); the same "
+         "refusals, and run and exec shards are not mixed (exit 2).",
      .options = {{OPT_OUT, NULL, "the merged results folder (new)"}, GLOBAL, END}},
     {.name = "rerun",
      .words = "RECORD [--line N] [options]",
@@ -166,7 +172,7 @@ const command_def COMMANDS[] = {
                  {OPT_SECONDS, NULL, "budget in seconds instead of trials"},
                  {OPT_FLAVOUR, "plain|tsan",
                   "the build to run (default plain); --flavor is the same"},
-                 {OPT_STRATEGY, NULL, "random, pct:D, dfs:B or pos (default pct:3)"},
+                 {OPT_STRATEGY, NULL, "random, pct:D, dfs:B, pos or fuzz (default pct:3)"},
                  {OPT_OUTCOME, NULL, NULL},
                  {OPT_INJECT, NULL,
                   "a fault spec, PATTERN:fail[,p=P], repeatable (the scheduler decides timing)"},
@@ -198,8 +204,10 @@ const command_def COMMANDS[] = {
      .word_ends_options = 1,
      .options = {{OPT_MODE, "noise|sched", "how interleavings are pushed (default noise)"},
                  {OPT_STRATEGY, NULL,
-                  "sched: random (the default), pct:D, pos (partial order sampling) or dfs:B "
-                  "(the schedules with at most B preemptions, one a run); docs/search.md"},
+                  "sched: random (the default), pct:D, pos (partial order sampling), fuzz "
+                  "(greybox: a corpus of reads-from constraints) or dfs:B (the schedules with at "
+                  "most B preemptions, one a run); docs/search.md"},
+                 {OPT_CORPUS, NULL, NULL},
                  {OPT_REPLAY, NULL, NULL},
                  {OPT_SHRINK, NULL, NULL},
                  {OPT_NO_FORK_SERVER, NULL, NULL},
@@ -212,7 +220,12 @@ const command_def COMMANDS[] = {
                   "run i is seeded with splitmix64 of (N, i): campaigns with different seeds are "
                   "independent (default: clock)"},
                  {OPT_RUN_SEED, NULL, NULL},
-                 {OPT_UNTIL_FAIL, NULL, "stop at the first failed run"},
+                 {OPT_SHARD, NULL,
+                  "run only shard K (1 to N) of the campaign: runs i with i mod N = K-1, their "
+                  "seeds and indices as unsharded; needs --seed and --out; racelab merge joins "
+                  "the shards"},
+                 {OPT_UNTIL_FAIL, NULL,
+                  "stop at the first failed run (with --shard: this shard's)"},
                  {OPT_EXPECT, NULL, NULL},
                  {OPT_TIMEOUT, NULL,
                   "a run longer than S seconds is a hang (default 10): gdb takes its stacks, its "

@@ -235,6 +235,14 @@ int parse_seconds(const char *text, double lo, double hi, double *out)
     return 0;
 }
 
+void fnv_bytes(uint64_t *h, const void *bytes, size_t len)
+{
+    for (const unsigned char *p = bytes; len > 0; p++, len--)
+        *h = (*h ^ *p) * 1099511628211ULL;
+}
+
+void fnv_text(uint64_t *h, const char *s) { fnv_bytes(h, s, strlen(s) + 1); }
+
 int parse_whole(const char *text, unsigned long long lo, unsigned long long hi,
                 unsigned long long *out)
 {

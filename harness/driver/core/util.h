@@ -30,6 +30,11 @@ void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int parse_seconds(const char *text, double lo, double hi, double *out);
 int parse_whole(const char *text, unsigned long long lo, unsigned long long hi,
                 unsigned long long *out);
+/* FNV-1a 64 over LEN bytes into *H (start from FNV_OFFSET), and over a text with its
+ * terminating NUL (so "ab","c" and "a","bc" differ): identities of plans and campaigns. */
+#define FNV_OFFSET 14695981039346656037ULL
+void fnv_bytes(uint64_t *h, const void *bytes, size_t len);
+void fnv_text(uint64_t *h, const char *s);
 /* Where the driver executable lives (for build/plain next to it). */
 char *self_dir(void);
 /* A command line being built: argv[argc] is NULL; free_argv frees it. */

@@ -16,6 +16,7 @@
  *   exec_points.c   --list-points
  *   exec_sched.c    sched mode: each run's schedule report, addresses named,
  *                   dfs across runs, --shrink
+ *   exec_fuzz.c     sched mode, --strategy fuzz: the corpus across runs, --corpus
  */
 #ifndef RL_DRIVER_EXEC_H
 #define RL_DRIVER_EXEC_H
@@ -25,6 +26,7 @@
 #include "core/util.h"
 
 #include "../../../injectors/exec/preload/exec_points.h"
+#include "../../../injectors/sched/fuzz_corpus.h"
 #include "../../../injectors/sched/sched_limits.h"
 #include "../../../injectors/sched/strategy.h"
 #include "../../common/grader.h"
@@ -44,6 +46,7 @@ typedef struct {
     const char *strategy; /* sched: random, pct:D, dfs:B (default pct:3) */
     rl_strategy strategy_spec;
     const char *replay; /* sched: the schedule every run follows */
+    const char *corpus; /* sched, fuzz: the corpus folder (exec_fuzz.c), or NULL */
     int shrink;
     int no_fork_server; /* --no-fork-server: every run spawned */
     unsigned long long runs;
@@ -55,7 +58,8 @@ typedef struct {
     uint64_t seed;
     int seed_given;
     int until_fail;
-    int expect; /* RL_HOLDS or RL_REPRODUCES */
+    int shard_k, shard_n; /* --shard K/N: runs i with i mod N == shard_k (K-1); shard_n 0: all */
+    int expect;           /* RL_HOLDS or RL_REPRODUCES */
     double timeout;
     const char *injects[EXEC_MAX_SPECS];
     int n_injects;
@@ -166,6 +170,7 @@ typedef struct {
     int follow;      /* sched: a trial of a search (dfs, shrink): `schedule`, then no preemption */
     int trace;       /* sched: trace every step */
     int steps_hint;  /* sched: the most steps an earlier run took */
+    char *fuzz;      /* sched, fuzz: the abstract schedule it obeys (fuzz_corpus.h) */
 } exec_child;
 
 typedef struct {
@@ -286,6 +291,8 @@ typedef struct {
     rl_thread_set runnable[RL_SCHED_MAX_STEPS];
     char waits[1024];
     char *trace;
+    int n_pairs; /* the reads-from pairs it observed (the fuzz feedback) */
+    rl_sched_pair pairs[RL_SCHED_MAX_PAIRS];
 } exec_sched_run;
 
 typedef struct {
@@ -318,6 +325,9 @@ typedef struct {
     int max_steps, exhausted;
     exec_sched_run *last;   /* the last run's report */
     rl_sched_strategy *dfs; /* --strategy dfs:B: the search, across runs */
+    rl_fuzz_corpus *fuzz;   /* --strategy fuzz: the corpus, across runs (exec_fuzz.c) */
+    int corpus_loaded;      /* entries --corpus held at the start */
+    unsigned long long corpus_added, corpus_unsaved; /* entries added; not written */
     unsigned long long shrink_runs;
     struct {
         int present, preemptions, minimal;
@@ -342,8 +352,32 @@ int exec_run_all(const exec_context *x, exec_tally *t);
 /* The seed of run `index` of a campaign seeded `seed`: splitmix64 of the
  * pair, so campaigns with different seeds share no run seeds by design. */
 uint64_t exec_run_seed(uint64_t seed, unsigned long long index);
+/* The campaign index of the STARTED-th run of this invocation: STARTED itself, or with
+ * --shard K/N, K-1 + STARTED x N (the runs i with i mod N = K-1). */
+unsigned long long exec_run_index(const exec_options *o, unsigned long long started);
 
 /* ---- exec_record.c, exec_summary.c ------------------------------------- */
+
+/* What a campaign is graded on: one invocation's tally, or the merged tallies of its
+ * shards (shard/merge_exec.c), through the same two functions. */
+typedef struct {
+    int expect; /* RL_HOLDS or RL_REPRODUCES */
+    int tsan;   /* a TSan build */
+    unsigned long long runs, failures, tsan_reports, spawn_failures;
+    const char *error; /* why nothing can be judged, or NULL */
+    int interrupted, output_failed;
+} exec_grade_counts;
+
+exec_grade_counts exec_tally_counts(const exec_context *x, const exec_tally *t);
+/* The verdict (the one grader, rl_judge_counts, against the expectation). */
+void exec_judge(const exec_grade_counts *g, rl_verdict *v);
+/* The exit status of a campaign so graded (docs/racelab-exec.1.md). */
+int exec_exit_status(const exec_grade_counts *g, const rl_verdict *v);
+/* "verdict: fails (expected holds): failure rate ...; exit status N\n" */
+void exec_print_verdict(const exec_grade_counts *g, const rl_verdict *v, int status, FILE *out);
+/* The campaign's identity for --shard (16 hex digits, malloc'd): program (its bytes), args,
+ * seed, budget and every option that changes what a run does, and N. */
+char *exec_campaign_hash(const exec_context *x);
 
 /* Writes the record to DIR/runs.jsonl; 0 or -1. *verdict gets the judgement. */
 int exec_write_record(const exec_context *x, const exec_tally *t, rl_verdict *verdict);
@@ -367,6 +401,20 @@ char *exec_sched_prefix(const rl_sched_strategy *dfs); /* the next run's prefix,
 int exec_run_one(const exec_context *x, exec_child *c, exec_tally *t);
 /* --shrink: the first failure's schedule to the fewest preemptions (t->shrunk). */
 void exec_shrink(const exec_context *x, exec_tally *t);
+
+/* ---- exec_fuzz.c ------------------------------------------------------- */
+
+/* --strategy fuzz: the corpus, with --corpus's entries loaded (*loaded of
+ * them); NULL for another strategy or a replay. 0, or RL_EXIT_USAGE after
+ * a one-line error (a malformed entry), RL_EXIT_HARNESS (out of memory). */
+int exec_fuzz_open(const exec_options *o, rl_fuzz_corpus **out, int *loaded);
+/* The next run's abstract schedule, as text; *seed replaced when it is a
+ * loaded failure's run again. */
+char *exec_fuzz_next(exec_tally *t, uint64_t *seed);
+/* What the run of `schedule` seeded `seed` observed, fed back; a new entry
+ * is written to --corpus. */
+void exec_fuzz_feedback(const exec_options *o, exec_tally *t, const char *schedule, uint64_t seed,
+                        const exec_sched_run *r, int failed);
 
 /* ---- exec_points.c ----------------------------------------------------- */
 

@@ -94,6 +94,7 @@ static char **run_environment(const exec_context *x, const exec_child *c)
         env_set(&e, RL_EXEC_ENV_SCHEDULE, schedule != NULL ? schedule : "");
         env_set(&e, RL_EXEC_ENV_STEPS, steps);
         env_set(&e, RL_EXEC_ENV_TRACE, c->trace ? "1" : "0");
+        env_set(&e, RL_EXEC_ENV_FUZZ, c->fuzz != NULL ? c->fuzz : "");
     }
     if (x->s->fiu_enable != NULL) {
         /* what `fiu-run -x -f ''` sets, without its own LD_PRELOAD */

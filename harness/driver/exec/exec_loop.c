@@ -1,8 +1,10 @@
 /* exec_loop.c — the runs of one invocation: --jobs at once, until --runs
  * have finished or --seconds have passed (a run started in time finishes),
  * or after the first failure with --until-fail (runs already going finish
- * and count). Run i is seeded with seed + i: `--seed S --runs 1` runs a
- * failed run's seed again. On a terminal a progress line says
+ * and count). Run i is seeded with splitmix64 of (seed, i) (exec_run_seed);
+ * --run-seed gives every run one seed. With --shard K/N the runs are those
+ * of the whole campaign with i mod N = K-1, each keeping its index and
+ * seed; the budget and --until-fail are the shard's own. On a terminal a progress line says
  * "N runs so far, M failures", as Go's stress does; each failure is
  * reported as it happens. SIGINT/SIGTERM: SIGTERM to the running groups,
  * SIGKILL after 2 s or a second signal; runs cut short are not counted.
@@ -73,6 +75,13 @@ static void fatal_oom(void)
     exit(RL_EXIT_HARNESS);
 }
 
+unsigned long long exec_run_index(const exec_options *o, unsigned long long started)
+{
+    return o->shard_n > 0
+               ? (unsigned long long)o->shard_k + started * (unsigned long long)o->shard_n
+               : started;
+}
+
 static int budget_left(const exec_options *o, const exec_tally *t, unsigned long long started,
                        double now)
 {
@@ -82,7 +91,7 @@ static int budget_left(const exec_options *o, const exec_tally *t, unsigned long
         return 0;
     if (o->seconds > 0 && now - t->started >= o->seconds)
         return 0;
-    return !o->runs_given || started < o->runs;
+    return !o->runs_given || exec_run_index(o, started) < o->runs;
 }
 
 static void progress(const exec_tally *t, int tty, int *shown)
@@ -124,6 +133,8 @@ static void finish(const exec_context *x, exec_child *c, exec_tally *t, int tty,
         int more = outcome != -1 && t->last != NULL && t->last->present &&
                    exec_sched_feed(t->dfs, t->last);
         t->exhausted = !more;
+    } else if (t->fuzz != NULL && outcome != -1 && t->last != NULL && t->last->present) {
+        exec_fuzz_feedback(x->o, t, c->fuzz, c->seed, t->last, t->failures > before);
     }
     if (t->failures > before && t->n_failed > n_before) {
         clear_progress(shown);
@@ -157,19 +168,21 @@ static void start_runs(loop *l)
             continue;
         exec_child *c = &l->slots[j];
         memset(c, 0, sizeof *c);
-        c->index = l->started++;
+        c->index = exec_run_index(o, l->started++);
         c->seed = o->run_seed_given ? o->run_seed : exec_run_seed(o->seed, c->index);
         t->runs_started++;
         if (o->sched) {
             c->steps_hint = t->max_steps;
             c->schedule = t->dfs != NULL ? exec_sched_prefix(t->dfs) : NULL;
             c->follow = t->dfs != NULL;
+            c->fuzz = t->fuzz != NULL ? exec_fuzz_next(t, &c->seed) : NULL;
         }
         if (exec_child_start(l->x, c) != 0) {
             clear_progress(&l->shown);
             error_msg("exec: cannot run %s: %s", l->x->p->path, strerror(c->ch.spawn_errno));
             t->spawn_failures++;
             free(c->schedule);
+            free(c->fuzz);
             exec_child_free(c);
             l->stop = 1;
             break;
@@ -194,6 +207,7 @@ static void watch(loop *l, int j, double now)
             fifo_cleanup_pid(c->ch.pid);
         finish(l->x, c, l->t, l->tty, &l->shown);
         free(c->schedule);
+        free(c->fuzz);
         exec_child_free(c);
         l->busy[j] = 0;
         l->active--;

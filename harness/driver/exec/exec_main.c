@@ -31,17 +31,6 @@ static int open_folder(const exec_options *o, record_sink *sink)
     return rc;
 }
 
-static int exit_status(const exec_tally *t, const rl_verdict *v)
-{
-    if (t->interrupted)
-        return RL_EXIT_INTERRUPTED;
-    if (t->spawn_failures > 0 || t->runs == 0 || t->error != NULL || t->output_failed)
-        return RL_EXIT_HARNESS;
-    if (v->met)
-        return RL_EXIT_MET;
-    return v->verdict == RL_VERDICT_FAILS ? RL_EXIT_FIX_FAILED : RL_EXIT_WEAK;
-}
-
 /* Why nothing can be judged, when nothing can (rule: a run that left the
  * scheduler's control or escaped the preload is never graded as a pass). */
 static void find_error(const exec_options *o, exec_tally *t)
@@ -135,7 +124,7 @@ static char *reports_folder(const char *dir)
 }
 
 static int run(const exec_options *o, const exec_program *p, const exec_setup *setup,
-               record_sink *sink)
+               record_sink *sink, rl_fuzz_corpus *corpus, int corpus_loaded)
 {
     const char *dir = sink->dir;
     exec_context x = {o, p, setup, dir, reports_folder(dir), NULL, sink};
@@ -160,6 +149,8 @@ static int run(const exec_options *o, const exec_program *p, const exec_setup *s
     interrupt_install();
     exec_tally t;
     memset(&t, 0, sizeof t);
+    t.fuzz = corpus; /* the tally's now */
+    t.corpus_loaded = corpus_loaded;
     exec_run_all(&x, &t);
     if (o->shrink && !t.interrupted && t.error == NULL)
         exec_shrink(&x, &t);
@@ -168,7 +159,8 @@ static int run(const exec_options *o, const exec_program *p, const exec_setup *s
         error_msg("exec: %s", t.error);
     rl_verdict v;
     int rc = exec_write_record(&x, &t, &v); /* whole or not at all; said by the sink */
-    int status = rc != 0 ? RL_EXIT_HARNESS : exit_status(&t, &v);
+    exec_grade_counts counts = exec_tally_counts(&x, &t);
+    int status = rc != 0 ? RL_EXIT_HARNESS : exec_exit_status(&counts, &v);
     /* the file first: the status printed is the one the process exits with */
     if (write_summary(&x, &t, &v, status) != 0)
         status = rl_worse_exit(status, RL_EXIT_HARNESS);
@@ -197,6 +189,10 @@ int cmd_exec(int argc, char **argv)
     }
     exec_setup setup;
     rc = exec_prepare(&o, &p, &setup);
+    rl_fuzz_corpus *corpus = NULL; /* loaded before anything runs or is written */
+    int loaded = 0;
+    if (rc == 0)
+        rc = exec_fuzz_open(&o, &corpus, &loaded);
     record_sink sink = {NULL, -1, 0, 0};
     if (rc == 0)
         rc = open_folder(&o, &sink);
@@ -206,8 +202,10 @@ int cmd_exec(int argc, char **argv)
     }
     if (rc == 0) {
         fifo_cleanup_stale();
-        rc = run(&o, &p, &setup, &sink);
+        rc = run(&o, &p, &setup, &sink, corpus, loaded);
+        corpus = NULL;
     }
+    rl_fuzz_corpus_free(corpus);
     record_sink_free(&sink);
     exec_free_setup(&setup);
     exec_free_program(&p);

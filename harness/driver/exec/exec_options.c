@@ -64,9 +64,10 @@ static int take_value(exec_options *o, int opt, const char *arg);
 static int take(void *ctx, int opt, const char *arg)
 {
     exec_parse *p = ctx;
-    if (opt == OPT_STRATEGY || opt == OPT_REPLAY || opt == OPT_SHRINK)
+    if (opt == OPT_STRATEGY || opt == OPT_REPLAY || opt == OPT_SHRINK || opt == OPT_CORPUS)
         p->sched_only = opt == OPT_STRATEGY ? "--strategy"
                         : opt == OPT_REPLAY ? "--replay"
+                        : opt == OPT_CORPUS ? "--corpus"
                                             : "--shrink";
     p->seen_runs |= opt == OPT_RUNS;
     p->seen_seconds |= opt == OPT_SECONDS;
@@ -86,7 +87,8 @@ static int take_value(exec_options *o, int opt, const char *arg)
         return 0;
     case OPT_STRATEGY:
         if (rl_parse_strategy(arg, &o->strategy_spec) != 0)
-            return bad("--strategy wants random, pct:D (D 1..16), dfs:B (B 0..64) or pos", arg);
+            return bad("--strategy wants random, pct:D (D 1..16), dfs:B (B 0..64), pos or fuzz",
+                       arg);
         o->strategy = arg;
         return 0;
     case OPT_REPLAY: {
@@ -97,6 +99,11 @@ static int take_value(exec_options *o, int opt, const char *arg)
         return 0;
     }
     case OPT_SHRINK: o->shrink = 1; return 0;
+    case OPT_CORPUS:
+        if (*arg == '\0')
+            return bad("--corpus wants a folder", arg);
+        o->corpus = arg;
+        return 0;
     case OPT_NO_FORK_SERVER: o->no_fork_server = 1; return 0;
     case OPT_LEAKS:
         if (strcmp(arg, "fail") != 0 && strcmp(arg, "ignore") != 0)
@@ -129,6 +136,7 @@ static int take_value(exec_options *o, int opt, const char *arg)
         o->run_seed_given = 1;
         return 0;
     case OPT_UNTIL_FAIL: o->until_fail = 1; return 0;
+    case OPT_SHARD: return cli_parse_shard("exec: ", arg, &o->shard_k, &o->shard_n);
     case OPT_EXPECT:
         if (strcmp(arg, "holds") == 0)
             o->expect = RL_HOLDS;
@@ -182,6 +190,31 @@ static int take_value(exec_options *o, int opt, const char *arg)
     }
 }
 
+/* --shard K/N: a part of one campaign, the same on every machine (docs/racelab-exec.1.md). */
+static int check_shard(const exec_options *o)
+{
+    const char *why = NULL;
+    if (o->shard_n == 0)
+        return 0;
+    if (!o->seed_given || o->out_dir == NULL)
+        why = "--shard needs --seed N and --out DIR (every shard the same seed, each its own "
+              "folder)";
+    else if (o->sched && o->strategy_spec.kind == RL_STRAT_DFS)
+        why = "--strategy dfs cannot be split by --shard (its search goes from one run to the "
+              "next); run it whole";
+    else if (o->sched && o->strategy_spec.kind == RL_STRAT_FUZZ)
+        why = "--strategy fuzz cannot be split by --shard (each run is drawn from the corpus "
+              "the runs before it grew); run it whole, with --corpus DIR to resume";
+    else if (o->run_seed_given)
+        why = "--run-seed runs one seed again; it is not split by --shard";
+    else if (o->runs_given && (unsigned long long)o->shard_n > o->runs)
+        why = "--shard K/N wants N no more than --runs (a shard with no run)";
+    if (why == NULL)
+        return 0;
+    error_msg("exec: %s", why);
+    return RL_EXIT_USAGE;
+}
+
 int exec_parse_options(int argc, char **argv, exec_options *o)
 {
     memset(o, 0, sizeof *o);
@@ -221,6 +254,13 @@ int exec_parse_options(int argc, char **argv, exec_options *o)
     }
     if (o->sched && o->strategy_spec.kind == RL_STRAT_DFS && (o->jobs > 1 || o->replay != NULL)) {
         error_msg("exec: --strategy dfs runs one schedule after another (no --jobs, no --replay)");
+        return RL_EXIT_USAGE;
+    }
+    rc = check_shard(o);
+    if (rc != 0)
+        return rc;
+    if (o->corpus != NULL && o->strategy_spec.kind != RL_STRAT_FUZZ) {
+        error_msg("exec: --corpus goes with --strategy fuzz");
         return RL_EXIT_USAGE;
     }
     if (o->json && !o->list_points) {

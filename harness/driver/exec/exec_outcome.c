@@ -321,6 +321,7 @@ void exec_free_tally(exec_tally *t)
         free(t->last->trace);
     free(t->last);
     rl_strategy_free(t->dfs);
+    rl_fuzz_corpus_free(t->fuzz);
     free(t->shrunk.schedule);
     free(t->shrunk.cause);
     free(t->shrunk.waits);

@@ -10,6 +10,7 @@
 #include "exec/exec.h"
 
 #include "../../../injectors/points/points.h"
+#include "../../../injectors/sched/schedule_text.h"
 #include "../../common/record.h"
 
 #include <fnmatch.h>
@@ -20,24 +21,48 @@
 #define RL_VERSION "0.1.0"
 #endif
 
-static void judge(const exec_context *x, const exec_tally *t, rl_verdict *v)
+exec_grade_counts exec_tally_counts(const exec_context *x, const exec_tally *t)
 {
-    if (t->error != NULL) { /* nothing that ran can be judged */
+    return (exec_grade_counts){.expect = x->o->expect,
+                               .tsan = x->p->tsan,
+                               .runs = t->runs,
+                               .failures = t->failures,
+                               .tsan_reports = t->tsan_reports,
+                               .spawn_failures = t->spawn_failures,
+                               .error = t->error,
+                               .interrupted = t->interrupted,
+                               .output_failed = t->output_failed};
+}
+
+void exec_judge(const exec_grade_counts *g, rl_verdict *v)
+{
+    if (g->error != NULL) { /* nothing that ran can be judged */
         rl_judge_error(v);
         return;
     }
     rl_grade_input in = {
-        .expect = (rl_expectation)x->o->expect,
+        .expect = (rl_expectation)g->expect,
         .caught_by = RL_CAUGHT_BY_ANY,
         .needs_fault = 0,
         .points_act = 1,
-        .tsan_flavour = x->p->tsan,
-        .trials = t->runs,
-        .forbidden = t->failures,
+        .tsan_flavour = g->tsan,
+        .trials = g->runs,
+        .forbidden = g->failures,
         .interesting = 0,
-        .tsan_reports = t->tsan_reports,
+        .tsan_reports = g->tsan_reports,
     };
     rl_judge_counts(&in, v);
+}
+
+int exec_exit_status(const exec_grade_counts *g, const rl_verdict *v)
+{
+    if (g->interrupted)
+        return RL_EXIT_INTERRUPTED;
+    if (g->spawn_failures > 0 || g->runs == 0 || g->error != NULL || g->output_failed)
+        return RL_EXIT_HARNESS;
+    if (v->met)
+        return RL_EXIT_MET;
+    return v->verdict == RL_VERDICT_FAILS ? RL_EXIT_FIX_FAILED : RL_EXIT_WEAK;
 }
 
 /* The spec acting on each point: the last one that matches it. */
@@ -147,6 +172,92 @@ static json_object *failures_json(const exec_context *x, const exec_tally *t)
     return failures;
 }
 
+/* The program's bytes into *h (its content, not its path: shards run it from anywhere). */
+static void hash_file(uint64_t *h, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char buf[65536];
+    size_t n;
+    while (f != NULL && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        fnv_bytes(h, buf, n);
+    fnv_text(h, f != NULL && !ferror(f) ? "read" : "unreadable");
+    if (f != NULL)
+        fclose(f);
+}
+
+char *exec_campaign_hash(const exec_context *x)
+{
+    const exec_options *o = x->o;
+    uint64_t h = FNV_OFFSET;
+    hash_file(&h, x->p->path);
+    char strategy[32] = "";
+    if (o->sched)
+        rl_format_strategy(&o->strategy_spec, strategy, sizeof strategy);
+    char *numbers = xasprintf("seed %llu runs %llu seconds %.17g timeout %.17g shards %d",
+                              (unsigned long long)o->seed, o->runs_given ? o->runs : 0ULL,
+                              o->seconds, o->timeout, o->shard_n);
+    const char *words[] = {x->p->name,
+                           o->mode,
+                           strategy,
+                           numbers,
+                           o->replay ? o->replay : "-",
+                           o->shrink ? "shrink" : "-",
+                           o->until_fail ? "until-fail" : "-",
+                           rl_expectation_name((rl_expectation)o->expect),
+                           o->profile ? o->profile : "-",
+                           o->fail_on ? o->fail_on : "-",
+                           o->ok_status_text,
+                           o->leaks_ignore ? "ignore" : "fail"};
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        fnv_text(&h, words[i]);
+    free(numbers);
+    for (int i = 1; i < o->argc; i++)
+        fnv_text(&h, o->argv[i]);
+    fnv_text(&h, "inject");
+    for (int i = 0; i < o->n_injects; i++)
+        fnv_text(&h, o->injects[i]);
+    fnv_text(&h, "posix");
+    for (int i = 0; i < o->n_posix; i++)
+        fnv_text(&h, o->posix_faults[i]);
+    return xasprintf("%016llx", (unsigned long long)h);
+}
+
+/* exec.shard: which part of which campaign (null when not sharded). */
+static json_object *shard_json(const exec_context *x)
+{
+    const exec_options *o = x->o;
+    if (o->shard_n == 0)
+        return NULL;
+    char *campaign = exec_campaign_hash(x);
+    char *split = xasprintf("runs i with i mod %d = %d", o->shard_n, o->shard_k);
+    const field fields[] = {
+        {"shard", json_object_new_int(o->shard_k + 1)}, /* from 1, as --shard K/N */
+        {"shards", json_object_new_int(o->shard_n)},
+        {"campaign", jtext(campaign)},
+        {"split", jtext(split)},
+        {"merged", json_object_new_boolean(0)},
+    };
+    free(campaign);
+    free(split);
+    return object_of(fields, sizeof fields / sizeof fields[0]);
+}
+
+/* --strategy fuzz's corpus (exec_fuzz.c), or null. */
+static json_object *fuzz_json(const exec_options *o, const exec_tally *t)
+{
+    if (t->fuzz == NULL)
+        return NULL;
+    const field fields[] = {
+        {"corpus", jtext(o->corpus)},
+        {"loaded", json_object_new_int(t->corpus_loaded)},
+        {"added", jcount(t->corpus_added)},
+        {"entries", json_object_new_int(rl_fuzz_corpus_size(t->fuzz))},
+        {"pairs_seen", json_object_new_int(rl_fuzz_pairs_seen(t->fuzz))},
+        {"unsaved", jcount(t->corpus_unsaved)},
+    };
+    return object_of(fields, sizeof fields / sizeof fields[0]);
+}
+
 static json_object *exec_fields(const exec_context *x, const exec_tally *t)
 {
     const exec_options *o = x->o;
@@ -189,8 +300,11 @@ static json_object *exec_fields(const exec_context *x, const exec_tally *t)
         {"error", jtext(t->error)},
         {"shrink_runs", jcount(t->shrink_runs)},
         {"spawn_failures", jcount(t->spawn_failures)},
+        {"output_failed", json_object_new_boolean(t->output_failed)},
+        {"shard", shard_json(x)},
         {"launch", jtext(launch)},
         {"launch_note", jtext(launch_note)},
+        {"fuzz", fuzz_json(o, t)},
         {"results", jtext(x->dir)},
     };
     return object_of(fields, sizeof fields / sizeof fields[0]);
@@ -251,7 +365,8 @@ int exec_write_record(const exec_context *x, const exec_tally *t, rl_verdict *ve
         kinds[i] = (rl_named_count){t->kinds[i], t->kind_counts[i]};
     rl_point_record points[RL_EXEC_N_POINTS];
     int n_points = points_hit(s, t, points);
-    judge(x, t, verdict);
+    exec_grade_counts counts = exec_tally_counts(x, t);
+    exec_judge(&counts, verdict);
 
     rl_record r;
     memset(&r, 0, sizeof r);

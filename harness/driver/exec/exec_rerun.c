@@ -5,7 +5,8 @@
  * seed the record gives it, not the campaign's), one run, --expect
  * reproduces, and in sched mode --replay of its schedule. A record without
  * one reruns the whole invocation: its seed, its runs (or seconds), its
- * expectation, and in sched mode its strategy. Both keep the mode, timeout,
+ * expectation, in sched mode its strategy, and a shard's record (exec.shard, not
+ * merged) its --shard K/N. Both keep the mode, timeout,
  * profile or inject specs, POSIX faults, --fail-on, --ok-status and --leaks, and
  * PROGRAM ARGS. A field of the wrong type is bad input (exit 2): nothing
  * runs. */
@@ -64,6 +65,17 @@ static void add_each(arglist *w, json_object *rec, const char *key, const char *
     }
 }
 
+/* A shard's record (exec.shard, not merged): --shard K/N, that shard again. */
+static void add_shard(arglist *w, json_object *shard, const char **bad)
+{
+    const char *k = text_of(shard, "shard", bad), *n = text_of(shard, "shards", bad);
+    if (k != NULL && n != NULL && !jtrue(jget(shard, "merged"))) {
+        char *kn = xasprintf("%s/%s", k, n);
+        arglist_opt(w, "--shard", kn);
+        free(kn);
+    }
+}
+
 int exec_rerun(json_object *rec, const char *where, const char *out_dir)
 {
     json_object *x = jget(rec, "exec");
@@ -103,6 +115,7 @@ int exec_rerun(json_object *rec, const char *where, const char *out_dir)
             arglist_opt(&w, "--expect", v);
         if ((v = string_of(jget(rec, "sched"), "strategy", &bad)) != NULL)
             arglist_opt(&w, "--strategy", v);
+        add_shard(&w, jget(x, "shard"), &bad);
     }
     const char *v;
     if ((v = text_of(rec, "timeout", &bad)) != NULL)

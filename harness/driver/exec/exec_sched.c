@@ -35,10 +35,13 @@
 int exec_sched_read(const char *dir, const char *label, pid_t pid, exec_sched_run *r)
 {
     free(r->trace);
-    /* all but the per-step arrays, which are read only below `steps`:
-     * clearing their 13 MB took most of the driver's time a run */
+    /* all but the per-step arrays and the pairs, which are read only below
+     * `steps` and `n_pairs`: clearing their 13 MB took most of the driver's
+     * time a run */
     memset(r, 0, offsetof(exec_sched_run, choices));
-    memset(r->waits, 0, sizeof *r - offsetof(exec_sched_run, waits));
+    memset(r->waits, 0, sizeof r->waits);
+    r->trace = NULL;
+    r->n_pairs = 0;
     char *path = xasprintf("%s/%s.%ld" RL_EXEC_SCHED_SUFFIX, dir, label, (long)pid);
     /* mapped, not read: the file is 3 MB but sparse, and only the steps the
      * run took are touched */
@@ -71,6 +74,9 @@ int exec_sched_read(const char *dir, const char *label, pid_t pid, exec_sched_ru
     r->spin_thread = rp->spin_thread;
     r->spin_site = rp->spin_site;
     r->base = rp->exe_base;
+    r->n_pairs = rp->n_pairs >= 0 && rp->n_pairs <= RL_SCHED_MAX_PAIRS ? rp->n_pairs : 0;
+    for (int i = 0; i < r->n_pairs; i++)
+        r->pairs[i] = (rl_sched_pair){rp->pairs[i][0], rp->pairs[i][1]};
     for (int i = 0; i < rp->steps; i++) {
         r->choices[i] = rp->chosen[i];
         r->current[i] = rp->current[i];

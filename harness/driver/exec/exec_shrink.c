@@ -49,7 +49,7 @@ static int shrink_trial(void *p, rl_sched_strategy *dfs, rl_sched_trial *trial)
     memset(&scratch, 0, sizeof scratch);
     exec_child c;
     memset(&c, 0, sizeof c);
-    c.index = s->t->runs_started + s->runs++;
+    c.index = exec_run_index(s->x->o, s->t->runs_started) + s->runs++; /* past every run */
     c.seed = s->x->o->seed;
     c.schedule = exec_sched_prefix(dfs);
     c.follow = 1;
@@ -89,7 +89,7 @@ void exec_shrink(const exec_context *x, exec_tally *t)
         memset(&scratch, 0, sizeof scratch);
         exec_child c;
         memset(&c, 0, sizeof c);
-        c.index = t->runs_started + ctx.runs++;
+        c.index = exec_run_index(x->o, t->runs_started) + ctx.runs++;
         c.seed = x->o->seed;
         c.schedule = text;
         c.follow = 1;

@@ -117,6 +117,11 @@ void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_ver
             any = 1;
         }
     fputs(any ? ")\n" : "\n", out);
+    if (o->shard_n > 0)
+        fprintf(out,
+                "  shard          %d/%d: the campaign's runs i with i mod %d = %d (racelab merge "
+                "joins the shards)\n",
+                o->shard_k + 1, o->shard_n, o->shard_n, o->shard_k);
     if (t->n_failed > 0) {
         const exec_failure *f = &t->failed[0];
         fprintf(out, "  first failure  run %llu (seed %llu), %s, %.2f s into the run\n", f->run,
@@ -142,6 +147,12 @@ void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_ver
                 "graded)%s; the longest %d steps\n",
                 o->strategy, t->runs + t->diverged, t->deadlocks, t->diverged,
                 t->exhausted ? ", space exhausted" : "", t->max_steps);
+    if (t->fuzz != NULL) /* --strategy fuzz: what its corpus holds (exec_fuzz.c) */
+        fprintf(
+            out,
+            "  corpus         %d entries (%d loaded%s%s, %llu added), %d reads-from pairs seen\n",
+            rl_fuzz_corpus_size(t->fuzz), t->corpus_loaded, o->corpus != NULL ? " from " : "",
+            o->corpus != NULL ? o->corpus : "", t->corpus_added, rl_fuzz_pairs_seen(t->fuzz));
     note(out, t->left_control,
          "left control: a thread blocked in a call the scheduler does not model, and another ran");
     char *spin = xasprintf("had a spin outside any call: %s; it left control (the OS would "
@@ -174,15 +185,22 @@ void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_ver
     note(out, t->runs_forked,
          o->sched ? "started other processes: a forked child runs unscheduled"
                   : "started other processes: they ran with the preload too");
+    exec_grade_counts counts = exec_tally_counts(x, t);
+    exec_print_verdict(&counts, v, status, out);
+    fprintf(out, "results: %s\n", relative_path(x->dir));
+}
+
+void exec_print_verdict(const exec_grade_counts *g, const rl_verdict *v, int status, FILE *out)
+{
     fprintf(out, "verdict: %s (expected %s)", rl_verdict_name(v->verdict),
-            rl_expectation_name((rl_expectation)o->expect));
-    if (t->error != NULL) {
-        fprintf(out, ": %s", t->error);
-    } else if (t->runs > 0 && v->failures == 0) {
+            rl_expectation_name((rl_expectation)g->expect));
+    if (g->error != NULL) {
+        fprintf(out, ": %s", g->error);
+    } else if (g->runs > 0 && v->failures == 0) {
         fputs(": the failure rate per run is below ", out);
         percent(out, v->upper95);
         fputs(" (95% upper bound)", out);
-    } else if (t->runs > 0) {
+    } else if (g->runs > 0) {
         fputs(": failure rate ", out);
         percent(out, v->rate);
         fputs(" (95% ", out);
@@ -191,7 +209,7 @@ void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_ver
         percent(out, v->wilson_high);
         fputc(')', out);
     }
-    if (t->interrupted)
+    if (g->interrupted)
         fputs(", interrupted", out);
-    fprintf(out, "; exit status %d\nresults: %s\n", status, relative_path(x->dir));
+    fprintf(out, "; exit status %d\n", status);
 }

@@ -483,8 +483,11 @@ int cmd_merge(const command_line *c)
         return RL_EXIT_USAGE;
     }
     atomic_file_on_signals(); /* a kill mid-merge leaves no torn file */
+    int rc = merge_kinds(c);
+    if (rc != 0)
+        return rc < 0 ? merge_exec(c) : rc;
     shard *sh = xcalloc((size_t)c->n_args, sizeof *sh);
-    int rc = 0, n = 0;
+    int n = 0;
     for (; n < c->n_args && rc == 0; n++)
         rc = load_shard(c->args[n], &sh[n]);
     if (rc == 0)

@@ -83,15 +83,6 @@ int *shard_assign(const plan_item *plan, int n, int shards, const run_options *o
     return of;
 }
 
-static void fnv(uint64_t *h, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s;; p++) {
-        *h = (*h ^ *p) * 1099511628211ULL;
-        if (*p == '\0')
-            break;
-    }
-}
-
 static char *run_key(const plan_item *it)
 {
     return xasprintf("%s:%s:%s", it->sc->name, it->var->name, it->tsan ? "tsan" : "plain");
@@ -99,16 +90,16 @@ static char *run_key(const plan_item *it)
 
 char *plan_hash(const plan_item *plan, int n, const run_options *o)
 {
-    uint64_t h = 14695981039346656037ULL;
+    uint64_t h = FNV_OFFSET;
     for (int i = 0; i < n; i++) {
         char *key = run_key(&plan[i]);
-        fnv(&h, key);
+        fnv_text(&h, key);
         free(key);
-        fnv(&h, plan[i].control ? "control" : "asked");
+        fnv_text(&h, plan[i].control ? "control" : "asked");
         int argc;
         char **argv = run_argv(&plan[i], o, &argc);
         for (int a = 1; a < argc; a++) /* argv[0]: where the build is */
-            fnv(&h, argv[a]);
+            fnv_text(&h, argv[a]);
         free_argv(argv);
     }
     return xasprintf("%016llx", (unsigned long long)h);

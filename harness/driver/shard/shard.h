@@ -29,4 +29,14 @@ int shard_run(const plan_item *plan, int n, const run_options *o);
 
 int cmd_merge(const command_line *c);
 
+/* merge_exec.c: what a folder given to merge is: a run shard (DIR/shard.json), else an exec
+ * shard's (DIR/runs.jsonl, checked when read), else neither. */
+enum { MERGE_NOT_A_SHARD, MERGE_RUN_SHARD, MERGE_EXEC_SHARD };
+int merge_shard_kind(const char *dir);
+/* The kind of merge C asks for: 0 run shards, -1 exec shards, or a mix refused (one line,
+ * RL_EXIT_USAGE). */
+int merge_kinds(const command_line *c);
+/* racelab merge of the shards of one exec campaign (racelab exec --shard K/N). */
+int merge_exec(const command_line *c);
+
 #endif

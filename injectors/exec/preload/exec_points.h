@@ -37,6 +37,8 @@
 #define RL_EXEC_ENV_SCHEDULE "RACELAB_EXEC_SCHEDULE"
 #define RL_EXEC_ENV_TRACE "RACELAB_EXEC_TRACE"
 #define RL_EXEC_ENV_STEPS "RACELAB_EXEC_STEPS"
+/* --strategy fuzz: the abstract schedule the run obeys (fuzz_corpus.h) */
+#define RL_EXEC_ENV_FUZZ "RACELAB_EXEC_FUZZ"
 /* The fork server's control socket, an fd number (forkserver.c) */
 #define RL_EXEC_ENV_FORKSERVER "RACELAB_EXEC_FORKSERVER"
 #define RL_EXEC_FORKSERVER_FD 198

@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#define RL_EXEC_SCHED_MAGIC 0x52534332u /* "RSC2" */
+#define RL_EXEC_SCHED_MAGIC 0x52534333u /* "RSC3" */
 #define RL_EXEC_SCHED_SUFFIX ".sched"
 /* The status a run ends with when the scheduler aborts it (a deadlock, a
  * divergence, a livelock): the report says which. */
@@ -44,6 +44,9 @@ typedef struct {
     int32_t spin_thread;  /* the first one */
     uint64_t spin_site;   /* its last call's return address (0: none) */
     uint64_t exe_base;
+    int32_t n_pairs; /* reads-from pairs observed (the fuzz feedback): pairs[0..n_pairs) */
+    int32_t unused;
+    uint64_t pairs[RL_SCHED_MAX_PAIRS][2]; /* write site, read site (strategy.h) */
     char waits[1024]; /* deadlock: "T1 waits for mutex@0x… [pc 0x…] held by T2 (taken [pc 0x…])" */
     uint16_t chosen[RL_SCHED_MAX_STEPS];
     int16_t current[RL_SCHED_MAX_STEPS];        /* the thread that reached the point, -1 none */

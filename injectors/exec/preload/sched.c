@@ -27,6 +27,7 @@
  * raw: the driver names them. */
 #include "preload.h"
 
+#include "../../sched/fuzz_corpus.h"
 #include "../../sched/sched.h"
 #include "exec_sched_report.h"
 
@@ -121,6 +122,15 @@ static void spun(int id, const void *last_site)
     }
 }
 
+static void observed(const rl_sched_pair *pair)
+{
+    if (report->n_pairs < RL_SCHED_MAX_PAIRS) {
+        report->pairs[report->n_pairs][0] = pair->write;
+        report->pairs[report->n_pairs][1] = pair->read;
+        report->n_pairs++;
+    }
+}
+
 static void left(int id)
 {
     (void)id;
@@ -160,7 +170,7 @@ void rl_exec_sched_start(const char *strategy_text, const char *schedule_text, i
     rl_strategy spec;
     const char *text = strategy_text != NULL && *strategy_text ? strategy_text : "random";
     if (rl_parse_strategy(text, &spec) != 0)
-        refuse("bad " RL_EXEC_ENV_STRATEGY " (random, pct:D, dfs:B, pos)", text);
+        refuse("bad " RL_EXEC_ENV_STRATEGY " (random, pct:D, dfs:B, pos, fuzz)", text);
     if ((schedule_text != NULL && *schedule_text != '\0') || spec.kind == RL_STRAT_DFS) {
         /* a replay, or dfs's prefix for this run (the search is the driver's) */
         int n = 0;
@@ -168,6 +178,13 @@ void rl_exec_sched_start(const char *strategy_text, const char *schedule_text, i
             (n = rl_schedule_parse(schedule_text, schedule, RL_SCHED_MAX_STEPS)) < 0)
             refuse("bad " RL_EXEC_ENV_SCHEDULE, schedule_text);
         strategy = rl_strategy_replay(schedule, n);
+    } else if (spec.kind == RL_STRAT_FUZZ) {
+        /* the search is the driver's: this run obeys the schedule it was given */
+        const char *fuzz = getenv(RL_EXEC_ENV_FUZZ);
+        rl_fuzz_schedule s;
+        if (rl_fuzz_schedule_parse(fuzz != NULL ? fuzz : "", &s) != 0)
+            refuse("bad " RL_EXEC_ENV_FUZZ, fuzz);
+        strategy = rl_strategy_fuzz_run(rl_exec_seed, &s);
     } else {
         strategy = rl_strategy_make(&spec, rl_exec_seed);
     }
@@ -189,7 +206,8 @@ void rl_exec_sched_start(const char *strategy_text, const char *schedule_text, i
                             .left = left,
                             .running = running,
                             .spun = spun,
-                            .unbounded = 1};
+                            .unbounded = 1,
+                            .observed = observed};
     rl_sched_set_hooks(&hooks);
     rl_sched_setup(1, rl_exec_seed);
     rl_sched_use(strategy); /* kept for the process's life */

@@ -1,12 +1,13 @@
-/* publish100_fixed.c — publish100_bug.c's fix: the writer publishes the
+/* publish_fixed.c — publish_bug.c's fix: the writer publishes the
  * pointer first and raises the ready flag last, so a reader that sees the
  * flag sees the record. */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 
-#define READERS 100
+#define MAX_READERS 1000
 
 struct record {
     long value;
@@ -42,15 +43,19 @@ static void *reader(void *arg)
     return NULL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    pthread_t readers[READERS], w;
-    for (int i = 0; i < READERS; i++)
+    int n = argc > 1 ? atoi(argv[1]) : 100;
+    if (n < 1 || n > MAX_READERS)
+        return 2;
+    static pthread_t readers[MAX_READERS];
+    pthread_t w;
+    for (int i = 0; i < n; i++)
         pthread_create(&readers[i], NULL, reader, NULL);
     pthread_create(&w, NULL, writer, NULL);
-    for (int i = 0; i < READERS; i++)
+    for (int i = 0; i < n; i++)
         pthread_join(readers[i], NULL);
     pthread_join(w, NULL);
     printf("publications %ld, sum %ld\n", publications, sum);
-    return sum == 42L * READERS ? 0 : 1;
+    return sum == 42L * n ? 0 : 1;
 }

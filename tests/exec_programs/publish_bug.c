@@ -1,5 +1,5 @@
-/* publish100_bug.c — a two-stage publish read by 100 threads: a writer fills
- * in a record and publishes a pointer to it, then raises a ready flag; 100
+/* publish_bug.c — a two-stage publish read by N threads: a writer fills
+ * in a record and publishes a pointer to it, then raises a ready flag; N
  * readers wait (spinning on sched_yield) for the flag, then read through the
  * pointer. The writer raises the flag first:
  *
@@ -9,14 +9,16 @@
  *
  * The writer's bookkeeping between the two stores takes well under a
  * microsecond, and the readers are asleep in sched_yield, so a reader nearly
- * never looks between them. The fix, publish100_fixed.c, publishes the
- * pointer first and raises the flag last. */
+ * never looks between them. The fix, publish_fixed.c, publishes the
+ * pointer first and raises the flag last. Usage: publish_bug [READERS]
+ * (default 100, at most 1000). */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 
-#define READERS 100
+#define MAX_READERS 1000
 
 struct record {
     long value;
@@ -52,15 +54,19 @@ static void *reader(void *arg)
     return NULL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    pthread_t readers[READERS], w;
-    for (int i = 0; i < READERS; i++)
+    int n = argc > 1 ? atoi(argv[1]) : 100;
+    if (n < 1 || n > MAX_READERS)
+        return 2;
+    static pthread_t readers[MAX_READERS];
+    pthread_t w;
+    for (int i = 0; i < n; i++)
         pthread_create(&readers[i], NULL, reader, NULL);
-    pthread_create(&w, NULL, writer, NULL); /* thread 101 under the scheduler */
-    for (int i = 0; i < READERS; i++)
+    pthread_create(&w, NULL, writer, NULL); /* thread n + 1 under the scheduler */
+    for (int i = 0; i < n; i++)
         pthread_join(readers[i], NULL);
     pthread_join(w, NULL);
     printf("publications %ld, sum %ld\n", publications, sum);
-    return sum == 42L * READERS ? 0 : 1;
+    return sum == 42L * n ? 0 : 1;
 }
