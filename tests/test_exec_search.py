@@ -82,6 +82,36 @@ def test_fork_server_and_spawn_give_the_same_runs(name, strategy, tmp_path):
     assert b[1]["exec"]["launch_note"] == "--no-fork-server"
 
 
+@pytest.mark.parametrize("extra", [[], ["--jobs", "2"], ["--no-fork-server"]])
+def test_pin_gives_the_same_runs(extra, tmp_path):
+    """--pin puts each run's threads on one processor; only one of them runs
+    at a time under the scheduler, so the runs are the same as without it:
+    counter_bug under random, seed 4242, 60 runs (it fails in nearly every
+    run: the first 20 failures compared whole), with the fork server, with
+    two jobs (slot 0 and 1 on different processors; 15 runs, as which 20
+    failures are kept first depends on which job ends first) and spawned."""
+    runs = []
+    n = 15 if "--jobs" in extra else 60
+    for pin in ([], ["--pin"]):
+        out = tmp_path / ("pin" if pin else "free")
+        rc, stdout, err = sched(*pin, *extra, "--out", out, "--strategy", "random", "--seed",
+                                4242, "--runs", n, "--", program("counter_bug"))
+        rec = record(out)
+        assert rec["exec"]["pin"] == bool(pin), err
+        rec["exec"]["failures"].sort(key=lambda f: f["run"])
+        runs.append((rc, rec, out))
+    assert len(same_runs(*runs)) >= 5
+
+
+def test_pin_is_sched_modes(tmp_path):
+    rc, stdout, err = sched("--out", tmp_path / "o", "--runs", 1, "--", program("counter_fixed"))
+    assert rc == 0
+    proc = subprocess.run([str(RACELAB), "exec", "--pin", "--runs", "1", "--out",
+                           str(tmp_path / "n"), "--", str(program("counter_fixed"))],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2 and proc.stderr == "racelab: error: exec: --pin needs --mode sched\n"
+
+
 def test_the_fixed_twins_hold_both_ways_over_the_same_schedules(tmp_path):
     a, b = both_ways(tmp_path, "--strategy", "random", "--seed", 77, "--runs", 300, "--",
                      program("wsq_fixed"))

@@ -49,6 +49,7 @@ typedef struct {
     const char *corpus; /* sched, fuzz: the corpus folder (exec_fuzz.c), or NULL */
     int shrink;
     int no_fork_server; /* --no-fork-server: every run spawned */
+    int pin;            /* --pin: each run's threads on one processor */
     unsigned long long runs;
     double seconds;    /* > 0: a time budget; with runs_given, whichever comes first */
     int runs_given;    /* `runs` limits the budget (given, or no --seconds) */
@@ -171,6 +172,7 @@ typedef struct {
     int trace;       /* sched: trace every step */
     int steps_hint;  /* sched: the most steps an earlier run took */
     char *fuzz;      /* sched, fuzz: the abstract schedule it obeys (fuzz_corpus.h) */
+    int slot;        /* its --jobs slot, from 0 (--pin: which processor) */
 } exec_child;
 
 typedef struct {

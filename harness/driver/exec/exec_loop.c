@@ -169,6 +169,7 @@ static void start_runs(loop *l)
         exec_child *c = &l->slots[j];
         memset(c, 0, sizeof *c);
         c->index = exec_run_index(o, l->started++);
+        c->slot = j;
         c->seed = o->run_seed_given ? o->run_seed : exec_run_seed(o->seed, c->index);
         t->runs_started++;
         if (o->sched) {

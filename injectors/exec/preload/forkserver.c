@@ -29,6 +29,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,4 +196,22 @@ int rl_exec_fork_server(void)
         }
         running = waiting;
     }
+}
+
+void rl_exec_pin(void)
+{
+    const char *slot_text = getenv(RL_EXEC_ENV_PIN);
+    if (rl_exec_mode_now != RL_EXEC_SCHED || slot_text == NULL || *slot_text == '\0')
+        return;
+    cpu_set_t allowed, one;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0 || CPU_COUNT(&allowed) == 0)
+        return;
+    int k = atoi(slot_text) % CPU_COUNT(&allowed);
+    CPU_ZERO(&one);
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+        if (CPU_ISSET(cpu, &allowed) && k-- == 0) {
+            CPU_SET(cpu, &one);
+            break;
+        }
+    (void)sched_setaffinity(0, sizeof one, &one); /* before any thread: they all inherit it */
 }

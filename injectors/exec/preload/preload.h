@@ -250,6 +250,11 @@ void rl_exec_sched_finish(void);
  * goes, returning only in each run's process (1); otherwise returns at
  * once (0). */
 int rl_exec_fork_server(void);
+/* --pin (RACELAB_EXEC_PIN=SLOT, sched mode): the run's process, and so all
+ * its threads, on one processor: the SLOT-th (mod their count) of those it
+ * may use. Only one of its threads runs at a time under the scheduler, and
+ * a hand-over then needs no other processor woken. */
+void rl_exec_pin(void);
 
 /* ---- report.c ---------------------------------------------------------- */
 

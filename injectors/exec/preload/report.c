@@ -138,6 +138,7 @@ __attribute__((constructor(101))) static void start_up(void)
     rl_exec_callers_init();
     int forked_run = rl_exec_fork_server(); /* returns in each run's process, or at once */
     rl_exec_configure();
+    rl_exec_pin();
     rl_exec_report_init(forked_run);
     rl_exec_configure_sched();
 }
