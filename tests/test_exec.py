@@ -54,6 +54,7 @@ EXEC_FIELDS = {
     # judged
     "escaped", "left_behind", "error",
     "launch", "launch_note",  # the fork server or spawn (docs/search.md)
+    "pin",  # --pin: each run's threads on one processor (docs/search.md)
     "output_failed",  # a failed run's output could not be kept (exit 3)
     "shard",  # --shard K/N: which part of which campaign (tests/test_exec_shard.py)
     "fuzz",  # --strategy fuzz: its corpus (docs/search.md)

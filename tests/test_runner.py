@@ -174,6 +174,41 @@ def test_the_twin_that_waits_leaves_nothing(orphan, tmp_path):
     assert still_running(orphan) == [] and "left running" not in stdout
 
 
+def proc_scans(args, tmp_path):
+    """Runs racelab under strace; its exit status and how many times the driver
+    itself opened /proc to read every process in it."""
+    log = tmp_path / "strace.log"
+    proc = subprocess.run(["strace", "-f", "-e", "trace=openat", "-o", str(log), str(RACELAB),
+                           *map(str, args)], capture_output=True, text=True, timeout=300,
+                          cwd=ROOT)
+    lines = log.read_text().splitlines()
+    driver = lines[0].split()[0]  # the first line is racelab's own execve
+    scans = sum(1 for l in lines if l.split()[0] == driver and '"/proc", O_RDONLY' in l)
+    return proc, scans
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
+@pytest.mark.parametrize("mode", ["noise", "sched"])
+def test_the_sweep_scans_proc_only_when_a_run_left_something(mode, orphan, tmp_path):
+    """core/child_sweep.c reads the driver's own children after each run, and all
+    of /proc only when one of them is a stray: 20 runs that leave nothing scan
+    /proc once (at the start, for the children racelab had before), where every
+    run did before (18-31% of the driver's time a run, docs/search.md); 5 runs
+    that each leave an orphan are still swept and counted, as
+    test_processes_left_outside_the_group_are_killed_and_said checks."""
+    proc, scans = proc_scans(["exec", "--mode", mode, "--runs", 20, "--out", tmp_path / "a",
+                              "--", program("counter_fixed")], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert record(tmp_path / "a")["exec"]["left_behind"] == 0
+    assert scans == 1
+    proc, scans = proc_scans(["exec", "--runs", 5, "--out", tmp_path / "b", "--", orphan, "pgid"],
+                             tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert record(tmp_path / "b")["exec"]["left_behind"] == 5
+    assert scans >= 1 + 5  # one sweep a run at least, each found its orphan
+    assert still_running(orphan) == []
+
+
 def test_a_child_racelab_had_before_it_started_is_left_alone(orphan, tmp_path):
     """A shell's background job, inherited across exec, is no run's: the sweep keeps off it."""
     sleeper = tmp_path / "older_sleeper"

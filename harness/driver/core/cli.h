@@ -43,6 +43,7 @@ enum {
     OPT_REPLAY,
     OPT_SHRINK,
     OPT_NO_FORK_SERVER,
+    OPT_PIN,
     OPT_LEAKS,
     OPT_CORPUS,
     /* compare */

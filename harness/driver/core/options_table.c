@@ -60,6 +60,9 @@ const option_def OPTIONS[] = {
     {OPT_NO_FORK_SERVER, "no-fork-server", NULL,
      "spawn every run afresh (default: each run is a fork of the program, loaded once, taken "
      "before main)"},
+    {OPT_PIN, "pin", NULL,
+     "sched: each run's threads on one processor (one a --jobs slot): hand-overs between "
+     "threads without waking another processor; the program sees that one (docs/search.md)"},
     {OPT_CORPUS, "corpus", "DIR",
      "sched, --strategy fuzz: the corpus of abstract schedules, loaded from DIR at the start and "
      "kept there (one file an entry), so a campaign resumes"},
@@ -211,6 +214,7 @@ const command_def COMMANDS[] = {
                  {OPT_REPLAY, NULL, NULL},
                  {OPT_SHRINK, NULL, NULL},
                  {OPT_NO_FORK_SERVER, NULL, NULL},
+                 {OPT_PIN, NULL, NULL},
                  {OPT_RUNS, NULL, NULL},
                  {OPT_SECONDS, NULL,
                   "the budget in seconds (a run started in time finishes); with --runs: "

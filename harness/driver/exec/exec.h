@@ -49,6 +49,7 @@ typedef struct {
     const char *corpus; /* sched, fuzz: the corpus folder (exec_fuzz.c), or NULL */
     int shrink;
     int no_fork_server; /* --no-fork-server: every run spawned */
+    int pin;            /* --pin: each run's threads on one processor */
     unsigned long long runs;
     double seconds;    /* > 0: a time budget; with runs_given, whichever comes first */
     int runs_given;    /* `runs` limits the budget (given, or no --seconds) */
@@ -171,6 +172,7 @@ typedef struct {
     int trace;       /* sched: trace every step */
     int steps_hint;  /* sched: the most steps an earlier run took */
     char *fuzz;      /* sched, fuzz: the abstract schedule it obeys (fuzz_corpus.h) */
+    int slot;        /* its --jobs slot, from 0 (--pin: which processor) */
 } exec_child;
 
 typedef struct {
@@ -234,6 +236,10 @@ const child_launcher *exec_fs_launcher(const exec_context *x);
 const char *exec_fs_launch(const exec_context *x, const char **note);
 /* Ends every server (also at exit). */
 void exec_fs_shutdown(void);
+/* 1 when run PID's status was not its own: its server failed while it ran
+ * and took it along (its SIGKILL is the harness's): cut short, not a run.
+ * Asked once, when the run is graded. */
+int exec_fs_lost(pid_t pid);
 
 /* ---- exec_outcome.c ---------------------------------------------------- */
 

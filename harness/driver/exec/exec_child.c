@@ -94,6 +94,11 @@ static char **run_environment(const exec_context *x, const exec_child *c)
         env_set(&e, RL_EXEC_ENV_SCHEDULE, schedule != NULL ? schedule : "");
         env_set(&e, RL_EXEC_ENV_STEPS, steps);
         env_set(&e, RL_EXEC_ENV_TRACE, c->trace ? "1" : "0");
+        if (x->o->pin) {
+            char slot[32];
+            snprintf(slot, sizeof slot, "%d", c->slot);
+            env_set(&e, RL_EXEC_ENV_PIN, slot);
+        }
         env_set(&e, RL_EXEC_ENV_FUZZ, c->fuzz != NULL ? c->fuzz : "");
     }
     if (x->s->fiu_enable != NULL) {

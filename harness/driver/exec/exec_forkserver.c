@@ -7,7 +7,8 @@
  * a spawned run would get, its stdout and stderr pipes (SCM_RIGHTS) and its
  * own process group; the server reaps it and relays its raw wait status,
  * so outcomes, reports and timeouts (the driver kills the run's group) are
- * the spawned runs'.
+ * the spawned runs'. The run's process is forked ahead and announced
+ * ("ready PID"): a request goes out without waiting for a fork or a reply.
  *
  * One server per run at once (--jobs). Not used for what a fork cannot
  * reproduce: TSan and other sanitizer builds (a sanitizer reads its options,
@@ -44,6 +45,7 @@ typedef struct {
     int fd;             /* the driver's end */
     int busy;           /* a run of it has not ended */
     pid_t run;          /* that run */
+    pid_t next;         /* the process waiting for its next request ("ready"), or 0 */
     unsigned long mark; /* the serial of its RACELAB_RUN_MARK: its runs' descendants show it */
     int ended;          /* its status has come */
     int status;         /* its wait status */
@@ -56,6 +58,8 @@ static const char *given_up_why;   /* why */
 static unsigned long long forked;  /* runs started as forks */
 static unsigned long long spawned; /* runs spawned */
 static int exit_hook;
+static pid_t lost[64]; /* the last runs whose server failed under them */
+static unsigned n_lost;
 
 int exec_fs_wanted(const exec_context *x, const char **why)
 {
@@ -176,13 +180,46 @@ static int server_start(const exec_context *x, char **envp)
         exit_hook = 1;
     }
     fork_server *s = &servers[n_servers];
-    *s = (fork_server){pid, sv[0], 0, 0, mark, 0, 0};
+    *s = (fork_server){pid, sv[0], 0, 0, 0, mark, 0, 0};
     char buf[64];
     if (receive(s->fd, buf, sizeof buf, FS_HELLO_TIMEOUT) < 0 || strncmp(buf, "hello ", 6) != 0) {
         server_end(s);
         return -1;
     }
     return n_servers++;
+}
+
+/* One message from the server: "ready PID" or "status PID N"; -1 for
+ * anything else (an error: it cannot go on). */
+static int take_message(fork_server *s, const char *msg)
+{
+    char *end;
+    if (strncmp(msg, "ready ", 6) == 0) {
+        s->next = (pid_t)strtol(msg + 6, &end, 10);
+        return s->next > 0 && *end == '\0' ? 0 : -1;
+    }
+    if (strncmp(msg, "status ", 7) != 0)
+        return -1;
+    pid_t pid = (pid_t)strtol(msg + 7, &end, 10);
+    int status = (int)strtol(end, &end, 10);
+    if (*end != '\0' || pid <= 0)
+        return -1;
+    if (s->busy && pid == s->run && !s->ended) {
+        s->status = status;
+        s->ended = 1;
+    }
+    return 0;
+}
+
+/* Until the server has announced the process that takes the next request;
+ * 0, or -1 (the server failed, or said nothing in time). */
+static int await_ready(fork_server *s)
+{
+    char buf[64];
+    while (s->next == 0)
+        if (receive(s->fd, buf, sizeof buf, FS_HELLO_TIMEOUT) < 0 || take_message(s, buf) != 0)
+            return -1;
+    return 0;
 }
 
 static int send_run(int fd, char **envp, int out_w, int err_w)
@@ -235,13 +272,12 @@ static int fork_run(const exec_context *x, char **envp, int out_w, int err_w, pi
         return -1;
     }
     fork_server *s = &servers[slot];
-    char buf[64];
-    if (send_run(s->fd, envp, out_w, err_w) != 0 ||
-        receive(s->fd, buf, sizeof buf, FS_HELLO_TIMEOUT) < 0 || strncmp(buf, "pid ", 4) != 0) {
+    if (await_ready(s) != 0 || send_run(s->fd, envp, out_w, err_w) != 0) {
         give_up("failed to fork a run");
         return -1;
     }
-    *pid = (pid_t)strtol(buf + 4, NULL, 10);
+    *pid = s->next; /* the only process reading requests: this one is its */
+    s->next = 0;
     s->busy = 1;
     s->run = *pid;
     s->ended = 0;
@@ -275,25 +311,25 @@ static int server_ended(fork_server *s)
         return 1;
     if (s->fd < 0) { /* given up while it ran: the server's death killed it */
         s->status = SIGKILL;
+        lost[n_lost++ % (sizeof lost / sizeof lost[0])] = s->run;
         return s->ended = 1;
     }
-    long n = receive(s->fd, buf, sizeof buf, 0);
-    if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return 0;
-        /* the server died; its run died with it (PR_SET_PDEATHSIG) */
-        s->status = SIGKILL;
-        s->ended = 1;
-        pid_t run = s->run;
-        server_end(s);
-        s->busy = 1; /* until the runner has taken the status */
-        s->run = run;
+    long n;
+    while ((n = receive(s->fd, buf, sizeof buf, 0)) >= 0 && take_message(s, buf) == 0 && !s->ended)
+        ;
+    if (s->ended)
         return 1;
-    }
-    if (strncmp(buf, "status ", 7) != 0)
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
         return 0;
-    s->status = (int)strtol(buf + 7, NULL, 10);
-    return s->ended = 1;
+    /* the server died or failed; its run dies with it (PR_SET_PDEATHSIG) */
+    s->status = SIGKILL;
+    s->ended = 1;
+    pid_t run = s->run;
+    lost[n_lost++ % (sizeof lost / sizeof lost[0])] = run;
+    server_end(s);
+    s->busy = 1; /* until the runner has taken the status */
+    s->run = run;
+    return 1;
 }
 
 static int fs_ended(const child_launcher *l, pid_t pid, int *status, int peek)
@@ -335,6 +371,16 @@ static int fs_wait_fd(const child_launcher *l, pid_t pid)
     (void)l;
     const fork_server *s = server_of(pid);
     return s != NULL && !s->ended ? s->fd : -1;
+}
+
+int exec_fs_lost(pid_t pid)
+{
+    for (unsigned i = 0; i < n_lost && i < sizeof lost / sizeof lost[0]; i++)
+        if (lost[i] == pid) {
+            lost[i] = 0; /* asked once a run: a later run may get the pid again */
+            return 1;
+        }
+    return 0;
 }
 
 const child_launcher *exec_fs_launcher(const exec_context *x)

@@ -115,10 +115,10 @@ static void clear_progress(int *shown)
 
 static void finish(const exec_context *x, exec_child *c, exec_tally *t, int tty, int *shown)
 {
-    if (c->ch.interrupted && !c->ch.timed_out) {
+    if ((c->ch.interrupted && !c->ch.timed_out) || exec_fs_lost(c->ch.pid)) {
         exec_counts ignored;
         exec_read_reports(x->reports_dir, c->label, c->ch.pid, &ignored);
-        return; /* cut short by us: not a run */
+        return; /* cut short by us (or killed with its failed fork server): not a run */
     }
     unsigned long long before = t->failures;
     int n_before = t->n_failed;
@@ -169,6 +169,7 @@ static void start_runs(loop *l)
         exec_child *c = &l->slots[j];
         memset(c, 0, sizeof *c);
         c->index = exec_run_index(o, l->started++);
+        c->slot = j;
         c->seed = o->run_seed_given ? o->run_seed : exec_run_seed(o->seed, c->index);
         t->runs_started++;
         if (o->sched) {

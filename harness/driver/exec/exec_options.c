@@ -64,10 +64,12 @@ static int take_value(exec_options *o, int opt, const char *arg);
 static int take(void *ctx, int opt, const char *arg)
 {
     exec_parse *p = ctx;
-    if (opt == OPT_STRATEGY || opt == OPT_REPLAY || opt == OPT_SHRINK || opt == OPT_CORPUS)
+    if (opt == OPT_STRATEGY || opt == OPT_REPLAY || opt == OPT_SHRINK || opt == OPT_CORPUS ||
+        opt == OPT_PIN)
         p->sched_only = opt == OPT_STRATEGY ? "--strategy"
                         : opt == OPT_REPLAY ? "--replay"
                         : opt == OPT_CORPUS ? "--corpus"
+                        : opt == OPT_PIN    ? "--pin"
                                             : "--shrink";
     p->seen_runs |= opt == OPT_RUNS;
     p->seen_seconds |= opt == OPT_SECONDS;
@@ -105,6 +107,7 @@ static int take_value(exec_options *o, int opt, const char *arg)
         o->corpus = arg;
         return 0;
     case OPT_NO_FORK_SERVER: o->no_fork_server = 1; return 0;
+    case OPT_PIN: o->pin = 1; return 0;
     case OPT_LEAKS:
         if (strcmp(arg, "fail") != 0 && strcmp(arg, "ignore") != 0)
             return bad("--leaks wants fail or ignore", arg);

@@ -304,6 +304,7 @@ static json_object *exec_fields(const exec_context *x, const exec_tally *t)
         {"shard", shard_json(x)},
         {"launch", jtext(launch)},
         {"launch_note", jtext(launch_note)},
+        {"pin", json_object_new_boolean(o->pin)},
         {"fuzz", fuzz_json(o, t)},
         {"results", jtext(x->dir)},
     };

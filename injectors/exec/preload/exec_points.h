@@ -41,6 +41,9 @@
 #define RL_EXEC_ENV_FUZZ "RACELAB_EXEC_FUZZ"
 /* The fork server's control socket, an fd number (forkserver.c) */
 #define RL_EXEC_ENV_FORKSERVER "RACELAB_EXEC_FORKSERVER"
+/* --pin: the processor a run's threads keep to, by its place in the driver's
+ * affinity mask (slot mod count) */
+#define RL_EXEC_ENV_PIN "RACELAB_EXEC_PIN"
 #define RL_EXEC_FORKSERVER_FD 198
 
 /* X(ID, name, meaning) */

@@ -247,14 +247,21 @@ void rl_exec_sched_finish(void);
 /* ---- forkserver.c ------------------------------------------------------ */
 
 /* With RACELAB_EXEC_FORKSERVER set, serves runs (forks) until the driver
- * goes, returning only in each run's process; otherwise returns at once. */
-void rl_exec_fork_server(void);
+ * goes, returning only in each run's process (1); otherwise returns at
+ * once (0). */
+int rl_exec_fork_server(void);
+/* --pin (RACELAB_EXEC_PIN=SLOT, sched mode): the run's process, and so all
+ * its threads, on one processor: the SLOT-th (mod their count) of those it
+ * may use. Only one of its threads runs at a time under the scheduler, and
+ * a hand-over then needs no other processor woken. */
+void rl_exec_pin(void);
 
 /* ---- report.c ---------------------------------------------------------- */
 
-/* Registers the fork handler, leaves the start marker and, in the run's own
- * process, asks to die with the driver. */
-void rl_exec_report_init(void);
+/* Registers the fork handler, leaves the start marker (but in the run's own
+ * process: `forked_run`, a fork server's run, or the driver's child) and, in
+ * the run's own process, asks to die with the driver. */
+void rl_exec_report_init(int forked_run);
 /* The counts and the schedule report finished, once (at exit, or at an
  * _exit that skips the destructors). */
 void rl_exec_report_exit(void);

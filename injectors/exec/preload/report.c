@@ -4,7 +4,8 @@
  *   PREFIX.<pid>.start  at once, when the library starts in a process ("exec
  *                       EXE") or a process forks ("fork EXE"): the driver
  *                       learns which processes the run had, even if none of
- *                       them exits cleanly, and what ran in them
+ *                       them exits cleanly, and what ran in them (not in the
+ *                       run's own process, whose pid the driver knows)
  *   PREFIX.<pid>        at exit: "pid P forked F threads T", then one
  *                       "point hits fired" line per point that was hit
  *
@@ -62,29 +63,36 @@ static void after_fork_child(void)
     mark_start("fork");
 }
 
-static void die_with_the_driver(void)
+/* 1 in the run's own process (the driver's child), which is then made to
+ * die with the driver. */
+static int die_with_the_driver(void)
 {
     const char *parent = getenv(RL_EXEC_ENV_PARENT);
     if (parent == NULL)
-        return;
+        return 0;
     long driver = strtol(parent, NULL, 10);
     if (driver <= 1 || getppid() != (pid_t)driver)
-        return;
+        return 0;
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != (pid_t)driver) /* it died before the request */
         syscall(SYS_exit_group, 127);
+    return 1;
 }
 
-void rl_exec_report_init(void)
+void rl_exec_report_init(int forked_run)
 {
     if (rl_exec_mode_now == RL_EXEC_IDLE)
         return;
-    die_with_the_driver();
+    int root = die_with_the_driver() || forked_run;
     const char *p = getenv(RL_EXEC_ENV_REPORT);
     if (p != NULL && strlen(p) < sizeof prefix)
         snprintf(prefix, sizeof prefix, "%s", p);
     pthread_atfork(NULL, NULL, after_fork_child);
-    mark_start("exec");
+    /* the driver reads the markers of the run's other processes only (its
+     * own pid it knows): the run's own skips the file, a third of the files
+     * a run wrote */
+    if (!root)
+        mark_start("exec");
 }
 
 /* Once: at exit (the destructor), or at _exit, _Exit or quick_exit, which
@@ -128,8 +136,9 @@ __attribute__((constructor(101))) static void start_up(void)
 {
     rl_exec_resolve();
     rl_exec_callers_init();
-    rl_exec_fork_server(); /* returns in each run's process, or at once */
+    int forked_run = rl_exec_fork_server(); /* returns in each run's process, or at once */
     rl_exec_configure();
-    rl_exec_report_init();
+    rl_exec_pin();
+    rl_exec_report_init(forked_run);
     rl_exec_configure_sched();
 }
