@@ -55,7 +55,7 @@ def test_run_parses_the_strategy_once_at_the_edge(tmp_path, strategy):
     rc, stdout, err = racelab("run", "model_save", "--flavour", "plain", "--trials", 10,
                               "--out", out, "--mode", "sched", "--strategy", strategy)
     line = refused(rc, stdout, err, out)
-    assert "--strategy wants random, pct:D, dfs:B or pos" in line and repr(strategy) in line, line
+    assert "--strategy wants random, pct:D, dfs:B, pos or fuzz" in line and repr(strategy) in line, line
 
 
 def test_run_seconds_has_the_programs_minimum(tmp_path):
