@@ -149,6 +149,19 @@ int rl_strategy_dfs_prefix(const rl_sched_strategy *dfs, const int **prefix);
 int rl_strategy_dfs_seen(const rl_sched_strategy *dfs, const int **choices);
 /* Follows `choices` (copied), then keeps the running thread. */
 rl_sched_strategy *rl_strategy_replay(const int *choices, int n);
+/* The same, leniently (the shrink's greedy pass): a choice of -1, or of a
+ * thread that cannot run at its step, takes rl_sched_keep_current instead
+ * of diverging. */
+rl_sched_strategy *rl_strategy_replay_lenient(const int *choices, int n);
+/* A lenient replay's given choices, and their number; -1 for any other
+ * strategy (a driver that runs each trial in another process passes them
+ * on, marked lenient). */
+int rl_strategy_lenient_given(const rl_sched_strategy *s, const int **choices);
+/* What a lenient replay did in its last trial: the choice, the running
+ * thread and whether it preempted, per step; their number, or -1 for any
+ * other strategy. */
+int rl_strategy_lenient_seen(const rl_sched_strategy *s, const int **choices, const int **current,
+                             const unsigned char **preempted);
 /* The strategy a spec names. */
 rl_sched_strategy *rl_strategy_make(const rl_strategy *spec, uint64_t seed);
 void rl_strategy_free(rl_sched_strategy *s); /* NULL is fine */

@@ -92,6 +92,7 @@ static char **run_environment(const exec_context *x, const exec_child *c)
         rl_format_strategy(&x->o->strategy_spec, strategy, sizeof strategy);
         env_set(&e, RL_EXEC_ENV_STRATEGY, c->follow ? "dfs:0" : strategy);
         env_set(&e, RL_EXEC_ENV_SCHEDULE, schedule != NULL ? schedule : "");
+        env_set(&e, RL_EXEC_ENV_LENIENT, c->lenient ? "1" : "0");
         env_set(&e, RL_EXEC_ENV_STEPS, steps);
         env_set(&e, RL_EXEC_ENV_TRACE, c->trace ? "1" : "0");
         if (x->o->pin) {

@@ -42,6 +42,21 @@ typedef struct {
     unsigned long long runs;
 } shrink_ctx;
 
+/* The schedule text a trial of the shrink follows: the greedy pass's
+ * lenient replay (`*lenient` set), or dfs's prefix. */
+static char *trial_schedule(const rl_sched_strategy *s, int *lenient)
+{
+    const int *given = NULL;
+    int n = rl_strategy_lenient_given(s, &given);
+    *lenient = n >= 0;
+    if (n < 0)
+        return exec_sched_prefix(s);
+    size_t cap = (size_t)n * 4 + 16;
+    char *text = xcalloc(cap, 1);
+    rl_schedule_format(given, n, text, cap);
+    return text;
+}
+
 static int shrink_trial(void *p, rl_sched_strategy *dfs, rl_sched_trial *trial)
 {
     shrink_ctx *s = p;
@@ -51,7 +66,7 @@ static int shrink_trial(void *p, rl_sched_strategy *dfs, rl_sched_trial *trial)
     memset(&c, 0, sizeof c);
     c.index = exec_run_index(s->x->o, s->t->runs_started) + s->runs++; /* past every run */
     c.seed = s->x->o->seed;
-    c.schedule = exec_sched_prefix(dfs);
+    c.schedule = trial_schedule(dfs, &c.lenient);
     c.follow = 1;
     int outcome = exec_run_one(s->x, &c, &scratch);
     memset(trial, 0, sizeof *trial);

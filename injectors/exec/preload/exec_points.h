@@ -35,6 +35,8 @@
 #define RL_EXEC_ENV_PARENT "RACELAB_EXEC_PARENT"
 #define RL_EXEC_ENV_STRATEGY "RACELAB_EXEC_STRATEGY"
 #define RL_EXEC_ENV_SCHEDULE "RACELAB_EXEC_SCHEDULE"
+/* "1": follow the schedule leniently (the shrink's greedy pass) */
+#define RL_EXEC_ENV_LENIENT "RACELAB_EXEC_LENIENT"
 #define RL_EXEC_ENV_TRACE "RACELAB_EXEC_TRACE"
 #define RL_EXEC_ENV_STEPS "RACELAB_EXEC_STEPS"
 /* --strategy fuzz: the abstract schedule the run obeys (fuzz_corpus.h) */

@@ -177,7 +177,10 @@ void rl_exec_sched_start(const char *strategy_text, const char *schedule_text, i
         if (schedule_text != NULL && *schedule_text != '\0' &&
             (n = rl_schedule_parse(schedule_text, schedule, RL_SCHED_MAX_STEPS)) < 0)
             refuse("bad " RL_EXEC_ENV_SCHEDULE, schedule_text);
-        strategy = rl_strategy_replay(schedule, n);
+        const char *lenient = getenv(RL_EXEC_ENV_LENIENT);
+        strategy = lenient != NULL && strcmp(lenient, "1") == 0
+                       ? rl_strategy_replay_lenient(schedule, n)
+                       : rl_strategy_replay(schedule, n);
     } else if (spec.kind == RL_STRAT_FUZZ) {
         /* the search is the driver's: this run obeys the schedule it was given */
         const char *fuzz = getenv(RL_EXEC_ENV_FUZZ);
