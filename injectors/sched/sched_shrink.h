@@ -1,8 +1,11 @@
 /* sched_shrink.h — from a failing schedule to one with the fewest preemptions.
  *
- * The shrink is a search that drives the dfs strategy with a rising bound:
+ * First a greedy pass: lenient replays (rl_strategy_replay_lenient) of the
+ * best schedule with one preemption taken away, kept while the trial still
+ * fails with fewer preemptions. Then a search that drives the dfs strategy
+ * with a rising bound:
  * every schedule with 0 preemptions, then with at most 1, 2, … up to one
- * less than the failing schedule's own count. The first failure found is
+ * less than the greedy pass's count. The first failure found is
  * minimal when every smaller bound was exhausted. */
 #ifndef RACELAB_SCHED_SHRINK_H
 #define RACELAB_SCHED_SHRINK_H
