@@ -193,23 +193,8 @@ def test_a_failing_fuzz_run_replays_10_of_10_through_its_record(tmp_path):
     assert again["exec"]["failures"][0]["cause"] == failure["cause"]
 
 
-# Scenario programs: the same strategy in one process (the corpus kept in
-# the strategy across trials, the observations from the mechanism).
-# list_append:racy, measured: the first failure at trial 8 3 0 3 0 1 5 2 2 0
-# for these seeds (worst the 9th trial); budget 50.
-def test_a_scenario_runs_under_fuzz():
-    from conftest import record as scenario_record
-    if not (BUILD / "plain" / "list_append").exists():
-        pytest.fail("build/plain/list_append is not built: run 'make' first")
-    for seed in SEEDS:
-        rec = scenario_record("plain", "list_append", "--mode", "sched", "--strategy", "fuzz",
-                              "--variant", "racy", "--seed", seed, "--trials", 50,
-                              "--until-fail")
-        assert rec["first_failure"] is not None and rec["first_failure"]["schedule"], seed
-        assert rec["sched"]["strategy"] == "fuzz"
-    rec = scenario_record("plain", "list_append", "--mode", "sched", "--strategy", "fuzz",
-                          "--variant", "locked", "--seed", 5, "--trials", 300)
-    assert rec["trials"] == 300 and rec["first_failure"] is None
+# Scenario programs under fuzz (list_append): test_exec_search.py's
+# test_a_scenario_runs_under_the_new_strategies.
 
 
 def test_repro_shrinks_a_fuzz_failure_of_a_scenario(tmp_path):

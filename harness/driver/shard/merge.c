@@ -107,26 +107,12 @@ static int check_shards(const shard *sh, int n)
 /* Names the shards not given or not finished; RL_EXIT_HARNESS when any. */
 static int check_complete(const shard *sh, int n, int total)
 {
-    buffer missing = {0};
-    for (int k = 1; k <= total; k++) { /* shards count from 1 */
-        const shard *found = NULL;
-        for (int i = 0; i < n && found == NULL; i++)
-            if (sh[i].k == k)
-                found = &sh[i];
-        if (found != NULL && jtrue(jget(found->info, "complete")))
-            continue;
-        char *text = found == NULL ? xasprintf("%s%d/%d missing", missing.len ? ", " : "", k, total)
-                                   : xasprintf("%s%d/%d unfinished (%s)", missing.len ? ", " : "",
-                                               k, total, found->dir);
-        buf_append(&missing, text, strlen(text), SIZE_MAX);
-        free(text);
-    }
-    if (missing.len == 0)
-        return 0;
-    buf_append(&missing, "", 1, SIZE_MAX);
-    error_msg("incomplete night: shard %s; the merged folder holds the others", missing.data);
-    buf_free(&missing);
-    return RL_EXIT_HARNESS;
+    shard_seen *seen = xcalloc((size_t)n + 1, sizeof *seen);
+    for (int i = 0; i < n; i++)
+        seen[i] = (shard_seen){sh[i].k, sh[i].dir, jtrue(jget(sh[i].info, "complete"))};
+    int rc = shard_check_complete(seen, n, total, "night");
+    free(seen);
+    return rc;
 }
 
 /* The plan index of a record of shard S (by its scenario:variant:flavour). */
@@ -429,13 +415,8 @@ static int check_unique(const merged_run *runs, int n)
 
 static int merge_into(const shard *sh, int n, const char *out_given, int incomplete)
 {
-    char *given = xasprintf("%s/runs.jsonl", out_given);
-    int taken = access(given, F_OK) == 0;
-    free(given);
-    if (taken) {
-        error_msg("%s already holds results; give another --out", out_given);
+    if (shard_out_is_free(out_given) != 0)
         return RL_EXIT_USAGE;
-    }
     /* every shard read and checked before anything is made */
     merged_run *runs = NULL;
     int n_runs = 0, rc = 0;

@@ -135,26 +135,12 @@ static int check_campaign(const exec_shard *sh, int n)
 /* Names the shards not given or interrupted; RL_EXIT_HARNESS when any. */
 static int check_complete(const exec_shard *sh, int n, int total)
 {
-    buffer missing = {0};
-    for (int k = 1; k <= total; k++) {
-        const exec_shard *found = NULL;
-        for (int i = 0; i < n && found == NULL; i++)
-            if (sh[i].k == k)
-                found = &sh[i];
-        if (found != NULL && !jtrue(jget(found->rec, "interrupted")))
-            continue;
-        char *text = found == NULL ? xasprintf("%s%d/%d missing", missing.len ? ", " : "", k, total)
-                                   : xasprintf("%s%d/%d unfinished (%s)", missing.len ? ", " : "",
-                                               k, total, found->dir);
-        buf_append(&missing, text, strlen(text), SIZE_MAX);
-        free(text);
-    }
-    if (missing.len == 0)
-        return 0;
-    buf_append(&missing, "", 1, SIZE_MAX);
-    error_msg("incomplete campaign: shard %s; the merged folder holds the others", missing.data);
-    buf_free(&missing);
-    return RL_EXIT_HARNESS;
+    shard_seen *seen = xcalloc((size_t)n + 1, sizeof *seen);
+    for (int i = 0; i < n; i++)
+        seen[i] = (shard_seen){sh[i].k, sh[i].dir, !jtrue(jget(sh[i].rec, "interrupted"))};
+    int rc = shard_check_complete(seen, n, total, "campaign");
+    free(seen);
+    return rc;
 }
 
 /* ---- the folder -------------------------------------------------------- */
@@ -258,13 +244,8 @@ static int by_k(const void *a, const void *b)
 /* The merged record written to OUT (new), its summary to OUT/summary.txt and stdout. */
 static int write_merged(exec_shard *sh, int n, const char *out_given, int incomplete)
 {
-    char *given = xasprintf("%s/runs.jsonl", out_given);
-    int taken = access(given, F_OK) == 0;
-    free(given);
-    if (taken) {
-        error_msg("%s already holds results; give another --out", out_given);
+    if (shard_out_is_free(out_given) != 0)
         return RL_EXIT_USAGE;
-    }
     if (mkdir(out_given, 0755) != 0 && errno != EEXIST) {
         error_msg("cannot create %s: %s", out_given, strerror(errno));
         return RL_EXIT_HARNESS;

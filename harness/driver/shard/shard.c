@@ -236,3 +236,38 @@ int shard_run(const plan_item *plan, int n, const run_options *o)
     json_object_put(j);
     return rc;
 }
+
+int shard_check_complete(const shard_seen *seen, int n, int total, const char *what)
+{
+    buffer missing = {0};
+    for (int k = 1; k <= total; k++) { /* shards count from 1 */
+        const shard_seen *found = NULL;
+        for (int i = 0; i < n && found == NULL; i++)
+            if (seen[i].k == k)
+                found = &seen[i];
+        if (found != NULL && found->finished)
+            continue;
+        char *text = found == NULL ? xasprintf("%s%d/%d missing", missing.len ? ", " : "", k, total)
+                                   : xasprintf("%s%d/%d unfinished (%s)", missing.len ? ", " : "",
+                                               k, total, found->dir);
+        buf_append(&missing, text, strlen(text), SIZE_MAX);
+        free(text);
+    }
+    if (missing.len == 0)
+        return 0;
+    buf_append(&missing, "", 1, SIZE_MAX);
+    error_msg("incomplete %s: shard %s; the merged folder holds the others", what, missing.data);
+    buf_free(&missing);
+    return RL_EXIT_HARNESS;
+}
+
+int shard_out_is_free(const char *out)
+{
+    char *given = xasprintf("%s/runs.jsonl", out);
+    int taken = access(given, F_OK) == 0;
+    free(given);
+    if (!taken)
+        return 0;
+    error_msg("%s already holds results; give another --out", out);
+    return RL_EXIT_USAGE;
+}

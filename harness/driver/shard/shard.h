@@ -29,6 +29,18 @@ int shard_run(const plan_item *plan, int n, const run_options *o);
 
 int cmd_merge(const command_line *c);
 
+/* A shard given to merge, as run and exec merges both see it. */
+typedef struct {
+    int k;           /* from 1 */
+    const char *dir; /* its folder */
+    int finished;    /* it ran whole */
+} shard_seen;
+/* Names, in one line, the shards 1..TOTAL of the WHAT (a night, a campaign)
+ * not given or not finished; RL_EXIT_HARNESS when any, else 0. */
+int shard_check_complete(const shard_seen *seen, int n, int total, const char *what);
+/* 0 when OUT holds no runs.jsonl yet, else says so: RL_EXIT_USAGE. */
+int shard_out_is_free(const char *out);
+
 /* merge_exec.c: what a folder given to merge is: a run shard (DIR/shard.json), else an exec
  * shard's (DIR/runs.jsonl, checked when read), else neither. */
 enum { MERGE_NOT_A_SHARD, MERGE_RUN_SHARD, MERGE_EXEC_SHARD };
