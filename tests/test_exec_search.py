@@ -295,6 +295,29 @@ def test_a_scenario_runs_under_the_new_strategies(strategy):
     assert rec["trials"] == 300 and rec["first_failure"] is None
 
 
+def test_a_scenario_under_fuzz_keeps_its_failing_schedules_in_the_corpus():
+    """The engine tells the in-process fuzz strategy which trials failed
+    (rl_strategy_judged): a schedule that failed joins the corpus, as in
+    exec mode, and the record says so (sched.fuzz). pending_lookups:racy,
+    seed 1, 300 trials: 250 fail, 162 distinct failing schedules kept (a
+    schedule is kept once), 164 entries. Before, no entry was ever marked
+    failed. The fix (locked) keeps none; another strategy has no corpus."""
+    from conftest import record as scenario_record
+    rec = scenario_record("plain", "pending_lookups", "--mode", "sched", "--strategy", "fuzz",
+                          "--variant", "racy", "--seed", 1, "--trials", 300)
+    fuzz = rec["sched"]["fuzz"]
+    assert rec["stats"]["failures"] > 0
+    assert 0 < fuzz["failed"] <= rec["stats"]["failures"], (fuzz, rec["outcomes"])
+    assert fuzz["entries"] >= fuzz["failed"] and fuzz["pairs_seen"] > 0, fuzz
+    rec = scenario_record("plain", "pending_lookups", "--mode", "sched", "--strategy", "fuzz",
+                          "--variant", "locked", "--seed", 1, "--trials", 300)
+    assert rec["trials"] == 300 and rec["first_failure"] is None
+    assert rec["sched"]["fuzz"]["failed"] == 0, rec["sched"]["fuzz"]
+    rec = scenario_record("plain", "pending_lookups", "--mode", "sched", "--strategy", "pos",
+                          "--variant", "racy", "--seed", 1, "--trials", 30)
+    assert rec["sched"]["fuzz"] is None
+
+
 def parent_of(pid):
     """Its parent's pid, or None when it has gone."""
     try:

@@ -56,6 +56,10 @@ typedef struct {
         int preemptions, minimal;
         const char *cause, *waits, *trace;
     } shrunk;
+    struct {
+        int present; /* 0: null (not --strategy fuzz) */
+        int entries, failed, pairs_seen;
+    } fuzz;
 } rl_sched_record;
 
 /* One half of a stress+fuzz run. */

@@ -64,6 +64,11 @@ static void sched(FILE *f, const rl_sched_record *s)
     boolean(f, s->exhausted);
     fprintf(f, ", \"max_steps\": %d, \"replay\": ", s->max_steps);
     rl_json_string(f, s->replay);
+    if (s->fuzz.present)
+        fprintf(f, ", \"fuzz\": {\"entries\": %d, \"failed\": %d, \"pairs_seen\": %d}",
+                s->fuzz.entries, s->fuzz.failed, s->fuzz.pairs_seen);
+    else
+        fputs(", \"fuzz\": null", f);
     fputs(", \"shrunk\": ", f);
     if (!s->shrunk.present) {
         fputs("null}", f);

@@ -7,6 +7,7 @@
  * the strategy has no schedule left (dfs exhausted), and with --shrink hands
  * the failing schedule to the shrink search, then replays its result with
  * the trace on. A deadlock is found at once and the run goes on. */
+#include "../../injectors/sched/fuzz_corpus.h"
 #include "../../injectors/sched/sched.h"
 #include "engine.h"
 
@@ -214,6 +215,7 @@ static void *controller(void *p)
             atomic_fetch_add_explicit(&e->run.progress, 1, memory_order_release);
             continue;
         }
+        rl_strategy_judged(strategy, is_failure(sc, outcome)); /* fuzz: a failing schedule is kept */
         if (outcome == TRIAL_HUNG)
             out->deadlocks++;
         else
@@ -234,6 +236,13 @@ static void *controller(void *p)
         }
     }
     rl_sched_use(NULL);
+    const rl_fuzz_corpus *corpus = rl_strategy_fuzz_corpus(strategy);
+    if (corpus != NULL) {
+        out->fuzz = 1;
+        out->fuzz_entries = rl_fuzz_corpus_size(corpus);
+        out->fuzz_failed = rl_fuzz_failed_entries(corpus);
+        out->fuzz_pairs = rl_fuzz_pairs_seen(corpus);
+    }
     rl_strategy_free(strategy);
     if (cfg->shrink && out->failure_trial >= 0)
         shrink(e);

@@ -81,6 +81,8 @@ typedef struct {
     const char *shrunk_cause;
     char shrunk_waits[512];
     const char *shrunk_trace;
+    int fuzz;                           /* --strategy fuzz: its corpus at the end */
+    int fuzz_entries, fuzz_failed, fuzz_pairs;
 } rl_sched_result;
 
 /* One half of a stress+fuzz run, as it measured on its own. */

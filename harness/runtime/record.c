@@ -51,6 +51,10 @@ static void fill_sched(rl_record *r, const rl_config *cfg, const rl_result *res)
         r->sched.shrunk.waits = s->shrunk_waits[0] ? s->shrunk_waits : NULL;
         r->sched.shrunk.trace = s->shrunk_trace;
     }
+    r->sched.fuzz.present = s->fuzz;
+    r->sched.fuzz.entries = s->fuzz_entries;
+    r->sched.fuzz.failed = s->fuzz_failed;
+    r->sched.fuzz.pairs_seen = s->fuzz_pairs;
 }
 
 void rl_print_record(FILE *f, const rl_scenario *sc, const rl_config *cfg, const rl_result *res,

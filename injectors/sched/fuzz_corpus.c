@@ -131,6 +131,14 @@ void rl_fuzz_corpus_free(rl_fuzz_corpus *c)
 int rl_fuzz_corpus_size(const rl_fuzz_corpus *c) { return c->n; }
 int rl_fuzz_pairs_seen(const rl_fuzz_corpus *c) { return (int)c->n_pairs; }
 
+int rl_fuzz_failed_entries(const rl_fuzz_corpus *c)
+{
+    int n = 0;
+    for (int i = 0; i < c->n; i++)
+        n += c->entries[i].failed;
+    return n;
+}
+
 /* Doubles the pair table (rehashing keeps `order` pointing right). */
 static int grow_pairs(rl_fuzz_corpus *c)
 {

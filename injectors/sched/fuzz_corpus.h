@@ -53,6 +53,10 @@ rl_fuzz_corpus *rl_fuzz_corpus_new(uint64_t seed); /* NULL: out of memory */
 void rl_fuzz_corpus_free(rl_fuzz_corpus *c);
 int rl_fuzz_corpus_size(const rl_fuzz_corpus *c);
 int rl_fuzz_pairs_seen(const rl_fuzz_corpus *c); /* distinct pairs */
+int rl_fuzz_failed_entries(const rl_fuzz_corpus *c); /* entries whose run failed */
+/* The in-process fuzz strategy's corpus (rl_strategy_fuzz); NULL for any
+ * other strategy. */
+const rl_fuzz_corpus *rl_strategy_fuzz_corpus(const rl_sched_strategy *s);
 /* The next schedule to run. A resumed campaign first runs again every
  * loaded entry that failed, as it was and with its run's seed (*seed, and
  * 1 is returned: libFuzzer runs its corpus first too); then mutations (0). */

@@ -142,6 +142,12 @@ rl_sched_strategy *rl_strategy_pos(uint64_t seed); /* partial order sampling (st
 /* Greybox schedule fuzzing (strategy_fuzz.c, fuzz_corpus.h): a corpus of
  * abstract schedules kept across trials, each trial one of them mutated. */
 rl_sched_strategy *rl_strategy_fuzz(uint64_t seed);
+/* The trial `s` just ran was graded: failed (a forbidden outcome or a hang)
+ * or not. The in-process fuzz strategy feeds it to its corpus (a schedule
+ * that failed is kept and gets more energy); a no-op for every other
+ * strategy, and for a trial never graded (it is then fed as not failed
+ * when the next trial begins). */
+void rl_strategy_judged(rl_sched_strategy *s, int failed);
 /* A dfs strategy's forced choices for its next trial, and their number (a
  * driver that runs each trial in another process passes them on). */
 int rl_strategy_dfs_prefix(const rl_sched_strategy *dfs, const int **prefix);

@@ -12,7 +12,8 @@
  * rl_strategy_fuzz: the whole search in one process (scenario programs,
  * racelab repro): the corpus lives in the strategy across trials; each
  * trial runs the next schedule (rl_fuzz_next) seeded afresh, and what the
- * mechanism observed (observe) is fed back at its end. */
+ * mechanism observed (observe) is fed back once the engine has graded the
+ * trial (rl_strategy_judged), with whether it failed. */
 #include "fuzz_corpus.h"
 
 #include "../../harness/common/splitmix.h"
@@ -107,11 +108,23 @@ typedef struct {
     uint64_t seed;          /* its seed */
     rl_sched_pair pairs[RL_SCHED_MAX_PAIRS];
     int n_pairs;
+    int unjudged; /* the last trial is done and its feedback not yet given */
 } fuzz;
+
+/* The last trial's feedback to the corpus. */
+static void feed_back(fuzz *f, int failed)
+{
+    if (!f->unjudged)
+        return;
+    f->unjudged = 0;
+    if (rl_fuzz_feedback(f->corpus, &f->current, f->seed, f->pairs, f->n_pairs, failed) == -2)
+        abort(); /* out of memory between trials, as in new_trial */
+}
 
 static void new_trial(rl_sched_strategy *self, int threads)
 {
     fuzz *f = (fuzz *)self;
+    feed_back(f, 0); /* the last trial was not graded (diverged, or a caller that does not) */
     uint64_t seed = rl_splitmix64(&f->rng);
     rl_fuzz_next(f->corpus, &f->current, &seed);
     f->seed = seed;
@@ -142,9 +155,9 @@ static int trial_done(rl_sched_strategy *self, int steps)
     fuzz *f = (fuzz *)self;
     if (f->run != NULL)
         f->run->trial_done(f->run, steps);
-    /* whether the trial failed is the engine's to judge: the feedback is
-     * what it observed */
-    rl_fuzz_feedback(f->corpus, &f->current, f->seed, f->pairs, f->n_pairs, 0);
+    /* whether the trial failed is the engine's to judge: the feedback waits
+     * for rl_strategy_judged */
+    f->unjudged = 1;
     return 1; /* endless */
 }
 
@@ -154,6 +167,17 @@ static void destroy(rl_sched_strategy *self)
     rl_strategy_free(f->run);
     rl_fuzz_corpus_free(f->corpus);
     free(f);
+}
+
+const rl_fuzz_corpus *rl_strategy_fuzz_corpus(const rl_sched_strategy *s)
+{
+    return s != NULL && s->destroy == destroy ? ((const fuzz *)s)->corpus : NULL;
+}
+
+void rl_strategy_judged(rl_sched_strategy *s, int failed)
+{
+    if (s != NULL && s->destroy == destroy)
+        feed_back((fuzz *)s, failed);
 }
 
 rl_sched_strategy *rl_strategy_fuzz(uint64_t seed)

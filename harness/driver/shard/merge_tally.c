@@ -67,6 +67,20 @@ static void add_points(json_object *out, const json_object *in)
     }
 }
 
+/* fuzz (exec.fuzz, sched.fuzz): each shard searched with its own corpus;
+ * their counts add up, and the pairs any one shard saw are a lower bound of
+ * all of theirs. */
+static void add_fuzz(json_object *out, const json_object *in)
+{
+    if (!jis_object(out) || !jis_object(in))
+        return;
+    static const char *const COUNTS[] = {"loaded", "added", "entries", "unsaved", "failed"};
+    for (size_t i = 0; i < sizeof COUNTS / sizeof *COUNTS; i++)
+        add_count(out, in, COUNTS[i]);
+    if (merge_count(jget(in, "pairs_seen")) > merge_count(jget(out, "pairs_seen")))
+        json_object_object_add(out, "pairs_seen", jcount(merge_count(jget(in, "pairs_seen"))));
+}
+
 static const char *const EXEC_COUNTS[] = {
     "runs_counted", "forked_runs", "left_control", "unscheduled", "spins",
     "unrecorded",   "escaped",     "left_behind",  "shrink_runs", "spawn_failures"};
@@ -96,6 +110,7 @@ void merge_add_shard(json_object *m, const json_object *in)
         add_count(ms, is, "diverged");
         if (merge_count(jget(is, "max_steps")) > merge_count(jget(ms, "max_steps")))
             json_object_object_add(ms, "max_steps", jcount(merge_count(jget(is, "max_steps"))));
+        add_fuzz(jget(ms, "fuzz"), jget(is, "fuzz"));
     }
     if (jtrue(jget(in, "interrupted")))
         json_object_object_add(m, "interrupted", json_object_new_boolean(1));
@@ -109,16 +124,7 @@ void merge_add_shard(json_object *m, const json_object *in)
                                    json_object_get(jget((json_object *)ix, EXEC_FIRSTS[i])));
     if (jtrue(jget(ix, "output_failed")))
         json_object_object_add(mx, "output_failed", json_object_new_boolean(1));
-    /* fuzz: each shard searched with its own corpus; their entries add up,
-     * and the pairs any one shard saw are a lower bound of all of theirs */
-    json_object *mf = jget(mx, "fuzz");
-    const json_object *in_f = jget(ix, "fuzz");
-    static const char *const FUZZ_COUNTS[] = {"loaded", "added", "entries", "unsaved"};
-    for (size_t i = 0; jis_object(in_f) && i < sizeof FUZZ_COUNTS / sizeof *FUZZ_COUNTS; i++)
-        add_count(mf, in_f, FUZZ_COUNTS[i]);
-    if (jis_object(mf) &&
-        merge_count(jget(in_f, "pairs_seen")) > merge_count(jget(mf, "pairs_seen")))
-        json_object_object_add(mf, "pairs_seen", jcount(merge_count(jget(in_f, "pairs_seen"))));
+    add_fuzz(jget(mx, "fuzz"), jget(ix, "fuzz"));
     const char *la = jstring(jget(mx, "launch")), *lb = jstring(jget(ix, "launch"));
     if (la != NULL && lb != NULL && strcmp(la, lb) != 0)
         json_object_object_add(mx, "launch", jtext("both"));
