@@ -215,7 +215,8 @@ static void *controller(void *p)
             atomic_fetch_add_explicit(&e->run.progress, 1, memory_order_release);
             continue;
         }
-        rl_strategy_judged(strategy, is_failure(sc, outcome)); /* fuzz: a failing schedule is kept */
+        rl_strategy_judged(strategy,
+                           is_failure(sc, outcome)); /* fuzz: a failing schedule is kept */
         if (outcome == TRIAL_HUNG)
             out->deadlocks++;
         else

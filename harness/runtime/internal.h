@@ -81,7 +81,7 @@ typedef struct {
     const char *shrunk_cause;
     char shrunk_waits[512];
     const char *shrunk_trace;
-    int fuzz;                           /* --strategy fuzz: its corpus at the end */
+    int fuzz; /* --strategy fuzz: its corpus at the end */
     int fuzz_entries, fuzz_failed, fuzz_pairs;
 } rl_sched_result;
 

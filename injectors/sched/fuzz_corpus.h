@@ -52,7 +52,7 @@ typedef struct rl_fuzz_corpus rl_fuzz_corpus;
 rl_fuzz_corpus *rl_fuzz_corpus_new(uint64_t seed); /* NULL: out of memory */
 void rl_fuzz_corpus_free(rl_fuzz_corpus *c);
 int rl_fuzz_corpus_size(const rl_fuzz_corpus *c);
-int rl_fuzz_pairs_seen(const rl_fuzz_corpus *c); /* distinct pairs */
+int rl_fuzz_pairs_seen(const rl_fuzz_corpus *c);     /* distinct pairs */
 int rl_fuzz_failed_entries(const rl_fuzz_corpus *c); /* entries whose run failed */
 /* The in-process fuzz strategy's corpus (rl_strategy_fuzz); NULL for any
  * other strategy. */
