@@ -215,8 +215,8 @@ static void *controller(void *p)
             atomic_fetch_add_explicit(&e->run.progress, 1, memory_order_release);
             continue;
         }
-        rl_strategy_judged(strategy,
-                           is_failure(sc, outcome)); /* fuzz: a failing schedule is kept */
+        /* fuzz: a failing schedule joins the corpus */
+        rl_strategy_judged(strategy, is_failure(sc, outcome));
         if (outcome == TRIAL_HUNG)
             out->deadlocks++;
         else
