@@ -52,7 +52,7 @@ EXEC_FIELDS = {
     "shrink_runs", "spawn_failures", "results",
     # runs that escaped the preload, runs that left processes behind, and why nothing could be
     # judged
-    "escaped", "left_behind", "error",
+    "escaped", "left_behind", "rerun", "lost", "error",
     "launch", "launch_note",  # the fork server or spawn (docs/search.md)
     "pin",  # --pin: each run's threads on one processor (docs/search.md)
     "output_failed",  # a failed run's output could not be kept (exit 3)

@@ -48,7 +48,7 @@ BUDGET = 100
 SEEDS = [1000 * k for k in range(1, 11)]
 FIXED_RUNS = 300
 SCHED_FIELDS = {"strategy", "schedules", "deadlocks", "diverged", "exhausted", "max_steps",
-                "replay", "shrunk"}
+                "replay", "fuzz", "shrunk"}
 
 
 def program(name):
@@ -239,6 +239,7 @@ def test_the_record_is_the_one_definition_with_the_sched_object(tmp_path):
     rec = record(out)
     assert list(rec) == RECORD + ["exec"]
     assert set(rec["sched"]) == SCHED_FIELDS and rec["sched"]["schedules"] == 3
+    assert rec["sched"]["fuzz"] is None  # exec's corpus is exec.fuzz
     assert rec["mode"] == "sched" and rec["inject"] == [] and rec["sched"]["max_steps"] > 0
 
 

@@ -318,6 +318,27 @@ def test_a_scenario_under_fuzz_keeps_its_failing_schedules_in_the_corpus():
     assert rec["sched"]["fuzz"] is None
 
 
+def test_runs_lost_with_their_fork_server_twice_are_not_a_pass(tmp_path):
+    """aux_parent_killer kills its fork server in every run (and the run
+    dies with it): each of the 2 runs is run again once, lost again, and not
+    graded; nothing ran, so the verdict is error, exit 3, never holds.
+    Spawned (--no-fork-server) the same program passes 2 of 2."""
+    from test_exec import racelab_exec
+    out = tmp_path / "out"
+    rc, stdout, err = racelab_exec("--runs", 2, "--out", out, "--", program("aux_parent_killer"))
+    assert rc == 3, stdout + err
+    rec = record(out)
+    assert rec["verdict"] == "error" and rec["trials"] == 0, rec["verdict"]
+    assert rec["exec"]["rerun"] == 2 and rec["exec"]["lost"] == 2, rec["exec"]
+    assert "2 runs killed with its fork server twice: not run, not graded" in stdout
+    assert "every run was killed with its fork server, twice" in err
+    rc, stdout, err = racelab_exec("--runs", 2, "--no-fork-server", "--out", tmp_path / "spawned",
+                                 "--", program("aux_parent_killer"))
+    assert rc == 0, stdout + err
+    rec = record(tmp_path / "spawned")
+    assert rec["trials"] == 2 and rec["exec"]["rerun"] == 0, rec["exec"]
+
+
 def parent_of(pid):
     """Its parent's pid, or None when it has gone."""
     try:
@@ -330,11 +351,11 @@ def parent_of(pid):
 def test_a_run_whose_fork_server_is_killed_is_cut_short_not_failed(tmp_path):
     """The fork server is killed (SIGKILL) while a run sleeps: the run dies with
     it (PR_SET_PDEATHSIG), and that SIGKILL is the harness's, not the
-    program's: the run is cut short, not counted (before, it was graded a
-    failure, "signal SIGKILL", exit 1), and the next runs get a new server.
-    Were the kill to land between two runs instead (a window of well under a
-    millisecond in 0.4 s), no run would be lost: 3 or 4 runs, never a
-    failure."""
+    program's: the run is not graded (before, it was graded a failure,
+    "signal SIGKILL", exit 1), a new server starts, and the lost run is run
+    again with its index and seed, so all 4 runs of the budget are run
+    (before, 3). Were the kill to land between two runs instead (a window of
+    well under a millisecond in 0.4 s), no run would be lost: rerun 0."""
     import shutil
     import signal
     import time
@@ -355,7 +376,10 @@ def test_a_run_whose_fork_server_is_killed_is_cut_short_not_failed(tmp_path):
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 0, (stdout, stderr)
     rec = record(tmp_path / "out")
-    assert rec["exec"]["failures"] == [] and rec["trials"] in (3, 4), (rec["trials"], stdout)
+    assert rec["exec"]["failures"] == [] and rec["trials"] == 4, (rec["trials"], stdout)
+    assert rec["exec"]["rerun"] in (0, 1) and rec["exec"]["lost"] == 0, rec["exec"]
+    if rec["exec"]["rerun"]:
+        assert "1 run killed with its fork server (the server died) and run again" in stdout
     assert rec["exec"]["launch"] in ("fork-server", "both")
 
 

@@ -174,6 +174,7 @@ typedef struct {
     int steps_hint;  /* sched: the most steps an earlier run took */
     char *fuzz;      /* sched, fuzz: the abstract schedule it obeys (fuzz_corpus.h) */
     int slot;        /* its --jobs slot, from 0 (--pin: which processor) */
+    int again;       /* a run lost with its fork server, run again */
 } exec_child;
 
 typedef struct {
@@ -316,6 +317,9 @@ typedef struct {
      * processes, not runs: with a fork server and --jobs, which run left one
      * is not always known (its mark is the server's), that it was is */
     unsigned long long left_behind;
+    /* runs killed with their fork server (it died under them): each is run
+     * again once, same index, seed and schedule; lost: lost twice, not run */
+    unsigned long long rerun, lost;
     const char *error; /* why nothing can be judged (exit 3), or NULL */
     int output_failed; /* a failed run's output could not be kept */
     double started, seconds;

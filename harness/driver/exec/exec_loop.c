@@ -82,16 +82,21 @@ unsigned long long exec_run_index(const exec_options *o, unsigned long long star
                : started;
 }
 
-static int budget_left(const exec_options *o, const exec_tally *t, unsigned long long started,
-                       double now)
+/* Whether the campaign goes on at all (a failure with --until-fail, the
+ * search's end, an error, --seconds). */
+static int going_on(const exec_options *o, const exec_tally *t, double now)
 {
     if (o->until_fail && t->failures > 0)
         return 0;
     if (t->exhausted || t->error != NULL)
         return 0;
-    if (o->seconds > 0 && now - t->started >= o->seconds)
-        return 0;
-    return !o->runs_given || exec_run_index(o, started) < o->runs;
+    return !(o->seconds > 0 && now - t->started >= o->seconds);
+}
+
+static int budget_left(const exec_options *o, const exec_tally *t, unsigned long long started,
+                       double now)
+{
+    return going_on(o, t, now) && (!o->runs_given || exec_run_index(o, started) < o->runs);
 }
 
 static void progress(const exec_tally *t, int tty, int *shown)
@@ -113,12 +118,15 @@ static void clear_progress(int *shown)
     }
 }
 
-static void finish(const exec_context *x, exec_child *c, exec_tally *t, int tty, int *shown)
+/* Grades a finished run; returns 1 when it was killed with its fork server
+ * (not a run: the caller runs it again), else 0. */
+static int finish(const exec_context *x, exec_child *c, exec_tally *t, int tty, int *shown)
 {
-    if ((c->ch.interrupted && !c->ch.timed_out) || exec_fs_lost(c->ch.pid)) {
+    int lost = exec_fs_lost(c->ch.pid);
+    if ((c->ch.interrupted && !c->ch.timed_out) || lost) {
         exec_counts ignored;
         exec_read_reports(x->reports_dir, c->label, c->ch.pid, &ignored);
-        return; /* cut short by us (or killed with its failed fork server): not a run */
+        return lost && !c->ch.interrupted; /* cut short by us, or lost: not a run */
     }
     unsigned long long before = t->failures;
     int n_before = t->n_failed;
@@ -142,7 +150,16 @@ static void finish(const exec_context *x, exec_child *c, exec_tally *t, int tty,
     } else if (t->failures > before && tty) {
         clear_progress(shown);
     }
+    return 0;
 }
+
+/* A run lost with its fork server, to run again (what it was given). */
+typedef struct {
+    unsigned long long index;
+    uint64_t seed;
+    char *schedule, *fuzz; /* owned */
+    int follow;
+} lost_run;
 
 /* The state of exec_run_all's loop. */
 typedef struct {
@@ -154,30 +171,53 @@ typedef struct {
     struct pollfd *fds;
     int tty, shown, active, signals, stop;
     unsigned long long started;
+    lost_run *again; /* [jobs]: lost runs waiting to run again */
+    int n_again;
 } loop;
+
+/* Slot J's child starts as the next lost run, or as the campaign's next
+ * run; returns 1 when it was a lost run. */
+static int next_run(loop *l, exec_child *c)
+{
+    const exec_options *o = l->x->o;
+    exec_tally *t = l->t;
+    if (l->n_again > 0) {
+        const lost_run *r = &l->again[--l->n_again];
+        c->index = r->index;
+        c->seed = r->seed;
+        c->schedule = r->schedule;
+        c->fuzz = r->fuzz;
+        c->follow = r->follow;
+        c->steps_hint = t->max_steps;
+        return 1;
+    }
+    c->index = exec_run_index(o, l->started++);
+    c->seed = o->run_seed_given ? o->run_seed : exec_run_seed(o->seed, c->index);
+    t->runs_started++;
+    if (o->sched) {
+        c->steps_hint = t->max_steps;
+        c->schedule = t->dfs != NULL ? exec_sched_prefix(t->dfs) : NULL;
+        c->follow = t->dfs != NULL;
+        c->fuzz = t->fuzz != NULL ? exec_fuzz_next(t, &c->seed) : NULL;
+    }
+    return 0;
+}
 
 /* Starts runs in the free slots while the budget lasts. */
 static void start_runs(loop *l)
 {
     const exec_options *o = l->x->o;
     exec_tally *t = l->t;
-    for (int j = 0;
-         j < l->jobs && !l->stop && l->signals == 0 && budget_left(o, t, l->started, now_seconds());
-         j++) {
+    for (int j = 0; j < l->jobs && !l->stop && l->signals == 0; j++) {
+        double now = now_seconds();
+        if (l->n_again > 0 ? !going_on(o, t, now) : !budget_left(o, t, l->started, now))
+            break;
         if (l->busy[j])
             continue;
         exec_child *c = &l->slots[j];
         memset(c, 0, sizeof *c);
-        c->index = exec_run_index(o, l->started++);
         c->slot = j;
-        c->seed = o->run_seed_given ? o->run_seed : exec_run_seed(o->seed, c->index);
-        t->runs_started++;
-        if (o->sched) {
-            c->steps_hint = t->max_steps;
-            c->schedule = t->dfs != NULL ? exec_sched_prefix(t->dfs) : NULL;
-            c->follow = t->dfs != NULL;
-            c->fuzz = t->fuzz != NULL ? exec_fuzz_next(t, &c->seed) : NULL;
-        }
+        c->again = next_run(l, c);
         if (exec_child_start(l->x, c) != 0) {
             clear_progress(&l->shown);
             error_msg("exec: cannot run %s: %s", l->x->p->path, strerror(c->ch.spawn_errno));
@@ -206,7 +246,17 @@ static void watch(loop *l, int j, double now)
     if (child_done(&c->ch, now)) {
         if (c->ch.timed_out || WIFSIGNALED(c->ch.status))
             fifo_cleanup_pid(c->ch.pid);
-        finish(l->x, c, l->t, l->tty, &l->shown);
+        if (finish(l->x, c, l->t, l->tty, &l->shown)) {
+            if (!c->again && l->n_again < l->jobs) {
+                /* killed with its fork server: the next start runs it again */
+                l->again[l->n_again++] =
+                    (lost_run){c->index, c->seed, c->schedule, c->fuzz, c->follow};
+                c->schedule = c->fuzz = NULL;
+                l->t->rerun++;
+            } else {
+                l->t->lost++; /* lost twice: not run */
+            }
+        }
         free(c->schedule);
         free(c->fuzz);
         exec_child_free(c);
@@ -225,6 +275,7 @@ int exec_run_all(const exec_context *x, exec_tally *t)
               .slots = xcalloc((size_t)jobs, sizeof(exec_child)),
               .busy = xcalloc((size_t)jobs, sizeof(int)),
               .fds = xcalloc((size_t)jobs * 3 + 2, sizeof(struct pollfd)),
+              .again = xcalloc((size_t)jobs, sizeof(lost_run)),
               .tty = isatty(1)};
     chld_install();
     if (o->sched && o->strategy_spec.kind == RL_STRAT_DFS &&
@@ -269,6 +320,11 @@ int exec_run_all(const exec_context *x, exec_tally *t)
     clear_progress(&l.shown);
     child_sweep_all(); /* nothing a run started outlives the invocation */
     t->seconds = now_seconds() - t->started;
+    for (int i = 0; i < l.n_again; i++) { /* the campaign ended before they ran again */
+        free(l.again[i].schedule);
+        free(l.again[i].fuzz);
+    }
+    free(l.again);
     free(l.slots);
     free(l.busy);
     free(l.fds);

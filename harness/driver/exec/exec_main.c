@@ -42,6 +42,9 @@ static void find_error(const exec_options *o, exec_tally *t)
                    "LD_PRELOAD cleared, or executed without it): nothing was tested";
     else if (t->runs == 0 && t->diverged > 0)
         t->error = "every run left the schedule or the scheduler's control: nothing was tested";
+    else if (t->runs == 0 && t->lost > 0)
+        t->error = "every run was killed with its fork server, twice (does the program kill its "
+                   "parent?): nothing was tested";
     else if (t->runs > 0 && t->runs_counted == 0 && t->failures == 0)
         t->error = o->sched ? "no run's own process reported to the scheduler's library: "
                               "nothing ran under it"

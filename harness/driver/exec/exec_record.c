@@ -297,6 +297,8 @@ static json_object *exec_fields(const exec_context *x, const exec_tally *t)
         {"unrecorded", jcount(t->unrecorded)},
         {"escaped", jcount(t->escaped)},
         {"left_behind", jcount(t->left_behind)},
+        {"rerun", jcount(t->rerun)},
+        {"lost", jcount(t->lost)},
         {"error", jtext(t->error)},
         {"shrink_runs", jcount(t->shrink_runs)},
         {"spawn_failures", jcount(t->spawn_failures)},

@@ -177,6 +177,8 @@ void exec_print_summary(const exec_context *x, const exec_tally *t, const rl_ver
                 "groups: racelab killed %s\n",
                 t->left_behind, t->left_behind == 1 ? " was" : "es were",
                 t->left_behind == 1 ? "it" : "them");
+    note(out, t->rerun, "killed with its fork server (the server died) and run again");
+    note(out, t->lost, "killed with its fork server twice: not run, not graded");
     if (t->shrunk.present)
         fprintf(out, "  shrunk to %d preemptions%s (%s) in %llu runs: %s\n%s",
                 t->shrunk.preemptions, t->shrunk.minimal ? ", the fewest possible" : "",

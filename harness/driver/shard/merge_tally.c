@@ -82,8 +82,8 @@ static void add_fuzz(json_object *out, const json_object *in)
 }
 
 static const char *const EXEC_COUNTS[] = {
-    "runs_counted", "forked_runs", "left_control", "unscheduled", "spins",
-    "unrecorded",   "escaped",     "left_behind",  "shrink_runs", "spawn_failures"};
+    "runs_counted", "forked_runs", "left_control", "unscheduled",    "spins", "unrecorded",
+    "escaped",      "left_behind", "shrink_runs",  "spawn_failures", "rerun", "lost"};
 static const char *const EXEC_FIRSTS[] = {"error", "spin", "forks_note", "launch_note"};
 
 /* Shard IN's tallies into the merged record M (a copy of the first shard's). */
