@@ -33,79 +33,205 @@ static search_end search(int bound, long budget, rl_shrink_trial_fn run_trial, v
     return end;
 }
 
-/* One lenient replay of `choices`; returns it (to read what it did) when
- * the trial failed with fewer than `below` preemptions, else NULL. */
-static rl_sched_strategy *try_lenient(const int *choices, int n, int below,
-                                      rl_shrink_trial_fn run_trial, void *ctx, int *oom)
+typedef struct {
+    rl_shrink_result *out;
+    unsigned char *preempted; /* [RL_SCHED_MAX_STEPS] per step of out: it preempted */
+    int *running;             /* [RL_SCHED_MAX_STEPS] per step of out: who was running */
+    int *src;                 /* [RL_SCHED_MAX_STEPS] a candidate's entries as out's indices */
+    int n_cand;               /* how many */
+    int *cand;                /* [RL_SCHED_MAX_STEPS] a candidate's entries */
+    unsigned char *cand_may;  /* [RL_SCHED_MAX_STEPS] and which may preempt */
+    long runs, budget;
+    rl_shrink_trial_fn run_trial;
+    void *ctx;
+    int oom;
+} greedy_state;
+
+static int can_run(const greedy_state *g) { return g->runs < g->budget && !g->oom; }
+
+/* One lenient replay of `choices` (`may`: which entries may preempt); when
+ * the trial fails with fewer than `below` preemptions, keeps in g->out what
+ * it did, with which of its steps preempted whom, and returns 1. */
+static int try_lenient(greedy_state *g, const int *choices, const unsigned char *may, int n,
+                       int below)
 {
-    rl_sched_strategy *s = rl_strategy_replay_lenient(choices, n);
+    rl_sched_strategy *s = rl_strategy_replay_lenient(choices, may, n);
     if (s == NULL) {
-        *oom = 1;
-        return NULL;
+        g->oom = 1;
+        return 0;
     }
+    g->runs++;
     rl_sched_trial trial;
-    if (run_trial(ctx, s, &trial) && trial.preemptions < below)
-        return s;
+    int kept = g->run_trial(g->ctx, s, &trial) && trial.preemptions < below;
+    if (kept) {
+        const int *seen = NULL, *current = NULL;
+        const unsigned char *pre = NULL;
+        rl_shrink_result *out = g->out;
+        out->n = rl_strategy_lenient_seen(s, &seen, &current, &pre);
+        out->preemptions = 0;
+        memcpy(out->choices, seen, (size_t)out->n * sizeof *seen);
+        memcpy(g->preempted, pre, (size_t)out->n);
+        memcpy(g->running, current, (size_t)out->n * sizeof *current);
+        for (int i = 0; i < out->n; i++)
+            out->preemptions += pre[i];
+    }
     rl_strategy_free(s);
-    return NULL;
+    return kept;
 }
 
-/* Keeps in `out` what the lenient replay `s` did in its failing trial, and
- * which of its steps preempted whom (`running`: the thread preempted). */
-static void take(rl_sched_strategy *s, rl_shrink_result *out, unsigned char *preempted,
-                 int *running)
+/* Appends the indices lo..hi-1 at dst; returns where they end. */
+static int *append(int *dst, int lo, int hi)
 {
-    const int *seen = NULL, *current = NULL;
-    const unsigned char *pre = NULL;
-    int n = rl_strategy_lenient_seen(s, &seen, &current, &pre);
-    out->n = n;
-    out->preemptions = 0;
-    memcpy(out->choices, seen, (size_t)n * sizeof *seen);
-    memcpy(preempted, pre, (size_t)n);
-    memcpy(running, current, (size_t)n * sizeof *current);
-    for (int i = 0; i < n; i++)
-        out->preemptions += pre[i];
-    rl_strategy_free(s);
+    for (int i = lo; i < hi; i++)
+        *dst++ = i;
+    return dst;
 }
 
-/* The greedy pass: the preemptions of the best schedule taken away one at
- * a time, last first (the step's running thread goes on instead, the old
- * choices followed after it where they still can be), a removal kept when
- * the run still fails with fewer preemptions, until none helps or `budget`
- * runs are spent. Returns 0, or -1 when out of memory. */
-static int greedy(rl_shrink_result *out, long budget, rl_shrink_trial_fn run_trial, void *ctx)
+/* The candidate in g->cand from g->src, its entries as the best schedule's
+ * entries src[0], src[1], …: a switch between two threads takes the mark of
+ * the switch that ended the first one's block in the best schedule (the
+ * decision it was about: a thread preempted there is preempted again, one
+ * that blocked there is not preempted now), or 0 where that block went on
+ * (a preemption the candidate takes away). */
+static void reorder(greedy_state *g)
 {
-    unsigned char *preempted = calloc(RL_SCHED_MAX_STEPS, 1);
-    int *cand = calloc(RL_SCHED_MAX_STEPS, sizeof *cand);
-    int *running = calloc(RL_SCHED_MAX_STEPS, sizeof *running);
-    int oom = preempted == NULL || cand == NULL || running == NULL;
-    /* the failing schedule itself, leniently: what its preemptions are */
-    rl_sched_strategy *s =
-        !oom ? try_lenient(out->choices, out->n, out->preemptions + 1, run_trial, ctx, &oom) : NULL;
-    long runs = 1;
-    int improved = s != NULL;
-    if (s != NULL)
-        take(s, out, preempted, running);
-    while (improved && runs < budget && !oom) {
-        improved = 0;
-        for (int p = out->n - 1; p >= 0 && runs < budget && !oom; p--) {
-            if (!preempted[p])
-                continue;
-            memcpy(cand, out->choices, (size_t)out->n * sizeof *cand);
-            cand[p] = running[p]; /* the preempted thread goes on */
-            runs++;
-            s = try_lenient(cand, out->n, out->preemptions, run_trial, ctx, &oom);
-            if (s != NULL) {
-                take(s, out, preempted, running);
+    const int *e = g->out->choices;
+    int n = g->out->n;
+    for (int k = 0; k < g->n_cand; k++) {
+        int j = g->src[k];
+        g->cand[k] = e[j];
+        g->cand_may[k] = 0;
+        if (k == 0 || e[j] == g->cand[k - 1])
+            continue;
+        int before = g->src[k - 1] + 1; /* after the previous entry, in the best schedule */
+        g->cand_may[k] = before >= n || (e[before] != e[before - 1] && g->preempted[before]);
+    }
+}
+
+/* Where thread t's next block of entries after entry p begins, in *at, and
+ * ends; 0 when t has no entry after p. */
+static int next_block(const int *e, int n, int p, int t, int *at)
+{
+    int q = p + 1;
+    while (q < n && e[q] != t)
+        q++;
+    *at = q;
+    while (q < n && e[q] == t)
+        q++;
+    return q > *at ? q : 0;
+}
+
+/* The ways to take away the preemption at step p, where thread R is
+ * preempted: R's block of entries before p and its next block after p
+ * become one, GO_ON moving the next block up to p (R goes on), DROP the
+ * same with the other threads' entries between the two blocks dropped
+ * (they run where they can), WAIT moving the block before p down to the
+ * next one (the preempting threads run first); JUMP moves every later
+ * entry of the failing thread (the last step's) up to p instead, so that
+ * the failure comes at this preemption and the ones after it are never
+ * reached. Nothing else moves: the lenient replay follows every other
+ * entry as before. */
+enum { GO_ON, DROP, WAIT, JUMP };
+
+/* Builds candidate `way` for the preemption at step p in g->cand; returns
+ * 0 when that way has nothing to move. */
+static int candidate(greedy_state *g, int p, int way)
+{
+    const int *e = g->out->choices;
+    int n = g->out->n, r = g->running[p], at = 0;
+    int *src = append(g->src, 0, p);
+    if (way == JUMP) {
+        int t = e[n - 1];
+        if (t == r || t == e[p])
+            return 0; /* GO_ON's candidate, or no move */
+        for (int pass = 0; pass < 2; pass++)
+            for (int i = p; i < n; i++)
+                if ((e[i] == t) == (pass == 0))
+                    *src++ = i;
+    } else if (way == GO_ON || way == DROP) {
+        int end = next_block(e, n, p, r, &at);
+        if (end == 0)
+            return 0;
+        src = append(src, at, end);
+        if (way == GO_ON)
+            src = append(src, p, at);
+        src = append(src, end, n);
+    } else {
+        int s = p; /* R's block before p: [s, p) */
+        while (s > 0 && e[s - 1] == r)
+            s--;
+        if (s == p)
+            return 0;
+        int to = next_block(e, n, p, r, &at) > 0 ? at : n;
+        src = append(append(append(g->src + s, p, to), s, p), to, n); /* src[0..s) as before */
+    }
+    g->n_cand = (int)(src - g->src);
+    reorder(g);
+    return 1;
+}
+
+/* Runs candidate `way` for the preemption at step p when there is one;
+ * returns 1 when it was kept. */
+static int attempt(greedy_state *g, int p, int way)
+{
+    return candidate(g, p, way) &&
+           try_lenient(g, g->cand, g->cand_may, g->n_cand, g->out->preemptions);
+}
+
+/* JUMP at each preemption, first first, until one is kept. */
+static int jump_pass(greedy_state *g)
+{
+    for (int p = 0; p < g->out->n && can_run(g); p++)
+        if (g->preempted[p] && attempt(g, p, JUMP))
+            return 1;
+    return 0;
+}
+
+/* GO_ON, DROP, WAIT at each preemption, last first, until one is kept;
+ * after a removal the scan goes on below it (the steps before it are the
+ * same). */
+static int merge_pass(greedy_state *g)
+{
+    int improved = 0;
+    for (int p = g->out->n - 1; p >= 0 && can_run(g); p--)
+        for (int way = GO_ON; way <= WAIT && g->preempted[p] && can_run(g); way++)
+            if (attempt(g, p, way)) {
                 improved = 1;
+                if (p > g->out->n)
+                    p = g->out->n;
                 break;
             }
-        }
+    return improved;
+}
+
+/* The greedy pass: the failing schedule replayed leniently (what its
+ * preemptions are), then jump and merge passes in turn while either keeps
+ * a candidate, until `budget` runs are spent. Returns 0, or -1 when out of
+ * memory. */
+static int greedy(rl_shrink_result *out, long budget, rl_shrink_trial_fn run_trial, void *ctx)
+{
+    greedy_state g = {.out = out,
+                      .preempted = calloc(RL_SCHED_MAX_STEPS, 1),
+                      .running = calloc(RL_SCHED_MAX_STEPS, sizeof(int)),
+                      .src = calloc(RL_SCHED_MAX_STEPS, sizeof(int)),
+                      .cand = calloc(RL_SCHED_MAX_STEPS, sizeof(int)),
+                      .cand_may = calloc(RL_SCHED_MAX_STEPS, 1),
+                      .budget = budget,
+                      .run_trial = run_trial,
+                      .ctx = ctx};
+    g.oom = g.preempted == NULL || g.running == NULL || g.src == NULL || g.cand == NULL ||
+            g.cand_may == NULL;
+    int improved = !g.oom && try_lenient(&g, out->choices, NULL, out->n, out->preemptions + 1);
+    while (improved && can_run(&g)) {
+        improved = jump_pass(&g);
+        improved |= merge_pass(&g);
     }
-    free(preempted);
-    free(cand);
-    free(running);
-    return oom ? -1 : 0;
+    free(g.preempted);
+    free(g.running);
+    free(g.src);
+    free(g.cand);
+    free(g.cand_may);
+    return g.oom ? -1 : 0;
 }
 
 int rl_sched_shrink(const int *choices, int n, int preemptions, long budget,

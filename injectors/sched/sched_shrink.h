@@ -1,8 +1,10 @@
 /* sched_shrink.h — from a failing schedule to one with the fewest preemptions.
  *
- * First a greedy pass: lenient replays (rl_strategy_replay_lenient) of the
- * best schedule with one preemption taken away, kept while the trial still
- * fails with fewer preemptions. Then a search that drives the dfs strategy
+ * First a greedy pass: thread-relative lenient replays
+ * (rl_strategy_replay_lenient) of the best schedule with its blocks of
+ * steps moved so that one preemption goes (or the failing thread's steps
+ * moved up to one, cutting off the rest), kept while the trial still fails
+ * with fewer preemptions. Then a search that drives the dfs strategy
  * with a rising bound:
  * every schedule with 0 preemptions, then with at most 1, 2, … up to one
  * less than the greedy pass's count. The first failure found is

@@ -155,14 +155,18 @@ int rl_strategy_dfs_prefix(const rl_sched_strategy *dfs, const int **prefix);
 int rl_strategy_dfs_seen(const rl_sched_strategy *dfs, const int **choices);
 /* Follows `choices` (copied), then keeps the running thread. */
 rl_sched_strategy *rl_strategy_replay(const int *choices, int n);
-/* The same, leniently (the shrink's greedy pass): a choice of -1, or of a
- * thread that cannot run at its step, takes rl_sched_keep_current instead
- * of diverging. */
-rl_sched_strategy *rl_strategy_replay_lenient(const int *choices, int n);
-/* A lenient replay's given choices, and their number; -1 for any other
- * strategy (a driver that runs each trial in another process passes them
- * on, marked lenient). */
-int rl_strategy_lenient_given(const rl_sched_strategy *s, const int **choices);
+/* The same, leniently (the shrink's greedy pass): `choices` read as
+ * entries "thread T takes its next step", followed thread-relatively
+ * (strategy_replay.c); a choice of -1 is no entry. may_preempt[i] (NULL:
+ * every one) says whether entry i may preempt the running thread; when it
+ * may not, the running thread goes on while it can. Never diverges. */
+rl_sched_strategy *rl_strategy_replay_lenient(const int *choices, const unsigned char *may_preempt,
+                                              int n);
+/* A lenient replay's given choices and marks, and their number; -1 for any
+ * other strategy (a driver that runs each trial in another process passes
+ * them on, marked lenient). */
+int rl_strategy_lenient_given(const rl_sched_strategy *s, const int **choices,
+                              const unsigned char **may_preempt);
 /* What a lenient replay did in its last trial: the choice, the running
  * thread and whether it preempted, per step; their number, or -1 for any
  * other strategy. */

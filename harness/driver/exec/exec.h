@@ -169,7 +169,8 @@ typedef struct {
     char *san_base;  /* DIR/sanitizer/<label>: ASan, LSan, UBSan, MSan, racelab cc */
     char *schedule;  /* sched: the schedule it follows (--replay, a dfs prefix); not freed here */
     int follow;      /* sched: a trial of a search (dfs, shrink): `schedule`, then no preemption */
-    int lenient;     /* sched, follow: a step that cannot be followed keeps the running thread */
+    int lenient;     /* sched, follow: `schedule` read thread-relatively (strategy.h) */
+    char *preempts;  /* sched, lenient: which entries may preempt, 0 or 1 each; not freed here */
     int trace;       /* sched: trace every step */
     int steps_hint;  /* sched: the most steps an earlier run took */
     char *fuzz;      /* sched, fuzz: the abstract schedule it obeys (fuzz_corpus.h) */

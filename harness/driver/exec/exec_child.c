@@ -93,6 +93,7 @@ static char **run_environment(const exec_context *x, const exec_child *c)
         env_set(&e, RL_EXEC_ENV_STRATEGY, c->follow ? "dfs:0" : strategy);
         env_set(&e, RL_EXEC_ENV_SCHEDULE, schedule != NULL ? schedule : "");
         env_set(&e, RL_EXEC_ENV_LENIENT, c->lenient ? "1" : "0");
+        env_set(&e, RL_EXEC_ENV_MAY_PREEMPT, c->preempts != NULL ? c->preempts : "");
         env_set(&e, RL_EXEC_ENV_STEPS, steps);
         env_set(&e, RL_EXEC_ENV_TRACE, c->trace ? "1" : "0");
         if (x->o->pin) {

@@ -43,17 +43,25 @@ typedef struct {
 } shrink_ctx;
 
 /* The schedule text a trial of the shrink follows: the greedy pass's
- * lenient replay (`*lenient` set), or dfs's prefix. */
-static char *trial_schedule(const rl_sched_strategy *s, int *lenient)
+ * lenient replay (`*may_preempt` set to its marks as text, 0 or 1 an
+ * entry: RL_EXEC_ENV_MAY_PREEMPT), or dfs's prefix (`*may_preempt` NULL). */
+static char *trial_schedule(const rl_sched_strategy *s, char **may_preempt)
 {
     const int *given = NULL;
-    int n = rl_strategy_lenient_given(s, &given);
-    *lenient = n >= 0;
+    const unsigned char *may = NULL;
+    int n = rl_strategy_lenient_given(s, &given, &may);
+    *may_preempt = NULL;
     if (n < 0)
         return exec_sched_prefix(s);
-    size_t cap = (size_t)n * 4 + 16;
+    size_t cap = (size_t)n * 6 + 16; /* "1023." an entry at most */
     char *text = xcalloc(cap, 1);
     rl_schedule_format(given, n, text, cap);
+    int *marks = xcalloc((size_t)n + 1, sizeof *marks);
+    for (int i = 0; i < n; i++)
+        marks[i] = may[i];
+    *may_preempt = xcalloc(cap, 1);
+    rl_schedule_format(marks, n, *may_preempt, cap);
+    free(marks);
     return text;
 }
 
@@ -66,7 +74,8 @@ static int shrink_trial(void *p, rl_sched_strategy *dfs, rl_sched_trial *trial)
     memset(&c, 0, sizeof c);
     c.index = exec_run_index(s->x->o, s->t->runs_started) + s->runs++; /* past every run */
     c.seed = s->x->o->seed;
-    c.schedule = trial_schedule(dfs, &c.lenient);
+    c.schedule = trial_schedule(dfs, &c.preempts);
+    c.lenient = c.preempts != NULL;
     c.follow = 1;
     int outcome = exec_run_one(s->x, &c, &scratch);
     memset(trial, 0, sizeof *trial);
@@ -80,6 +89,7 @@ static int shrink_trial(void *p, rl_sched_strategy *dfs, rl_sched_trial *trial)
         trial->more = 0;
     }
     free(c.schedule);
+    free(c.preempts);
     exec_child_free(&c);
     exec_free_tally(&scratch);
     return failed;

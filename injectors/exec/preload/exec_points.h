@@ -37,6 +37,9 @@
 #define RL_EXEC_ENV_SCHEDULE "RACELAB_EXEC_SCHEDULE"
 /* "1": follow the schedule leniently (the shrink's greedy pass) */
 #define RL_EXEC_ENV_LENIENT "RACELAB_EXEC_LENIENT"
+/* lenient: which schedule entries may preempt, as a schedule of 0s and 1s
+ * ("1*12.0.1*3"); empty: every one */
+#define RL_EXEC_ENV_MAY_PREEMPT "RACELAB_EXEC_MAY_PREEMPT"
 #define RL_EXEC_ENV_TRACE "RACELAB_EXEC_TRACE"
 #define RL_EXEC_ENV_STEPS "RACELAB_EXEC_STEPS"
 /* --strategy fuzz: the abstract schedule the run obeys (fuzz_corpus.h) */

@@ -164,6 +164,22 @@ static rl_exec_sched_report *open_report(void)
     return p;
 }
 
+/* A lenient replay's marks (RL_EXEC_ENV_MAY_PREEMPT), one for each of the
+ * schedule's n entries; NULL when none are given (every entry may preempt). */
+static const unsigned char *may_preempt_marks(int n)
+{
+    static int marks[RL_SCHED_MAX_STEPS];
+    static unsigned char may[RL_SCHED_MAX_STEPS];
+    const char *text = getenv(RL_EXEC_ENV_MAY_PREEMPT);
+    if (text == NULL || *text == '\0')
+        return NULL;
+    if (rl_schedule_parse(text, marks, RL_SCHED_MAX_STEPS) != n)
+        refuse("bad " RL_EXEC_ENV_MAY_PREEMPT " (a 0 or 1 for each step of the schedule)", text);
+    for (int i = 0; i < n; i++)
+        may[i] = marks[i] != 0;
+    return may;
+}
+
 void rl_exec_sched_start(const char *strategy_text, const char *schedule_text, int steps, int trace)
 {
     rl_sched_strategy *strategy = NULL;
@@ -179,7 +195,7 @@ void rl_exec_sched_start(const char *strategy_text, const char *schedule_text, i
             refuse("bad " RL_EXEC_ENV_SCHEDULE, schedule_text);
         const char *lenient = getenv(RL_EXEC_ENV_LENIENT);
         strategy = lenient != NULL && strcmp(lenient, "1") == 0
-                       ? rl_strategy_replay_lenient(schedule, n)
+                       ? rl_strategy_replay_lenient(schedule, may_preempt_marks(n), n)
                        : rl_strategy_replay(schedule, n);
     } else if (spec.kind == RL_STRAT_FUZZ) {
         /* the search is the driver's: this run obeys the schedule it was given */
