@@ -318,6 +318,23 @@ def test_a_scenario_under_fuzz_keeps_its_failing_schedules_in_the_corpus():
     assert rec["sched"]["fuzz"] is None
 
 
+def test_the_scenario_search_benchmark_runs_and_prints_its_rows():
+    """scripts/bench-scenario-search on one scenario, one strategy, 2 seeds
+    of 30 trials: one row per racy variant that reproduces (list_append has
+    one), with the median / worst first failing trial and the share failed
+    (list_append:racy under random fails within 30 trials for every seed:
+    docs/search.md's table, 20 seeds, worst 3)."""
+    proc = subprocess.run([str(ROOT / "scripts" / "bench-scenario-search"), "--seeds", "2",
+                           "--budget", "30", "--scenarios", "list_append",
+                           "--strategies", "random"],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    rows = [line.split() for line in proc.stdout.splitlines()[1:]]
+    assert [r[:4] for r in rows] == [["list_append", "racy", "random", "this"]], proc.stdout
+    assert rows[0][5] == "/" and rows[0][-1].endswith("%"), proc.stdout
+    assert "missed" not in proc.stdout and int(rows[0][6]) < 30, proc.stdout
+
+
 def test_runs_lost_with_their_fork_server_twice_are_not_a_pass(tmp_path):
     """aux_parent_killer kills its fork server in every run (and the run
     dies with it): each of the 2 runs is run again once, lost again, and not
