@@ -356,6 +356,31 @@ def test_runs_lost_with_their_fork_server_twice_are_not_a_pass(tmp_path):
     assert rec["trials"] == 2 and rec["exec"]["rerun"] == 0, rec["exec"]
 
 
+def test_a_shrink_whose_runs_are_lost_claims_nothing(tmp_path):
+    """aux_parent_killer shrink fails (exit 1) in every run of the campaign
+    and kills its fork server in every run of the shrink (they follow a
+    schedule: strategy dfs): each shrink run is tried twice and lost, and
+    is neither a failure nor a pass. The shrink must keep the first failure
+    as it was and claim nothing: not minimal, and the traced replay says it
+    did not run. Before, a lost run ended the dfs bound as "exhausted", and
+    the shrink claimed 2 preemptions, "the fewest possible", for a failure
+    that every schedule (0 preemptions too) has; seeds 1 and 2, random."""
+    for seed in (1, 2):
+        out = tmp_path / f"out{seed}"
+        rc, stdout, err = sched("--strategy", "random", "--seed", seed, "--until-fail",
+                                "--shrink", "--out", out, "--",
+                                program("aux_parent_killer"), "shrink")
+        assert rc == 1, stdout + err
+        rec = record(out)
+        first = rec["first_failure"]
+        shrunk = rec["sched"]["shrunk"]
+        assert first["preemptions"] > 0, first
+        assert shrunk["minimal"] is False, shrunk
+        assert shrunk["schedule"] == first["schedule"], (shrunk, first)
+        assert shrunk["cause"].startswith("not run"), shrunk["cause"]
+        assert "the fewest possible" not in stdout
+
+
 def parent_of(pid):
     """Its parent's pid, or None when it has gone."""
     try:

@@ -25,7 +25,9 @@ static search_end search(int bound, long budget, rl_shrink_trial_fn run_trial, v
             break;
         }
         if (!trial.more) {
-            end = EXHAUSTED;
+            /* a last trial that did not follow its schedule (diverged, or a
+             * run not graded) leaves the bound unproven */
+            end = trial.diverged ? BUDGET_SPENT : EXHAUSTED;
             break;
         }
     }

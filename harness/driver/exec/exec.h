@@ -405,7 +405,9 @@ char *exec_symbolise(const char *program, uint64_t base, const char *text);
 /* dfs: what a run saw, fed into the strategy; returns whether there is more. */
 int exec_sched_feed(rl_sched_strategy *dfs, const exec_sched_run *r);
 char *exec_sched_prefix(const rl_sched_strategy *dfs); /* the next run's prefix, or NULL */
-/* Runs one child to its end and grades it into `t`; its outcome, or -1. */
+/* Runs one child to its end and grades it into `t`; its outcome, or -1
+ * when it could not start or was killed with its fork server twice (not a
+ * run: once, it is run again). */
 int exec_run_one(const exec_context *x, exec_child *c, exec_tally *t);
 /* --shrink: the first failure's schedule to the fewest preemptions (t->shrunk). */
 void exec_shrink(const exec_context *x, exec_tally *t);

@@ -17,20 +17,47 @@
 
 /* ---- one run, start to end (the shrink's trials) ---------------------------------- */
 
+/* The child as it was given, for a start afresh: what it runs kept, what
+ * its last start made freed. */
+static void child_reset(exec_child *c)
+{
+    exec_child given = *c;
+    exec_child_free(c);
+    c->index = given.index;
+    c->seed = given.seed;
+    c->schedule = given.schedule;
+    c->preempts = given.preempts;
+    c->follow = given.follow;
+    c->lenient = given.lenient;
+    c->trace = given.trace;
+    c->steps_hint = given.steps_hint;
+    c->fuzz = given.fuzz;
+    c->slot = given.slot;
+    c->again = 1;
+}
+
 int exec_run_one(const exec_context *x, exec_child *c, exec_tally *t)
 {
-    if (exec_child_start(x, c) != 0)
-        return -1;
-    while (!child_done(&c->ch, now_seconds())) {
-        struct pollfd fds[3];
-        int nf = child_pollfds(&c->ch, fds);
-        if (poll(fds, (nfds_t)nf, 5) < 0 && errno != EINTR)
-            break;
-        child_poll(&c->ch);
-        if (!c->ch.reaped && !c->ch.timed_out && now_seconds() >= c->ch.deadline)
-            exec_child_watchdog(x, c);
+    for (;;) {
+        if (exec_child_start(x, c) != 0)
+            return -1;
+        while (!child_done(&c->ch, now_seconds())) {
+            struct pollfd fds[3];
+            int nf = child_pollfds(&c->ch, fds);
+            if (poll(fds, (nfds_t)nf, 5) < 0 && errno != EINTR)
+                break;
+            child_poll(&c->ch);
+            if (!c->ch.reaped && !c->ch.timed_out && now_seconds() >= c->ch.deadline)
+                exec_child_watchdog(x, c);
+        }
+        if (!exec_fs_lost(c->ch.pid))
+            return exec_grade(x, c, t);
+        exec_counts ignored; /* killed with its fork server: not a run */
+        exec_read_reports(x->reports_dir, c->label, c->ch.pid, &ignored);
+        if (c->again)
+            return -1;
+        child_reset(c); /* once more, on a new server, as exec_run_all does */
     }
-    return exec_grade(x, c, t);
 }
 
 /* ---- --shrink ------------------------------------------------------------------------ */
@@ -86,7 +113,10 @@ static int shrink_trial(void *p, rl_sched_strategy *dfs, rl_sched_trial *trial)
         trial->steps = scratch.last->steps;
         failed = outcome == s->outcome;
     } else {
+        /* not started, lost, or no report: it says nothing of the schedules
+         * after it, so the search must not count the bound as exhausted */
         trial->more = 0;
+        trial->diverged = 1;
     }
     free(c.schedule);
     free(c.preempts);
@@ -125,9 +155,10 @@ void exec_shrink(const exec_context *x, exec_tally *t)
         t->shrunk.schedule = text;
         t->shrunk.minimal = best->minimal;
         t->shrunk.preemptions = r != NULL && r->present ? r->preemptions : best->preemptions;
-        t->shrunk.cause = outcome >= 0 && scratch.n_failed > 0
-                              ? xstrdup(scratch.failed[0].cause)
-                              : xstrdup(exec_outcome_name(outcome < 0 ? 0 : outcome));
+        t->shrunk.cause = outcome < 0 ? xstrdup("not run (it could not start, or was lost with "
+                                                "its fork server)")
+                          : scratch.n_failed > 0 ? xstrdup(scratch.failed[0].cause)
+                                                 : xstrdup(exec_outcome_name(outcome));
         t->shrunk.waits = scratch.n_failed > 0 && scratch.failed[0].waits != NULL
                               ? xstrdup(scratch.failed[0].waits)
                               : NULL;
