@@ -225,6 +225,12 @@ void exec_sanitizer_free(exec_san_report *r);
 int exec_child_start(const exec_context *x, exec_child *c);
 /* Past its deadline: gdb's stacks into DIR/stacks, then its group is killed. */
 void exec_child_watchdog(const exec_context *x, exec_child *c);
+/* A finished child that is not a run (cut short by us, or killed with its
+ * fork server): its reports read and dropped, nothing graded. */
+void exec_child_not_a_run(const exec_context *x, exec_child *c);
+/* A child lost with its fork server, ready to start again: what its start
+ * made freed, what it was given (index, seed, schedule...) kept, `again` set. */
+void exec_child_reset(exec_child *c);
 void exec_child_free(exec_child *c);
 /* ---- exec_forkserver.c ------------------------------------------------- */
 

@@ -163,6 +163,29 @@ void exec_child_watchdog(const exec_context *x, exec_child *c)
     free(path);
 }
 
+void exec_child_not_a_run(const exec_context *x, exec_child *c)
+{
+    exec_counts ignored;
+    exec_read_reports(x->reports_dir, c->label, c->ch.pid, &ignored);
+}
+
+void exec_child_reset(exec_child *c)
+{
+    exec_child given = *c;
+    exec_child_free(c);
+    c->index = given.index;
+    c->seed = given.seed;
+    c->schedule = given.schedule;
+    c->preempts = given.preempts;
+    c->follow = given.follow;
+    c->lenient = given.lenient;
+    c->trace = given.trace;
+    c->steps_hint = given.steps_hint;
+    c->fuzz = given.fuzz;
+    c->slot = given.slot;
+    c->again = 1;
+}
+
 void exec_child_free(exec_child *c)
 {
     free(c->label);

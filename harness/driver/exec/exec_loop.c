@@ -124,8 +124,7 @@ static int finish(const exec_context *x, exec_child *c, exec_tally *t, int tty, 
 {
     int lost = exec_fs_lost(c->ch.pid);
     if ((c->ch.interrupted && !c->ch.timed_out) || lost) {
-        exec_counts ignored;
-        exec_read_reports(x->reports_dir, c->label, c->ch.pid, &ignored);
+        exec_child_not_a_run(x, c);
         return lost && !c->ch.interrupted; /* cut short by us, or lost: not a run */
     }
     unsigned long long before = t->failures;
@@ -153,14 +152,6 @@ static int finish(const exec_context *x, exec_child *c, exec_tally *t, int tty, 
     return 0;
 }
 
-/* A run lost with its fork server, to run again (what it was given). */
-typedef struct {
-    unsigned long long index;
-    uint64_t seed;
-    char *schedule, *fuzz; /* owned */
-    int follow;
-} lost_run;
-
 /* The state of exec_run_all's loop. */
 typedef struct {
     const exec_context *x;
@@ -171,25 +162,22 @@ typedef struct {
     struct pollfd *fds;
     int tty, shown, active, signals, stop;
     unsigned long long started;
-    lost_run *again; /* [jobs]: lost runs waiting to run again */
+    exec_child *again; /* [jobs]: lost runs waiting to run again (exec_child_reset) */
     int n_again;
 } loop;
 
-/* Slot J's child starts as the next lost run, or as the campaign's next
- * run; returns 1 when it was a lost run. */
-static int next_run(loop *l, exec_child *c)
+/* Slot J's child starts as the next lost run (its `again` set), or as the
+ * campaign's next run. */
+static void next_run(loop *l, exec_child *c)
 {
     const exec_options *o = l->x->o;
     exec_tally *t = l->t;
     if (l->n_again > 0) {
-        const lost_run *r = &l->again[--l->n_again];
-        c->index = r->index;
-        c->seed = r->seed;
-        c->schedule = r->schedule;
-        c->fuzz = r->fuzz;
-        c->follow = r->follow;
+        int slot = c->slot;
+        *c = l->again[--l->n_again];
+        c->slot = slot;
         c->steps_hint = t->max_steps;
-        return 1;
+        return;
     }
     c->index = exec_run_index(o, l->started++);
     c->seed = o->run_seed_given ? o->run_seed : exec_run_seed(o->seed, c->index);
@@ -200,7 +188,6 @@ static int next_run(loop *l, exec_child *c)
         c->follow = t->dfs != NULL;
         c->fuzz = t->fuzz != NULL ? exec_fuzz_next(t, &c->seed) : NULL;
     }
-    return 0;
 }
 
 /* Starts runs in the free slots while the budget lasts. */
@@ -217,7 +204,7 @@ static void start_runs(loop *l)
         exec_child *c = &l->slots[j];
         memset(c, 0, sizeof *c);
         c->slot = j;
-        c->again = next_run(l, c);
+        next_run(l, c);
         if (exec_child_start(l->x, c) != 0) {
             clear_progress(&l->shown);
             error_msg("exec: cannot run %s: %s", l->x->p->path, strerror(c->ch.spawn_errno));
@@ -249,9 +236,9 @@ static void watch(loop *l, int j, double now)
         if (finish(l->x, c, l->t, l->tty, &l->shown)) {
             if (!c->again && l->n_again < l->jobs) {
                 /* killed with its fork server: the next start runs it again */
-                l->again[l->n_again++] =
-                    (lost_run){c->index, c->seed, c->schedule, c->fuzz, c->follow};
-                c->schedule = c->fuzz = NULL;
+                exec_child_reset(c);
+                l->again[l->n_again++] = *c;
+                memset(c, 0, sizeof *c); /* its schedule and fuzz went with it */
                 l->t->rerun++;
             } else {
                 l->t->lost++; /* lost twice: not run */
@@ -275,7 +262,7 @@ int exec_run_all(const exec_context *x, exec_tally *t)
               .slots = xcalloc((size_t)jobs, sizeof(exec_child)),
               .busy = xcalloc((size_t)jobs, sizeof(int)),
               .fds = xcalloc((size_t)jobs * 3 + 2, sizeof(struct pollfd)),
-              .again = xcalloc((size_t)jobs, sizeof(lost_run)),
+              .again = xcalloc((size_t)jobs, sizeof(exec_child)),
               .tty = isatty(1)};
     chld_install();
     if (o->sched && o->strategy_spec.kind == RL_STRAT_DFS &&

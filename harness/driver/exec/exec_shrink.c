@@ -17,25 +17,6 @@
 
 /* ---- one run, start to end (the shrink's trials) ---------------------------------- */
 
-/* The child as it was given, for a start afresh: what it runs kept, what
- * its last start made freed. */
-static void child_reset(exec_child *c)
-{
-    exec_child given = *c;
-    exec_child_free(c);
-    c->index = given.index;
-    c->seed = given.seed;
-    c->schedule = given.schedule;
-    c->preempts = given.preempts;
-    c->follow = given.follow;
-    c->lenient = given.lenient;
-    c->trace = given.trace;
-    c->steps_hint = given.steps_hint;
-    c->fuzz = given.fuzz;
-    c->slot = given.slot;
-    c->again = 1;
-}
-
 int exec_run_one(const exec_context *x, exec_child *c, exec_tally *t)
 {
     for (;;) {
@@ -52,11 +33,10 @@ int exec_run_one(const exec_context *x, exec_child *c, exec_tally *t)
         }
         if (!exec_fs_lost(c->ch.pid))
             return exec_grade(x, c, t);
-        exec_counts ignored; /* killed with its fork server: not a run */
-        exec_read_reports(x->reports_dir, c->label, c->ch.pid, &ignored);
+        exec_child_not_a_run(x, c); /* killed with its fork server */
         if (c->again)
             return -1;
-        child_reset(c); /* once more, on a new server, as exec_run_all does */
+        exec_child_reset(c); /* once more, on a new server, as exec_run_all does */
     }
 }
 

@@ -67,14 +67,13 @@ static void add_points(json_object *out, const json_object *in)
     }
 }
 
-/* fuzz (exec.fuzz, sched.fuzz): each shard searched with its own corpus;
- * their counts add up, and the pairs any one shard saw are a lower bound of
- * all of theirs. */
+/* exec.fuzz: each shard searched with its own corpus; their counts add up,
+ * and the pairs any one shard saw are a lower bound of all of theirs. */
 static void add_fuzz(json_object *out, const json_object *in)
 {
     if (!jis_object(out) || !jis_object(in))
         return;
-    static const char *const COUNTS[] = {"loaded", "added", "entries", "unsaved", "failed"};
+    static const char *const COUNTS[] = {"loaded", "added", "entries", "unsaved"};
     for (size_t i = 0; i < sizeof COUNTS / sizeof *COUNTS; i++)
         add_count(out, in, COUNTS[i]);
     if (merge_count(jget(in, "pairs_seen")) > merge_count(jget(out, "pairs_seen")))
@@ -110,7 +109,6 @@ void merge_add_shard(json_object *m, const json_object *in)
         add_count(ms, is, "diverged");
         if (merge_count(jget(is, "max_steps")) > merge_count(jget(ms, "max_steps")))
             json_object_object_add(ms, "max_steps", jcount(merge_count(jget(is, "max_steps"))));
-        add_fuzz(jget(ms, "fuzz"), jget(is, "fuzz"));
     }
     if (jtrue(jget(in, "interrupted")))
         json_object_object_add(m, "interrupted", json_object_new_boolean(1));
